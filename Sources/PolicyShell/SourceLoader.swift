@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicySyntax
+
+/// Reads source files from disk.
+public enum SourceLoader {
+    public struct ReadError: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "error: cannot read '\(path)': \(reason)" }
+    }
+
+    /// The bytes of a file, or why they could not be read.
+    public static func readBytes(_ path: String) -> Result<[UInt8], ReadError> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            return .failure(ReadError(path: path, reason: "it is a folder"))
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return .success(bytes)
+    }
+
+    public static func load(_ path: String) -> Result<SourceFile, ReadError> {
+        readBytes(path).map { SourceFile(name: path, bytes: $0) }
+    }
+
+    /// Writes a file atomically: a temporary file in the same folder, then a rename, so an
+    /// error leaves the old file whole.
+    public static func writeAtomically(_ path: String, _ text: String) -> String? {
+        let temp = "\(path).tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                unlink(temp)
+                return reason
+            }
+            offset += n
+        }
+        bytes.removeAll()
+        if fsync(fd) != 0 || close(fd) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            return reason
+        }
+        // Keep the original file's permissions.
+        var st = stat()
+        if stat(path, &st) == 0 { chmod(temp, st.st_mode & 0o7777) }
+        if rename(temp, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            return reason
+        }
+        return nil
+    }
+}

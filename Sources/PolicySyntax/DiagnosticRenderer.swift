@@ -1,0 +1,81 @@
+/// Renders diagnostics in the rustc/Elm style:
+///
+/// ```text
+/// error: unknown name 'cok'
+///  --> <repl>:1:33
+///   |
+/// 1 | honored(booking { jurisdiction: cok, date: 2011-10-01 })
+///   |                                 ^^^ did you mean 'cook'?
+/// ```
+public struct DiagnosticRenderer: Sendable {
+    public var useColor: Bool
+
+    public init(useColor: Bool = false) {
+        self.useColor = useColor
+    }
+
+    func paint(_ text: String, _ code: String) -> String {
+        useColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    public func render(_ d: LocatedDiagnostic) -> String {
+        render(d.diagnostic, in: d.file)
+    }
+
+    public func render(_ d: Diagnostic, in file: SourceFile) -> String {
+        let start = file.location(of: Int(d.span.start))
+        let severityColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
+        var out = paint(d.severity.rawValue, severityColor) + paint(": \(d.message)", "1") + "\n"
+        let gutter = String(repeating: " ", count: String(start.line).count)
+        out += "\(gutter)\(paint("-->", "34")) \(file.name):\(start.line):\(start.column)\n"
+        let lineText = file.lineText(start.line)
+        out += "\(gutter) \(paint("|", "34"))\n"
+        out += "\(paint(String(start.line), "34")) \(paint("|", "34")) \(DiagnosticRenderer.sanitize(lineText))\n"
+
+        // The caret runs under the span, or to the end of the line when the span goes on.
+        let lineStart = file.lineStarts[start.line - 1]
+        let prefixBytes = Int(d.span.start) - lineStart
+        let lineBytes = Array(lineText.utf8)
+        let prefix = String(decoding: lineBytes.prefix(max(0, prefixBytes)), as: UTF8.self)
+        let spanEndInLine = min(Int(d.span.end) - lineStart, lineBytes.count)
+        let underlined = spanEndInLine > prefixBytes
+            ? String(decoding: lineBytes[prefixBytes..<spanEndInLine], as: UTF8.self) : ""
+        let padding = prefix.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DiagnosticRenderer.width($0)) }.joined()
+        let caretCount = max(1, underlined.reduce(0) { $0 + DiagnosticRenderer.width($1) })
+        var caretLine = "\(gutter) \(paint("|", "34")) \(padding)\(paint(String(repeating: "^", count: caretCount), severityColor))"
+        if let hint = d.hint { caretLine += " " + paint(hint, "1;32") }
+        out += caretLine + "\n"
+        for note in d.notes {
+            if let span = note.span {
+                let loc = file.location(of: Int(span.start))
+                out += "\(gutter) = note: \(note.message) (\(file.name):\(loc.line):\(loc.column))\n"
+            } else {
+                out += "\(gutter) = note: \(note.message)\n"
+            }
+        }
+        return out
+    }
+
+    /// Control characters would garble the terminal; show them as escapes.
+    static func sanitize(_ line: String) -> String {
+        guard line.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) else { return line }
+        return String(line.unicodeScalars.map { s -> String in
+            (s.value < 0x20 && s != "\t") || s.value == 0x7F ? "\u{FFFD}" : String(s)
+        }.joined())
+    }
+
+    /// Terminal columns a character takes: 2 for East Asian wide and emoji, 0 for combining marks.
+    public static func width(_ c: Character) -> Int {
+        guard let s = c.unicodeScalars.first else { return 0 }
+        let v = s.value
+        if v < 0x300 { return 1 }
+        if (0x300...0x36F).contains(v) { return 0 }
+        if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v) || (0x1F900...0x1F9FF).contains(v)
+            || (0x20000...0x3FFFD).contains(v) {
+            return 2
+        }
+        return 1
+    }
+}

@@ -1,0 +1,259 @@
+/// Turns UTF-8 bytes into tokens, one at a time.
+///
+/// The lexer never throws and never stops early: a malformed token becomes an `.invalid`
+/// token (or a best-effort literal), its diagnostic goes to `diagnostics`, and lexing
+/// continues after it. Comments are collected in `comments` for the formatter.
+///
+/// It also applies the newline rules of LANGUAGE.md §2: a newline becomes a `.newline`
+/// token only where it ends a statement — not inside `( )` / `[ ]` (the innermost bracket
+/// decides), not after a binary operator, `=`, `then`, `else` or `,`, and not before a line
+/// that starts with a continuation word (`else`, `then`, `combine`, `from`, `until`, `under`,
+/// `at`, `where`, `by`).
+public struct Lexer {
+    public let file: SourceFile
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var pos: Int = 0
+    public private(set) var diagnostics: [Diagnostic] = []
+    public private(set) var comments: [Comment] = []
+
+    /// Open brackets, innermost last, and how many of each kind are open
+    /// (so a stray closer never scans the whole stack).
+    var brackets: [TokenKind] = []
+    var openParens = 0, openBrackets = 0, openBraces = 0
+    var previous: TokenKind = .newline
+    var pending: Token?
+
+    public init(file: SourceFile) {
+        self.file = file
+        self.bytes = file.bytes
+        // A UTF-8 byte order mark is allowed and ignored.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
+    }
+
+    /// The next token, with statement-ending newlines made explicit.
+    public mutating func next() -> Token {
+        if let p = pending {
+            pending = nil
+            return emit(p)
+        }
+        let t = scan()
+        if t.startsLine, previous != .newline, t.kind != .eof,
+           !(brackets.last == .lParen || brackets.last == .lBracket),
+           !previous.continuesAfter, !t.kind.continuesBefore {
+            pending = t
+            previous = .newline
+            return Token(kind: .newline, span: Span(Int(t.span.start), Int(t.span.start)))
+        }
+        return emit(t)
+    }
+
+    private mutating func emit(_ t: Token) -> Token {
+        switch t.kind {
+        case .lParen, .lBracket, .lBrace:
+            brackets.append(t.kind)
+            adjustCount(t.kind, by: 1)
+        case .rParen, .rBracket, .rBrace:
+            let open: TokenKind = t.kind == .rParen ? .lParen : t.kind == .rBracket ? .lBracket : .lBrace
+            let openCount = open == .lParen ? openParens : open == .lBracket ? openBrackets : openBraces
+            if openCount > 0 {
+                while let last = brackets.popLast() {
+                    adjustCount(last, by: -1)
+                    if last == open { break }
+                }
+            }
+        default:
+            break
+        }
+        previous = t.kind
+        return t
+    }
+
+    private mutating func adjustCount(_ kind: TokenKind, by delta: Int) {
+        switch kind {
+        case .lParen: openParens += delta
+        case .lBracket: openBrackets += delta
+        default: openBraces += delta
+        }
+    }
+
+    /// Lexes a whole file (used by tests and tools).
+    public static func tokenize(_ file: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+        var lexer = Lexer(file: file)
+        var out: [Token] = []
+        while true {
+            let t = lexer.next()
+            out.append(t)
+            if t.kind == .eof { break }
+        }
+        return (out, lexer.diagnostics)
+    }
+
+    // MARK: - Scanning
+
+    @inline(__always) func byte(_ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+
+    @inline(__always) static func isIdentStart(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F
+    }
+    @inline(__always) static func isIdentContinue(_ b: UInt8) -> Bool {
+        isIdentStart(b) || isDigit(b)
+    }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    mutating func report(_ message: String, _ start: Int, _ end: Int, hint: String? = nil) {
+        diagnostics.append(.error(message, at: Span(start, end), hint: hint))
+    }
+
+    /// Skips blanks and comments; returns whether a newline was crossed.
+    mutating func skipTrivia() -> Bool {
+        var sawNewline = pos == 0 || (pos == 3 && bytes.starts(with: [0xEF, 0xBB, 0xBF]))
+        var lineHasContent = !sawNewline
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x20 || b == 0x09 || b == 0x0D {
+                pos += 1
+            } else if b == 0x0A {
+                pos += 1
+                sawNewline = true
+                lineHasContent = false
+            } else if b == 0x23 { // '#'
+                let start = pos
+                while pos < bytes.count, bytes[pos] != 0x0A { pos += 1 }
+                var end = pos
+                if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+                let isDoc = !lineHasContent && byte(start + 1) == 0x23
+                comments.append(Comment(span: Span(start, end), isDoc: isDoc, ownLine: !lineHasContent))
+            } else {
+                break
+            }
+        }
+        return sawNewline
+    }
+
+    mutating func scan() -> Token {
+        let startsLine = skipTrivia()
+        let start = pos
+        guard pos < bytes.count else {
+            return Token(kind: .eof, span: Span(pos, pos), startsLine: true)
+        }
+        let b = bytes[pos]
+        var t: Token
+        if Lexer.isIdentStart(b) {
+            t = scanWord()
+        } else if Lexer.isDigit(b) {
+            t = scanNumber()
+        } else if b == 0x22 {
+            t = scanString()
+        } else {
+            t = scanPunctuation()
+        }
+        t.startsLine = startsLine
+        if t.span.start != UInt32(start) { t.span = Span(start, Int(t.span.end)) }
+        return t
+    }
+
+    mutating func scanWord() -> Token {
+        let start = pos
+        while pos < bytes.count, Lexer.isIdentContinue(bytes[pos]) { pos += 1 }
+        let len = pos - start
+        // Keywords are 2 to 13 ASCII letters.
+        if len >= 2, len <= 13 {
+            let word = String(decoding: bytes[start..<pos], as: UTF8.self)
+            if let kw = _keywordTable[word] { return Token(kind: kw, span: Span(start, pos)) }
+        }
+        return Token(kind: .identifier, span: Span(start, pos))
+    }
+
+    mutating func scanPunctuation() -> Token {
+        let start = pos
+        let b = bytes[pos]
+        let next = byte(pos + 1)
+        func tok(_ k: TokenKind, _ n: Int) -> Token {
+            pos += n
+            return Token(kind: k, span: Span(start, start + n))
+        }
+        switch b {
+        case 0x7B: return tok(.lBrace, 1)
+        case 0x7D: return tok(.rBrace, 1)
+        case 0x28: return tok(.lParen, 1)
+        case 0x29: return tok(.rParen, 1)
+        case 0x5B: return tok(.lBracket, 1)
+        case 0x5D: return tok(.rBracket, 1)
+        case 0x2C: return tok(.comma, 1)
+        case 0x3A: return tok(.colon, 1)
+        case 0x2E: return next == 0x2E ? tok(.dotDot, 2) : tok(.dot, 1)
+        case 0x3D: return next == 0x3D ? tok(.equalEqual, 2) : tok(.equal, 1)
+        case 0x3C: return next == 0x3D ? tok(.lessEqual, 2) : tok(.less, 1)
+        case 0x3E: return next == 0x3D ? tok(.greaterEqual, 2) : tok(.greater, 1)
+        case 0x2B: return tok(.plus, 1)
+        case 0x2D: return tok(.minus, 1)
+        case 0x2A: return tok(.star, 1)
+        case 0x2F: return tok(.slash, 1)
+        case 0x21 where next == 0x3D: return tok(.bangEqual, 2)
+        case 0x21:
+            pos += 1
+            report("unexpected character '!'", start, pos, hint: "write 'not' for negation, '!=' for inequality")
+            return Token(kind: .invalid, span: Span(start, pos))
+        case 0x26 where next == 0x26:
+            pos += 2
+            report("unexpected '&&'", start, pos, hint: "write 'and'")
+            return Token(kind: .kwAnd, span: Span(start, pos))
+        case 0x7C where next == 0x7C:
+            pos += 2
+            report("unexpected '||'", start, pos, hint: "write 'or'")
+            return Token(kind: .kwOr, span: Span(start, pos))
+        case 0x27:
+            // A single-quoted string: read it as a string so the rest of the line lexes sanely.
+            pos += 1
+            while pos < bytes.count, bytes[pos] != 0x27, bytes[pos] != 0x0A { pos += 1 }
+            if byte(pos) == 0x27 { pos += 1 }
+            report("strings use double quotes", start, pos, hint: "write \"...\"")
+            return Token(kind: .stringLiteral, span: Span(start, pos))
+        default:
+            return scanUnexpected()
+        }
+    }
+
+    /// One unexpected character (a whole UTF-8 sequence), or one invalid byte.
+    mutating func scanUnexpected() -> Token {
+        let start = pos
+        let length = Lexer.utf8SequenceLength(bytes, at: pos)
+        if length == 0 {
+            pos += 1
+            while pos < bytes.count, bytes[pos] >= 0x80, Lexer.utf8SequenceLength(bytes, at: pos) == 0 { pos += 1 }
+            report("invalid UTF-8 in source", start, pos, hint: "save the file as UTF-8")
+        } else {
+            pos += length
+            let ch = String(decoding: bytes[start..<pos], as: UTF8.self)
+            let shown = bytes[start] < 0x20 || bytes[start] == 0x7F
+                ? "\\u{\(String(bytes[start], radix: 16))}" : ch
+            var hint: String?
+            if ch == "%" { hint = "a percentage is written right after a number, as in 8%" }
+            else if ch == ";" { hint = "statements end at the end of the line" }
+            else if ch == "\u{2018}" || ch == "\u{2019}" || ch == "\u{201C}" || ch == "\u{201D}" { hint = "use straight double quotes \"...\"" }
+            report("unexpected character '\(shown)'", start, pos, hint: hint)
+        }
+        return Token(kind: .invalid, span: Span(start, pos))
+    }
+
+    /// The length of the valid UTF-8 sequence at `i`, or 0 when it is not valid.
+    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int) -> Int {
+        let b0 = bytes[i]
+        if b0 < 0x80 { return 1 }
+        let n: Int
+        var minScalar: UInt32
+        if b0 & 0xE0 == 0xC0 { n = 2; minScalar = 0x80 }
+        else if b0 & 0xF0 == 0xE0 { n = 3; minScalar = 0x800 }
+        else if b0 & 0xF8 == 0xF0 { n = 4; minScalar = 0x10000 }
+        else { return 0 }
+        guard i + n <= bytes.count else { return 0 }
+        var scalar = UInt32(b0) & (0xFF >> (n + 1))
+        for k in 1..<n {
+            let c = bytes[i + k]
+            guard c & 0xC0 == 0x80 else { return 0 }
+            scalar = scalar << 6 | UInt32(c & 0x3F)
+        }
+        if scalar < minScalar || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) { return 0 }
+        return n
+    }
+}

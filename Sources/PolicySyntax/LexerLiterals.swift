@@ -1,0 +1,238 @@
+// Numbers, percentages, dates, durations and strings.
+
+extension Lexer {
+    /// integer | number | percentage | date | duration
+    mutating func scanNumber() -> Token {
+        let start = pos
+        if let date = scanDate() { return date }
+
+        var isInteger = true
+        scanDigits()
+        if byte(pos) == 0x2E, Lexer.isDigit(byte(pos + 1)) { // '.' digit (not '..')
+            isInteger = false
+            pos += 1
+            scanDigits()
+        }
+        if byte(pos) == 0x65 || byte(pos) == 0x45 { // exponent
+            let sign = byte(pos + 1) == 0x2B || byte(pos + 1) == 0x2D ? 1 : 0
+            if Lexer.isDigit(byte(pos + 1 + sign)) {
+                isInteger = false
+                pos += 1 + sign
+                scanDigits()
+            }
+        }
+        let numberEnd = pos
+        let text = String(decoding: bytes[start..<numberEnd], as: UTF8.self)
+        let digits = text.replacingUnderscores()
+
+        if text.hasSuffix("_") {
+            report("a number cannot end with '_'", start, numberEnd, hint: "write digits after each '_', as in 1_000")
+        }
+        if byte(pos) == 0x25 { // '%'
+            pos += 1
+            return Token(kind: .percentLiteral, span: Span(start, pos),
+                         payload: Int64(bitPattern: Lexer.percentValue(digits).bitPattern))
+        }
+        if Lexer.isIdentStart(byte(pos)) {
+            // `30 days` has a blank; `30days` or `2x` is a mistake.
+            let suffixStart = pos
+            while Lexer.isIdentContinue(byte(pos)) { pos += 1 }
+            let suffix = String(decoding: bytes[suffixStart..<pos], as: UTF8.self)
+            let hint = DurationUnit.from(word: suffix) != nil ? "put a space before the unit: \(text) \(suffix)" : nil
+            report("invalid suffix '\(suffix)' on number \(text)", suffixStart, pos, hint: hint)
+            return Token(kind: .invalid, span: Span(start, pos))
+        }
+        if !isInteger {
+            let value = Double(digits) ?? .infinity
+            return Token(kind: .numberLiteral, span: Span(start, numberEnd),
+                         payload: Int64(bitPattern: value.bitPattern))
+        }
+        guard let value = Int64(digits) else {
+            report("integer \(text) is too large", start, numberEnd,
+                   hint: "the largest int is 9_223_372_036_854_775_807; write a number like \(text).0 for an approximate value")
+            return Token(kind: .invalid, span: Span(start, numberEnd))
+        }
+        if let duration = scanDurationUnit(amount: value, start: start) { return duration }
+        return Token(kind: .intLiteral, span: Span(start, numberEnd), payload: value)
+    }
+
+    mutating func scanDigits() {
+        while Lexer.isDigit(byte(pos)) || (byte(pos) == 0x5F && pos > 0) { pos += 1 }
+    }
+
+    /// `p%` is the double nearest p/100 (§9.6): shift the decimal exponent rather than divide.
+    static func percentValue(_ digits: String) -> Double {
+        var mantissa = Substring(digits)
+        var exponent = 0
+        if let e = digits.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = digits[..<e]
+            exponent = Int(digits[digits.index(after: e)...]) ?? 0
+        }
+        return Double("\(mantissa)e\(exponent - 2)") ?? .infinity
+    }
+
+    /// YYYY-MM-DD, not followed by a digit or letter. Returns nil when the text is not
+    /// shaped like a date (then it is an integer, and `2013-1` is a subtraction).
+    mutating func scanDate() -> Token? {
+        let p = pos
+        func d(_ i: Int) -> Int? {
+            let b = byte(p + i)
+            return Lexer.isDigit(b) ? Int(b - 0x30) : nil
+        }
+        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), byte(p + 4) == 0x2D,
+              let m0 = d(5), let m1 = d(6), byte(p + 7) == 0x2D,
+              let d0 = d(8), let d1 = d(9), !Lexer.isIdentContinue(byte(p + 10))
+        else { return nil }
+        pos = p + 10
+        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+        let month = m0 * 10 + m1
+        let day = d0 * 10 + d1
+        let text = String(decoding: bytes[p..<pos], as: UTF8.self)
+        if !CivilDate.yearRange.contains(year) {
+            report("date \(text) is outside the supported years 1800–2299", p, pos)
+            return Token(kind: .invalid, span: Span(p, pos))
+        }
+        if !CivilDate.isValid(year: year, month: month, day: day) {
+            let why: String
+            if month < 1 || month > 12 {
+                why = "there is no month \(month)"
+            } else {
+                let names = ["January", "February", "March", "April", "May", "June", "July",
+                             "August", "September", "October", "November", "December"]
+                why = "\(names[month - 1]) \(year) has \(CivilDate.daysInMonth(year: year, month: month)) days"
+            }
+            report("impossible date \(text): \(why)", p, pos)
+            return Token(kind: .invalid, span: Span(p, pos))
+        }
+        return Token(kind: .dateLiteral, span: Span(p, pos),
+                     payload: Int64(CivilDate.dayNumber(year: year, month: month, day: day)))
+    }
+
+    /// After an integer: blanks (not a newline), then a unit word ending there.
+    mutating func scanDurationUnit(amount: Int64, start: Int) -> Token? {
+        var i = pos
+        while byte(i) == 0x20 || byte(i) == 0x09 { i += 1 }
+        guard i > pos, Lexer.isIdentStart(byte(i)) else { return nil }
+        var j = i
+        while Lexer.isIdentContinue(byte(j)) { j += 1 }
+        guard j - i <= 6, let unit = DurationUnit.from(word: String(decoding: bytes[i..<j], as: UTF8.self))
+        else { return nil }
+        pos = j
+        guard amount < (1 << 40) else {
+            report("duration \(amount) \(unit.singular)s is too long", start, j)
+            return Token(kind: .invalid, span: Span(start, j))
+        }
+        return Token(kind: .durationLiteral, span: Span(start, j), payload: amount << 2 | Int64(unit.rawValue))
+    }
+
+    /// "..." with escapes \" \\ \n \t \u{…}; no raw newlines.
+    mutating func scanString() -> Token {
+        let start = pos
+        pos += 1
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x22 {
+                pos += 1
+                return Token(kind: .stringLiteral, span: Span(start, pos))
+            }
+            if b == 0x0A { break }
+            if b == 0x5C {
+                scanEscape()
+            } else if b >= 0x80 {
+                let n = Lexer.utf8SequenceLength(bytes, at: pos)
+                if n == 0 {
+                    report("invalid UTF-8 in string", pos, pos + 1, hint: "save the file as UTF-8")
+                    pos += 1
+                } else {
+                    pos += n
+                }
+            } else {
+                pos += 1
+            }
+        }
+        var end = pos
+        if end > start, byte(end - 1) == 0x0D { end -= 1 }
+        report("unterminated string", start, end, hint: "close it with '\"' on the same line (write \\n for a line break)")
+        return Token(kind: .stringLiteral, span: Span(start, end))
+    }
+
+    mutating func scanEscape() {
+        let start = pos
+        pos += 1
+        switch byte(pos) {
+        case 0x22, 0x5C, 0x6E, 0x74: // " \ n t
+            pos += 1
+        case 0x75 where byte(pos + 1) == 0x7B: // u{
+            pos += 2
+            var value: UInt32 = 0
+            var count = 0
+            while let h = Lexer.hexValue(byte(pos)), count < 8 {
+                value = value << 4 | UInt32(h)
+                count += 1
+                pos += 1
+            }
+            if byte(pos) == 0x7D, count >= 1, count <= 6, Unicode.Scalar(value) != nil {
+                pos += 1
+            } else {
+                if byte(pos) == 0x7D { pos += 1 }
+                report("invalid unicode escape", start, pos, hint: "write \\u{…} with 1 to 6 hex digits of a valid code point, as in \\u{E9}")
+            }
+        default:
+            let n = pos < bytes.count && bytes[pos] != 0x0A ? max(1, Lexer.utf8SequenceLength(bytes, at: pos)) : 0
+            pos += n
+            let shown = String(decoding: bytes[start..<pos], as: UTF8.self)
+            report("unknown escape '\(shown)'", start, pos, hint: "the escapes are \\\" \\\\ \\n \\t and \\u{…}")
+        }
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x61...0x66: return b - 0x61 + 10
+        case 0x41...0x46: return b - 0x41 + 10
+        default: return nil
+        }
+    }
+
+    /// The value of a string token (escapes decoded; errors were reported when lexing).
+    public static func stringValue(_ bytes: [UInt8], _ span: Span) -> String {
+        var out: [UInt8] = []
+        var i = Int(span.start) + 1
+        var end = Int(span.end)
+        if end > i, end <= bytes.count, bytes[end - 1] == 0x22 || bytes[end - 1] == 0x27 { end -= 1 }
+        end = min(end, bytes.count)
+        out.reserveCapacity(max(0, end - i))
+        while i < end {
+            let b = bytes[i]
+            guard b == 0x5C, i + 1 < end else {
+                out.append(b)
+                i += 1
+                continue
+            }
+            let e = bytes[i + 1]
+            switch e {
+            case 0x6E: out.append(0x0A); i += 2
+            case 0x74: out.append(0x09); i += 2
+            case 0x22, 0x5C: out.append(e); i += 2
+            case 0x75:
+                var j = i + 3
+                var value: UInt32 = 0
+                while j < end, let h = hexValue(bytes[j]), value <= 0x10FFFF {
+                    value = value << 4 | UInt32(h)
+                    j += 1
+                }
+                if let scalar = Unicode.Scalar(value) { out.append(contentsOf: Array(String(Character(scalar)).utf8)) }
+                i = j < end && bytes[j] == 0x7D ? j + 1 : j
+            default:
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    func replacingUnderscores() -> String {
+        contains("_") ? String(filter { $0 != "_" }) : self
+    }
+}

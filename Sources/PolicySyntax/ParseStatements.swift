@@ -1,0 +1,279 @@
+// Programs and statements (LANGUAGE.md §7).
+
+extension Parser {
+    /// program = { NEWLINE } { statement ( NEWLINE | EOF ) }
+    mutating func parseProgram() -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            skipNewlines()
+            if at(.eof) { break }
+            if at(.rBrace) || at(.rParen) || at(.rBracket) {
+                error("unexpected \(describe(token)) with nothing to close", token.span)
+                advance()
+                continue
+            }
+            let before = token.span.start
+            do {
+                statements.append(try parseStatement(inScenario: false))
+                try expectEndOfStatement()
+            } catch {
+                nestingReported = false
+                synchronize(toDepth: 0)
+                if token.span.start == before, !at(.eof) { advance() }
+            }
+        }
+        return statements
+    }
+
+    mutating func expectEndOfStatement() throws {
+        if at(.newline) || at(.eof) || token.startsLine { return }
+        try fail("the end of the statement", hint: "put each statement on its own line")
+    }
+
+    /// statement = declaration | query | test | assert | include | expr
+    mutating func parseStatement(inScenario: Bool) throws -> Statement {
+        let start = token.span
+        let doc = docComment(before: Int(start.start))
+        try enter()
+        defer { leave() }
+        let kind: Statement.Kind
+        switch token.kind {
+        case .kwEnum: kind = try parseEnum()
+        case .kwJurisdiction: kind = try parseJurisdiction()
+        case .kwJurisdictions: kind = try parseJurisdictionsFrom()
+        case .kwAgency: kind = try parseAgency()
+        case .kwRecord: kind = try parseRecord()
+        case .kwParam: kind = try parseParam()
+        case .kwLet: kind = try parseLet()
+        case .kwDecision: kind = try parseDecision()
+        case .kwPolicy: kind = try parsePolicy()
+        case .kwEvent: kind = try parseEvent()
+        case .kwWhen: kind = try parseReaction()
+        case .kwScenario: kind = try parseScenario()
+        case .kwPopulation: kind = try parsePopulation()
+        case .kwCancel:
+            advance()
+            let ref = try parsePolicyRef("the name of an event, policy or reaction to cancel")
+            if !inScenario {
+                error("'cancel' is only allowed inside a scenario", Span(Int(start.start), Int(ref.span.end)),
+                      hint: "write it inside 'scenario NAME { … }'")
+            }
+            kind = .cancel(ref)
+        case .kwExplain: kind = try parseExplain()
+        case .kwTimeline: kind = try parseTimeline()
+        case .kwStatus: kind = try parseStatus()
+        case .kwTable: kind = try parseTable()
+        case .kwCompare: kind = try parseCompare()
+        case .kwPlot: kind = try parsePlot()
+        case .kwTest: kind = try parseTest()
+        case .kwAssert:
+            advance()
+            let condition = try parseExpr()
+            var message: StringLiteral?
+            if at(.stringLiteral) { message = stringLiteral() }
+            kind = .assert(condition, message: message)
+        case .kwInclude:
+            advance()
+            guard at(.stringLiteral) else { try fail("a file name in quotes after 'include'") }
+            kind = .include(stringLiteral())
+        default:
+            kind = .expression(try parseExpr())
+        }
+        return Statement(kind, span(from: start), doc: doc)
+    }
+
+    mutating func stringLiteral() -> StringLiteral {
+        let t = token
+        advance()
+        return StringLiteral(Lexer.stringValue(file.bytes, t.span), t.span)
+    }
+
+    mutating func optionalLabel() -> StringLiteral? {
+        at(.stringLiteral) ? stringLiteral() : nil
+    }
+
+    /// The `##` lines directly above offset `start` (consecutive lines, nothing between).
+    func docComment(before start: Int) -> String? {
+        let comments = lexer.comments
+        var i = comments.count - 1
+        while i >= 0, Int(comments[i].span.start) >= start { i -= 1 }
+        var lines: [String] = []
+        var expectedLine = file.line(of: start) - 1
+        while i >= 0, comments[i].isDoc, file.line(of: Int(comments[i].span.start)) == expectedLine {
+            var text = file.text(comments[i].span).dropFirst(2)
+            if text.first == " " { text = text.dropFirst() }
+            lines.append(String(text))
+            expectedLine -= 1
+            i -= 1
+        }
+        return lines.isEmpty ? nil : lines.reversed().joined(separator: "\n")
+    }
+
+    // MARK: - Queries
+
+    /// explain = "explain" expr [ "under" NAME { "," NAME } ]
+    mutating func parseExplain() throws -> Statement.Kind {
+        advance()
+        let expr = try parseExpr(allowUnderAt: false)
+        let trailingAt = try parseTrailingAt(expr)
+        var scenarios: [Name] = []
+        if eat(.kwUnder) { scenarios = try parseNameList("a scenario name") }
+        return .explain(trailingAt, under: scenarios)
+    }
+
+    /// `at` stays an operator in `explain x at d` (only `under` is the statement's clause).
+    mutating func parseTrailingAt(_ expr: Expr) throws -> Expr {
+        var expr = expr
+        while eat(.kwAt) {
+            let date = try parseBinary(BinaryOperator.add.precedence)
+            expr = Expr(.at(expr, date), expr.span.to(date.span))
+        }
+        return expr
+    }
+
+    mutating func parseNameList(_ what: String) throws -> [Name] {
+        var names = [try expectName(what)]
+        while eat(.comma) { names.append(try expectName(what)) }
+        return names
+    }
+
+    /// timeline = "timeline" { "under" NAME | "from" expr | "until" expr | "for" expr }
+    mutating func parseTimeline() throws -> Statement.Kind {
+        advance()
+        var under: Name?, from: Expr?, until: Expr?, forJ: Expr?
+        while true {
+            let clause = token
+            switch token.kind {
+            case .kwUnder:
+                advance()
+                try once(under == nil, clause)
+                under = try expectName("a scenario name after 'under'")
+            case .kwFrom:
+                advance()
+                try once(from == nil, clause)
+                from = try parseExpr(allowUnderAt: false)
+            case .kwUntil:
+                advance()
+                try once(until == nil, clause)
+                until = try parseExpr(allowUnderAt: false)
+            case .kwFor:
+                advance()
+                try once(forJ == nil, clause)
+                forJ = try parseExpr(allowUnderAt: false)
+            default:
+                return .timeline(under: under, from: from, until: until, for: forJ)
+            }
+        }
+    }
+
+    mutating func once(_ first: Bool, _ clause: Token) throws {
+        if !first {
+            error("'\(text(clause))' is given twice", clause.span, hint: "keep one")
+            throw ParseError()
+        }
+    }
+
+    /// status = "status" expr { "at" additive | "under" NAME }
+    mutating func parseStatus() throws -> Statement.Kind {
+        advance()
+        let j = try parseExpr(allowUnderAt: false)
+        var date: Expr?, under: Name?
+        while true {
+            let clause = token
+            if eat(.kwAt) {
+                try once(date == nil, clause)
+                date = try parseExpr(allowUnderAt: false)
+            } else if eat(.kwUnder) {
+                try once(under == nil, clause)
+                under = try expectName("a scenario name after 'under'")
+            } else {
+                return .status(j, at: date, under: under)
+            }
+        }
+    }
+
+    /// Aggregates or keys: expressions separated by commas; they end at a clause word.
+    mutating func parseClauseList() throws -> [Expr] {
+        var items = [try parseExpr(allowUnderAt: false)]
+        while eat(.comma) { items.append(try parseExpr(allowUnderAt: false)) }
+        return items
+    }
+
+    /// table = "table" aggs [ "by" keys ] "from" NAME [ "where" expr ] [ "under" NAME ]
+    mutating func parseTable() throws -> Statement.Kind {
+        advance()
+        let aggregates = try parseClauseList()
+        let keys = eat(.kwBy) ? try parseClauseList() : []
+        _ = try expect(.kwFrom, "'from' and a population")
+        let population = try expectName("a population name")
+        var condition: Expr?, under: Name?
+        while true {
+            let clause = token
+            if eat(.kwWhere) {
+                try once(condition == nil, clause)
+                condition = try parseExpr(allowUnderAt: false)
+            } else if eat(.kwUnder) {
+                try once(under == nil, clause)
+                under = try expectName("a scenario name after 'under'")
+            } else {
+                break
+            }
+        }
+        return .table(aggregates: aggregates, keys: keys, from: population, where: condition, under: under)
+    }
+
+    /// compare = "compare" NAME "," NAME { "," NAME } "on" aggs [ "by" keys ] "from" NAME [ "where" expr ]
+    mutating func parseCompare() throws -> Statement.Kind {
+        let start = token.span
+        advance()
+        let scenarios = try parseNameList("a scenario name")
+        if scenarios.count < 2 {
+            error("'compare' needs at least two scenarios", span(from: start), hint: "write compare baseline, NAME on …")
+        }
+        _ = try expect(.kwOn, "',' and another scenario, or 'on'")
+        let aggregates = try parseClauseList()
+        let keys = eat(.kwBy) ? try parseClauseList() : []
+        _ = try expect(.kwFrom, "'from' and a population")
+        let population = try expectName("a population name")
+        var condition: Expr?
+        if eat(.kwWhere) { condition = try parseExpr(allowUnderAt: false) }
+        return .compare(scenarios: scenarios, aggregates: aggregates, keys: keys, from: population, where: condition)
+    }
+
+    /// plot = "plot" aggs "by" keys "from" NAME [ "under" NAME { "," NAME } ] [ "to" STRING ]
+    mutating func parsePlot() throws -> Statement.Kind {
+        advance()
+        let aggregates = try parseClauseList()
+        _ = try expect(.kwBy, "'by' and what to plot against (year, month, …)")
+        let keys = try parseClauseList()
+        _ = try expect(.kwFrom, "'from' and a population")
+        let population = try expectName("a population name")
+        var scenarios: [Name] = []
+        var output: StringLiteral?
+        while true {
+            let clause = token
+            if eat(.kwUnder) {
+                try once(scenarios.isEmpty, clause)
+                scenarios = try parseNameList("a scenario name")
+            } else if atWord("to") {
+                advance()
+                try once(output == nil, clause)
+                guard at(.stringLiteral) else { try fail("a file name in quotes after 'to'") }
+                output = stringLiteral()
+            } else {
+                break
+            }
+        }
+        return .plot(aggregates: aggregates, keys: keys, from: population, under: scenarios, to: output)
+    }
+
+    /// test = "test" STRING "{" { statement } "}"
+    mutating func parseTest() throws -> Statement.Kind {
+        advance()
+        guard at(.stringLiteral) else { try fail("the test's name in quotes", hint: "write test \"what it checks\" { … }") }
+        let name = stringLiteral()
+        guard at(.lBrace) else { try fail("'{' to start the test's body") }
+        let body = try parseBlock("statement") { p in try p.parseStatement(inScenario: false) }
+        return .test(name, body)
+    }
+}

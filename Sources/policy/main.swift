@@ -1,0 +1,4 @@
+import ArgumentParser
+import PolicyShell
+
+PolicyCommand.main(PolicyCommand.preprocess(Array(CommandLine.arguments.dropFirst())))
