@@ -2,13 +2,6 @@
 //   under/at · if-then-else · or · and · not · comparisons, in, within · + - · * / · unary - · postfix
 
 extension Parser {
-    /// How much of the loosest level an expression may use.
-    struct ExprContext {
-        /// `under`/`at` at the top level belong to the expression (false where a statement
-        /// clause takes them, §7).
-        var allowUnderAt = true
-    }
-
     /// expr = under_at_expr
     mutating func parseExpr(allowUnderAt: Bool = true) throws -> Expr {
         try enter()
@@ -187,10 +180,10 @@ extension Parser {
         case .invalid:
             advance()
             return Expr(.error, t.span)
-        case .kwJurisdictions:
-            // `for j in jurisdictions` reads the word as the set of all jurisdictions.
+        case .kwJurisdiction:
+            // In an implicit-subject context a bare `jurisdiction` is the case's field (§2).
             advance()
-            return Expr(.name("jurisdictions"), t.span)
+            return Expr(.name("jurisdiction"), t.span)
         default:
             if t.kind.isKeyword, t.kind != .kwNot {
                 error("expected an expression, found \(describe(t))", t.span,

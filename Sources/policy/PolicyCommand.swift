@@ -58,7 +58,12 @@ struct Format: ParsableCommand {
     @Argument(help: "The .policy files to format.")
     var files: [String]
 
+    func validate() throws {
+        if check && write { throw ValidationError("--check and --write cannot be used together") }
+    }
+
     func run() throws {
-        exitWith(.success)
+        let mode: Commands.FormatMode = check ? .check : write ? .write : .print
+        exitWith(Commands(console: .standard(noColor: global.noColor)).format(files, mode: mode))
     }
 }
