@@ -77,9 +77,11 @@ public struct FieldInit: Hashable, Sendable {
 }
 
 public struct Expr: Hashable, Sendable {
-    public indirect enum Kind: Hashable, Sendable {
-        /// An integer, with its spelling (`1_000_000`).
-        case int(Int64, String)
+    /// Only the recursive cases are boxed, so leaves (names, literals) cost no allocation.
+    public enum Kind: Hashable, Sendable {
+        /// An integer; `grouped` when written with `_` separators (`1_000_000`), which the
+        /// formatter keeps as groups of three.
+        case int(Int64, grouped: Bool)
         case number(Double, String)
         /// `8%`: the value (0.08) and the spelling.
         case percent(Double, String)
@@ -90,23 +92,23 @@ public struct Expr: Hashable, Sendable {
         case bool(Bool)
         case name(String)
         /// `base.field` — field access or `Enum.member` qualification.
-        case member(Expr, Name)
+        indirect case member(Expr, Name)
         /// `f(args)`; `count(bookings where cond)` keeps the `where` condition.
-        case call(Name, [Expr], filter: Expr?)
+        indirect case call(Name, [Expr], filter: Expr?)
         /// `booking { field: value, … }`
         case record(Name, [FieldInit])
         /// `base with { field: value, … }`
-        case with(Expr, [FieldInit])
+        indirect case with(Expr, [FieldInit])
         case set([Expr])
         case list([Expr])
-        case unary(UnaryOperator, Expr)
-        case binary(BinaryOperator, Expr, Expr)
-        case ifThenElse(Expr, Expr, Expr)
+        indirect case unary(UnaryOperator, Expr)
+        indirect case binary(BinaryOperator, Expr, Expr)
+        indirect case ifThenElse(Expr, Expr, Expr)
         /// `expr under scenario`
-        case under(Expr, Name)
+        indirect case under(Expr, Name)
         /// `expr at date`
-        case at(Expr, Expr)
-        case paren(Expr)
+        indirect case at(Expr, Expr)
+        indirect case paren(Expr)
         /// Stands for source that did not parse; its diagnostic was already reported.
         case error
     }

@@ -4,7 +4,7 @@
 extension Expr {
     public var dump: String {
         switch kind {
-        case .int(let v, _): return "\(v)"
+        case .int(let v, grouped: _): return "\(v)"
         case .number(let v, _): return "\(v)"
         case .percent(let v, _): return "\(v)"
         case .date(let d): return CivilDate(dayNumber: Int(d)).description

@@ -33,7 +33,7 @@ public struct DiagnosticRenderer: Sendable {
         out += "\(paint(String(start.line), "34")) \(paint("|", "34")) \(DiagnosticRenderer.sanitize(lineText))\n"
 
         // The caret runs under the span, or to the end of the line when the span goes on.
-        let lineStart = file.lineStarts[start.line - 1]
+        let lineStart = Int(file.lineStarts[start.line - 1])
         let prefixBytes = Int(d.span.start) - lineStart
         let lineBytes = Array(lineText.utf8)
         let prefix = String(decoding: lineBytes.prefix(max(0, prefixBytes)), as: UTF8.self)

@@ -5,7 +5,8 @@ extension Expr {
     /// the text parses back to the same tree.
     public var formatted: String {
         switch kind {
-        case .int(_, let text), .number(_, let text), .percent(_, let text): return text
+        case .int(let v, let grouped): return grouped ? Formatter.grouped(v) : String(v)
+        case .number(_, let text), .percent(_, let text): return text
         case .date(let d): return CivilDate(dayNumber: Int(d)).description
         case .duration(let n, let unit): return "\(n) \(unit.singular)\(n == 1 ? "" : "s")"
         case .string(let s): return Formatter.quote(s)
@@ -74,6 +75,17 @@ extension Formatter {
             }
         }
         return out + "\""
+    }
+
+    /// `1000000` as `1_000_000`.
+    static func grouped(_ v: Int64) -> String {
+        let digits = Array(String(v.magnitude))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out += "_" }
+            out.append(d)
+        }
+        return (v < 0 ? "-" : "") + out
     }
 
     static func fieldInits(_ fields: [FieldInit]) -> String {

@@ -11,8 +11,11 @@
 /// `at`, `where`, `by`).
 public struct Lexer {
     public let file: SourceFile
-    @usableFromInline let bytes: [UInt8]
-    @usableFromInline var pos: Int = 0
+    let bytes: [UInt8]
+    /// The file's bytes with a NUL after the end.
+    let buf: UnsafeBufferPointer<UInt8>
+    let count: Int
+    var pos: Int = 0
     public private(set) var diagnostics: [Diagnostic] = []
     public private(set) var comments: [Comment] = []
 
@@ -26,6 +29,8 @@ public struct Lexer {
     public init(file: SourceFile) {
         self.file = file
         self.bytes = file.bytes
+        self.buf = UnsafeBufferPointer(file.storage)
+        self.count = file.bytes.count
         // A UTF-8 byte order mark is allowed and ignored.
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
     }
@@ -90,7 +95,7 @@ public struct Lexer {
 
     // MARK: - Scanning
 
-    @inline(__always) func byte(_ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+    @inline(__always) func byte(_ i: Int) -> UInt8 { i < count ? buf[i] : 0 }
 
     @inline(__always) static func isIdentStart(_ b: UInt8) -> Bool {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F
@@ -108,8 +113,8 @@ public struct Lexer {
     mutating func skipTrivia() -> Bool {
         var sawNewline = pos == 0 || (pos == 3 && bytes.starts(with: [0xEF, 0xBB, 0xBF]))
         var lineHasContent = !sawNewline
-        while pos < bytes.count {
-            let b = bytes[pos]
+        while pos < count {
+            let b = buf[pos]
             if b == 0x20 || b == 0x09 || b == 0x0D {
                 pos += 1
             } else if b == 0x0A {
@@ -118,9 +123,9 @@ public struct Lexer {
                 lineHasContent = false
             } else if b == 0x23 { // '#'
                 let start = pos
-                while pos < bytes.count, bytes[pos] != 0x0A { pos += 1 }
+                while pos < count, buf[pos] != 0x0A { pos += 1 }
                 var end = pos
-                if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+                if end > start, buf[end - 1] == 0x0D { end -= 1 }
                 let isDoc = !lineHasContent && byte(start + 1) == 0x23
                 comments.append(Comment(span: Span(start, end), isDoc: isDoc, ownLine: !lineHasContent))
             } else {
@@ -133,10 +138,10 @@ public struct Lexer {
     mutating func scan() -> Token {
         let startsLine = skipTrivia()
         let start = pos
-        guard pos < bytes.count else {
+        guard pos < count else {
             return Token(kind: .eof, span: Span(pos, pos), startsLine: true)
         }
-        let b = bytes[pos]
+        let b = buf[pos]
         var t: Token
         if Lexer.isIdentStart(b) {
             t = scanWord()
@@ -154,19 +159,14 @@ public struct Lexer {
 
     mutating func scanWord() -> Token {
         let start = pos
-        while pos < bytes.count, Lexer.isIdentContinue(bytes[pos]) { pos += 1 }
-        let len = pos - start
-        // Keywords are 2 to 13 ASCII letters.
-        if len >= 2, len <= 13 {
-            let word = String(decoding: bytes[start..<pos], as: UTF8.self)
-            if let kw = _keywordTable[word] { return Token(kind: kw, span: Span(start, pos)) }
-        }
+        while Lexer.isIdentContinue(buf[pos]) { pos += 1 } // the NUL sentinel stops it
+        if let kw = KeywordTable.lookup(buf, start, pos - start) { return Token(kind: kw, span: Span(start, pos)) }
         return Token(kind: .identifier, span: Span(start, pos))
     }
 
     mutating func scanPunctuation() -> Token {
         let start = pos
-        let b = bytes[pos]
+        let b = buf[pos]
         let next = byte(pos + 1)
         func tok(_ k: TokenKind, _ n: Int) -> Token {
             pos += n

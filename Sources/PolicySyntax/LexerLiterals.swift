@@ -6,8 +6,22 @@ extension Lexer {
         let start = pos
         if let date = scanDate() { return date }
 
+        // Fast path: an integer, its value computed while scanning.
+        var value: Int64 = 0
+        var overflow = false
+        while true {
+            let b = byte(pos)
+            if Lexer.isDigit(b) {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (v, o2) = m.addingReportingOverflow(Int64(b - 0x30))
+                overflow = overflow || o1 || o2
+                value = v
+            } else if b != 0x5F {
+                break
+            }
+            pos += 1
+        }
         var isInteger = true
-        scanDigits()
         if byte(pos) == 0x2E, Lexer.isDigit(byte(pos + 1)) { // '.' digit (not '..')
             isInteger = false
             pos += 1
@@ -21,8 +35,13 @@ extension Lexer {
                 scanDigits()
             }
         }
+        let plain = isInteger && !overflow && byte(pos - 1) != 0x5F && byte(pos) != 0x25 && !Lexer.isIdentStart(byte(pos))
+        if plain {
+            if let duration = scanDurationUnit(amount: value, start: start) { return duration }
+            return Token(kind: .intLiteral, span: Span(start, pos), payload: value)
+        }
         let numberEnd = pos
-        let text = String(decoding: bytes[start..<numberEnd], as: UTF8.self)
+        let text = file.slice(start, numberEnd)
         let digits = text.replacingUnderscores()
 
         if text.hasSuffix("_") {
@@ -47,7 +66,7 @@ extension Lexer {
             return Token(kind: .numberLiteral, span: Span(start, numberEnd),
                          payload: Int64(bitPattern: value.bitPattern))
         }
-        guard let value = Int64(digits) else {
+        guard !overflow else {
             report("integer \(text) is too large", start, numberEnd,
                    hint: "the largest int is 9_223_372_036_854_775_807; write a number like \(text).0 for an approximate value")
             return Token(kind: .invalid, span: Span(start, numberEnd))
@@ -57,7 +76,7 @@ extension Lexer {
     }
 
     mutating func scanDigits() {
-        while Lexer.isDigit(byte(pos)) || (byte(pos) == 0x5F && pos > 0) { pos += 1 }
+        while Lexer.isDigit(byte(pos)) || byte(pos) == 0x5F { pos += 1 }
     }
 
     /// `p%` is the double nearest p/100 (§9.6): shift the decimal exponent rather than divide.
@@ -75,21 +94,21 @@ extension Lexer {
     /// shaped like a date (then it is an integer, and `2013-1` is a subtraction).
     mutating func scanDate() -> Token? {
         let p = pos
-        func d(_ i: Int) -> Int? {
-            let b = byte(p + i)
-            return Lexer.isDigit(b) ? Int(b - 0x30) : nil
+        guard p + 10 <= count, buf[p + 4] == 0x2D, buf[p + 7] == 0x2D, !Lexer.isIdentContinue(buf[p + 10]) else {
+            return nil
         }
-        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), byte(p + 4) == 0x2D,
-              let m0 = d(5), let m1 = d(6), byte(p + 7) == 0x2D,
-              let d0 = d(8), let d1 = d(9), !Lexer.isIdentContinue(byte(p + 10))
-        else { return nil }
+        @inline(__always) func isDigitAt(_ i: Int) -> Bool { Lexer.isDigit(buf[p + i]) }
+        @inline(__always) func number(_ i: Int, _ n: Int) -> Int {
+            var v = 0
+            for k in i..<(i + n) { v = v * 10 + Int(buf[p + k] &- 0x30) }
+            return v
+        }
+        guard isDigitAt(0), isDigitAt(1), isDigitAt(2), isDigitAt(3), isDigitAt(5), isDigitAt(6),
+              isDigitAt(8), isDigitAt(9) else { return nil }
         pos = p + 10
-        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
-        let month = m0 * 10 + m1
-        let day = d0 * 10 + d1
-        let text = String(decoding: bytes[p..<pos], as: UTF8.self)
+        let year = number(0, 4), month = number(5, 2), day = number(8, 2)
         if !CivilDate.yearRange.contains(year) {
-            report("date \(text) is outside the supported years 1800–2299", p, pos)
+            report("date \(file.slice(p, pos)) is outside the supported years 1800–2299", p, pos)
             return Token(kind: .invalid, span: Span(p, pos))
         }
         if !CivilDate.isValid(year: year, month: month, day: day) {
@@ -101,7 +120,7 @@ extension Lexer {
                              "August", "September", "October", "November", "December"]
                 why = "\(names[month - 1]) \(year) has \(CivilDate.daysInMonth(year: year, month: month)) days"
             }
-            report("impossible date \(text): \(why)", p, pos)
+            report("impossible date \(file.slice(p, pos)): \(why)", p, pos)
             return Token(kind: .invalid, span: Span(p, pos))
         }
         return Token(kind: .dateLiteral, span: Span(p, pos),
@@ -115,7 +134,7 @@ extension Lexer {
         guard i > pos, Lexer.isIdentStart(byte(i)) else { return nil }
         var j = i
         while Lexer.isIdentContinue(byte(j)) { j += 1 }
-        guard j - i <= 6, let unit = DurationUnit.from(word: String(decoding: bytes[i..<j], as: UTF8.self))
+        guard j - i >= 3, j - i <= 6, let unit = DurationUnit.from(word: file.slice(i, j))
         else { return nil }
         pos = j
         guard amount < (1 << 40) else {
@@ -129,8 +148,8 @@ extension Lexer {
     mutating func scanString() -> Token {
         let start = pos
         pos += 1
-        while pos < bytes.count {
-            let b = bytes[pos]
+        while pos < count {
+            let b = buf[pos]
             if b == 0x22 {
                 pos += 1
                 return Token(kind: .stringLiteral, span: Span(start, pos))

@@ -138,7 +138,7 @@ extension Parser {
         switch t.kind {
         case .intLiteral:
             advance()
-            return Expr(.int(t.payload, text(t)), t.span)
+            return Expr(.int(t.payload, grouped: t.span.length > 3 && file.text(t.span).contains("_")), t.span)
         case .numberLiteral:
             advance()
             return Expr(.number(t.doubleValue, text(t)), t.span)

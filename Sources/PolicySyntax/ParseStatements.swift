@@ -97,6 +97,7 @@ extension Parser {
         let comments = lexer.comments
         var i = comments.count - 1
         while i >= 0, Int(comments[i].span.start) >= start { i -= 1 }
+        guard i >= 0, comments[i].isDoc else { return nil }
         var lines: [String] = []
         var expectedLine = file.line(of: start) - 1
         while i >= 0, comments[i].isDoc, file.line(of: Int(comments[i].span.start)) == expectedLine {

@@ -108,7 +108,7 @@ public struct Parser {
         token.kind == .identifier && text(token) == word
     }
 
-    func text(_ t: Token) -> String { file.text(t.span) }
+    func text(_ t: Token) -> String { file.slice(Int(t.span.start), Int(t.span.end)) }
 
     /// How a token reads in "found …" messages.
     func describe(_ t: Token) -> String {

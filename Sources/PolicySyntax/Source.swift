@@ -10,15 +10,28 @@ public final class SourceFile: @unchecked Sendable {
     /// The raw bytes. Invalid UTF-8 is kept as is; the lexer reports it.
     public let bytes: [UInt8]
     /// Byte offset at which each line starts (line 1 at index 0).
-    public let lineStarts: [Int]
+    public let lineStarts: [UInt32]
+    /// The same bytes followed by a NUL, for the lexer's unchecked reads. Owned by the file.
+    let storage: UnsafeMutableBufferPointer<UInt8>
 
     public init(name: String, bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
-        var starts = [0]
+        let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 1)
+        _ = storage.initialize(from: bytes)
+        storage[bytes.count] = 0
+        self.storage = storage
+        var starts: [UInt32] = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)
-        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        for i in 0..<bytes.count where storage[i] == 0x0A { starts.append(UInt32(truncatingIfNeeded: i + 1)) }
         self.lineStarts = starts
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The text of bytes `start..<end` (no bounds repair: callers pass valid offsets).
+    func slice(_ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: storage[start..<end]), as: UTF8.self)
     }
 
     public convenience init(name: String, text: String) {
@@ -37,7 +50,7 @@ public final class SourceFile: @unchecked Sendable {
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
-            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+            if Int(lineStarts[mid]) <= offset { lo = mid } else { hi = mid - 1 }
         }
         return lo + 1
     }
@@ -45,8 +58,8 @@ public final class SourceFile: @unchecked Sendable {
     /// The text of a 1-based line, without its newline.
     public func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }
-        let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        let start = Int(lineStarts[line - 1])
+        var end = line < lineStarts.count ? Int(lineStarts[line]) - 1 : bytes.count
         if end > start, end - 1 < bytes.count, bytes[end - 1] == 0x0D { end -= 1 }
         return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
@@ -55,7 +68,7 @@ public final class SourceFile: @unchecked Sendable {
     public func location(of offset: Int) -> (line: Int, column: Int) {
         let clamped = max(0, min(offset, bytes.count))
         let line = line(of: clamped)
-        let start = lineStarts[line - 1]
+        let start = Int(lineStarts[line - 1])
         let prefix = String(decoding: bytes[start..<clamped], as: UTF8.self)
         return (line, prefix.count + 1)
     }

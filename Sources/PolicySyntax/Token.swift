@@ -179,3 +179,53 @@ public struct Comment: Sendable, Hashable {
     /// Nothing but blanks before it on its line.
     public var ownLine: Bool
 }
+
+/// Keyword recognition straight from bytes: an identifier of 2 to 13 ASCII bytes is packed
+/// into two words and looked up in a small open-addressing table (no String, no hashing of
+/// Strings on the lexer's hot path).
+enum KeywordTable {
+    struct Entry {
+        var a: UInt64
+        var b: UInt64
+        var kind: TokenKind?
+    }
+
+    static let size = 256
+    static let table: [Entry] = {
+        var t = [Entry](repeating: Entry(a: 0, b: 0, kind: nil), count: size)
+        for (kind, word) in _keywordSpelling {
+            let bytes = Array(word.utf8)
+            let (a, b) = bytes.withUnsafeBufferPointer { pack($0, 0, bytes.count) }
+            var i = slot(a, b)
+            while t[i].kind != nil { i = (i + 1) & (size - 1) }
+            t[i] = Entry(a: a, b: b, kind: kind)
+        }
+        return t
+    }()
+
+    @inline(__always)
+    static func pack(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ len: Int) -> (UInt64, UInt64) {
+        var a: UInt64 = 0, b: UInt64 = 0
+        for k in 0..<min(len, 8) { a |= UInt64(p[start + k]) << (8 * UInt64(k)) }
+        if len > 8 { for k in 8..<len { b |= UInt64(p[start + k]) << (8 * UInt64(k - 8)) } }
+        return (a, b ^ UInt64(len) << 56)
+    }
+
+    @inline(__always)
+    static func slot(_ a: UInt64, _ b: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((a ^ (b &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 56) & (size - 1)
+    }
+
+    @inline(__always)
+    static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ len: Int) -> TokenKind? {
+        guard len >= 2, len <= 13 else { return nil }
+        let (a, b) = pack(p, start, len)
+        var i = slot(a, b)
+        while true {
+            let e = table[i]
+            guard let kind = e.kind else { return nil }
+            if e.a == a, e.b == b { return kind }
+            i = (i + 1) & (size - 1)
+        }
+    }
+}

@@ -17,7 +17,7 @@ struct PolicyCommand: ParsableCommand {
             With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
             """,
         version: "0.1.0",
-        subcommands: [Check.self, Format.self]
+        subcommands: [Check.self, Format.self, Bench.self]
     )
 
     /// `policy FILE…` means `policy run FILE…`.
@@ -65,5 +65,29 @@ struct Format: ParsableCommand {
     func run() throws {
         let mode: Commands.FormatMode = check ? .check : write ? .write : .print
         exitWith(Commands(console: .standard(noColor: global.noColor)).format(files, mode: mode))
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a benchmark and print its figures (use a release build).",
+        discussion: "Workloads: parse — parse a generated program of --megabytes MB.")
+
+    @Argument(help: "The workload: parse.")
+    var workload: String = "parse"
+    @Option(help: "Size of the generated program, in MB.")
+    var megabytes: Double = 10
+    @Option(help: "Repetitions; the best is reported.")
+    var repeats: Int = 3
+
+    func run() throws {
+        let console = Console.standard()
+        switch workload {
+        case "parse":
+            exitWith(Benchmark.parse(megabytes: megabytes, repeats: repeats, console: console))
+        default:
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse\n")
+            exitWith(.usage)
+        }
     }
 }
