@@ -10,6 +10,9 @@
 public struct DiagnosticRenderer: Sendable {
     public var useColor: Bool
 
+    /// Lines longer than this many bytes are shown as a window around the span.
+    public static let maxShownLine = 120
+
     public init(useColor: Bool = false) {
         self.useColor = useColor
     }
@@ -28,19 +31,33 @@ public struct DiagnosticRenderer: Sendable {
         var out = paint(d.severity.rawValue, severityColor) + paint(": \(d.message)", "1") + "\n"
         let gutter = String(repeating: " ", count: String(start.line).count)
         out += "\(gutter)\(paint("-->", "34")) \(file.name):\(start.line):\(start.column)\n"
-        let lineText = file.lineText(start.line)
+        let fullLine = Array(file.lineText(start.line).utf8)
+        var lineStart = Int(file.lineStarts[start.line - 1])
+        // A very long line is shown as a window around the span.
+        var lineBytes = fullLine
+        var ellipsisBefore = "", ellipsisAfter = ""
+        if fullLine.count > DiagnosticRenderer.maxShownLine {
+            let at = Int(d.span.start) - lineStart
+            var lo = max(0, at - DiagnosticRenderer.maxShownLine / 2)
+            while lo > 0, lo < fullLine.count, fullLine[lo] & 0xC0 == 0x80 { lo -= 1 }
+            var hi = min(fullLine.count, lo + DiagnosticRenderer.maxShownLine)
+            while hi < fullLine.count, fullLine[hi] & 0xC0 == 0x80 { hi += 1 }
+            lineBytes = Array(fullLine[lo..<hi])
+            if lo > 0 { ellipsisBefore = "…" }
+            if hi < fullLine.count { ellipsisAfter = "…" }
+            lineStart += lo
+        }
+        let lineText = String(decoding: lineBytes, as: UTF8.self)
         out += "\(gutter) \(paint("|", "34"))\n"
-        out += "\(paint(String(start.line), "34")) \(paint("|", "34")) \(DiagnosticRenderer.sanitize(lineText))\n"
+        out += "\(paint(String(start.line), "34")) \(paint("|", "34")) \(ellipsisBefore)\(DiagnosticRenderer.sanitize(lineText))\(ellipsisAfter)\n"
 
         // The caret runs under the span, or to the end of the line when the span goes on.
-        let lineStart = Int(file.lineStarts[start.line - 1])
         let prefixBytes = Int(d.span.start) - lineStart
-        let lineBytes = Array(lineText.utf8)
         let prefix = String(decoding: lineBytes.prefix(max(0, prefixBytes)), as: UTF8.self)
         let spanEndInLine = min(Int(d.span.end) - lineStart, lineBytes.count)
         let underlined = spanEndInLine > prefixBytes
             ? String(decoding: lineBytes[prefixBytes..<spanEndInLine], as: UTF8.self) : ""
-        let padding = prefix.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DiagnosticRenderer.width($0)) }.joined()
+        let padding = ellipsisBefore.map { _ in " " }.joined() + prefix.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DiagnosticRenderer.width($0)) }.joined()
         let caretCount = max(1, underlined.reduce(0) { $0 + DiagnosticRenderer.width($1) })
         var caretLine = "\(gutter) \(paint("|", "34")) \(padding)\(paint(String(repeating: "^", count: caretCount), severityColor))"
         if let hint = d.hint { caretLine += " " + paint(hint, "1;32") }

@@ -11,8 +11,6 @@ extension Parser {
     ///        | "after" expr effects | "if" expr effects [ "else" ( effects | if_effect ) ]
     mutating func parseEffect() throws -> Effect {
         let start = token.span
-        try enter()
-        defer { leave() }
         switch token.kind {
         case .kwEnact:
             advance()
@@ -65,8 +63,6 @@ extension Parser {
 
     mutating func parseIfEffect() throws -> Effect {
         let start = token.span
-        try enter()
-        defer { leave() }
         advance()
         let condition = try parseHeaderExpr()
         guard at(.lBrace) else { try fail("'{' after the condition of 'if'") }

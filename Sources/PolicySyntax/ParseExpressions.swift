@@ -4,8 +4,6 @@
 extension Parser {
     /// expr = under_at_expr
     mutating func parseExpr(allowUnderAt: Bool = true) throws -> Expr {
-        try enter()
-        defer { leave() }
         var lhs = try parseIfExpr()
         guard allowUnderAt else { return lhs }
         // under_at_expr = if_expr { ("under" NAME | "at" additive) }

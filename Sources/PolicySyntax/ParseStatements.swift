@@ -34,8 +34,6 @@ extension Parser {
     mutating func parseStatement(inScenario: Bool) throws -> Statement {
         let start = token.span
         let doc = docComment(before: Int(start.start))
-        try enter()
-        defer { leave() }
         let kind: Statement.Kind
         switch token.kind {
         case .kwEnum: kind = try parseEnum()

@@ -190,7 +190,9 @@ public struct Parser {
         advance()
     }
 
-    /// Enters one level of nesting; fails with `nesting too deep` past the limit.
+    /// Enters one level of nesting — a bracket, a block, a unary operator, an `if` — and
+    /// fails with `nesting too deep` past the limit. This bound is what keeps every
+    /// recursive walk of the tree (checker, formatter, evaluator) within the stack.
     mutating func enter() throws {
         depth += 1
         if depth > Parser.maxNestingDepth {
