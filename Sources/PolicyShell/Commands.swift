@@ -1,3 +1,4 @@
+import PolicyCore
 import PolicySyntax
 
 /// What the command-line commands do, independent of argument parsing.
@@ -8,81 +9,70 @@ public struct Commands {
         self.console = console
     }
 
-    /// `policy check FILE…`: reads and checks each file; prints every diagnostic.
+    /// `policy check FILE…`: parses and checks each file (with what it includes); prints
+    /// every diagnostic.
     public func check(_ paths: [String], dump: Bool = false) -> ExitCode {
         var worst = ExitCode.success
         for path in paths {
-            switch SourceLoader.load(path) {
-            case .failure(let e):
-                console.err("\(e)\n")
-                worst = .noInput
-            case .success(let file):
-                let unit = Parser.parse(file)
-                console.report(unit.diagnostics, in: file)
-                if unit.hasErrors {
-                    if worst == .success { worst = .dataError }
-                } else if dump {
-                    console.out(unit.dump + "\n")
-                }
+            let session = Session(console: console)
+            let code = session.load([path])
+            if code == .success, dump, let unit = session.units.first {
+                console.out(unit.dump + "\n")
             }
+            worst = ExitCode.worse(worst, code)
         }
         return worst
     }
-}
 
-extension Commands {
-    public enum FormatMode: Sendable { case print, check, write }
+    /// `policy run FILE…`: checks the files as one program, then runs their statements in
+    /// order (tests are skipped).
+    public func run(_ paths: [String], format: OutputFormat) -> ExitCode {
+        let session = Session(console: console)
+        session.format = format
+        let code = session.load(paths)
+        guard code == .success else { return code }
+        let status = session.run(tests: false)
+        if status.error != nil { return .dataError }
+        if status.interrupted { return .dataError }
+        return status.failed > 0 ? .testFailed : .success
+    }
 
-    /// `policy fmt FILE… [--check|--write]`.
-    ///
-    /// Files with syntax errors are reported and left alone (exit 65). As a safety net the
-    /// output is parsed again: if its tree differs from the input's, that is a formatter
-    /// bug, reported as one (exit 70) rather than written.
-    public func format(_ paths: [String], mode: FormatMode) -> ExitCode {
-        var worst = ExitCode.success
-        func note(_ code: ExitCode) {
-            let rank: [ExitCode: Int] = [.success: 0, .testFailed: 1, .dataError: 2, .noInput: 3, .internalError: 4]
-            if rank[code, default: 0] > rank[worst, default: 0] { worst = code }
-        }
-        for path in paths {
-            let file: SourceFile
-            switch SourceLoader.load(path) {
+    /// `policy test FILE|DIR…`: runs the `test` blocks of each file (folders are searched
+    /// for `.policy` files) and closes with `N passed, M failed`.
+    public func test(_ paths: [String]) -> ExitCode {
+        var files: [String] = []
+        var code = ExitCode.success
+        for p in paths {
+            switch SourceLoader.policyFiles(p) {
+            case .success(let found): files += found
             case .failure(let e):
                 console.err("\(e)\n")
-                note(.noInput)
-                continue
-            case .success(let f):
-                file = f
-            }
-            let unit = Parser.parse(file)
-            if unit.hasErrors {
-                console.report(unit.diagnostics, in: file)
-                note(.dataError)
-                continue
-            }
-            let formatted = Formatter.format(unit)
-            let again = Parser.parse(SourceFile(name: path, text: formatted))
-            if again.hasErrors || again.dump != unit.dump {
-                console.err("error: internal error: formatting '\(path)' would change its meaning; the file was left as it is. Please report this with the file attached.\n")
-                note(.internalError)
-                continue
-            }
-            let original = String(decoding: file.bytes, as: UTF8.self)
-            switch mode {
-            case .print:
-                console.out(formatted)
-            case .check:
-                if formatted != original {
-                    console.out("\(path)\n")
-                    note(.testFailed)
-                }
-            case .write:
-                if formatted != original, let reason = SourceLoader.writeAtomically(path, formatted) {
-                    console.err("error: cannot write '\(path)': \(reason)\n")
-                    note(.noInput)
-                }
+                code = .noInput
             }
         }
-        return worst
+        var passed = 0, failed = 0
+        for file in files {
+            let session = Session(console: console)
+            let loaded = session.load([file])
+            guard loaded == .success else {
+                code = ExitCode.worse(code, loaded)
+                continue
+            }
+            let status = session.run(tests: true)
+            passed += status.passed
+            failed += status.failed
+            if status.error != nil { code = ExitCode.worse(code, .dataError) }
+        }
+        console.out("\(passed) passed, \(failed) failed\n")
+        if code != .success { return code }
+        return failed > 0 ? .testFailed : .success
+    }
+}
+
+extension ExitCode {
+    /// The more serious of two outcomes.
+    static func worse(_ a: ExitCode, _ b: ExitCode) -> ExitCode {
+        let rank: [ExitCode: Int] = [.success: 0, .testFailed: 1, .usage: 2, .dataError: 3, .noInput: 4, .internalError: 5]
+        return rank[b, default: 0] > rank[a, default: 0] ? b : a
     }
 }

@@ -76,3 +76,33 @@ public enum SourceLoader {
         return nil
     }
 }
+
+extension SourceLoader {
+    /// `path` itself if it is a file; the `.policy` files under it (sorted) if a folder.
+    public static func policyFiles(_ path: String) -> Result<[String], ReadError> {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return .success([path]) }
+        var found: [String] = []
+        func walk(_ dir: String, _ depth: Int) {
+            guard depth < 32, let d = opendir(dir) else { return }
+            defer { closedir(d) }
+            var entries: [String] = []
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
+                    ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name.hasPrefix(".") { continue }
+                entries.append(name)
+            }
+            for name in entries.sorted() {
+                let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+                var s = stat()
+                guard stat(full, &s) == 0 else { continue }
+                if (s.st_mode & S_IFMT) == S_IFDIR { walk(full, depth + 1) } else if name.hasSuffix(".policy") { found.append(full) }
+            }
+        }
+        walk(path, 0)
+        return .success(found)
+    }
+}

@@ -17,12 +17,15 @@ struct PolicyCommand: ParsableCommand {
             With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
             """,
         version: "0.1.0",
-        subcommands: [Check.self, Format.self, Bench.self]
+        subcommands: [Run.self, Test.self, Check.self, Format.self, Bench.self]
     )
+
+    static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "help"]
 
     /// `policy FILE…` means `policy run FILE…`.
     static func preprocess(_ args: [String]) -> [String] {
-        args
+        guard let first = args.first, !first.hasPrefix("-"), !subcommandNames.contains(first) else { return args }
+        return ["run"] + args
     }
 }
 
@@ -30,9 +33,41 @@ func exitWith(_ code: PolicyShell.ExitCode) -> Never {
     exit(code.rawValue)
 }
 
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check FILE… as one program and run its statements in order (tests are skipped).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How tables are printed: table, csv or json.")
+    var format: String = "table"
+    @Argument(help: "The .policy files to run.")
+    var files: [String]
+
+    func validate() throws {
+        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
+    }
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).run(files, format: OutputFormat(rawValue: format) ?? .table))
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the test blocks of each file (folders are searched for .policy files).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Files or folders.")
+    var paths: [String]
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).test(paths))
+    }
+}
+
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Parse and check files without running them; print every error.")
+        abstract: "Parse and type-check files without running them; print every error.")
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print the syntax tree of each file that parses.")

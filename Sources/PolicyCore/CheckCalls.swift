@@ -1,0 +1,303 @@
+import PolicySyntax
+
+// Calls: decisions, lets with parameters, and the built-in functions (§6).
+
+extension Checker {
+    static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
+                               "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean"]
+
+    func call(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        if let sym = lookupSymbol(f.text, scenario: scope.scenario) {
+            if filter != nil {
+                error("'where' belongs to an aggregate such as count(population where …)", src)
+                return .error
+            }
+            switch sym {
+            case .decision(let d):
+                let info = program.decisions[d]
+                guard args.count == 1 else {
+                    error("decision '\(f.text)' takes one case, not \(args.count)", src, hint: "write \(f.text)(b)")
+                    return .error
+                }
+                guard info.caseType >= 0 else { return .error }
+                let arg = require(expr(args[0], scope, expected: .record(info.caseType)), .record(info.caseType), args[0], scope,
+                                  what: "the case given to '\(f.text)'")
+                if arg.type == .error { return .error }
+                return decisionCall(d, arg, src, scope)
+            case .letDef(let l):
+                guard let types = program.lets[l].parameterTypes else {
+                    error("'\(f.text)' is a constant, not a function: write \(f.text) without parentheses", src)
+                    return .error
+                }
+                guard types.count == args.count else {
+                    error("'\(f.text)' takes \(types.count) argument\(types.count == 1 ? "" : "s"), not \(args.count)", src)
+                    return .error
+                }
+                var typed: [Typed] = []
+                for (i, (a, t)) in zip(args, types).enumerated() {
+                    let name = program.lets[l].parameterNames.count > i ? program.lets[l].parameterNames[i] : "\(i + 1)"
+                    typed.append(require(expr(a, scope, expected: t), t, a, scope, what: "argument '\(name)' of '\(f.text)'"))
+                }
+                if typed.contains(where: { $0.type == .error }) { return .error }
+                return letCall(l, typed, src, scope)
+            default:
+                error("'\(f.text)' is \(sym.what) and cannot be called", src)
+                return .error
+            }
+        }
+        switch f.text {
+        case "count", "share", "sum", "mean":
+            return aggregate(f, args, filter, src, scope)
+        default:
+            break
+        }
+        if filter != nil {
+            error("'where' belongs to an aggregate such as count(population where …)", src)
+            return .error
+        }
+        return builtin(f, args, src, scope, expected: expected)
+    }
+
+    func edge(_ scope: Scope, _ to: DefNode, _ src: SourceRef) {
+        guard let from = scope.definition else { return }
+        edges[from, default: []].append((to, src))
+    }
+
+    func decisionCall(_ d: Int, _ arg: Typed, _ src: SourceRef, _ scope: Scope) -> Typed {
+        edge(scope, .decision(d), src)
+        let a = arg.eval
+        return Typed(program.decisions[d].type) { frame in
+            guard case .record(let c) = try a(&frame) else {
+                throw EvalError("internal error: a decision was given something other than a case", at: src)
+            }
+            return try Resolution.decide(d, c, &frame)
+        }
+    }
+
+    func letCall(_ l: Int, _ args: [Typed], _ src: SourceRef, _ scope: Scope) -> Typed {
+        edge(scope, .letDef(l), src)
+        inferLetType(l)
+        let evals = args.map(\.eval)
+        let name = program.lets[l].name
+        return Typed(program.lets[l].type) { frame in
+            let v = frame.world.letVersion[l]
+            guard v >= 0 else {
+                throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
+            }
+            let version = frame.program.lets[l].versions[v]
+            var locals: [Value] = []
+            locals.reserveCapacity(version.localCount)
+            for e in evals { locals.append(try e(&frame)) }
+            while locals.count < version.localCount { locals.append(.bool(false)) }
+            swap(&locals, &frame.locals)
+            defer { swap(&locals, &frame.locals) }
+            return try version.body(&frame)
+        }
+    }
+
+    func builtin(_ f: Name, _ args: [Expr], _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        func arity(_ n: ClosedRange<Int>) -> Bool {
+            guard n.contains(args.count) else {
+                let want = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) or \(n.upperBound)"
+                error("'\(f.text)' takes \(want) argument\(n.upperBound == 1 ? "" : "s"), not \(args.count)", src)
+                return false
+            }
+            return true
+        }
+        func dateArg() -> Eval? {
+            guard arity(1...1) else { return nil }
+            let t = require(expr(args[0], scope, expected: .date), .date, args[0], scope, what: "the argument of '\(f.text)'")
+            return t.type == .error ? nil : t.eval
+        }
+        switch f.text {
+        case "min", "max":
+            guard !args.isEmpty else {
+                error("'\(f.text)' needs at least one argument", src)
+                return .error
+            }
+            var typed = args.map { expr($0, scope, expected: expected) }
+            // One collection argument: its elements.
+            if typed.count == 1 {
+                guard case .setOf(let t) = typed[0].type, t.isOrdered || true else {
+                    if case .listOf(let t) = typed[0].type { return minMaxOfCollection(f.text, typed[0], t, src) }
+                    error("'\(f.text)' of one value: give two or more values, or a set or list", src)
+                    return .error
+                }
+                return minMaxOfCollection(f.text, typed[0], t, src)
+            }
+            var type = typed[0].type
+            for (t, a) in zip(typed.dropFirst(), args.dropFirst()) {
+                guard let u = PType.unify(type, t.type) else {
+                    error("the arguments of '\(f.text)' have different types: \(program.describe(type)) and \(program.describe(t.type))",
+                          scope.ref(a.span))
+                    return .error
+                }
+                type = u
+            }
+            guard type.isOrdered else {
+                error("'\(f.text)' needs ordered values, not \(article(type))", src)
+                return .error
+            }
+            typed = typed.map { coerce($0, to: type) }
+            let evals = typed.map(\.eval)
+            let wantMin = f.text == "min"
+            return Typed(type) { frame in
+                var best = try evals[0](&frame)
+                for e in evals.dropFirst() {
+                    let v = try e(&frame)
+                    if wantMin ? ValueOrder.less(v, best) : ValueOrder.less(best, v) { best = v }
+                }
+                return best
+            }
+        case "abs":
+            guard arity(1...1) else { return .error }
+            let t = expr(args[0], scope, expected: expected)
+            switch t.type {
+            case .int, .number, .duration:
+                let e = t.eval
+                return Typed(t.type) { frame in
+                    let v = try e(&frame)
+                    switch v {
+                    case .int(let i): return i < 0 ? try Operators.negate(v, src) : .int(i)
+                    case .duration(let n, _): return n < 0 ? try Operators.negate(v, src) : v
+                    default: return .number(abs(v.asNumber))
+                    }
+                }
+            case .error: return .error
+            default:
+                error("'abs' needs a number, an int or a duration, not \(article(t.type))", scope.ref(args[0].span))
+                return .error
+            }
+        case "round", "floor", "ceil":
+            guard arity(1...1) else { return .error }
+            let t = expr(args[0], scope)
+            guard t.type.isNumeric else {
+                if t.type != .error { error("'\(f.text)' needs a number, not \(article(t.type))", scope.ref(args[0].span)) }
+                return .error
+            }
+            if t.type == .int { return t }
+            let e = t.eval
+            let mode: FloatingPointRoundingRule = f.text == "round" ? .toNearestOrAwayFromZero : f.text == "floor" ? .down : .up
+            return Typed(.int) { frame in
+                let r = try e(&frame).asNumber.rounded(mode)
+                guard r.isFinite, r >= -9.223372036854775e18, r <= 9.223372036854775e18 else {
+                    throw EvalError("'\(f.text)' of a value too large for an int", at: src)
+                }
+                return .int(Int64(r))
+            }
+        case "year":
+            guard let d = dateArg() else { return .error }
+            return Typed(.int) { frame in .int(Int64(CivilDate(dayNumber: Int(try d(&frame).asDate)).year)) }
+        case "month":
+            guard let d = dateArg() else { return .error }
+            return Typed(.string) { frame in .string(Calendar.monthKey(try d(&frame).asDate)) }
+        case "quarter":
+            guard let d = dateArg() else { return .error }
+            return Typed(.string) { frame in .string(Calendar.quarterKey(try d(&frame).asDate)) }
+        case "weekday":
+            guard let d = dateArg() else { return .error }
+            return Typed(.string) { frame in .string(Calendar.weekday(try d(&frame).asDate)) }
+        case "days":
+            guard arity(1...1) else { return .error }
+            let t = expr(args[0], scope)
+            switch t.type {
+            case .duration(.days?), .duration(nil):
+                let e = t.eval
+                return Typed(.int) { frame in
+                    guard case .duration(let n, .days) = try e(&frame) else {
+                        throw EvalError("'days' needs a day-based duration", at: src, hint: "months and years have no fixed number of days")
+                    }
+                    return .int(n)
+                }
+            case .error: return .error
+            default:
+                error("'days' needs a day-based duration (days, weeks, or a difference of dates), not \(article(t.type))",
+                      scope.ref(args[0].span), hint: t.type == .duration(.months) ? "months and years have no fixed number of days" : nil)
+                return .error
+            }
+        case "ancestor":
+            guard arity(2...2) else { return .error }
+            let j = require(expr(args[0], scope, expected: .jurisdiction), .jurisdiction, args[0], scope, what: "the first argument of 'ancestor'").eval
+            let k = require(expr(args[1], scope, expected: .enumType(Program.kindEnum)), .enumType(Program.kindEnum), args[1], scope,
+                            what: "the second argument of 'ancestor' (a kind)").eval
+            return Typed(.jurisdiction) { frame in
+                let jv = try j(&frame).asJurisdiction
+                guard case .member(_, let kind) = try k(&frame) else { return .jurisdiction(jv) }
+                let table = frame.program.jurisdictions
+                guard let a = table.ancestor(jv, kind: kind) else {
+                    throw EvalError("'\(table.names[Int(jv)])' has no ancestor of kind \(frame.program.enums[Program.kindEnum].members[Int(kind)])",
+                                    at: src)
+                }
+                return .jurisdiction(a)
+            }
+        case "chance":
+            guard arity(1...2) else { return .error }
+            let p = require(expr(args[0], scope, expected: .number), .number, args[0], scope, what: "the probability given to 'chance'").eval
+            var stream: String
+            if args.count == 2 {
+                guard case .string(let label) = args[1].kind else {
+                    error("the label of 'chance' must be a string literal", scope.ref(args[1].span), hint: "write chance(p, \"label\")")
+                    return .error
+                }
+                stream = label
+            } else {
+                scope.chances.count += 1
+                stream = "\(scope.streamName ?? "chance")#\(scope.chances.count)"
+            }
+            let label = stream
+            return Typed(.bool) { frame in
+                let probability = try p(&frame).asNumber
+                let c: RecordValue
+                if let r = frame.caseRecord { c = r } else if case .record(let r)? = frame.subject { c = r } else {
+                    throw EvalError("'chance' needs a case: use it in a decision, a let called from one, or an aggregate", at: src)
+                }
+                return .bool(Operators.draw(seed: c.seed, identity: c.identity, stream: label) < probability)
+            }
+        default:
+            let user = visibleNames(scenario: scope.scenario).filter { name in
+                if case .letDef? = lookupSymbol(name, scenario: scope.scenario) { return true }
+                if case .decision? = lookupSymbol(name, scenario: scope.scenario) { return true }
+                return false
+            }
+            error("unknown function '\(f.text)'", src, hint: Suggest.hint(f.text, user + Checker.builtinNames))
+            return .error
+        }
+    }
+
+    func minMaxOfCollection(_ name: String, _ t: Typed, _ element: PType, _ src: SourceRef) -> Typed {
+        guard element.isOrdered else {
+            error("'\(name)' needs ordered values, not \(article(element))", src)
+            return .error
+        }
+        let e = t.eval
+        let wantMin = name == "min"
+        return Typed(element) { frame in
+            let xs = try e(&frame).elements
+            guard var best = xs.first else {
+                throw EvalError("'\(name)' of an empty collection", at: src)
+            }
+            for v in xs.dropFirst() where wantMin ? ValueOrder.less(v, best) : ValueOrder.less(best, v) { best = v }
+            return best
+        }
+    }
+}
+
+/// Calendar keys for grouping and the date built-ins.
+public enum Calendar {
+    public static func monthKey(_ d: Int32) -> String {
+        let c = CivilDate(dayNumber: Int(d))
+        return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)"
+    }
+
+    public static func quarterKey(_ d: Int32) -> String {
+        let c = CivilDate(dayNumber: Int(d))
+        return "\(c.year)-Q\((c.month - 1) / 3 + 1)"
+    }
+
+    public static func weekday(_ d: Int32) -> String {
+        // 1970-01-01 was a Thursday.
+        let names = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"]
+        let i = ((Int(d) % 7) + 7) % 7
+        return names[i]
+    }
+}

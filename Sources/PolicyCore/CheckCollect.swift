@@ -1,0 +1,331 @@
+import PolicySyntax
+
+// Pass 1: the names and signatures of every top-level declaration, so that bodies may
+// refer to anything declared anywhere in the program (§9.4).
+
+extension Checker {
+    typealias Units = [(SourceUnit, [Statement])]
+
+    func collectTypes(_ all: Units) {
+        for (unit, statements) in all {
+            for s in statements {
+                switch s.kind {
+                case .enumDecl(let d):
+                    guard declareType(d.name, .enumType(program.enums.count), unit.file) else { continue }
+                    var seen = Set<String>()
+                    for m in d.members where !seen.insert(m.text).inserted {
+                        error("'\(m.text)' appears twice in enum '\(d.name.text)'", unit.file, m.span)
+                    }
+                    program.enums.append(EnumInfo(name: d.name.text, members: d.members.map(\.text),
+                                                  source: SourceRef(unit.file, d.name.span), doc: s.doc))
+                case .record(let d):
+                    guard declareType(d.name, .record(program.records.count), unit.file) else { continue }
+                    program.records.append(RecordInfo(name: d.name.text, fields: [], source: SourceRef(unit.file, d.name.span), doc: s.doc))
+                default:
+                    break
+                }
+            }
+        }
+        // Field types, once every type name is known. Defaults are checked with the bodies.
+        for (unit, statements) in all {
+            for s in statements {
+                guard case .record(let d) = s.kind, case .record(let r)? = types[d.name.text],
+                      program.records[r].source.span == d.name.span else { continue }
+                var fields: [FieldInfo] = []
+                for f in d.fields {
+                    if fields.contains(where: { $0.name == f.name.text }) {
+                        error("field '\(f.name.text)' appears twice in record '\(d.name.text)'", unit.file, f.name.span)
+                        continue
+                    }
+                    if let value = f.defaultValue { recordDefaultASTs[r, default: [:]][fields.count] = value }
+                    let type = resolveType(f.type, unit.file)
+                    fields.append(FieldInfo(name: f.name.text, type: type, hasDefault: f.defaultValue != nil, defaultValue: nil,
+                                           source: SourceRef(unit.file, f.name.span)))
+                }
+                program.records[r].fields = fields
+            }
+        }
+    }
+
+    func declareType(_ name: Name, _ symbol: TypeSymbol, _ file: SourceFile) -> Bool {
+        if let previous = typeSources[name.text] {
+            error("type '\(name.text)' is already declared", file, name.span, hint: "the first declaration is at \(previous.position)")
+            return false
+        }
+        if ["bool", "int", "number", "string", "date", "duration", "jurisdiction", "kind", "set", "list"].contains(name.text) {
+            error("'\(name.text)' is a built-in type", file, name.span, hint: "choose another name")
+            return false
+        }
+        types[name.text] = symbol
+        typeSources[name.text] = SourceRef(file, name.span)
+        return true
+    }
+
+    /// A written type, resolved.
+    func resolveType(_ t: TypeExpr, _ file: SourceFile) -> PType {
+        switch t.kind {
+        case .setOf(let e): return .setOf(resolveType(e, file))
+        case .listOf(let e): return .listOf(resolveType(e, file))
+        case .named(let n):
+            switch n {
+            case "bool": return .bool
+            case "int": return .int
+            case "number": return .number
+            case "string": return .string
+            case "date": return .date
+            case "duration": return .duration(nil)
+            case "jurisdiction": return .jurisdiction
+            case "kind": return .enumType(Program.kindEnum)
+            default:
+                switch types[n] {
+                case .enumType(let i)?: return .enumType(i)
+                case .record(let i)?: return .record(i)
+                case nil:
+                    let builtins = ["bool", "int", "number", "string", "date", "duration", "jurisdiction", "kind"]
+                    error("unknown type '\(n)'", file, t.span, hint: Suggest.hint(n, builtins + types.keys.sorted()))
+                    return .error
+                }
+            }
+        }
+    }
+
+    // MARK: - Jurisdictions and attributes
+
+    func collectJurisdictions(_ all: Units) {
+        // Attributes first: jurisdictions' attribute values are checked against them.
+        var attributesSeen: SourceRef?
+        for (unit, statements) in all {
+            for s in statements {
+                guard case .attributes(let fields) = s.kind else { continue }
+                if let previous = attributesSeen {
+                    error("'jurisdiction attributes' is declared twice", unit.file, s.span,
+                          hint: "declare all attributes once; the first is at \(previous.position)")
+                    continue
+                }
+                attributesSeen = SourceRef(unit.file, s.span)
+                for f in fields {
+                    if ["name", "label", "kind", "parent"].contains(f.name.text) {
+                        error("an attribute cannot be called '\(f.name.text)' (it is a built-in accessor)", unit.file, f.name.span,
+                              hint: "choose another name")
+                        continue
+                    }
+                    if program.attributes.contains(where: { $0.name == f.name.text }) {
+                        error("attribute '\(f.name.text)' appears twice", unit.file, f.name.span)
+                        continue
+                    }
+                    let type = resolveType(f.type, unit.file)
+                    var value = zeroValue(type)
+                    if let d = f.defaultValue, let v = constant(d, expected: type, unit.file, what: "an attribute's default") {
+                        value = v
+                    } else if f.defaultValue == nil, type != .error {
+                        error("attribute '\(f.name.text)' needs a default", unit.file, f.name.span,
+                              hint: "write \(f.name.text): \(program.describe(type)) = …")
+                    }
+                    program.attributes.append(AttributeInfo(name: f.name.text, type: type, defaultValue: value,
+                                                            source: SourceRef(unit.file, f.name.span)))
+                }
+            }
+        }
+
+        var parents: [(Int32, Name, SourceFile)] = []
+        var table = JurisdictionTable()
+        for (unit, statements) in all {
+            for s in statements {
+                switch s.kind {
+                case .jurisdiction(let d):
+                    let j = Int32(table.count)
+                    guard declare(d.name, .jurisdiction(j), unit.file) else { continue }
+                    table.names.append(d.name.text)
+                    table.labels.append(d.label?.value)
+                    table.kinds.append(kindMember(d.kind.text))
+                    table.parents.append(-1)
+                    table.sources.append(SourceRef(unit.file, d.name.span))
+                    table.docs.append(s.doc)
+                    table.byName[d.name.text] = j
+                    var values = [Value?](repeating: nil, count: program.attributes.count)
+                    for a in d.attributes {
+                        guard let index = program.attributes.firstIndex(where: { $0.name == a.name.text }) else {
+                            error("unknown attribute '\(a.name.text)'", unit.file, a.name.span,
+                                  hint: Suggest.hint(a.name.text, program.attributes.map(\.name))
+                                    ?? (program.attributes.isEmpty ? "declare it in 'jurisdiction attributes { … }'" : nil))
+                            continue
+                        }
+                        if values[index] != nil {
+                            error("attribute '\(a.name.text)' is set twice", unit.file, a.name.span)
+                        }
+                        values[index] = constant(a.value, expected: program.attributes[index].type, unit.file,
+                                                 what: "an attribute value")
+                    }
+                    table.declared.append(values)
+                    if let p = d.parent { parents.append((j, p, unit.file)) }
+                case .jurisdictionsFrom(let path):
+                    error("'jurisdictions from' CSV files are not supported yet", unit.file, path.span,
+                          hint: "declare the jurisdictions in the program for now")
+                default:
+                    break
+                }
+            }
+        }
+        for (j, p, file) in parents {
+            guard let parent = table.byName[p.text] else {
+                error("unknown parent jurisdiction '\(p.text)'", file, p.span, hint: Suggest.hint(p.text, table.names))
+                continue
+            }
+            table.parents[Int(j)] = parent
+        }
+        if let cycle = table.link() {
+            let names = cycle.map { table.names[Int($0)] }
+            if let first = cycle.first, let source = table.sources[Int(first)] {
+                error("the jurisdictions form a cycle: \((names + [names[0]]).joined(separator: " → "))", source,
+                      hint: "each jurisdiction needs a parent above it, up to a root")
+            }
+            for j in cycle { table.parents[Int(j)] = -1 }
+            _ = table.link()
+        }
+        program.jurisdictions = table
+    }
+
+    /// The `kind` member for a kind name, added on first appearance (§9.9).
+    func kindMember(_ kind: String) -> Int32 {
+        if let i = program.enums[Program.kindEnum].members.firstIndex(of: kind) { return Int32(i) }
+        program.enums[Program.kindEnum].members.append(kind)
+        return Int32(program.enums[Program.kindEnum].members.count - 1)
+    }
+
+    /// A value every type has, used when a declaration is in error.
+    func zeroValue(_ t: PType) -> Value {
+        switch t {
+        case .bool: return .bool(false)
+        case .int: return .int(0)
+        case .number: return .number(0)
+        case .string: return .string("")
+        case .date: return .date(0)
+        case .duration(let f): return .duration(0, f ?? .days)
+        case .enumType(let e): return .member(type: Int32(e), index: 0)
+        case .jurisdiction: return .jurisdiction(0)
+        case .setOf: return .set([])
+        case .listOf: return .list([])
+        default: return .bool(false)
+        }
+    }
+
+    // MARK: - Signatures
+
+    func collectSignatures(_ all: Units) {
+        for (unit, statements) in all {
+            for s in statements {
+                collectSignature(s, unit.file, scenario: 0)
+            }
+        }
+    }
+
+    /// Registers a declaration's name and signature; its body is checked later.
+    func collectSignature(_ s: Statement, _ file: SourceFile, scenario: Int) {
+        let source = SourceRef(file, s.span)
+        switch s.kind {
+        case .agency(let d):
+            guard let territory = program.jurisdictions.byName[d.territory.text] else {
+                error("unknown jurisdiction '\(d.territory.text)'", file, d.territory.span,
+                      hint: Suggest.hint(d.territory.text, program.jurisdictions.names))
+                _ = declare(d.name, .agency(program.agencies.count), file, scenario: scenario)
+                program.agencies.append(AgencyInfo(name: d.name.text, territory: 0, label: d.label?.value, source: source, doc: s.doc))
+                return
+            }
+            guard declare(d.name, .agency(program.agencies.count), file, scenario: scenario) else { return }
+            program.agencies.append(AgencyInfo(name: d.name.text, territory: territory, label: d.label?.value, source: source, doc: s.doc))
+        case .param(let d):
+            guard declare(d.name, .param(program.params.count), file, scenario: scenario) else { return }
+            let type = d.type.map { resolveType($0, file) }
+            program.params.append(ParamInfo(name: d.name.text, type: type ?? .error, versions: [], doc: s.doc))
+            pendingParams.append((program.params.count - 1, d, file, scenario, type == nil))
+        case .let(let d):
+            guard declare(d.name, .letDef(program.lets.count), file, scenario: scenario) else { return }
+            let paramTypes = d.parameters.map { $0.map { resolveType($0.type, file) } }
+            let type = d.type.map { resolveType($0, file) }
+            program.lets.append(LetInfo(name: d.name.text, parameterTypes: paramTypes,
+                                        parameterNames: d.parameters?.map(\.name.text) ?? [],
+                                        type: type ?? .error, versions: [], doc: s.doc))
+            let id = program.lets.count - 1
+            letTypeState[id] = type != nil
+            pendingLets.append((id, -1, d, SourceRef(file, d.name.span), scenario))
+        case .decision(let d):
+            guard declare(d.name, .decision(program.decisions.count), file, scenario: scenario) else { return }
+            let type = resolveType(d.type, file)
+            var caseType = -1
+            if d.parameters.count != 1 {
+                error("a decision takes exactly one case, not \(d.parameters.count)", file, d.name.span,
+                      hint: "write decision \(d.name.text)(b: booking): \(d.type.formatted) = …")
+            } else {
+                let pt = resolveType(d.parameters[0].type, file)
+                if case .record(let r) = pt, program.records[r].isCaseType {
+                    caseType = r
+                } else if pt != .error {
+                    error("a decision's case must be a record with fields 'date: date' and 'jurisdiction: jurisdiction'",
+                          file, d.parameters[0].type.span,
+                          hint: pt == .error ? nil : "'\(program.describe(pt))' is not a case type")
+                }
+            }
+            program.decisions.append(DecisionInfo(name: d.name.text, caseType: caseType,
+                                                  parameterName: d.parameters.first?.name.text ?? "c",
+                                                  type: type, versions: [], doc: s.doc))
+            pendingDecisions.append((program.decisions.count - 1, d, file, scenario))
+        case .policy(let d):
+            guard declare(d.name, .policy(program.policies.count), file, scenario: scenario) else { return }
+            program.policies.append(PolicyInfo(name: d.name.text, parameterTypes: d.parameters.map { $0.map { resolveType($0.type, file) } },
+                                               parameterNames: d.parameters?.map(\.name.text) ?? [], versions: [], doc: s.doc))
+            pendingPolicies.append((program.policies.count - 1, d, file, scenario))
+        case .event(let d):
+            guard declare(d.name, .event(program.events.count), file, scenario: scenario) else { return }
+            program.events.append(EventInfo(name: d.name.text, versions: [], doc: s.doc))
+            pendingEvents.append((program.events.count - 1, d, file, scenario))
+        case .reaction(let d):
+            let id = program.reactions.count
+            var name = "reaction at \(SourceRef(file, s.span).shortPosition)"
+            if let n = d.name {
+                guard declare(n, .reaction(id), file, scenario: scenario) else { return }
+                name = n.text
+            }
+            var variable: String?
+            if case .condition(let v, _) = d.trigger { variable = v.text }
+            program.reactions.append(ReactionInfo(name: name, isNamed: d.name != nil, variableName: variable, versions: []))
+            pendingReactions.append((id, d, file, scenario, SourceRef(file, s.span)))
+        case .population(let d):
+            guard declare(d.name, .population(program.populations.count), file, scenario: scenario) else { return }
+            var record = -1
+            if case .record(let r)? = types[d.record.text] { record = r } else {
+                error("unknown record type '\(d.record.text)'", file, d.record.span,
+                      hint: Suggest.hint(d.record.text, program.records.map(\.name)))
+            }
+            program.populations.append(PopulationInfo(name: d.name.text, record: record, versions: [], doc: s.doc))
+            pendingPopulations.append((program.populations.count - 1, d, file, scenario))
+        case .scenario(let d):
+            guard scenario == 0 else {
+                error("a scenario cannot be declared inside another", file, d.name.span)
+                return
+            }
+            guard declare(d.name, .scenario(program.scenarios.count), file) else { return }
+            program.scenarios.append(ScenarioInfo(name: d.name.text, label: d.label?.value, parent: nil, source: source, doc: s.doc))
+        default:
+            break
+        }
+    }
+}
+
+extension Checker {
+    /// A constant (an attribute's value or default): checked, then evaluated now.
+    func constant(_ e: Expr, expected: PType, _ file: SourceFile, what: String) -> Value? {
+        let scope = Scope(file: file)
+        let t = require(expr(e, scope, expected: expected), expected, e, scope, what: what)
+        guard t.type != .error else { return nil }
+        if let c = t.constant { return c }
+        var frame = Frame(world: scratchWorld)
+        do {
+            return try t.eval(&frame)
+        } catch let err as EvalError {
+            error("\(what) must be a constant: \(err.message)", scope.ref(e.span))
+        } catch {
+            self.error("\(what) must be a constant", scope.ref(e.span))
+        }
+        return nil
+    }
+}

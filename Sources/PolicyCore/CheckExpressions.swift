@@ -1,0 +1,563 @@
+import PolicySyntax
+
+// Expressions: names, types and compiled code (§3, §6, §9).
+
+extension Checker {
+    /// Checks `e` (against `expected` when given: it guides bare enum members and empty
+    /// collections) and compiles it.
+    func expr(_ e: Expr, _ scope: Scope, expected: PType? = nil) -> Typed {
+        let src = scope.ref(e.span)
+        switch e.kind {
+        case .int(let v, _):
+            return .const(.int, .int(v))
+        case .number(let v, _), .percent(let v, _):
+            return .const(.number, .number(v))
+        case .date(let d):
+            return .const(.date, .date(d))
+        case .duration(let n, let unit):
+            switch unit {
+            case .day: return .const(.duration(.days), .duration(n, .days))
+            case .week: return .const(.duration(.days), .duration(n * 7, .days))
+            case .month: return .const(.duration(.months), .duration(n, .months))
+            case .year: return .const(.duration(.months), .duration(n * 12, .months))
+            }
+        case .string(let s):
+            return .const(.string, .string(s))
+        case .bool(let b):
+            return .const(.bool, .bool(b))
+        case .name(let n):
+            return name(n, e.span, scope, expected: expected)
+        case .member(let base, let field):
+            return member(base, field, src, scope)
+        case .call(let f, let args, let filter):
+            return call(f, args, filter, src, scope, expected: expected)
+        case .record(let name, let fields):
+            return recordLiteral(name, fields, src, scope)
+        case .with(let base, let fields):
+            return withExpr(base, fields, src, scope)
+        case .set(let items), .list(let items):
+            let isSet: Bool
+            if case .set = e.kind { isSet = true } else { isSet = false }
+            return collection(items, isSet: isSet, src, scope, expected: expected)
+        case .unary(let op, let operand):
+            return unary(op, operand, src, scope, expected: expected)
+        case .binary(let op, let a, let b):
+            return binary(op, a, b, src, scope, expected: expected)
+        case .ifThenElse(let c, let a, let b):
+            let cond = require(expr(c, scope, expected: .bool), .bool, c, scope, what: "the condition of 'if'")
+            var then = expr(a, scope, expected: expected)
+            var otherwise = expr(b, scope, expected: expected ?? then.type)
+            if then.type == .emptyCollection, otherwise.type != .emptyCollection { then = expr(a, scope, expected: otherwise.type) }
+            guard let type = PType.unify(then.type, otherwise.type) else {
+                error("the branches of 'if' have different types: \(program.describe(then.type)) and \(program.describe(otherwise.type))",
+                      scope.ref(b.span), hint: "both branches must give the same type")
+                return .error
+            }
+            let t = coerce(then, to: type).eval, o = coerce(otherwise, to: type).eval, c = cond.eval
+            return Typed(type) { frame in try c(&frame).asBool ? try t(&frame) : try o(&frame) }
+        case .under(let inner, let scenarioName):
+            guard let s = scenarioIndex(scenarioName, scope) else { return .error }
+            let body = expr(inner, scope, expected: expected)
+            let b = body.eval
+            return Typed(body.type) { frame in
+                let saved = frame.world
+                frame.world = saved.world(s)
+                defer { frame.world = saved }
+                return try b(&frame)
+            }
+        case .at(let inner, let date):
+            let d = require(expr(date, scope, expected: .date), .date, date, scope, what: "the date after 'at'").eval
+            let body = expr(inner, scope, expected: expected)
+            let b = body.eval
+            return Typed(body.type) { frame in
+                let day = try d(&frame).asDate
+                let saved = frame.date
+                frame.date = day
+                defer { frame.date = saved }
+                return try b(&frame)
+            }
+        case .paren(let inner):
+            return expr(inner, scope, expected: expected)
+        case .error:
+            return .error
+        }
+    }
+
+    /// Reports a type mismatch unless `t` fits `type`; returns `t` coerced.
+    func require(_ t: Typed, _ type: PType, _ e: Expr, _ scope: Scope, what: String) -> Typed {
+        if t.type.fits(type) { return coerce(t, to: type) }
+        error("\(what) must be \(article(type)), not \(article(t.type))", scope.ref(e.span), hint: conversionHint(t.type, type))
+        return .error
+    }
+
+    func article(_ t: PType) -> String {
+        let d = program.describe(t)
+        switch t {
+        case .int, .enumType, .jurisdiction, .record, .error: return (d.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + d
+        case .emptyCollection: return "an empty set"
+        default: return "a " + d
+        }
+    }
+
+    func conversionHint(_ from: PType, _ to: PType) -> String? {
+        switch (from, to) {
+        case (.number, .int): return "use floor, ceil or round to make an int"
+        case (.string, .date): return "write a date without quotes, as 2013-06-01"
+        case (.int, .date): return "write a date as YYYY-MM-DD"
+        case (.duration(.months?), .duration(.days?)), (.duration(.days?), .duration(.months?)):
+            return "day-based (day, week) and month-based (month, year) durations do not mix"
+        case (.bool, .number): return "a percentage is written like 8%"
+        default: return nil
+        }
+    }
+
+    /// Widens ints to numbers (also inside sets and lists) where a number is expected.
+    func coerce(_ t: Typed, to type: PType) -> Typed {
+        switch (t.type, type) {
+        case (.int, .number):
+            let e = t.eval
+            return Typed(.number, { frame in .number(try e(&frame).asNumber) },
+                         constant: t.constant.map { .number($0.asNumber) })
+        case (.setOf(.int), .setOf(.number)), (.listOf(.int), .listOf(.number)):
+            let e = t.eval
+            let isSet: Bool
+            if case .setOf = type { isSet = true } else { isSet = false }
+            return Typed(type) { frame in
+                let xs = try e(&frame).elements.map { Value.number($0.asNumber) }
+                return isSet ? .set(xs) : .list(xs)
+            }
+        case (.emptyCollection, .setOf), (.emptyCollection, .listOf):
+            let isSet: Bool
+            if case .setOf = type { isSet = true } else { isSet = false }
+            return .const(type, isSet ? .set([]) : .list([]))
+        case (.duration(nil), .duration(let f?)):
+            return Typed(.duration(f), t.eval)
+        default:
+            return t
+        }
+    }
+
+    func scenarioIndex(_ name: Name, _ scope: Scope) -> Int? {
+        if name.text == "baseline" { return 0 }
+        if case .scenario(let s)? = lookupSymbol(name.text, scenario: scope.scenario) { return s }
+        error("unknown scenario '\(name.text)'", scope.ref(name.span),
+              hint: Suggest.hint(name.text, program.scenarios.map(\.name)))
+        return nil
+    }
+
+    // MARK: - Names
+
+    func name(_ n: String, _ span: Span, _ scope: Scope, expected: PType?) -> Typed {
+        let src = scope.ref(span)
+        // 1. Locals.
+        if let local = scope.local(n) {
+            let slot = local.slot
+            return Typed(local.type) { frame in frame.locals[slot] }
+        }
+        // 2. The implicit subject's fields, then one-case decisions and lets applied to it.
+        if let subject = scope.subject {
+            if n == "it" { return Typed(subject) { frame in frame.subject ?? .bool(false) } }
+            if case .record(let r) = subject, let i = program.records[r].field(n) {
+                return Typed(program.records[r].fields[i].type) { frame in
+                    guard case .record(let c)? = frame.subject else { return .bool(false) }
+                    return c.fields[i]
+                }
+            }
+            if let sym = lookupSymbol(n, scenario: scope.scenario) {
+                switch sym {
+                case .decision(let d) where program.decisions[d].caseType >= 0 && subject == .record(program.decisions[d].caseType):
+                    return decisionCall(d, Typed(subject) { frame in frame.subject ?? .bool(false) }, src, scope)
+                case .letDef(let l) where program.lets[l].parameterTypes?.count == 1:
+                    if let types = program.lets[l].parameterTypes, subject.fits(types[0]) {
+                        return letCall(l, [Typed(subject) { frame in frame.subject ?? .bool(false) }], src, scope)
+                    }
+                default: break
+                }
+            }
+        }
+        // 3. Global declarations.
+        if let sym = lookupSymbol(n, scenario: scope.scenario) {
+            switch sym {
+            case .param(let p):
+                let type = program.params[p].type
+                if type == .error, pendingParams.contains(where: { $0.id == p && $0.infer }) {
+                    error("param '\(n)' is used before its type is known", src, hint: "give it a type: param \(n): TYPE = …")
+                }
+                return Typed(type) { frame in frame.world.param(p, on: frame.date) }
+            case .letDef(let l):
+                if program.lets[l].parameterTypes != nil {
+                    let arity = program.lets[l].parameterTypes?.count ?? 0
+                    error("'\(n)' takes \(arity) argument\(arity == 1 ? "" : "s"): call it as \(n)(…)", src)
+                    return .error
+                }
+                return letCall(l, [], src, scope)
+            case .decision:
+                error("'\(n)' is a decision: call it with a case, as \(n)(b)", src,
+                      hint: scope.subject == nil ? nil : "the subject here is \(program.describe(scope.subject!)), not its case type")
+                return .error
+            case .jurisdiction(let j):
+                return .const(.jurisdiction, .jurisdiction(j))
+            case .agency(let a):
+                let territory = program.jurisdictions.names[Int(program.agencies[a].territory)]
+                error("'\(n)' is an agency, not a value", src, hint: "its territory is '\(territory)'")
+                return .error
+            case .population:
+                error("'\(n)' is a population: use it in count(…), share(…), sum(…), mean(…), table, compare or plot", src)
+                return .error
+            case .scenario:
+                error("'\(n)' is a scenario: use it after 'under'", src, hint: "write EXPR under \(n)")
+                return .error
+            case .policy, .event, .reaction:
+                error("'\(n)' is \(sym.what), not a value", src)
+                return .error
+            }
+        }
+        if n == "baseline" {
+            error("'baseline' is a scenario: use it after 'under'", src)
+            return .error
+        }
+        // 4. Enum members.
+        return enumMember(n, src, scope, expected: expected)
+    }
+
+    func enumMember(_ n: String, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        var owners: [Int] = []
+        for (i, e) in program.enums.enumerated() where e.members.contains(n) { owners.append(i) }
+        if owners.count == 1 || (owners.count > 1 && { if case .enumType(let t)? = expected { return owners.contains(t) }; return false }()) {
+            var owner = owners[0]
+            if owners.count > 1, case .enumType(let t)? = expected { owner = t }
+            let index = program.enums[owner].members.firstIndex(of: n) ?? 0
+            return .const(.enumType(owner), .member(type: Int32(owner), index: Int32(index)))
+        }
+        if owners.count > 1 {
+            let names = owners.map { program.enums[$0].name }
+            error("'\(n)' is a member of several enums (\(names.joined(separator: ", ")))", src,
+                  hint: "qualify it, as \(names[0]).\(n)")
+            return .error
+        }
+        var candidates = visibleNames(scenario: scope.scenario) + scope.locals.map(\.name)
+        if case .record(let r)? = scope.subject { candidates += program.records[r].fields.map(\.name) }
+        for e in program.enums { candidates += e.members }
+        error("unknown name '\(n)'", src, hint: Suggest.hint(n, candidates))
+        return .error
+    }
+
+    /// Whether a bare name would only make sense as an enum member that needs a type.
+    func isAmbiguousBareMember(_ e: Expr, _ scope: Scope) -> Bool {
+        guard case .name(let n) = e.kind, scope.local(n) == nil, lookupSymbol(n, scenario: scope.scenario) == nil else { return false }
+        if case .record(let r)? = scope.subject, program.records[r].field(n) != nil { return false }
+        return program.enums.filter { $0.members.contains(n) }.count > 1
+    }
+
+    // MARK: - Members
+
+    func member(_ base: Expr, _ field: Name, _ src: SourceRef, _ scope: Scope) -> Typed {
+        // `Enum.member` is always qualification (§9.1).
+        if case .name(let n) = base.kind, scope.local(n) == nil,
+           let e = (n == "kind" ? Program.kindEnum : { if case .enumType(let i)? = types[n] { return i }; return nil }()) {
+            guard let index = program.enums[e].members.firstIndex(of: field.text) else {
+                error("enum '\(n)' has no member '\(field.text)'", scope.ref(field.span),
+                      hint: Suggest.hint(field.text, program.enums[e].members) ?? "its members are \(program.enums[e].members.joined(separator: ", "))")
+                return .error
+            }
+            return .const(.enumType(e), .member(type: Int32(e), index: Int32(index)))
+        }
+        let b = expr(base, scope)
+        let be = b.eval
+        switch b.type {
+        case .error:
+            return .error
+        case .record(let r):
+            guard let i = program.records[r].field(field.text) else {
+                error("record '\(program.records[r].name)' has no field '\(field.text)'", scope.ref(field.span),
+                      hint: Suggest.hint(field.text, program.records[r].fields.map(\.name)))
+                return .error
+            }
+            return Typed(program.records[r].fields[i].type) { frame in
+                guard case .record(let c) = try be(&frame) else { return .bool(false) }
+                return c.fields[i]
+            }
+        case .jurisdiction:
+            switch field.text {
+            case "name":
+                return Typed(.string) { frame in .string(frame.program.jurisdictions.names[Int(try be(&frame).asJurisdiction)]) }
+            case "label":
+                return Typed(.string) { frame in .string(frame.program.jurisdictions.label(try be(&frame).asJurisdiction)) }
+            case "kind":
+                return Typed(.enumType(Program.kindEnum)) { frame in
+                    .member(type: Int32(Program.kindEnum), index: frame.program.jurisdictions.kinds[Int(try be(&frame).asJurisdiction)])
+                }
+            case "parent":
+                return Typed(.jurisdiction) { frame in
+                    let j = try be(&frame).asJurisdiction
+                    let p = frame.program.jurisdictions.parents[Int(j)]
+                    guard p >= 0 else {
+                        throw EvalError("'\(frame.program.jurisdictions.names[Int(j)])' has no parent (it is a root)", at: src,
+                                        hint: "test 'j.kind' before asking for 'j.parent'")
+                    }
+                    return .jurisdiction(p)
+                }
+            default:
+                guard let a = program.attributes.firstIndex(where: { $0.name == field.text }) else {
+                    error("jurisdictions have no attribute '\(field.text)'", scope.ref(field.span),
+                          hint: Suggest.hint(field.text, ["name", "label", "kind", "parent"] + program.attributes.map(\.name)))
+                    return .error
+                }
+                return Typed(program.attributes[a].type) { frame in
+                    frame.world.attribute(try be(&frame).asJurisdiction, a, on: frame.date)
+                }
+            }
+        default:
+            error("\(article(b.type)) has no field '\(field.text)'", scope.ref(field.span))
+            return .error
+        }
+    }
+
+    // MARK: - Records
+
+    func recordLiteral(_ name: Name, _ inits: [FieldInit], _ src: SourceRef, _ scope: Scope) -> Typed {
+        guard case .record(let r)? = types[name.text] else {
+            error("unknown record type '\(name.text)'", scope.ref(name.span),
+                  hint: Suggest.hint(name.text, program.records.map(\.name)))
+            return .error
+        }
+        let info = program.records[r]
+        var given: [Int: Eval] = [:]
+        for f in inits {
+            guard let i = info.field(f.name.text) else {
+                error("record '\(info.name)' has no field '\(f.name.text)'", scope.ref(f.name.span),
+                      hint: Suggest.hint(f.name.text, info.fields.map(\.name)))
+                continue
+            }
+            if given[i] != nil {
+                error("field '\(f.name.text)' is given twice", scope.ref(f.name.span))
+                continue
+            }
+            let t = require(expr(f.value, scope, expected: info.fields[i].type), info.fields[i].type, f.value, scope,
+                            what: "field '\(f.name.text)'")
+            given[i] = t.eval
+        }
+        let missing = info.fields.indices.filter { given[$0] == nil && !recordFieldHasDefault(r, $0) }
+        if !missing.isEmpty {
+            let names = missing.map { info.fields[$0].name }
+            error("missing field\(names.count == 1 ? "" : "s") in \(info.name): \(names.joined(separator: ", "))", src,
+                  hint: "add \(names.map { "\($0): …" }.joined(separator: ", "))")
+            return .error
+        }
+        let evals: [Eval?] = info.fields.indices.map { given[$0] }
+        return Typed(.record(r)) { frame in
+            var values: [Value] = []
+            values.reserveCapacity(evals.count)
+            for (i, e) in evals.enumerated() {
+                if let e {
+                    values.append(try e(&frame))
+                } else if let d = frame.program.records[r].fields[i].defaultValue {
+                    values.append(try d(&frame))
+                }
+            }
+            return .record(RecordValue(type: r, fields: values, identity: RecordValue.literalIdentity(type: r, fields: values)))
+        }
+    }
+
+    func recordFieldHasDefault(_ r: Int, _ i: Int) -> Bool {
+        program.records[r].fields[i].hasDefault
+    }
+
+    func withExpr(_ base: Expr, _ inits: [FieldInit], _ src: SourceRef, _ scope: Scope) -> Typed {
+        let b = expr(base, scope)
+        guard case .record(let r) = b.type else {
+            if b.type != .error { error("'with' needs a record, not \(article(b.type))", scope.ref(base.span)) }
+            return .error
+        }
+        let info = program.records[r]
+        var changes: [(Int, Eval)] = []
+        for f in inits {
+            guard let i = info.field(f.name.text) else {
+                error("record '\(info.name)' has no field '\(f.name.text)'", scope.ref(f.name.span),
+                      hint: Suggest.hint(f.name.text, info.fields.map(\.name)))
+                continue
+            }
+            let t = require(expr(f.value, scope, expected: info.fields[i].type), info.fields[i].type, f.value, scope,
+                            what: "field '\(f.name.text)'")
+            changes.append((i, t.eval))
+        }
+        let be = b.eval
+        let updates = changes
+        return Typed(.record(r)) { frame in
+            guard case .record(let old) = try be(&frame) else { return .bool(false) }
+            var values = old.fields
+            for (i, e) in updates { values[i] = try e(&frame) }
+            return .record(RecordValue(type: r, fields: values, identity: old.identity, seed: old.seed))
+        }
+    }
+
+    // MARK: - Collections
+
+    func collection(_ items: [Expr], isSet: Bool, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        var elementExpected: PType?
+        switch expected {
+        case .setOf(let t)?, .listOf(let t)?: elementExpected = t
+        default: break
+        }
+        guard !items.isEmpty else {
+            if let expected, expected != .emptyCollection, case .setOf = expected, isSet { return .const(expected, .set([])) }
+            if let expected, case .listOf = expected, !isSet { return .const(expected, .list([])) }
+            return .const(.emptyCollection, isSet ? .set([]) : .list([]))
+        }
+        var typed: [Typed] = []
+        var element: PType? = elementExpected
+        for item in items {
+            let t = expr(item, scope, expected: element)
+            if let current = element {
+                guard let u = PType.unify(current, t.type) else {
+                    error("the elements have different types: \(program.describe(current)) and \(program.describe(t.type))",
+                          scope.ref(item.span))
+                    return .error
+                }
+                element = u
+            } else {
+                element = t.type
+            }
+            typed.append(t)
+        }
+        let type = element ?? .error
+        let evals = typed.map { coerce($0, to: type).eval }
+        return Typed(isSet ? .setOf(type) : .listOf(type)) { frame in
+            var values: [Value] = []
+            values.reserveCapacity(evals.count)
+            for e in evals {
+                let v = try e(&frame)
+                if !isSet || !values.contains(v) { values.append(v) }
+            }
+            return isSet ? .set(values) : .list(values)
+        }
+    }
+
+    // MARK: - Operators
+
+    func unary(_ op: UnaryOperator, _ operand: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        switch op {
+        case .not:
+            let e = require(expr(operand, scope, expected: .bool), .bool, operand, scope, what: "the operand of 'not'").eval
+            return Typed(.bool) { frame in .bool(!(try e(&frame).asBool)) }
+        case .negate:
+            let t = expr(operand, scope, expected: expected)
+            switch t.type {
+            case .int, .number, .duration, .error:
+                let e = t.eval
+                if case .int(let v)? = t.constant, v != Int64.min { return .const(.int, .int(-v)) }
+                if case .number(let v)? = t.constant { return .const(.number, .number(-v)) }
+                return Typed(t.type) { frame in try Operators.negate(try e(&frame), src) }
+            default:
+                error("'-' needs a number, an int or a duration, not \(article(t.type))", scope.ref(operand.span))
+                return .error
+            }
+        }
+    }
+
+    func binary(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        switch op {
+        case .and, .or:
+            let x = require(expr(a, scope, expected: .bool), .bool, a, scope, what: "the left side of '\(op.rawValue)'").eval
+            let y = require(expr(b, scope, expected: .bool), .bool, b, scope, what: "the right side of '\(op.rawValue)'").eval
+            if op == .and { return Typed(.bool) { frame in .bool(try x(&frame).asBool && (try y(&frame).asBool)) } }
+            return Typed(.bool) { frame in .bool(try x(&frame).asBool || (try y(&frame).asBool)) }
+        case .add, .subtract, .multiply, .divide:
+            return arithmetic(op, a, b, src, scope, expected: expected)
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            var x: Typed, y: Typed
+            if isAmbiguousBareMember(a, scope) {
+                y = expr(b, scope)
+                x = expr(a, scope, expected: y.type)
+            } else {
+                x = expr(a, scope)
+                y = expr(b, scope, expected: x.type)
+            }
+            if x.type == .emptyCollection { x = expr(a, scope, expected: y.type) }
+            guard let type = PType.unify(x.type, y.type) else {
+                error("cannot compare \(article(x.type)) with \(article(y.type))", src,
+                      hint: conversionHint(y.type, x.type))
+                return .error
+            }
+            if op != .equal, op != .notEqual, !type.isOrdered {
+                error("'\(op.rawValue)' needs ordered values (numbers, dates, durations, strings, enum members), not \(article(type))", src)
+                return .error
+            }
+            if case .duration = x.type, case .duration = y.type, !x.type.fits(y.type) {
+                error("cannot compare day-based and month-based durations", src,
+                      hint: "day-based (day, week) and month-based (month, year) durations do not mix")
+                return .error
+            }
+            let xe = x.eval, ye = y.eval
+            return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+        case .in:
+            var x = expr(a, scope)
+            var elementType: PType? = nil
+            if x.type != .error, x.type != .emptyCollection { elementType = x.type }
+            let y = expr(b, scope, expected: elementType.map { .setOf($0) })
+            let element: PType
+            switch y.type {
+            case .setOf(let t), .listOf(let t): element = t
+            case .emptyCollection: element = x.type
+            case .error: return .error
+            default:
+                error("'in' needs a set or a list on its right, not \(article(y.type))", scope.ref(b.span),
+                      hint: "write x in {a, b}")
+                return .error
+            }
+            if isAmbiguousBareMember(a, scope) { x = expr(a, scope, expected: element) }
+            guard x.type.fits(element) || element.fits(x.type) else {
+                error("cannot look for \(article(x.type)) in a collection of \(program.describe(element))", src)
+                return .error
+            }
+            let xe = x.eval, ye = y.eval
+            return Typed(.bool) { frame in
+                let v = try xe(&frame)
+                return .bool(try ye(&frame).elements.contains { ValueOrder.equal($0, v) })
+            }
+        case .within:
+            let x = require(expr(a, scope, expected: .jurisdiction), .jurisdiction, a, scope, what: "the left side of 'within'").eval
+            let y = require(expr(b, scope, expected: .jurisdiction), .jurisdiction, b, scope, what: "the right side of 'within'").eval
+            return Typed(.bool) { frame in
+                .bool(frame.program.jurisdictions.within(try x(&frame).asJurisdiction, try y(&frame).asJurisdiction))
+            }
+        }
+    }
+
+    func arithmetic(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
+        let x = expr(a, scope), y = expr(b, scope)
+        if x.type == .error || y.type == .error { return .error }
+        let xe = x.eval, ye = y.eval
+        func bad() -> Typed {
+            error("cannot apply '\(op.rawValue)' to \(article(x.type)) and \(article(y.type))", src,
+                  hint: op == .add && (x.type == .string || y.type == .string) ? "both sides of '+' must be strings to join them" : conversionHint(y.type, x.type))
+            return .error
+        }
+        let resultType: PType
+        switch (op, x.type, y.type) {
+        case (.divide, let l, let r) where l.isNumeric && r.isNumeric:
+            return Typed(.number) { frame in try Operators.divide(try xe(&frame), try ye(&frame), src) }
+        case (_, .int, .int) where op != .divide: resultType = .int
+        case (_, let l, let r) where l.isNumeric && r.isNumeric: resultType = .number
+        case (.add, .date, .duration(let f)), (.add, .duration(let f), .date), (.subtract, .date, .duration(let f)):
+            _ = f
+            resultType = .date
+        case (.subtract, .date, .date): resultType = .duration(.days)
+        case (.add, .duration(let f), .duration(let g)), (.subtract, .duration(let f), .duration(let g)):
+            if let f, let g, f != g {
+                error("cannot \(op == .add ? "add" : "subtract") day-based and month-based durations", src,
+                      hint: "day-based (day, week) and month-based (month, year) durations do not mix")
+                return .error
+            }
+            resultType = .duration(f ?? g)
+        case (.multiply, .duration(let f), .int), (.multiply, .int, .duration(let f)): resultType = .duration(f)
+        case (.add, .string, .string): resultType = .string
+        default: return bad()
+        }
+        switch op {
+        case .add: return Typed(resultType) { frame in try Operators.add(try xe(&frame), try ye(&frame), src) }
+        case .subtract: return Typed(resultType) { frame in try Operators.subtract(try xe(&frame), try ye(&frame), src) }
+        default: return Typed(resultType) { frame in try Operators.multiply(try xe(&frame), try ye(&frame), src) }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import PolicySyntax
+
+/// Reads files for `include` and CSV loading; the shell provides one over the file system.
+public protocol SourceProvider: AnyObject {
+    /// The file at `path` (already resolved against the including file's folder), or why
+    /// it could not be read.
+    func load(_ path: String) -> Result<SourceFile, SourceLoadError>
+    /// `path` resolved against the folder of `base`.
+    func resolve(_ path: String, relativeTo base: SourceFile) -> String
+}
+
+public struct SourceLoadError: Error, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// The result of checking: a program ready to run, or the diagnostics that stop it.
+public struct CheckResult: Sendable {
+    public var program: Program
+    public var diagnostics: [LocatedDiagnostic]
+    /// The statements of each unit given to `check`, in order (includes spliced in).
+    public var statementsByUnit: [[CheckedStatement]]
+    public var statements: [CheckedStatement] { statementsByUnit.flatMap { $0 } }
+    public var hasErrors: Bool { diagnostics.contains { $0.diagnostic.severity == .error } }
+}
+
+/// Name resolution and static types for a whole program (§3–§9), compiling every
+/// expression into a closure as it goes.
+///
+/// ```swift
+/// let result = Checker(provider: files).check([unit])
+/// if !result.hasErrors { try Interpreter(result.program).run(result.statements) }
+/// ```
+public final class Checker {
+    enum Symbol: Equatable {
+        case param(Int), letDef(Int), decision(Int), jurisdiction(Int32), agency(Int)
+        case population(Int), scenario(Int), policy(Int), event(Int), reaction(Int)
+
+        var what: String {
+            switch self {
+            case .param: return "a param"
+            case .letDef: return "a let"
+            case .decision: return "a decision"
+            case .jurisdiction: return "a jurisdiction"
+            case .agency: return "an agency"
+            case .population: return "a population"
+            case .scenario: return "a scenario"
+            case .policy: return "a policy"
+            case .event: return "an event"
+            case .reaction: return "a reaction"
+            }
+        }
+    }
+
+    enum TypeSymbol { case enumType(Int), record(Int) }
+
+    /// A node of the definition graph, for the no-recursion rule (§9.11).
+    enum DefNode: Hashable { case letDef(Int), decision(Int) }
+
+    let provider: SourceProvider?
+    let program = Program()
+    var diagnostics: [LocatedDiagnostic] = []
+
+    var globals: [String: Symbol] = [:]
+    var globalSources: [String: SourceRef] = [:]
+    /// Names a scenario adds, visible in it and the scenarios built on it.
+    var scenarioNames: [Int: [String: Symbol]] = [:]
+    var types: [String: TypeSymbol] = [:]
+    var typeSources: [String: SourceRef] = [:]
+
+    /// Declarations waiting for their bodies to be checked.
+    var pendingLets: [(id: Int, version: Int, decl: LetDecl, source: SourceRef, scenario: Int)] = []
+    var pendingParams: [(id: Int, decl: ParamDecl, file: SourceFile, scenario: Int, infer: Bool)] = []
+    var pendingDecisions: [(id: Int, decl: DecisionDecl, file: SourceFile, scenario: Int)] = []
+    var pendingPolicies: [(id: Int, decl: PolicyDecl, file: SourceFile, scenario: Int)] = []
+    var pendingEvents: [(id: Int, decl: EventDecl, file: SourceFile, scenario: Int)] = []
+    var pendingReactions: [(id: Int, decl: ReactionDecl, file: SourceFile, scenario: Int, source: SourceRef)] = []
+    var pendingPopulations: [(id: Int, decl: PopulationDecl, file: SourceFile, scenario: Int)] = []
+    /// A world with no timeline, for evaluating constants while checking.
+    lazy var scratchWorld: World = World(program: program, scenario: 0, parent: nil)
+    var letTypeState: [Int: Bool] = [:] // false: being inferred, true: known
+    var edges: [DefNode: [(DefNode, SourceRef)]] = [:]
+    var included: Set<String> = []
+    /// The default expressions of record fields, checked with the bodies.
+    var recordDefaultASTs: [Int: [Int: Expr]] = [:]
+
+    public init(provider: SourceProvider?) {
+        self.provider = provider
+        program.provider = provider
+    }
+
+    // MARK: - Diagnostics
+
+    func error(_ message: String, _ source: SourceRef, hint: String? = nil, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(LocatedDiagnostic(file: source.file,
+                                             diagnostic: Diagnostic(.error, message, at: source.span, hint: hint, notes: notes)))
+    }
+
+    func error(_ message: String, _ file: SourceFile, _ span: Span, hint: String? = nil) {
+        error(message, SourceRef(file, span), hint: hint)
+    }
+
+    // MARK: - Entry point
+
+    /// Checks parsed units (the files given on the command line, in order). Parse errors in
+    /// the units are not repeated here; callers report them first.
+    public func check(_ units: [SourceUnit]) -> CheckResult {
+        var all: Units = []
+        var owner: [Int] = [] // the unit (index into `units`) each part came from
+        for (i, unit) in units.enumerated() {
+            program.files.append(unit.file)
+            included.insert(unit.file.name)
+            let before = all.count
+            expandIncludes(unit, into: &all)
+            owner += Array(repeating: i, count: all.count - before)
+        }
+        // Pass 1: names and signatures of every declaration.
+        collectTypes(all)
+        collectJurisdictions(all)
+        collectSignatures(all)
+        collectScenarios(all)
+        // Pass 2: bodies and statements.
+        checkBodies()
+        var perUnit: [[CheckedStatement]] = Array(repeating: [], count: units.count)
+        for (k, (unit, stmts)) in all.enumerated() {
+            perUnit[owner[k]] += checkStatements(stmts, unit.file)
+        }
+        checkCycles()
+        if !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
+            buildWorlds()
+        }
+        return CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
+    }
+
+    /// Files in the order given; within a file, by position.
+    func stableSorted(_ ds: [LocatedDiagnostic]) -> [LocatedDiagnostic] {
+        var order: [String: Int] = [:]
+        for f in program.files where order[f.name] == nil { order[f.name] = order.count }
+        return ds.enumerated().sorted { x, y in
+            let a = x.element, b = y.element
+            let fa = order[a.file.name] ?? Int.max, fb = order[b.file.name] ?? Int.max
+            if fa != fb { return fa < fb }
+            if a.diagnostic.span.start != b.diagnostic.span.start { return a.diagnostic.span.start < b.diagnostic.span.start }
+            return x.offset < y.offset
+        }.map(\.element)
+    }
+
+    /// Splices `include`d files in at the point of their `include` (each file once).
+    func expandIncludes(_ unit: SourceUnit, into all: inout Units) {
+        var current: [Statement] = []
+        for s in unit.statements {
+            guard case .include(let path) = s.kind else {
+                current.append(s)
+                continue
+            }
+            guard let provider else {
+                error("'include' is not available here", unit.file, s.span)
+                continue
+            }
+            let resolved = provider.resolve(path.value, relativeTo: unit.file)
+            if included.contains(resolved) { continue }
+            included.insert(resolved)
+            switch provider.load(resolved) {
+            case .failure(let e):
+                error("cannot read '\(path.value)': \(e.reason)", unit.file, path.span,
+                      hint: "paths are relative to the folder of \(unit.file.name)")
+            case .success(let file):
+                program.files.append(file)
+                let sub = Parser.parse(file)
+                for d in sub.diagnostics { diagnostics.append(LocatedDiagnostic(file: file, diagnostic: d)) }
+                if !current.isEmpty { all.append((unit, current)) }
+                current = []
+                expandIncludes(sub, into: &all)
+            }
+        }
+        all.append((unit, current))
+    }
+
+    // MARK: - Names
+
+    /// Declares a value name at top level or in a scenario; reports duplicates.
+    @discardableResult
+    func declare(_ name: Name, _ symbol: Symbol, _ file: SourceFile, scenario: Int = 0) -> Bool {
+        let here = SourceRef(file, name.span)
+        if name.text == "baseline" || name.text == "jurisdictions" {
+            error("'\(name.text)' is a predeclared name", here, hint: "choose another name")
+            return false
+        }
+        if let existing = lookupSymbol(name.text, scenario: scenario) {
+            let previous = scenario == 0 ? globalSources[name.text] : nil
+            error("'\(name.text)' is already declared as \(existing.what)", here,
+                  hint: previous.map { "the first declaration is at \($0.position)" } ?? "choose another name")
+            return false
+        }
+        if scenario == 0 {
+            globals[name.text] = symbol
+            globalSources[name.text] = here
+        } else {
+            scenarioNames[scenario, default: [:]][name.text] = symbol
+        }
+        return true
+    }
+
+    func lookupSymbol(_ name: String, scenario: Int) -> Symbol? {
+        var s: Int? = scenario
+        while let current = s, current != 0 {
+            if let sym = scenarioNames[current]?[name] { return sym }
+            s = program.scenarios[current].parent
+        }
+        return globals[name]
+    }
+
+    /// Every value name visible in a scenario (for suggestions).
+    func visibleNames(scenario: Int) -> [String] {
+        var names = Array(globals.keys)
+        var s: Int? = scenario
+        while let current = s, current != 0 {
+            names += scenarioNames[current]?.keys.map { $0 } ?? []
+            s = program.scenarios[current].parent
+        }
+        return names.sorted()
+    }
+}

@@ -1,0 +1,53 @@
+import PolicySyntax
+
+/// A runtime error: what went wrong and where (a rule, a data row, an expression).
+public struct EvalError: Error, Sendable {
+    public var message: String
+    public var source: SourceRef?
+    public var hint: String?
+    public var notes: [Diagnostic.Note]
+    /// The source of the note spans (when not the same file as `source`).
+    public init(_ message: String, at source: SourceRef?, hint: String? = nil, notes: [Diagnostic.Note] = []) {
+        self.message = message
+        self.source = source
+        self.hint = hint
+        self.notes = notes
+    }
+}
+
+/// Set by the shell when the user presses Ctrl-C; long computations check it.
+public final class CancellationFlag: @unchecked Sendable {
+    private var raised = false
+    public init() {}
+    public var isRaised: Bool { raised }
+    public func raise() { raised = true }
+    public func reset() { raised = false }
+}
+
+/// The state an expression is evaluated in.
+public struct Frame {
+    /// The scenario being evaluated.
+    public var world: World
+    /// The evaluation date (§9.12); nil means "before any event".
+    public var date: Int32?
+    /// Parameters, `let` locals and loop variables, by slot.
+    public var locals: [Value]
+    /// The implicit subject of an aggregate, a `where` or a `by` (§6).
+    public var subject: Value?
+    /// The case being decided: keys `chance` draws.
+    public var caseRecord: RecordValue?
+    /// Records derivations for `explain` and failed asserts.
+    public var recorder: Recorder?
+
+    public init(world: World, date: Int32? = nil, locals: [Value] = [], subject: Value? = nil,
+                caseRecord: RecordValue? = nil, recorder: Recorder? = nil) {
+        self.world = world
+        self.date = date
+        self.locals = locals
+        self.subject = subject
+        self.caseRecord = caseRecord
+        self.recorder = recorder
+    }
+
+    public var program: Program { world.program }
+}

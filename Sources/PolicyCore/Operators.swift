@@ -1,0 +1,111 @@
+import PolicySyntax
+
+/// Runtime arithmetic with the language's rules: checked 64-bit ints, calendar-correct
+/// dates, durations in two families.
+enum Operators {
+    static func overflow(_ what: String, _ source: SourceRef) -> EvalError {
+        EvalError("integer overflow in \(what)", at: source, hint: "the result does not fit in a 64-bit int; use numbers (e.g. 1.0 * x) for very large values")
+    }
+
+    static func add(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let (r, o) = x.addingReportingOverflow(y)
+            if o { throw overflow("'+'", source) }
+            return .int(r)
+        case (.date(let d), .duration(let n, let f)): return try shift(d, n, f, source)
+        case (.duration(let n, let f), .date(let d)): return try shift(d, n, f, source)
+        case (.duration(let x, let f), .duration(let y, _)):
+            let (r, o) = x.addingReportingOverflow(y)
+            if o { throw overflow("'+'", source) }
+            return .duration(r, f)
+        case (.string(let x), .string(let y)): return .string(x + y)
+        default: return .number(a.asNumber + b.asNumber)
+        }
+    }
+
+    static func subtract(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let (r, o) = x.subtractingReportingOverflow(y)
+            if o { throw overflow("'-'", source) }
+            return .int(r)
+        case (.date(let d), .duration(let n, let f)):
+            guard n != Int64.min else { throw overflow("'-'", source) }
+            return try shift(d, -n, f, source)
+        case (.date(let x), .date(let y)): return .duration(Int64(x) - Int64(y), .days)
+        case (.duration(let x, let f), .duration(let y, _)):
+            let (r, o) = x.subtractingReportingOverflow(y)
+            if o { throw overflow("'-'", source) }
+            return .duration(r, f)
+        default: return .number(a.asNumber - b.asNumber)
+        }
+    }
+
+    static func multiply(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let (r, o) = x.multipliedReportingOverflow(by: y)
+            if o { throw overflow("'*'", source) }
+            return .int(r)
+        case (.duration(let n, let f), .int(let k)), (.int(let k), .duration(let n, let f)):
+            let (r, o) = n.multipliedReportingOverflow(by: k)
+            if o { throw overflow("'*'", source) }
+            return .duration(r, f)
+        default: return .number(a.asNumber * b.asNumber)
+        }
+    }
+
+    static func divide(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
+        let d = b.asNumber
+        if d == 0 { throw EvalError("division by zero", at: source, hint: "guard it: if y == 0 then … else x / y") }
+        return .number(a.asNumber / d)
+    }
+
+    static func negate(_ a: Value, _ source: SourceRef) throws -> Value {
+        switch a {
+        case .int(let x):
+            if x == Int64.min { throw overflow("'-'", source) }
+            return .int(-x)
+        case .duration(let n, let f):
+            if n == Int64.min { throw overflow("'-'", source) }
+            return .duration(-n, f)
+        default: return .number(-a.asNumber)
+        }
+    }
+
+    /// A date moved by days, or by months with the day clamped to the month's end (§3).
+    static func shift(_ d: Int32, _ n: Int64, _ f: DurationFamily, _ source: SourceRef) throws -> Value {
+        let limit: Int64 = 10_000_000
+        guard n > -limit, n < limit else {
+            throw EvalError("date arithmetic out of range", at: source, hint: "dates run from 1800 to 2299")
+        }
+        switch f {
+        case .days: return .date(Int32(Int64(d) + n))
+        case .months:
+            let moved = CivilDate(dayNumber: Int(d)).addingMonths(Int(n))
+            return .date(Int32(moved.dayNumber))
+        }
+    }
+
+    static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Bool {
+        switch op {
+        case .equal: return ValueOrder.equal(a, b)
+        case .notEqual: return !ValueOrder.equal(a, b)
+        case .less: return ValueOrder.less(a, b)
+        case .lessEqual: return !ValueOrder.less(b, a)
+        case .greater: return ValueOrder.less(b, a)
+        case .greaterEqual: return !ValueOrder.less(a, b)
+        default: return false
+        }
+    }
+
+    /// The chance draw of §4.9 / §9.17: u ∈ [0, 1) from (seed, case identity, stream).
+    static func draw(seed: UInt64, identity: UInt64, stream: String) -> Double {
+        var h = StableHash()
+        h.mix(seed)
+        h.mix(identity)
+        h.mix(stream)
+        return Double(h.value >> 11) * 0x1.0p-53
+    }
+}

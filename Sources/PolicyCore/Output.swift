@@ -1,0 +1,52 @@
+import PolicySyntax
+
+/// A table of results: a header and rows of cells (§7). The shell renders it as aligned
+/// text, CSV or JSON.
+public struct ResultTable: Sendable {
+    public enum Cell: Sendable, Equatable {
+        case text(String)
+        case int(Int64)
+        case number(Double)
+        /// A fraction shown as a percentage (share, % change).
+        case percent(Double)
+        case empty
+    }
+    public var title: String?
+    /// Column groups above the header (for compare: one group per aggregate column).
+    public var groups: [(title: String, span: Int)] = []
+    public var header: [String]
+    /// How many leading columns are keys (left-aligned).
+    public var keyColumns: Int
+    public var rows: [[Cell]]
+    /// Lines printed after the table (attribution).
+    public var notes: [String] = []
+
+    public init(title: String? = nil, header: [String], keyColumns: Int, rows: [[Cell]]) {
+        self.title = title
+        self.header = header
+        self.keyColumns = keyColumns
+        self.rows = rows
+    }
+}
+
+/// A chart: one series per line, over the same keys.
+public struct ChartData: Sendable {
+    public var title: String
+    public var keys: [String]
+    public var series: [(name: String, values: [Double])]
+    /// Where to write an SVG, when asked.
+    public var output: String?
+}
+
+/// What running a statement produces.
+public enum Output: Sendable {
+    /// An expression's value, formatted.
+    case value(String)
+    /// Text already laid out (explain trees, timelines, status).
+    case text(String)
+    case table(ResultTable)
+    case chart(ChartData)
+    case testResult(name: String, passed: Bool, details: String?)
+    /// A top-level assert that failed.
+    case assertionFailed(String)
+}

@@ -1,0 +1,166 @@
+import PolicySyntax
+
+/// How one field of a generated population is drawn (§4.10).
+public enum FieldGenerator: Sendable {
+    case uniformInt(Eval, Eval)
+    case uniformNumber(Eval, Eval)
+    case uniformDate(Eval, Eval)
+    /// Members of an enum, with probabilities.
+    case categorical([(member: Int32, probability: Eval)], enumType: Int)
+    case probability(Eval)
+    case weighted(attribute: Int)
+    case computed(Eval)
+}
+
+public struct FieldRule: Sendable {
+    public var field: Int
+    public var generator: FieldGenerator
+    public var condition: Eval?
+    public var source: SourceRef
+}
+
+/// A population declaration in one version (base or a scenario's).
+public struct PopulationVersion: Sendable {
+    public var record: Int
+    public var source: SourceRef
+    public var size: Eval?
+    public var seed: Eval?
+    public var rules: [FieldRule]
+    /// A CSV file (resolved path) to load instead of generating.
+    public var csvPath: String?
+    public var csvReference: SourceRef?
+}
+
+public struct PopulationInfo: Sendable {
+    public var name: String
+    public var record: Int
+    public var versions: [PopulationVersion]
+    public var doc: String?
+}
+
+extension Checker {
+    /// Checks a population's generators.
+    func populationVersion(_ d: PopulationDecl, record: Int, file: SourceFile, scenario: Int) -> PopulationVersion {
+        let info = program.records[record]
+        var version = PopulationVersion(record: record, source: SourceRef(file, d.name.span), size: nil, seed: nil, rules: [])
+        if let csv = d.source {
+            version.csvPath = provider?.resolve(csv.value, relativeTo: file) ?? csv.value
+            version.csvReference = SourceRef(file, csv.span)
+        }
+        var generated = Set<Int>()
+        for item in d.items ?? [] {
+            let scope0 = Scope(file: file, scenario: scenario)
+            switch item.kind {
+            case .size(let e):
+                if version.size != nil { error("'size' is given twice", file, item.span) }
+                if d.source != nil { error("a population read from CSV has the size of its file", file, item.span, hint: "remove 'size'") }
+                version.size = require(expr(e, scope0, expected: .int), .int, e, scope0, what: "a population's size").eval
+            case .seed(let e):
+                if version.seed != nil { error("'seed' is given twice", file, item.span) }
+                version.seed = require(expr(e, scope0, expected: .int), .int, e, scope0, what: "a population's seed").eval
+            case .field(let name, let generator, let condition):
+                guard d.source == nil else {
+                    error("a population read from CSV takes its fields from the file", file, item.span, hint: "only 'seed' may be given")
+                    continue
+                }
+                guard let f = info.field(name.text) else {
+                    error("record '\(info.name)' has no field '\(name.text)'", file, name.span,
+                          hint: Suggest.hint(name.text, info.fields.map(\.name)))
+                    continue
+                }
+                if generated.contains(f) { error("field '\(name.text)' has two generators", file, name.span) }
+                var scope = scope0
+                scope.subject = .record(record)
+                scope.streamName = "\(name.text)"
+                let type = info.fields[f].type
+                let src = SourceRef(file, item.span)
+                var gen: FieldGenerator?
+                switch generator {
+                case .uniform(let a, let b):
+                    switch type {
+                    case .int:
+                        gen = .uniformInt(require(expr(a, scope, expected: .int), .int, a, scope, what: "the low end").eval,
+                                          require(expr(b, scope, expected: .int), .int, b, scope, what: "the high end").eval)
+                    case .number:
+                        gen = .uniformNumber(require(expr(a, scope, expected: .number), .number, a, scope, what: "the low end").eval,
+                                             require(expr(b, scope, expected: .number), .number, b, scope, what: "the high end").eval)
+                    case .date:
+                        gen = .uniformDate(require(expr(a, scope, expected: .date), .date, a, scope, what: "the first date").eval,
+                                           require(expr(b, scope, expected: .date), .date, b, scope, what: "the last date").eval)
+                    default:
+                        error("'uniform' draws dates, ints or numbers; '\(name.text)' is \(article(type))", file, name.span)
+                    }
+                case .categorical(let members):
+                    guard case .enumType(let e) = type else {
+                        error("{ member: p, … } draws enum members; '\(name.text)' is \(article(type))", file, name.span,
+                              hint: type == .bool ? "for a bool field write a probability, as \(name.text) 30%" : nil)
+                        continue
+                    }
+                    var list: [(Int32, Eval)] = []
+                    var total = 0.0
+                    var allConstant = true
+                    for m in members {
+                        guard let index = program.enums[e].members.firstIndex(of: m.name.text) else {
+                            error("'\(m.name.text)' is not a member of \(program.enums[e].name)", file, m.name.span,
+                                  hint: Suggest.hint(m.name.text, program.enums[e].members))
+                            continue
+                        }
+                        let p = require(expr(m.value, scope, expected: .number), .number, m.value, scope, what: "a probability")
+                        if let c = p.constant { total += c.asNumber } else { allConstant = false }
+                        list.append((Int32(index), p.eval))
+                    }
+                    if allConstant, abs(total - 1) > 0.0001 {
+                        error("the probabilities of '\(name.text)' add up to \(ValueFormatter.number((total * 10000).rounded() / 100))%, not 100%",
+                              file, item.span, hint: "make them sum to 100% (±0.01%)")
+                    }
+                    gen = .categorical(list, enumType: e)
+                case .probability(let p):
+                    guard type == .bool else {
+                        error("a probability draws a bool; '\(name.text)' is \(article(type))", file, name.span,
+                              hint: "use uniform A .. B, { member: p, … }, weighted by ATTR or = EXPR")
+                        continue
+                    }
+                    let t = require(expr(p, scope, expected: .number), .number, p, scope, what: "a probability")
+                    if let c = t.constant?.asNumber, c < 0 || c > 1 {
+                        error("a probability must be between 0% and 100%", file, p.span)
+                    }
+                    gen = .probability(t.eval)
+                case .weighted(let attr):
+                    guard type == .jurisdiction else {
+                        error("'weighted by' draws jurisdictions; '\(name.text)' is \(article(type))", file, name.span)
+                        continue
+                    }
+                    guard let a = program.attributes.firstIndex(where: { $0.name == attr.text }) else {
+                        error("jurisdictions have no attribute '\(attr.text)'", file, attr.span,
+                              hint: Suggest.hint(attr.text, program.attributes.map(\.name)))
+                        continue
+                    }
+                    guard program.attributes[a].type.isNumeric else {
+                        error("'weighted by' needs a numeric attribute; '\(attr.text)' is \(article(program.attributes[a].type))", file, attr.span)
+                        continue
+                    }
+                    gen = .weighted(attribute: a)
+                case .computed(let e):
+                    gen = .computed(require(expr(e, scope, expected: type), type, e, scope, what: "the value of '\(name.text)'").eval)
+                }
+                let c = condition.map { require(expr($0, scope, expected: .bool), .bool, $0, scope, what: "the 'when' condition").eval }
+                if let gen {
+                    version.rules.append(FieldRule(field: f, generator: gen, condition: c, source: src))
+                    generated.insert(f)
+                }
+            }
+        }
+        if d.source == nil {
+            let missing = info.fields.indices.filter { !generated.contains($0) && !info.fields[$0].hasDefault }
+            if !missing.isEmpty {
+                let names = missing.map { info.fields[$0].name }
+                error("no generator for \(names.map { "'\($0)'" }.joined(separator: ", ")), which \(names.count == 1 ? "has" : "have") no default",
+                      file, d.name.span, hint: "add a line such as \(names[0]) … to the population")
+            }
+            if version.size == nil {
+                error("population '\(d.name.text)' needs a size", file, d.name.span, hint: "add 'size 10_000'")
+            }
+        }
+        return version
+    }
+}

@@ -1,0 +1,319 @@
+import PolicySyntax
+
+/// One column of a population, stored by type (§ Performance design: columnar cases).
+public enum Column: Sendable {
+    case bools([Bool])
+    case ints([Int64])
+    case numbers([Double])
+    case dates([Int32])
+    /// Enum members of one enum (fewer than 256 members).
+    case smallMembers([UInt8], enumType: Int32)
+    case members([Int32], enumType: Int32)
+    case jurisdictions([Int32])
+    case values([Value])
+
+    @inline(__always)
+    func value(_ row: Int) -> Value {
+        switch self {
+        case .bools(let xs): return .bool(xs[row])
+        case .ints(let xs): return .int(xs[row])
+        case .numbers(let xs): return .number(xs[row])
+        case .dates(let xs): return .date(xs[row])
+        case .smallMembers(let xs, let e): return .member(type: e, index: Int32(xs[row]))
+        case .members(let xs, let e): return .member(type: e, index: xs[row])
+        case .jurisdictions(let xs): return .jurisdiction(xs[row])
+        case .values(let xs): return xs[row]
+        }
+    }
+
+    /// Bytes per row.
+    var width: Int {
+        switch self {
+        case .bools, .smallMembers: return 1
+        case .dates, .members, .jurisdictions: return 4
+        case .ints, .numbers: return 8
+        case .values: return MemoryLayout<Value>.stride
+        }
+    }
+}
+
+/// The cases of a population, column by column.
+public final class PopulationData: @unchecked Sendable {
+    public let record: Int
+    public let count: Int
+    public let seed: UInt64
+    public let columns: [Column]
+
+    init(record: Int, count: Int, seed: UInt64, columns: [Column]) {
+        self.record = record
+        self.count = count
+        self.seed = seed
+        self.columns = columns
+    }
+
+    /// Row `row` as a record value; its identity is its row (§9.17).
+    @inline(__always)
+    public func caseRecord(_ row: Int) -> RecordValue {
+        RecordValue(type: record, fields: columns.map { $0.value(row) }, identity: UInt64(row), seed: seed)
+    }
+
+    public var bytesPerCase: Int { columns.reduce(0) { $0 + $1.width } }
+
+    /// Builds columns from per-field values.
+    static func columns(_ program: Program, record: Int, _ values: [[Value]]) -> [Column] {
+        program.records[record].fields.enumerated().map { i, f in
+            let xs = values[i]
+            switch f.type {
+            case .bool: return .bools(xs.map(\.asBool))
+            case .int: return .ints(xs.map(\.asInt))
+            case .number: return .numbers(xs.map(\.asNumber))
+            case .date: return .dates(xs.map(\.asDate))
+            case .jurisdiction: return .jurisdictions(xs.map(\.asJurisdiction))
+            case .enumType(let e):
+                let indices = xs.map { v -> Int32 in if case .member(_, let m) = v { return m }; return 0 }
+                if program.enums[e].members.count < 256 { return .smallMembers(indices.map { UInt8($0) }, enumType: Int32(e)) }
+                return .members(indices, enumType: Int32(e))
+            default: return .values(xs)
+            }
+        }
+    }
+}
+
+/// Makes populations: generated (deterministic, one random stream per field, §9.18) or
+/// read from CSV. Results are cached per population version.
+enum PopulationBuilder {
+    static func build(_ p: Int, in world: World, cancel: CancellationFlag?) throws -> PopulationData {
+        let program = world.program
+        let v = world.populationVersion[p]
+        guard v >= 0 else {
+            throw EvalError("population '\(program.populations[p].name)' is not defined in scenario '\(world.name)'", at: nil)
+        }
+        let key = PopulationKey(population: p, version: v)
+        if let cached = program.populationCache.get(key) { return cached }
+        let version = program.populations[p].versions[v]
+        var frame = Frame(world: program.baseline)
+        let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0)
+        let data: PopulationData
+        if let path = version.csvPath {
+            data = try loadCSV(path, version, seed: seed, program)
+        } else {
+            data = try generate(version, seed: seed, world: program.baseline, cancel: cancel)
+        }
+        program.populationCache.set(key, data)
+        return data
+    }
+
+    static func generate(_ version: PopulationVersion, seed: UInt64, world: World, cancel: CancellationFlag?) throws -> PopulationData {
+        let program = world.program
+        var frame = Frame(world: world)
+        let sizeValue = try version.size.map { try $0(&frame).asInt } ?? 0
+        guard sizeValue >= 0, sizeValue <= 2_000_000_000 else {
+            throw EvalError("a population's size must be between 0 and 2,000,000,000, not \(sizeValue)", at: version.source)
+        }
+        let size = Int(sizeValue)
+        let info = program.records[version.record]
+        var frameDefaults = Frame(world: world)
+        let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
+        var columns: [[Value]] = info.fields.map { _ in [] }
+        for i in columns.indices { columns[i].reserveCapacity(size) }
+
+        // Constant parts of generators are evaluated once.
+        enum Ready {
+            case uniformInt(Int64, Int64), uniformNumber(Double, Double), uniformDate(Int32, Int32)
+            case categorical([(Int32, Double)], Int32), probability(Double)
+            case weighted([Int32], [Double]), computed(Eval)
+        }
+        var ready: [(FieldRule, Ready, String)] = []
+        for rule in version.rules {
+            let name = info.fields[rule.field].name
+            switch rule.generator {
+            case .uniformInt(let a, let b):
+                let lo = try a(&frame).asInt, hi = try b(&frame).asInt
+                guard lo <= hi else { throw EvalError("'uniform' needs low ≤ high", at: rule.source) }
+                ready.append((rule, .uniformInt(lo, hi), name))
+            case .uniformNumber(let a, let b):
+                let lo = try a(&frame).asNumber, hi = try b(&frame).asNumber
+                guard lo <= hi else { throw EvalError("'uniform' needs low ≤ high", at: rule.source) }
+                ready.append((rule, .uniformNumber(lo, hi), name))
+            case .uniformDate(let a, let b):
+                let lo = try a(&frame).asDate, hi = try b(&frame).asDate
+                guard lo <= hi else { throw EvalError("'uniform' needs the first date on or before the last", at: rule.source) }
+                ready.append((rule, .uniformDate(lo, hi), name))
+            case .categorical(let members, let e):
+                var cumulative: [(Int32, Double)] = []
+                var total = 0.0
+                for (m, p) in members {
+                    total += try p(&frame).asNumber
+                    cumulative.append((m, total))
+                }
+                guard abs(total - 1) <= 0.0001 else {
+                    throw EvalError("the probabilities of '\(name)' add up to \(ValueFormatter.number(total * 100))%, not 100%", at: rule.source)
+                }
+                ready.append((rule, .categorical(cumulative, Int32(e)), name))
+            case .probability(let p):
+                ready.append((rule, .probability(try p(&frame).asNumber), name))
+            case .weighted(let a):
+                let table = program.jurisdictions
+                var leaves: [Int32] = []
+                var cumulative: [Double] = []
+                var total = 0.0
+                for j in 0..<Int32(table.count) where table.isLeaf(j) {
+                    let w = world.attribute(j, a, on: nil).asNumber
+                    guard w > 0 else { continue }
+                    total += w
+                    leaves.append(j)
+                    cumulative.append(total)
+                }
+                guard total > 0 else {
+                    throw EvalError("no leaf jurisdiction has a positive '\(program.attributes[a].name)' to weight by", at: rule.source)
+                }
+                ready.append((rule, .weighted(leaves, cumulative.map { $0 / total }), name))
+            case .computed(let e):
+                ready.append((rule, .computed(e), name))
+            }
+        }
+        let needsRecord = version.rules.contains { r in
+            if r.condition != nil { return true }
+            if case .computed = r.generator { return true }
+            return false
+        }
+        let streams = ready.map { StableHash.streamKey(seed: seed, stream: $0.2) }
+        var row = defaults
+        for r in 0..<size {
+            if r & 0xFFFF == 0, cancel?.isRaised == true { throw Interrupted() }
+            row = defaults
+            for (k, (rule, gen, _)) in ready.enumerated() {
+                if let condition = rule.condition {
+                    frame.subject = .record(RecordValue(type: version.record, fields: row, identity: UInt64(r), seed: seed))
+                    if try !condition(&frame).asBool { continue }
+                }
+                let u = StableHash.uniform(streams[k], UInt64(r))
+                switch gen {
+                case .uniformInt(let lo, let hi):
+                    let span = UInt64(bitPattern: hi &- lo) &+ 1
+                    row[rule.field] = .int(span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span))))
+                case .uniformNumber(let lo, let hi):
+                    row[rule.field] = .number(lo + u * (hi - lo))
+                case .uniformDate(let lo, let hi):
+                    row[rule.field] = .date(lo + Int32(min(Double(hi - lo), (u * Double(Int64(hi) - Int64(lo) + 1)).rounded(.down))))
+                case .categorical(let cumulative, let e):
+                    let m = cumulative.first { u < $0.1 }?.0 ?? cumulative.last?.0 ?? 0
+                    row[rule.field] = .member(type: e, index: m)
+                case .probability(let p):
+                    row[rule.field] = .bool(u < p)
+                case .weighted(let leaves, let cumulative):
+                    var lo = 0, hi = cumulative.count - 1
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+                    }
+                    row[rule.field] = .jurisdiction(leaves[lo])
+                case .computed(let e):
+                    frame.subject = .record(RecordValue(type: version.record, fields: row, identity: UInt64(r), seed: seed))
+                    row[rule.field] = try e(&frame)
+                }
+            }
+            _ = needsRecord
+            for i in columns.indices { columns[i].append(row[i]) }
+        }
+        return PopulationData(record: version.record, count: size, seed: seed,
+                              columns: PopulationData.columns(program, record: version.record, columns))
+    }
+
+    static func loadCSV(_ path: String, _ version: PopulationVersion, seed: UInt64, _ program: Program) throws -> PopulationData {
+        guard let provider = program.provider else {
+            throw EvalError("cannot read '\(path)' here", at: version.csvReference)
+        }
+        let file: SourceFile
+        switch provider.load(path) {
+        case .success(let f): file = f
+        case .failure(let e):
+            throw EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
+                            hint: "paths are relative to the folder of the script that names them")
+        }
+        let table: CSVTable
+        switch CSVTable.parse(file) {
+        case .success(let t): table = t
+        case .failure(let e): throw e
+        }
+        let info = program.records[version.record]
+        var fieldOfColumn: [Int] = []
+        for cell in table.header {
+            let name = cell.text.trimmingSpaces()
+            guard let f = info.field(name) else {
+                throw EvalError("column '\(name)' is not a field of \(info.name)", at: SourceRef(file, cell.span),
+                                hint: Suggest.hint(name, info.fields.map(\.name)) ?? "the fields are \(info.fields.map(\.name).joined(separator: ", "))")
+            }
+            if fieldOfColumn.contains(f) {
+                throw EvalError("column '\(name)' appears twice", at: SourceRef(file, cell.span))
+            }
+            fieldOfColumn.append(f)
+        }
+        for (i, f) in info.fields.enumerated() where !fieldOfColumn.contains(i) && !f.hasDefault {
+            throw EvalError("the file has no column '\(f.name)', and the field has no default", at: SourceRef(file, table.header.first?.span ?? .zero),
+                            hint: "add a '\(f.name)' column")
+        }
+        var frame = Frame(world: program.baseline)
+        let defaults: [Value?] = try info.fields.map { f in try f.defaultValue.map { try $0(&frame) } }
+        var columns: [[Value]] = info.fields.map { _ in [] }
+        for i in columns.indices { columns[i].reserveCapacity(table.rows.count) }
+        let parser = CellParser(program: program)
+        for (line, cells) in table.rows {
+            guard cells.count == fieldOfColumn.count else {
+                let at = cells.last.map { Span(Int($0.span.start), Int($0.span.end)) } ?? .zero
+                throw EvalError("line \(line) has \(cells.count) cell\(cells.count == 1 ? "" : "s"); the header has \(fieldOfColumn.count)",
+                                at: SourceRef(file, at), hint: "every row needs one cell per column (a comma inside a cell needs quotes)")
+            }
+            var row = defaults
+            for (c, cell) in cells.enumerated() {
+                let f = fieldOfColumn[c]
+                if cell.text.trimmingSpaces().isEmpty {
+                    guard defaults[f] != nil else {
+                        throw EvalError("empty cell for '\(info.fields[f].name)', which has no default", at: SourceRef(file, cell.span),
+                                        hint: "fill in a \(program.describe(info.fields[f].type))")
+                    }
+                    continue
+                }
+                switch parser.parse(cell, as: info.fields[f].type, file) {
+                case .success(let v): row[f] = v
+                case .failure(let e): throw e
+                }
+            }
+            for i in columns.indices { columns[i].append(row[i] ?? .bool(false)) }
+        }
+        return PopulationData(record: version.record, count: table.rows.count, seed: seed,
+                              columns: PopulationData.columns(program, record: version.record, columns))
+    }
+}
+
+/// Raised when the user interrupts a long computation.
+public struct Interrupted: Error {}
+
+struct PopulationKey: Hashable {
+    var population: Int
+    var version: Int
+}
+
+/// Generated and loaded populations, shared by all worlds.
+final class PopulationCache: @unchecked Sendable {
+    private var entries: [PopulationKey: PopulationData] = [:]
+    private let lock = Lock()
+    func get(_ k: PopulationKey) -> PopulationData? { lock.withLock { entries[k] } }
+    func set(_ k: PopulationKey, _ v: PopulationData) { lock.withLock { entries[k] = v } }
+}
+
+extension StableHash {
+    /// A per-stream key, so each field has its own random stream (§9.18).
+    static func streamKey(seed: UInt64, stream: String) -> UInt64 {
+        var h = StableHash()
+        h.mix(seed)
+        h.mix(stream)
+        return h.value
+    }
+
+    /// u ∈ [0, 1) for row `row` of a stream.
+    @inline(__always)
+    static func uniform(_ stream: UInt64, _ row: UInt64) -> Double {
+        Double(splitmix(stream ^ (row &* 0x9E37_79B9_7F4A_7C15)) >> 11) * 0x1p-53
+    }
+}

@@ -1,0 +1,292 @@
+import PolicySyntax
+
+/// A compiled expression: checked once, then evaluated many times without walking the AST.
+public typealias Eval = @Sendable (inout Frame) throws -> Value
+
+/// Where a declaration came from.
+public struct SourceRef: Sendable {
+    public var file: SourceFile
+    public var span: Span
+    public init(_ file: SourceFile, _ span: Span) {
+        self.file = file
+        self.span = span
+    }
+
+    /// `file:line:column`
+    public var position: String {
+        let loc = file.location(of: Int(span.start))
+        return "\(file.name):\(loc.line):\(loc.column)"
+    }
+
+    /// `file:line`
+    public var shortPosition: String {
+        "\(file.name.split(separator: "/").last.map(String.init) ?? file.name):\(file.location(of: Int(span.start)).line)"
+    }
+}
+
+public struct EnumInfo: Sendable {
+    public var name: String
+    public var members: [String]
+    public var source: SourceRef?
+    public var doc: String?
+}
+
+public struct FieldInfo: Sendable {
+    public var name: String
+    public var type: PType
+    /// Set when the declaration has a default; compiled with the bodies.
+    public var hasDefault: Bool
+    public var defaultValue: Eval?
+    public var source: SourceRef
+}
+
+public struct RecordInfo: Sendable {
+    public var name: String
+    public var fields: [FieldInfo]
+    public var source: SourceRef
+    public var doc: String?
+    public var dateField: Int? { fields.firstIndex { $0.name == "date" && $0.type == .date } }
+    public var jurisdictionField: Int? { fields.firstIndex { $0.name == "jurisdiction" && $0.type == .jurisdiction } }
+    /// A case type has `date: date` and `jurisdiction: jurisdiction` (§4.3).
+    public var isCaseType: Bool { dateField != nil && jurisdictionField != nil }
+    public func field(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
+}
+
+public struct AttributeInfo: Sendable {
+    public var name: String
+    public var type: PType
+    public var defaultValue: Value
+    public var source: SourceRef
+}
+
+public struct AgencyInfo: Sendable {
+    public var name: String
+    public var territory: Int32
+    public var label: String?
+    public var source: SourceRef
+    public var doc: String?
+}
+
+/// Who owns a policy or an event.
+public enum Owner: Hashable, Sendable {
+    case jurisdiction(Int32)
+    case agency(Int)
+    /// The policy's parameter at this index (`policy ban(j: jurisdiction) by j`).
+    case parameter(Int)
+}
+
+public struct ParamVersion: Sendable {
+    public var value: Eval
+    public var source: SourceRef
+}
+
+public struct ParamInfo: Sendable {
+    public var name: String
+    public var type: PType
+    public var versions: [ParamVersion]
+    public var doc: String?
+}
+
+public struct LetVersion: Sendable {
+    public var body: Eval
+    public var localCount: Int
+    public var source: SourceRef
+    public var ast: LetDecl
+}
+
+public struct LetInfo: Sendable {
+    public var name: String
+    /// nil for a constant `let x = …`.
+    public var parameterTypes: [PType]?
+    public var parameterNames: [String]
+    public var type: PType
+    public var versions: [LetVersion]
+    public var doc: String?
+}
+
+public enum Combiner: String, Sendable, CaseIterable {
+    case mostSpecific = "most_specific"
+    case latest
+    case denyOverrides = "deny_overrides"
+    case permitOverrides = "permit_overrides"
+    case min
+    case max
+}
+
+public struct DecisionVersion: Sendable {
+    public var defaultValue: Eval
+    public var combiner: Combiner
+    public var source: SourceRef
+    public var defaultSource: SourceRef
+}
+
+public struct DecisionInfo: Sendable {
+    public var name: String
+    /// The case type (a record index).
+    public var caseType: Int
+    public var parameterName: String
+    public var type: PType
+    public var versions: [DecisionVersion]
+    public var doc: String?
+}
+
+public struct CompiledRule: Sendable {
+    public var decision: Int
+    public var value: Eval
+    public var condition: Eval?
+    public var localCount: Int
+    public var source: SourceRef
+}
+
+/// A policy named in `overrides`, `enact`, `repeal` or `cancel`.
+public struct PolicyReference: Sendable {
+    public var policy: Int
+    /// nil: every instance.
+    public var arguments: [Eval]?
+    public var source: SourceRef
+}
+
+public struct PolicyVersion: Sendable {
+    public var owner: Owner
+    public var from: Eval?
+    public var until: Eval?
+    public var proposed: Bool
+    public var overrides: [PolicyReference]
+    public var label: String?
+    public var rules: [CompiledRule]
+    public var source: SourceRef
+}
+
+public struct PolicyInfo: Sendable {
+    public var name: String
+    /// nil when declared without parentheses.
+    public var parameterTypes: [PType]?
+    public var parameterNames: [String]
+    public var versions: [PolicyVersion]
+    public var doc: String?
+    public var isParameterised: Bool { !(parameterTypes?.isEmpty ?? true) }
+}
+
+/// A compiled effect (§4.8).
+public indirect enum CompiledEffect: Sendable {
+    case enact(PolicyReference, from: Eval?, until: Eval?, source: SourceRef)
+    case repeal(PolicyReference, source: SourceRef)
+    case setAttribute(jurisdiction: Eval, attribute: Int, value: Eval, source: SourceRef)
+    case setParam(param: Int, value: Eval, source: SourceRef)
+    case forEach(slot: Int, condition: Eval?, body: [CompiledEffect], source: SourceRef)
+    case after(delay: Eval, body: [CompiledEffect], source: SourceRef)
+    case ifElse(condition: Eval, then: [CompiledEffect], otherwise: [CompiledEffect], source: SourceRef)
+}
+
+public struct EventVersion: Sendable {
+    public var date: Eval
+    public var owner: Owner?
+    public var label: String?
+    public var effects: [CompiledEffect]
+    public var localCount: Int
+    public var source: SourceRef
+}
+
+public struct EventInfo: Sendable {
+    public var name: String
+    public var versions: [EventVersion]
+    public var doc: String?
+}
+
+public enum ReactionTrigger: Sendable {
+    case event(Int)
+    /// `when j in jurisdictions where condition`; the jurisdiction is local slot 0.
+    case condition(Eval)
+}
+
+public struct ReactionVersion: Sendable {
+    public var trigger: ReactionTrigger
+    public var effects: [CompiledEffect]
+    public var localCount: Int
+    public var source: SourceRef
+}
+
+public struct ReactionInfo: Sendable {
+    /// The name given with `as`, or a generated one (`reaction@file:line`).
+    public var name: String
+    public var isNamed: Bool
+    public var variableName: String?
+    public var versions: [ReactionVersion]
+}
+
+/// What a scenario changes, as indices into each declaration's `versions` (-1: absent).
+public struct ScenarioInfo: Sendable {
+    public var name: String
+    public var label: String?
+    public var parent: Int?
+    public var source: SourceRef?
+    public var params: [Int: Int] = [:]
+    public var lets: [Int: Int] = [:]
+    public var decisions: [Int: Int] = [:]
+    public var policies: [Int: Int] = [:]
+    public var events: [Int: Int] = [:]
+    public var reactions: [Int: Int] = [:]
+    public var populations: [Int: Int] = [:]
+    public var doc: String?
+}
+
+/// A checked program: every declaration resolved and typed, every expression compiled,
+/// and one `World` per scenario with its computed timeline.
+public final class Program: @unchecked Sendable {
+    public var files: [SourceFile] = []
+    /// Index 0 is the predeclared `kind` enum.
+    public var enums: [EnumInfo] = [EnumInfo(name: "kind", members: [], source: nil, doc: nil)]
+    public var records: [RecordInfo] = []
+    public var jurisdictions = JurisdictionTable()
+    public var attributes: [AttributeInfo] = []
+    public var agencies: [AgencyInfo] = []
+    public var params: [ParamInfo] = []
+    public var lets: [LetInfo] = []
+    public var decisions: [DecisionInfo] = []
+    public var policies: [PolicyInfo] = []
+    public var events: [EventInfo] = []
+    public var reactions: [ReactionInfo] = []
+    public var populations: [PopulationInfo] = []
+    /// Index 0 is `baseline`.
+    public var scenarios: [ScenarioInfo] = [ScenarioInfo(name: "baseline", label: "what happened", parent: nil, source: nil)]
+    /// The worlds, one per scenario, built after checking.
+    public var worlds: [World] = []
+    /// The cascade limit of §4.8 (firings on one date).
+    public var cascadeLimit = 10_000
+    /// Reads CSV files for populations.
+    public weak var provider: SourceProvider?
+    let populationCache = PopulationCache()
+    /// Raised by the shell on Ctrl-C; long runs stop at the next check.
+    public let cancellation = CancellationFlag()
+
+    public init() {}
+
+    public static let kindEnum = 0
+
+    public func enumIndex(_ name: String) -> Int? { enums.firstIndex { $0.name == name } }
+    public func recordIndex(_ name: String) -> Int? { records.firstIndex { $0.name == name } }
+    public func scenarioIndex(_ name: String) -> Int? { scenarios.firstIndex { $0.name == name } }
+
+    public var baseline: World { worlds[0] }
+
+    /// How a type reads in messages.
+    public func describe(_ t: PType) -> String {
+        switch t {
+        case .bool: return "bool"
+        case .int: return "int"
+        case .number: return "number"
+        case .string: return "string"
+        case .date: return "date"
+        case .duration(.days?): return "duration (days)"
+        case .duration(.months?): return "duration (months)"
+        case .duration(nil): return "duration"
+        case .enumType(let i): return i < enums.count ? enums[i].name : "enum"
+        case .jurisdiction: return "jurisdiction"
+        case .record(let i): return i < records.count ? records[i].name : "record"
+        case .setOf(let e): return "set of \(describe(e))"
+        case .listOf(let e): return "list of \(describe(e))"
+        case .emptyCollection: return "empty set"
+        case .error: return "unknown"
+        }
+    }
+}

@@ -1,0 +1,273 @@
+import PolicySyntax
+
+/// An aggregate of a `table`, `compare` or `plot` (§7), computed per group.
+public enum AggregateKind: Sendable {
+    /// `count`: the cases in the group.
+    case count
+    /// `count(COND)`
+    case countIf(Eval)
+    /// `share(COND)`: a number in [0, 1].
+    case share(Eval)
+    /// `sum(EXPR)`; int when EXPR is an int.
+    case sum(Eval, isInt: Bool)
+    /// `mean(EXPR)`
+    case mean(Eval)
+    /// An enum-valued expression: one column per member, counting cases.
+    case spread(Eval, enumType: Int)
+}
+
+public struct QueryAggregate: Sendable {
+    public var kind: AggregateKind
+    /// The aggregate as written (`count(outcome == transferred)`).
+    public var label: String
+}
+
+public enum KeyKind: Sendable {
+    case year, month, quarter
+    case expression(Eval)
+}
+
+public struct QueryKey: Sendable {
+    public var kind: KeyKind
+    public var label: String
+}
+
+public enum QueryKind: Sendable { case table, compare, plot }
+
+public struct Query: Sendable {
+    public var kind: QueryKind
+    public var aggregates: [QueryAggregate]
+    public var keys: [QueryKey]
+    public var population: Int
+    public var filter: Eval?
+    /// Scenarios; empty means the session's current one.
+    public var scenarios: [Int]
+    /// `plot … to "file.svg"`, resolved against the script's folder.
+    public var output: String?
+}
+
+extension Checker {
+    func query(_ s: Statement, _ scope: Scope) -> CheckedStatement {
+        let src = scope.ref(s.span)
+        let kind: QueryKind
+        let aggs: [Expr], keys: [Expr], from: Name, condition: Expr?
+        var scenarioNames: [Name] = []
+        var output: StringLiteral?
+        switch s.kind {
+        case .table(let a, let k, let f, let w, let u):
+            kind = .table; aggs = a; keys = k; from = f; condition = w
+            scenarioNames = u.map { [$0] } ?? []
+        case .compare(let ss, let a, let k, let f, let w):
+            kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss
+        case .plot(let a, let k, let f, let u, let t):
+            kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t
+        default:
+            return .declaration
+        }
+        guard case .population(let p)? = lookupSymbol(from.text, scenario: scope.scenario) else {
+            let pops = visibleNames(scenario: scope.scenario).filter {
+                if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
+                return false
+            }
+            error("unknown population '\(from.text)'", scope.ref(from.span), hint: Suggest.hint(from.text, pops))
+            return .declaration
+        }
+        let record = program.populations[p].record
+        var inner = scope
+        inner.subject = .record(record)
+        inner.streamName = "query"
+        let scenarios = scenarioNames.compactMap { scenarioIndex($0, scope) }
+        let filter = condition.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition").eval }
+        let aggregates = aggs.compactMap { queryAggregate($0, inner, population: p) }
+        let keyList = keys.map { queryKey($0, inner, record: record) }
+        let path = output.map { provider?.resolve($0.value, relativeTo: scope.file) ?? $0.value }
+        return .query(Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filter,
+                            scenarios: scenarios, output: path), source: src)
+    }
+
+    func queryKey(_ e: Expr, _ scope: Scope, record: Int) -> QueryKey {
+        if case .name(let n) = e.kind, program.records[record].field(n) == nil, scope.local(n) == nil,
+           lookupSymbol(n, scenario: scope.scenario) == nil {
+            switch n {
+            case "year": return QueryKey(kind: .year, label: "year")
+            case "month": return QueryKey(kind: .month, label: "month")
+            case "quarter": return QueryKey(kind: .quarter, label: "quarter")
+            default: break
+            }
+        }
+        let t = expr(e, scope)
+        return QueryKey(kind: .expression(t.eval), label: e.formatted)
+    }
+
+    /// `count`, `count(COND)`, `share(COND)`, `sum(EXPR)`, `mean(EXPR)`, or an enum value.
+    func queryAggregate(_ e: Expr, _ scope: Scope, population: Int) -> QueryAggregate? {
+        let label = e.formatted
+        if case .name("count") = e.kind, scope.local("count") == nil, lookupSymbol("count", scenario: scope.scenario) == nil {
+            return QueryAggregate(kind: .count, label: "count")
+        }
+        if case .call(let f, let args, let filter) = e.kind, lookupSymbol(f.text, scenario: scope.scenario) == nil,
+           ["count", "share", "sum", "mean"].contains(f.text) {
+            if let first = args.first, case .name(let n) = first.kind, case .population? = lookupSymbol(n, scenario: scope.scenario) {
+                error("in a \(program.populations[population].name) query, aggregates name no population", scope.ref(first.span),
+                      hint: "write \(f.text)(COND): the population comes after 'from'")
+                return nil
+            }
+            if filter != nil {
+                error("write \(f.text)(COND) here; 'where' belongs to the query", scope.ref(e.span))
+                return nil
+            }
+            guard args.count == 1 else {
+                error("'\(f.text)' takes one argument here", scope.ref(e.span))
+                return nil
+            }
+            switch f.text {
+            case "count":
+                return QueryAggregate(kind: .countIf(require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of 'count'").eval), label: label)
+            case "share":
+                return QueryAggregate(kind: .share(require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of 'share'").eval), label: label)
+            default:
+                let t = expr(args[0], scope)
+                guard t.type.isNumeric else {
+                    if t.type != .error { error("'\(f.text)' needs a number or an int, not \(article(t.type))", scope.ref(args[0].span)) }
+                    return nil
+                }
+                return QueryAggregate(kind: f.text == "sum" ? .sum(t.eval, isInt: t.type == .int) : .mean(t.eval), label: label)
+            }
+        }
+        let t = expr(e, scope)
+        switch t.type {
+        case .enumType(let en): return QueryAggregate(kind: .spread(t.eval, enumType: en), label: label)
+        case .bool: return QueryAggregate(kind: .countIf(t.eval), label: label)
+        case .error: return nil
+        default:
+            error("not an aggregate: use count, count(COND), share(COND), sum(EXPR), mean(EXPR) or an enum-valued expression",
+                  scope.ref(e.span), hint: t.type.isNumeric ? "to add it up, write sum(\(label))" : nil)
+            return nil
+        }
+    }
+
+    /// `count(POP [where C])`, `share(POP where C)`, `sum(POP [where C], E)`, `mean(POP [where C], E)`.
+    func aggregate(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope) -> Typed {
+        guard let first = args.first, case .name(let n) = first.kind,
+              case .population(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
+            let pops = visibleNames(scenario: scope.scenario).filter {
+                if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
+                return false
+            }
+            error("'\(f.text)' needs a population first, as \(f.text)(\(pops.first ?? "bookings") where …)", src,
+                  hint: args.first.flatMap { a -> String? in if case .name(let n) = a.kind { return Suggest.hint(n, pops) }; return nil })
+            return .error
+        }
+        let record = program.populations[p].record
+        var inner = scope
+        inner.subject = .record(record)
+        let condition = filter.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition").eval }
+        var value: Typed?
+        switch f.text {
+        case "count":
+            guard args.count == 1 else { error("'count' takes a population and an optional 'where'", src); return .error }
+        case "share":
+            guard args.count == 1, condition != nil else {
+                error("'share' needs a condition: share(\(n) where …)", src)
+                return .error
+            }
+        default:
+            guard args.count == 2 else {
+                error("'\(f.text)' takes a population and an expression: \(f.text)(\(n), EXPR)", src)
+                return .error
+            }
+            let t = expr(args[1], inner)
+            guard t.type.isNumeric else {
+                if t.type != .error { error("'\(f.text)' needs a number or an int, not \(article(t.type))", scope.ref(args[1].span)) }
+                return .error
+            }
+            value = t
+        }
+        let which = f.text
+        let v = value?.eval
+        let isInt = value?.type == .int
+        let type: PType = which == "count" ? .int : which == "sum" && isInt ? .int : .number
+        return Typed(type) { frame in
+            let data = try PopulationBuilder.build(p, in: frame.world, cancel: frame.world.program.cancellation)
+            var count: Int64 = 0, matched: Int64 = 0, intSum: Int64 = 0, sum = 0.0
+            var errors = RunErrors()
+            let saved = frame.subject
+            defer { frame.subject = saved }
+            for row in 0..<data.count {
+                if row & 0x3FFF == 0, frame.world.program.cancellation.isRaised { throw Interrupted() }
+                let c = data.caseRecord(row)
+                frame.subject = .record(c)
+                do {
+                    if let condition, try !condition(&frame).asBool {
+                        count += 1
+                        continue
+                    }
+                    count += 1
+                    matched += 1
+                    if let v {
+                        let x = try v(&frame)
+                        if isInt {
+                            let (r, o) = intSum.addingReportingOverflow(x.asInt)
+                            if o { throw Operators.overflow("'sum'", src) }
+                            intSum = r
+                        } else {
+                            sum += x.asNumber
+                        }
+                    }
+                } catch let e as EvalError {
+                    errors.add(e, row: row, c)
+                }
+            }
+            try errors.throwIfAny()
+            switch which {
+            case "count": return .int(matched)
+            case "share": return .number(count == 0 ? 0 : Double(matched) / Double(count))
+            case "sum": return isInt ? .int(intSum) : .number(sum)
+            default:
+                guard matched > 0 else { throw EvalError("'mean' of no cases", at: src, hint: "check the 'where' condition") }
+                return .number((isInt ? Double(intSum) : sum) / Double(matched))
+            }
+        }
+    }
+}
+
+/// Errors met while running over a population: each distinct one once, with how many
+/// cases hit it and the first such case (§5, last paragraph).
+public struct RunErrors: Error, Sendable {
+    public struct Entry: Sendable {
+        public var error: EvalError
+        public var count: Int
+        public var firstRow: Int
+        public var firstCase: RecordValue
+    }
+    public var entries: [Entry] = []
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func add(_ e: EvalError, row: Int, _ c: RecordValue) {
+        let key = "\(e.message)@\(e.source?.position ?? "")"
+        if let i = index[key] {
+            entries[i].count += 1
+        } else {
+            index[key] = entries.count
+            entries.append(Entry(error: e, count: 1, firstRow: row, firstCase: c))
+        }
+    }
+
+    mutating func merge(_ other: RunErrors) {
+        for e in other.entries {
+            let key = "\(e.error.message)@\(e.error.source?.position ?? "")"
+            if let i = index[key] {
+                entries[i].count += e.count
+            } else {
+                index[key] = entries.count
+                entries.append(e)
+            }
+        }
+    }
+
+    func throwIfAny() throws {
+        if !entries.isEmpty { throw self }
+    }
+}

@@ -1,0 +1,279 @@
+import PolicySyntax
+
+/// Runs `table`, `compare` and `plot` over a population (§7).
+struct QueryRunner {
+    let program: Program
+    let current: Int
+
+    /// Per group: for each scenario and each output column, a running total.
+    struct Accumulator {
+        var cases = 0
+        /// [scenario][column]: count or sum.
+        var totals: [[Double]]
+        var intTotals: [[Int64]]
+    }
+
+    /// One output column of an aggregate (a spread gives one per enum member).
+    struct Column {
+        var aggregate: Int
+        var label: String
+        /// For a spread: the member counted.
+        var member: Int32?
+        var isInt: Bool
+        var isShare: Bool
+        var isMean: Bool
+    }
+
+    func columns(_ q: Query) -> [Column] {
+        var out: [Column] = []
+        for (i, a) in q.aggregates.enumerated() {
+            switch a.kind {
+            case .spread(_, let e):
+                for (m, name) in program.enums[e].members.enumerated() {
+                    out.append(Column(aggregate: i, label: name, member: Int32(m), isInt: true, isShare: false, isMean: false))
+                }
+            case .count, .countIf: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: true, isShare: false, isMean: false))
+            case .share: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: true, isMean: false))
+            case .sum(_, let isInt): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: isInt, isShare: false, isMean: false))
+            case .mean: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: false, isMean: true))
+            }
+        }
+        return out
+    }
+
+    /// The per-case value of an aggregate (what `compare` attributes).
+    func caseValue(_ a: QueryAggregate, _ frame: inout Frame) throws -> Value {
+        switch a.kind {
+        case .count: return .bool(true)
+        case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return try e(&frame)
+        }
+    }
+
+    func run(_ q: Query, source: SourceRef) throws -> [Output] {
+        let scenarios: [Int]
+        switch q.kind {
+        case .table: scenarios = [q.scenarios.first ?? current]
+        case .compare: scenarios = q.scenarios
+        case .plot: scenarios = q.scenarios.isEmpty ? [current] : q.scenarios
+        }
+        let worlds = scenarios.map { program.worlds[$0] }
+        let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
+        let cols = columns(q)
+        var groups: [[Value]: Accumulator] = [:]
+        var differing: [Int] = []
+        var errors = RunErrors()
+        var frame = Frame(world: worlds[0])
+        let dateField = program.records[data.record].dateField
+
+        for row in 0..<data.count {
+            if row & 0x3FFF == 0, program.cancellation.isRaised { throw Interrupted() }
+            let c = data.caseRecord(row)
+            frame.subject = .record(c)
+            frame.world = worlds[0]
+            do {
+                if let filter = q.filter, try !filter(&frame).asBool { continue }
+                var key: [Value] = []
+                for k in q.keys {
+                    switch k.kind {
+                    case .year: key.append(.int(Int64(CivilDate(dayNumber: Int(c.fields[dateField ?? 0].asDate)).year)))
+                    case .month: key.append(.string(Calendar.monthKey(c.fields[dateField ?? 0].asDate)))
+                    case .quarter: key.append(.string(Calendar.quarterKey(c.fields[dateField ?? 0].asDate)))
+                    case .expression(let e): key.append(try e(&frame))
+                    }
+                }
+                var values: [[Value]] = []
+                for w in worlds {
+                    frame.world = w
+                    values.append(try q.aggregates.map { try caseValue($0, &frame) })
+                }
+                var acc = groups[key] ?? Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
+                                                     intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count))
+                acc.cases += 1
+                for s in worlds.indices {
+                    for (ci, col) in cols.enumerated() {
+                        let v = values[s][col.aggregate]
+                        switch q.aggregates[col.aggregate].kind {
+                        case .count: acc.intTotals[s][ci] += 1
+                        case .countIf, .share: if v.asBool { acc.intTotals[s][ci] += 1 }
+                        case .spread: if case .member(_, let m) = v, m == col.member { acc.intTotals[s][ci] += 1 }
+                        case .sum, .mean:
+                            if col.isInt && isIntSum(q.aggregates[col.aggregate]) {
+                                let (r, o) = acc.intTotals[s][ci].addingReportingOverflow(v.asInt)
+                                if o { throw Operators.overflow("'sum'", source) }
+                                acc.intTotals[s][ci] = r
+                            } else {
+                                acc.totals[s][ci] += v.asNumber
+                            }
+                        }
+                    }
+                }
+                groups[key] = acc
+                if q.kind == .compare, values.count > 1, values.dropFirst().contains(where: { $0 != values[0] }) {
+                    differing.append(row)
+                }
+            } catch let e as EvalError {
+                errors.add(e, row: row, c)
+            }
+        }
+        try errors.throwIfAny()
+
+        let keys = groups.keys.sorted { a, b in
+            for (x, y) in zip(a, b) where x != y { return ValueOrder.less(x, y) }
+            return false
+        }
+        let f = ValueFormatter(program)
+        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int) -> ResultTable.Cell {
+            let col = cols[ci]
+            if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
+            if col.isMean { return .number(acc.cases == 0 ? 0 : acc.totals[s][ci] / Double(acc.cases)) }
+            if col.isInt { return .int(acc.intTotals[s][ci]) }
+            return .number(acc.totals[s][ci])
+        }
+        func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
+            key.map { v in
+                switch v {
+                case .int(let i): return .text(String(i))
+                case .string(let s): return .text(s)
+                default: return .text(f.format(v))
+                }
+            }
+        }
+        let keyHeader = q.keys.map(\.label)
+
+        switch q.kind {
+        case .table:
+            var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
+                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k]!, 0, $0) } })
+            if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
+            return [.table(table)]
+        case .compare:
+            var header = keyHeader
+            var groupsHeader: [(String, Int)] = q.keys.isEmpty ? [] : [("", q.keys.count)]
+            let names = scenarios.map { program.scenarios[$0].name }
+            for col in cols {
+                var sub = names
+                for n in names.dropFirst() { sub += names.count > 2 ? ["Δ \(n)", "% \(n)"] : ["Δ", "%"] }
+                header += sub
+                groupsHeader.append((col.label, sub.count))
+            }
+            var rows: [[ResultTable.Cell]] = []
+            for k in keys {
+                let acc = groups[k]!
+                var row = keyCells(k)
+                for ci in cols.indices {
+                    let base = cell(acc, 0, ci)
+                    for s in scenarios.indices { row.append(cell(acc, s, ci)) }
+                    for s in scenarios.indices.dropFirst() {
+                        let other = cell(acc, s, ci)
+                        row.append(difference(other, base))
+                        row.append(change(other, base))
+                    }
+                }
+                rows.append(row)
+            }
+            var table = ResultTable(header: header, keyColumns: q.keys.count, rows: rows)
+            table.groups = groupsHeader
+            table.notes = try attribution(q, data, differing, worlds)
+            return [.table(table)]
+        case .plot:
+            var series: [(String, [Double])] = []
+            for ci in cols.indices {
+                for s in scenarios.indices {
+                    let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
+                        : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
+                    series.append((name, keys.map { k in
+                        switch cell(groups[k]!, s, ci) {
+                        case .int(let i): return Double(i)
+                        case .number(let d), .percent(let d): return d
+                        default: return 0
+                        }
+                    }))
+                }
+            }
+            let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
+            return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
+                                     keys: keys.map { keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
+                                     series: series, output: q.output))]
+        }
+    }
+
+    func isIntSum(_ a: QueryAggregate) -> Bool {
+        if case .sum(_, let isInt) = a.kind { return isInt }
+        return false
+    }
+
+    func difference(_ a: ResultTable.Cell, _ b: ResultTable.Cell) -> ResultTable.Cell {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return .int(x - y)
+        case (.number(let x), .number(let y)): return .number(x - y)
+        case (.percent(let x), .percent(let y)): return .percent(x - y)
+        default: return .empty
+        }
+    }
+
+    func change(_ a: ResultTable.Cell, _ b: ResultTable.Cell) -> ResultTable.Cell {
+        let x: Double, y: Double
+        switch (a, b) {
+        case (.int(let p), .int(let q)): x = Double(p); y = Double(q)
+        case (.number(let p), .number(let q)), (.percent(let p), .percent(let q)): x = p; y = q
+        default: return .empty
+        }
+        return y == 0 ? .empty : .percent((x - y) / y)
+    }
+
+    /// For cases whose answer differs: which policy decided them in each scenario (§7).
+    func attribution(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> [String] {
+        guard !rows.isEmpty else { return ["No case differs between the scenarios."] }
+        let renderer = ExplainRenderer(program: program)
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        var frame = Frame(world: worlds[0])
+        for row in rows {
+            let c = data.caseRecord(row)
+            frame.subject = .record(c)
+            var traces: [[DecisionTrace]] = []
+            for w in worlds.prefix(2) {
+                frame.world = w
+                let recorder = Recorder()
+                frame.recorder = recorder
+                for a in q.aggregates { _ = try caseValue(a, &frame) }
+                frame.recorder = nil
+                traces.append(recorder.roots)
+            }
+            let key: String
+            if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
+                let name = program.decisions[a.decision].name
+                key = "\(name): \(describe(b, renderer)) in \(worlds[1].name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
+            } else {
+                key = "no decision differs (a param, attribute or let differs)"
+            }
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
+        }
+        let total = rows.count
+        var lines = ["Attribution of the \(ValueFormatter.grouped(Int64(total))) case\(total == 1 ? "" : "s") that differ:"]
+        let sorted = order.sorted { (counts[$0]!, order.firstIndex(of: $1)!) > (counts[$1]!, order.firstIndex(of: $0)!) }
+        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0]!)).count }.max() ?? 1
+        for k in sorted.prefix(12) {
+            let n = ValueFormatter.grouped(Int64(counts[k]!))
+            lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
+        }
+        if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }
+        return lines
+    }
+
+    func describe(_ t: DecisionTrace, _ r: ExplainRenderer) -> String {
+        let v = t.value.map { ValueFormatter(program).format($0) } ?? "?"
+        if t.usedDefault { return "default → \(v)" }
+        let answered = t.candidates.filter { $0.answer != nil && $0.dropped == nil }
+        if let c = answered.first {
+            var s = "\(InstanceNaming.name(program, c.instance)) (\(c.owner)) → \(v)"
+            if let since = c.inForceSince, since != InForce.minusInfinity {
+                s += ", in force from \(r.date(since))"
+                if let by = c.enactedBy { s += " (event \(by))" }
+            }
+            return s
+        }
+        return "\(v)"
+    }
+}

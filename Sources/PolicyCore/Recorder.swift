@@ -1,0 +1,53 @@
+import PolicySyntax
+
+/// One decision's derivation (§5), as `explain` shows it.
+public final class DecisionTrace: @unchecked Sendable {
+    public struct Candidate: Sendable {
+        public var instance: PolicyInstance
+        public var owner: String
+        /// The answer, or nil when no rule's `when` held.
+        public var answer: Value?
+        /// The rule that answered.
+        public var rule: SourceRef?
+        /// How it came to be in force on the case's date.
+        public var inForceSince: Int32?
+        public var enactedBy: String?
+        public var enactedOn: Int32?
+        /// Why it was dropped, if it was.
+        public var dropped: String?
+    }
+
+    public var decision: Int
+    public var scenario: Int
+    public var caseRecord: RecordValue
+    public var value: Value?
+    public var candidates: [Candidate] = []
+    public var combiner: Combiner = .mostSpecific
+    /// What the combiner chose, in words.
+    public var choice: String = ""
+    public var usedDefault = false
+    public var defaultSource: SourceRef?
+    /// Decisions evaluated while answering this one.
+    public var children: [DecisionTrace] = []
+
+    init(decision: Int, scenario: Int, caseRecord: RecordValue) {
+        self.decision = decision
+        self.scenario = scenario
+        self.caseRecord = caseRecord
+    }
+}
+
+/// Collects the derivation of every decision an expression evaluates.
+public final class Recorder: @unchecked Sendable {
+    public var roots: [DecisionTrace] = []
+    var stack: [DecisionTrace] = []
+
+    public init() {}
+
+    func begin(_ t: DecisionTrace) {
+        if let top = stack.last { top.children.append(t) } else { roots.append(t) }
+        stack.append(t)
+    }
+
+    func end() { _ = stack.popLast() }
+}

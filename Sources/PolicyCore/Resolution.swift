@@ -1,0 +1,200 @@
+import PolicySyntax
+
+/// How a decision is answered (§5): candidates → each one's first applicable rule →
+/// overrides → combine → default.
+enum Resolution {
+    struct Answer {
+        var state: Int
+        var value: Value
+        var rule: CompiledRule
+        var periodStart: Int32
+        var depth: Int32
+    }
+
+    static func decide(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
+        let world = frame.world
+        let program = world.program
+        let info = program.decisions[d]
+        let version = world.decisionVersion[d]
+        guard version >= 0 else {
+            throw EvalError("decision '\(info.name)' is not defined in scenario '\(world.name)'", at: nil)
+        }
+        let decl = info.versions[version]
+        let record = program.records[c.type]
+        guard let dateIndex = record.dateField, let jIndex = record.jurisdictionField else {
+            throw EvalError("'\(record.name)' is not a case type (it needs fields date and jurisdiction)", at: decl.source)
+        }
+        let date = c.fields[dateIndex].asDate
+        let j = c.fields[jIndex].asJurisdiction
+
+        let trace: DecisionTrace? = frame.recorder.map { _ in DecisionTrace(decision: d, scenario: world.scenario, caseRecord: c) }
+        if let trace {
+            trace.combiner = decl.combiner
+            frame.recorder?.begin(trace)
+        }
+        defer { if trace != nil { frame.recorder?.end() } }
+
+        // 1–2. Candidates in force on the case's date, and each one's answer.
+        var answers: [Answer] = []
+        let savedDate = frame.date, savedLocals = frame.locals, savedCase = frame.caseRecord
+        defer {
+            frame.date = savedDate
+            frame.locals = savedLocals
+            frame.caseRecord = savedCase
+        }
+        frame.date = date
+        frame.caseRecord = c
+        for s in world.candidates(d, j) {
+            let state = world.instanceStates[s]
+            guard let piece = state.inForce.piece(at: date) else { continue }
+            let policy = program.policies[state.instance.policy]
+            let pv = policy.versions[world.policyVersion[state.instance.policy]]
+            var answered: (Value, CompiledRule)?
+            for rule in pv.rules where rule.decision == d {
+                frame.locals = [.record(c)] + state.instance.arguments
+                if frame.locals.count < rule.localCount {
+                    frame.locals += Array(repeating: .bool(false), count: rule.localCount - frame.locals.count)
+                }
+                if let condition = rule.condition, try !condition(&frame).asBool { continue }
+                answered = (try rule.value(&frame), rule)
+                break
+            }
+            trace?.candidates.append(.init(
+                instance: state.instance, owner: ownerName(program, pv.owner, state.instance),
+                answer: answered?.0, rule: answered?.1.source,
+                inForceSince: state.inForce.periodStart(at: date), enactedBy: piece.enactedBy, enactedOn: piece.enactedOn))
+            if let (value, rule) = answered {
+                answers.append(Answer(state: s, value: value, rule: rule,
+                                      periodStart: state.inForce.periodStart(at: date) ?? InForce.minusInfinity,
+                                      depth: state.depth))
+            }
+        }
+
+        // 3. Overrides: drop an answer whose policy another answering policy overrides.
+        if answers.count > 1 {
+            var kept: [Answer] = []
+            for a in answers {
+                let target = world.instanceStates[a.state].instance
+                let overrider = answers.first { b in
+                    b.state != a.state && overrides(world, b.state, target, &frame)
+                }
+                if let overrider {
+                    let name = program.policies[world.instanceStates[overrider.state].instance.policy].name
+                    markDropped(trace, a.state, world, "overridden by \(name)")
+                } else {
+                    kept.append(a)
+                }
+            }
+            answers = kept
+        }
+
+        // 4. Combine, or the default.
+        frame.locals = [.record(c)]
+        let value: Value
+        if answers.isEmpty {
+            value = try decl.defaultValue(&frame)
+            trace?.usedDefault = true
+            trace?.defaultSource = decl.defaultSource
+        } else {
+            value = try combine(decl.combiner, answers, info, world, trace)
+        }
+        trace?.value = value
+        return value
+    }
+
+    static func ownerName(_ program: Program, _ owner: Owner, _ instance: PolicyInstance) -> String {
+        switch owner {
+        case .jurisdiction(let j): return program.jurisdictions.names[Int(j)]
+        case .agency(let a): return program.agencies[a].name
+        case .parameter(let i):
+            if i < instance.arguments.count, case .jurisdiction(let j) = instance.arguments[i] {
+                return program.jurisdictions.names[Int(j)]
+            }
+            return "?"
+        }
+    }
+
+    static func overrides(_ world: World, _ s: Int, _ target: PolicyInstance, _ frame: inout Frame) -> Bool {
+        let policy = world.instanceStates[s].instance.policy
+        let v = world.policyVersion[policy]
+        guard v >= 0 else { return false }
+        for ref in world.program.policies[policy].versions[v].overrides where ref.policy == target.policy {
+            guard let args = ref.arguments else { return true }
+            var values: [Value] = []
+            for a in args {
+                guard let value = try? a(&frame) else { return false }
+                values.append(value)
+            }
+            if values == target.arguments { return true }
+        }
+        return false
+    }
+
+    static func markDropped(_ trace: DecisionTrace?, _ state: Int, _ world: World, _ why: String) {
+        guard let trace else { return }
+        let instance = world.instanceStates[state].instance
+        if let i = trace.candidates.firstIndex(where: { $0.instance == instance }) { trace.candidates[i].dropped = why }
+    }
+
+    static func describe(_ world: World, _ a: Answer) -> String {
+        let instance = world.instanceStates[a.state].instance
+        return "\(InstanceNaming.name(world.program, instance)) (\(a.rule.source.position))"
+    }
+
+    static func combine(_ combiner: Combiner, _ answers: [Answer], _ info: DecisionInfo, _ world: World,
+                        _ trace: DecisionTrace?) throws -> Value {
+        func pick(_ a: Answer, _ why: String) -> Value {
+            trace?.choice = why
+            for other in answers where other.state != a.state {
+                markDropped(trace, other.state, world, "not chosen (\(combiner.rawValue))")
+            }
+            return a.value
+        }
+        switch combiner {
+        case .denyOverrides, .permitOverrides:
+            let wins = combiner == .denyOverrides ? false : true
+            if let a = answers.first(where: { $0.value == .bool(wins) }) {
+                return pick(a, "\(wins) wins (\(combiner.rawValue))")
+            }
+            return pick(answers[0], "all answers agree (\(combiner.rawValue))")
+        case .min, .max:
+            var best = answers[0]
+            for a in answers.dropFirst() {
+                let less = ValueOrder.less(a.value, best.value)
+                if combiner == .min ? less : ValueOrder.less(best.value, a.value) { best = a }
+            }
+            return pick(best, "the \(combiner.rawValue == "min" ? "smallest" : "largest") answer (\(combiner.rawValue))")
+        case .mostSpecific, .latest:
+            let sorted = answers.sorted { a, b in
+                combiner == .mostSpecific
+                    ? (a.depth, a.periodStart) > (b.depth, b.periodStart)
+                    : (a.periodStart, a.depth) > (b.periodStart, b.depth)
+            }
+            let top = sorted[0]
+            let tied = sorted.filter { $0.depth == top.depth && $0.periodStart == top.periodStart }
+            if let other = tied.first(where: { $0.value != top.value }) {
+                let program = world.program
+                throw EvalError(
+                    "conflict: two rules give different answers for '\(info.name)' and neither is more specific or later",
+                    at: top.rule.source,
+                    hint: "add 'overrides' to one policy, or choose a combiner such as deny_overrides",
+                    notes: [.init("\(describe(world, top)) says \(ValueFormatter(program).format(top.value))"),
+                            .init("\(describe(world, other)) says \(ValueFormatter(program).format(other.value))")])
+            }
+            let why = combiner == .mostSpecific
+                ? (sorted.count == 1 ? "the only answer" : "the most specific owner")
+                : (sorted.count == 1 ? "the only answer" : "the latest in force")
+            return pick(top, "\(why) (\(combiner.rawValue))")
+        }
+    }
+}
+
+/// How policy instances are named in messages: `detainer_ban(cook)`.
+public enum InstanceNaming {
+    public static func name(_ program: Program, _ instance: PolicyInstance) -> String {
+        let base = program.policies[instance.policy].name
+        guard !instance.arguments.isEmpty else { return base }
+        let f = ValueFormatter(program)
+        return "\(base)(\(instance.arguments.map { f.format($0) }.joined(separator: ", ")))"
+    }
+}

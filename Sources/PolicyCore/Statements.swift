@@ -1,0 +1,23 @@
+import PolicySyntax
+
+/// A top-level statement, checked and compiled, ready to run.
+public indirect enum CheckedStatement: Sendable {
+    /// A declaration: nothing to run.
+    case declaration
+    case expression(Eval, type: PType, source: SourceRef)
+    case explain(Eval, scenarios: [Int], source: SourceRef)
+    case timeline(scenario: Int, from: Eval?, until: Eval?, for: Eval?, source: SourceRef)
+    case status(Eval, at: Eval?, scenario: Int, source: SourceRef)
+    case test(name: String, body: [CheckedStatement], localCount: Int, source: SourceRef)
+    case assert(Eval, parts: [AssertPart], message: String?, source: SourceRef)
+    /// `let x = …` inside a test.
+    case local(slot: Int, Eval, source: SourceRef)
+    case query(Query, source: SourceRef)
+}
+
+/// A sub-expression of an assert's condition, shown when the assert fails.
+public struct AssertPart: Sendable {
+    public var text: String
+    public var eval: Eval
+    public var isDecision: Bool
+}

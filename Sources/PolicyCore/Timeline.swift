@@ -1,0 +1,361 @@
+import PolicySyntax
+
+// The event model (§4.8, §9.13, §9.15): time advances from date to date; events apply
+// their effects; reactions fire; params, attributes and policy instances change.
+
+extension Checker {
+    /// Builds one world per scenario (parents first) and runs each timeline. Errors raised
+    /// while running (a cascade, an effect that fails) are reported as diagnostics.
+    func buildWorlds() {
+        var worlds = [World?](repeating: nil, count: program.scenarios.count)
+        for s in [0] + scenarioOrder() {
+            let parent = program.scenarios[s].parent.flatMap { worlds[$0] }
+            let world = World(program: program, scenario: s, parent: s == 0 ? nil : parent)
+            let info = program.scenarios[s]
+            for (id, v) in info.params { world.paramVersion[id] = v }
+            for (id, v) in info.lets { world.letVersion[id] = v }
+            for (id, v) in info.decisions { world.decisionVersion[id] = v }
+            for (id, v) in info.policies {
+                world.policyVersion[id] = v
+                if v < 0 { world.cancelled.insert(program.policies[id].name) }
+            }
+            for (id, v) in info.events {
+                world.eventVersion[id] = v
+                if v < 0 { world.cancelled.insert(program.events[id].name) }
+            }
+            for (id, v) in info.reactions {
+                world.reactionVersion[id] = v
+                if v < 0 { world.cancelled.insert(program.reactions[id].name) }
+            }
+            for (id, v) in info.populations { world.populationVersion[id] = v }
+            worlds[s] = world
+        }
+        program.worlds = worlds.map { $0 ?? World(program: program, scenario: 0, parent: nil) }
+        for world in program.worlds {
+            do {
+                try TimelineRunner(world: world).run()
+            } catch let e as EvalError {
+                report(e, context: world.scenario == 0 ? nil : "in scenario '\(world.name)'")
+            } catch {
+                diagnostics.append(LocatedDiagnostic(file: program.files.first ?? SourceFile(name: "<program>", text: ""),
+                                                     diagnostic: .error("internal error: \(error)", at: .zero)))
+            }
+        }
+    }
+
+    func report(_ e: EvalError, context: String?) {
+        let message = context.map { "\(e.message) (\($0))" } ?? e.message
+        if let src = e.source {
+            error(message, src, hint: e.hint, notes: e.notes)
+        } else if let file = program.files.first {
+            error(message, file, .zero, hint: e.hint)
+        }
+    }
+}
+
+/// Runs one world's timeline.
+struct TimelineRunner {
+    let world: World
+    var program: Program { world.program }
+
+    /// An event waiting to happen: a declared event, or effects scheduled by `after`.
+    struct Pending {
+        var date: Int32
+        var name: String
+        var label: String?
+        var owner: Owner?
+        var effects: [CompiledEffect]
+        var locals: [Value]
+        var event: Int?
+        var origin: String
+        var source: SourceRef
+    }
+
+    init(world: World) {
+        self.world = world
+    }
+
+    func run() throws {
+        var frame = Frame(world: world)
+        // Params start at their declared values.
+        world.paramInitial = []
+        world.paramChanges = Array(repeating: [], count: program.params.count)
+        for (p, info) in program.params.enumerated() {
+            world.paramInitial.append(.bool(false))
+            let v = world.paramVersion[p]
+            guard v >= 0 else { continue }
+            world.paramInitial[p] = try info.versions[v].value(&frame)
+        }
+        // Policies that are in force by their header.
+        for (p, info) in program.policies.enumerated() {
+            let v = world.policyVersion[p]
+            guard v >= 0, !info.isParameterised else { continue }
+            let version = info.versions[v]
+            let s = try instanceState(PolicyInstance(policy: p, arguments: []), &frame)
+            guard !version.proposed else { continue }
+            let from = try version.from.map { try $0(&frame).asDate } ?? InForce.minusInfinity
+            let until = try version.until.map { try $0(&frame).asDate } ?? InForce.plusInfinity
+            world.instanceStates[s].inForce.add(from, until, enactedBy: nil, on: nil)
+            if from < until {
+                world.instanceStates[s].history.append((from, from == InForce.minusInfinity ? "in force from the start" : "in force by its own dates"))
+            }
+        }
+
+        // Declared events, by date then declaration order.
+        var declared: [Pending] = []
+        for (e, info) in program.events.enumerated() {
+            let v = world.eventVersion[e]
+            guard v >= 0 else { continue }
+            let version = info.versions[v]
+            let date = try version.date(&frame).asDate
+            declared.append(Pending(date: date, name: info.name, label: version.label, owner: version.owner,
+                                    effects: version.effects, locals: Array(repeating: .bool(false), count: version.localCount),
+                                    event: e, origin: "declared", source: version.source))
+        }
+        declared.sort { $0.date < $1.date }
+        var derived: [Pending] = []
+        var state = ReactionState(world: world)
+        var first = true
+        var i = 0
+        while i < declared.count || !derived.isEmpty {
+            let nextDeclared = i < declared.count ? declared[i].date : Int32.max
+            let nextDerived = derived.first?.date ?? Int32.max
+            let date = min(nextDeclared, nextDerived)
+            frame.date = date
+            var firings = FiringCounter(limit: program.cascadeLimit, date: date)
+            if first {
+                first = false
+                try state.rounds(date, &frame, &derived, &firings)
+            }
+            while i < declared.count, declared[i].date == date {
+                try happen(declared[i], &frame, &derived, &state, &firings)
+                i += 1
+            }
+            // Derived events dated today, including those scheduled while processing today.
+            repeat {
+                while let next = derived.first, next.date == date {
+                    derived.removeFirst()
+                    try happen(next, &frame, &derived, &state, &firings)
+                }
+                try state.rounds(date, &frame, &derived, &firings)
+            } while derived.first?.date == date
+        }
+        world.freeze()
+    }
+
+    /// Creates (or finds) the state of a policy instance.
+    func instanceState(_ instance: PolicyInstance, _ frame: inout Frame) throws -> Int {
+        if let s = world.instances[instance] { return s }
+        let info = program.policies[instance.policy]
+        let version = info.versions[world.policyVersion[instance.policy]]
+        let territory: Int32
+        switch version.owner {
+        case .jurisdiction(let j): territory = j
+        case .agency(let a): territory = program.agencies[a].territory
+        case .parameter(let i):
+            territory = i < instance.arguments.count ? instance.arguments[i].asJurisdiction : 0
+        }
+        world.instanceStates.append(InstanceState(instance: instance, territory: territory,
+                                                  depth: program.jurisdictions.depths[Int(territory)]))
+        world.instances[instance] = world.instanceStates.count - 1
+        return world.instanceStates.count - 1
+    }
+
+    func happen(_ event: Pending, _ frame: inout Frame, _ derived: inout [Pending], _ state: inout ReactionState,
+                _ firings: inout FiringCounter) throws {
+        var log: [String] = []
+        var concerned: [Int32] = []
+        if case .jurisdiction(let j)? = event.owner { concerned.append(j) }
+        if case .agency(let a)? = event.owner { concerned.append(program.agencies[a].territory) }
+        frame.locals = event.locals
+        try apply(event.effects, &frame, &derived, &log, &concerned, name: event.name)
+        world.timeline.append(TimelineEntry(date: event.date, event: event.name, label: event.label,
+                                            owner: event.owner.map(ownerName), origin: event.origin,
+                                            effects: log, jurisdictions: concerned))
+        // `when EVENT` reactions, in declaration order.
+        guard let e = event.event else { return }
+        for (r, info) in program.reactions.enumerated() {
+            let v = world.reactionVersion[r]
+            guard v >= 0, case .event(let trigger) = info.versions[v].trigger, trigger == e else { continue }
+            try firings.fire(info.name, binding: "")
+            let version = info.versions[v]
+            var reactionLog: [String] = []
+            var reactionConcerned: [Int32] = []
+            frame.locals = Array(repeating: .bool(false), count: version.localCount)
+            try apply(version.effects, &frame, &derived, &reactionLog, &reactionConcerned, name: info.name)
+            world.timeline.append(TimelineEntry(date: event.date, event: info.name, label: nil, owner: nil,
+                                                origin: "reaction to \(event.name)", effects: reactionLog,
+                                                jurisdictions: reactionConcerned))
+        }
+    }
+
+    func ownerName(_ o: Owner) -> String {
+        switch o {
+        case .jurisdiction(let j): return program.jurisdictions.names[Int(j)]
+        case .agency(let a): return program.agencies[a].name
+        case .parameter: return "?"
+        }
+    }
+
+    /// Applies effects on `frame.date`.
+    func apply(_ effects: [CompiledEffect], _ frame: inout Frame, _ derived: inout [Pending], _ log: inout [String],
+               _ concerned: inout [Int32], name: String) throws {
+        guard let date = frame.date else { return }
+        let f = ValueFormatter(program)
+        for effect in effects {
+            switch effect {
+            case .enact(let ref, let from, let until, _):
+                let policy = program.policies[ref.policy]
+                let args = try ref.arguments.map { try $0.map { try $0(&frame) } } ?? []
+                let instance = PolicyInstance(policy: ref.policy, arguments: args)
+                let instanceName = InstanceNaming.name(program, instance)
+                guard world.policyVersion[ref.policy] >= 0 else {
+                    log.append("enact \(instanceName): nothing happens (the policy is cancelled in this scenario)")
+                    continue
+                }
+                let version = policy.versions[world.policyVersion[ref.policy]]
+                var start = try from.map { try $0(&frame).asDate } ?? date
+                var end = try until.map { try $0(&frame).asDate } ?? InForce.plusInfinity
+                // A policy's own dates bound every enactment of it.
+                if version.proposed || policy.isParameterised {
+                    if let hf = try version.from.map({ try $0(&frame).asDate }) { start = max(start, hf) }
+                    if let hu = try version.until.map({ try $0(&frame).asDate }) { end = min(end, hu) }
+                }
+                let s = try instanceState(instance, &frame)
+                world.instanceStates[s].inForce.add(start, end, enactedBy: name, on: date)
+                let period = end == InForce.plusInfinity ? "from \(f.format(.date(start)))"
+                    : "from \(f.format(.date(start))) until \(f.format(.date(end)))"
+                world.instanceStates[s].history.append((date, "enacted by \(name) \(period)"))
+                log.append("enact \(instanceName) \(period)")
+                concerned.append(world.instanceStates[s].territory)
+            case .repeal(let ref, _):
+                let args = try ref.arguments.map { try $0.map { try $0(&frame) } }
+                let name0 = args.map { InstanceNaming.name(program, PolicyInstance(policy: ref.policy, arguments: $0)) }
+                    ?? program.policies[ref.policy].name
+                guard world.policyVersion[ref.policy] >= 0 else {
+                    log.append("repeal \(name0): nothing happens (the policy is cancelled in this scenario)")
+                    continue
+                }
+                var any = false
+                for s in world.instanceStates.indices where world.instanceStates[s].instance.policy == ref.policy {
+                    if let args, world.instanceStates[s].instance.arguments != args { continue }
+                    world.instanceStates[s].inForce.removeFrom(date)
+                    world.instanceStates[s].history.append((date, "repealed by \(name)"))
+                    concerned.append(world.instanceStates[s].territory)
+                    any = true
+                }
+                log.append("repeal \(name0)\(any ? "" : " (it was not in force)")")
+            case .setAttribute(let je, let a, let value, _):
+                let j = try je(&frame).asJurisdiction
+                let v = try value(&frame)
+                let key = Int(j) * program.attributes.count + a
+                var changes = world.attributeChanges[key] ?? []
+                if let last = changes.last, last.date == date { changes.removeLast() }
+                changes.append(Change(date: date, value: v))
+                world.attributeChanges[key] = changes
+                log.append("set \(program.jurisdictions.names[Int(j)]).\(program.attributes[a].name) = \(f.format(v))")
+                concerned.append(j)
+            case .setParam(let p, let value, _):
+                let v = try value(&frame)
+                if let last = world.paramChanges[p].last, last.date == date { world.paramChanges[p].removeLast() }
+                world.paramChanges[p].append(Change(date: date, value: v))
+                log.append("set \(program.params[p].name) = \(f.format(v))")
+            case .forEach(let slot, let condition, let body, _):
+                for j in 0..<Int32(program.jurisdictions.count) {
+                    frame.locals[slot] = .jurisdiction(j)
+                    if let condition, try !condition(&frame).asBool { continue }
+                    try apply(body, &frame, &derived, &log, &concerned, name: name)
+                }
+            case .after(let delay, let body, let source):
+                let d = try Operators.add(.date(date), try delay(&frame), source).asDate
+                guard d >= date else {
+                    throw EvalError("'after' needs a duration that is not negative", at: source)
+                }
+                let pending = Pending(date: d, name: name, label: nil, owner: nil, effects: body, locals: frame.locals,
+                                      event: nil, origin: "scheduled by \(name) on \(f.format(.date(date)))", source: source)
+                // Keep derived events in date order, then in the order they were scheduled.
+                let at = derived.firstIndex { $0.date > d } ?? derived.count
+                derived.insert(pending, at: at)
+                log.append("schedule effects for \(f.format(.date(d)))")
+            case .ifElse(let condition, let then, let otherwise, _):
+                try apply(try condition(&frame).asBool ? then : otherwise, &frame, &derived, &log, &concerned, name: name)
+            }
+        }
+    }
+}
+
+/// Counts reaction firings on one date, against the cascade limit (§4.8).
+struct FiringCounter {
+    let limit: Int
+    let date: Int32
+    var total = 0
+    var perBinding: [String: Int] = [:]
+
+    mutating func fire(_ reaction: String, binding: String) throws {
+        total += 1
+        let key = binding.isEmpty ? reaction : "\(reaction) (\(binding))"
+        perBinding[key, default: 0] += 1
+        guard total > limit else { return }
+        let top = perBinding.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
+        let names = top.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        throw EvalError("cascade limit (\(FiringCounter.grouped(limit)) firings) exceeded on \(CivilDate(dayNumber: Int(date))): \(names)",
+                        at: nil, hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired")
+    }
+
+    static func grouped(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)).count > 4 ? ValueFormatter.grouped(Int64(n)) : String(n) }
+}
+
+/// Edge-triggered condition reactions (§4.8, §9.15).
+struct ReactionState {
+    let world: World
+    /// Last truth value per (reaction, jurisdiction).
+    var holds: [Int: [Bool]] = [:]
+
+    init(world: World) {
+        self.world = world
+    }
+
+    /// Rounds until nothing fires: each round tests every (reaction, jurisdiction) pair in
+    /// declaration order and fires those that became true.
+    mutating func rounds(_ date: Int32, _ frame: inout Frame, _ derived: inout [TimelineRunner.Pending],
+                         _ firings: inout FiringCounter) throws {
+        let program = world.program
+        let count = program.jurisdictions.count
+        let runner = TimelineRunner(world: world)
+        var fired = true
+        while fired {
+            fired = false
+            for (r, info) in program.reactions.enumerated() {
+                let v = world.reactionVersion[r]
+                guard v >= 0, case .condition(let condition) = info.versions[v].trigger else { continue }
+                let version = info.versions[v]
+                var current = holds[r] ?? Array(repeating: false, count: count)
+                for j in 0..<count {
+                    frame.date = date
+                    frame.locals = Array(repeating: .bool(false), count: max(1, version.localCount))
+                    frame.locals[0] = .jurisdiction(Int32(j))
+                    let now: Bool
+                    do {
+                        now = try condition(&frame).asBool
+                    } catch var e as EvalError {
+                        e.message += " (in reaction \(info.name), \(info.variableName ?? "j") = \(program.jurisdictions.names[j]))"
+                        throw e
+                    }
+                    defer { current[j] = now }
+                    guard now, !current[j] else { continue }
+                    current[j] = true
+                    holds[r] = current
+                    let binding = "\(info.variableName ?? "j") = \(program.jurisdictions.names[j])"
+                    try firings.fire(info.name, binding: binding)
+                    var log: [String] = []
+                    var concerned: [Int32] = [Int32(j)]
+                    try runner.apply(version.effects, &frame, &derived, &log, &concerned, name: info.name)
+                    world.timeline.append(TimelineEntry(date: date, event: info.name, label: nil, owner: nil,
+                                                        origin: "reaction (\(binding))", effects: log, jurisdictions: concerned))
+                    fired = true
+                }
+                holds[r] = current
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import PolicySyntax
+
+/// A runtime value.
+public enum Value: Hashable, Sendable {
+    case bool(Bool)
+    case int(Int64)
+    case number(Double)
+    case string(String)
+    /// Days since 1970-01-01.
+    case date(Int32)
+    /// An amount of days or months.
+    case duration(Int64, DurationFamily)
+    /// Member `index` of enum `type`.
+    case member(type: Int32, index: Int32)
+    case jurisdiction(Int32)
+    case record(RecordValue)
+    case set([Value])
+    case list([Value])
+
+    public var asBool: Bool {
+        if case .bool(let b) = self { return b }
+        return false
+    }
+
+    public var asInt: Int64 {
+        if case .int(let v) = self { return v }
+        return 0
+    }
+
+    /// Numbers and ints as a double.
+    public var asNumber: Double {
+        switch self {
+        case .int(let v): return Double(v)
+        case .number(let v): return v
+        default: return 0
+        }
+    }
+
+    public var asDate: Int32 {
+        if case .date(let d) = self { return d }
+        return 0
+    }
+
+    public var asJurisdiction: Int32 {
+        if case .jurisdiction(let j) = self { return j }
+        return 0
+    }
+
+    public var asRecord: RecordValue? {
+        if case .record(let r) = self { return r }
+        return nil
+    }
+
+    public var elements: [Value] {
+        switch self {
+        case .set(let xs), .list(let xs): return xs
+        default: return []
+        }
+    }
+}
+
+/// A record value: its type, its field values in declaration order, and its identity (which
+/// keys `chance` draws; `r with { … }` keeps it, §9.17).
+public final class RecordValue: Hashable, @unchecked Sendable {
+    public let type: Int
+    public let fields: [Value]
+    public let identity: UInt64
+    /// The seed of the population the case came from (0 for literals, §9.17).
+    public let seed: UInt64
+
+    public init(type: Int, fields: [Value], identity: UInt64, seed: UInt64 = 0) {
+        self.type = type
+        self.fields = fields
+        self.identity = identity
+        self.seed = seed
+    }
+
+    /// The identity of a literal: a hash of its type and fields.
+    public static func literalIdentity(type: Int, fields: [Value]) -> UInt64 {
+        var h = StableHash()
+        h.mix(UInt64(type))
+        for f in fields { h.mix(f) }
+        return h.value
+    }
+
+    public static func == (a: RecordValue, b: RecordValue) -> Bool {
+        a === b || (a.type == b.type && a.fields == b.fields)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(fields)
+    }
+}
+
+/// A hash that is the same on every machine and every run (Swift's `Hasher` is seeded per
+/// process), for case identities and `chance` draws.
+public struct StableHash: Sendable {
+    public private(set) var value: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    public init() {}
+
+    public static func splitmix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public mutating func mix(_ x: UInt64) {
+        value = StableHash.splitmix(value ^ x &* 0xFF51_AFD7_ED55_8CCD)
+    }
+
+    public mutating func mix(_ s: String) {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        mix(h)
+        mix(UInt64(s.utf8.count))
+    }
+
+    public mutating func mix(_ v: Value) {
+        switch v {
+        case .bool(let b): mix(1); mix(b ? 1 : 0)
+        case .int(let i): mix(2); mix(UInt64(bitPattern: i))
+        case .number(let d): mix(3); mix(d.bitPattern)
+        case .string(let s): mix(4); mix(s)
+        case .date(let d): mix(5); mix(UInt64(bitPattern: Int64(d)))
+        case .duration(let n, let f): mix(6); mix(UInt64(bitPattern: n)); mix(UInt64(f.rawValue))
+        case .member(let t, let i): mix(7); mix(UInt64(t)); mix(UInt64(i))
+        case .jurisdiction(let j): mix(8); mix(UInt64(j))
+        case .record(let r): mix(9); mix(r.identity)
+        case .set(let xs): mix(10); mix(UInt64(xs.count)); for x in xs { mix(x) }
+        case .list(let xs): mix(11); mix(UInt64(xs.count)); for x in xs { mix(x) }
+        }
+    }
+}

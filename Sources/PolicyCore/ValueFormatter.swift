@@ -1,0 +1,82 @@
+import PolicySyntax
+
+/// How values read: `2013-06-01`, `30 days`, `cook`, `transferred`, `12,877`.
+public struct ValueFormatter {
+    public let program: Program
+
+    public init(_ program: Program) {
+        self.program = program
+    }
+
+    public func format(_ v: Value) -> String {
+        switch v {
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return ValueFormatter.grouped(i)
+        case .number(let d): return ValueFormatter.number(d)
+        case .string(let s): return Formatter.quote(s)
+        case .date(let d): return CivilDate(dayNumber: Int(d)).description
+        case .duration(let n, let family):
+            let unit = family == .days ? "day" : "month"
+            if family == .months, n != 0, n % 12 == 0 { return "\(n / 12) year\(abs(n / 12) == 1 ? "" : "s")" }
+            return "\(n) \(unit)\(abs(n) == 1 ? "" : "s")"
+        case .member(let t, let i):
+            guard Int(t) < program.enums.count, Int(i) < program.enums[Int(t)].members.count else { return "?" }
+            return program.enums[Int(t)].members[Int(i)]
+        case .jurisdiction(let j):
+            return Int(j) < program.jurisdictions.count ? program.jurisdictions.names[Int(j)] : "?"
+        case .record(let r):
+            let info = program.records[r.type]
+            let fields = zip(info.fields, r.fields).map { "\($0.name): \(format($1))" }
+            return "\(info.name) { \(fields.joined(separator: ", ")) }"
+        case .set(let xs): return "{\(xs.map(format).joined(separator: ", "))}"
+        case .list(let xs): return "[\(xs.map(format).joined(separator: ", "))]"
+        }
+    }
+
+    /// Integers of five or more digits are grouped by thousands (`12,877`); years and small
+    /// counts read as written (`2013`).
+    public static func grouped(_ i: Int64) -> String {
+        let digits = String(i.magnitude)
+        guard digits.count >= 5 else { return String(i) }
+        var out = ""
+        for (k, ch) in digits.enumerated() {
+            if k > 0, (digits.count - k) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return (i < 0 ? "-" : "") + out
+    }
+
+    /// The shortest text that reads back as the same double; whole numbers keep `.0`.
+    public static func number(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+        return "\(d)"
+    }
+}
+
+/// Ordering of values of one ordered type (§9.8).
+public enum ValueOrder {
+    public static func less(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x < y
+        case (.int, .number), (.number, .int), (.number, .number): return a.asNumber < b.asNumber
+        case (.date(let x), .date(let y)): return x < y
+        case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
+        case (.duration(let x, _), .duration(let y, _)): return x < y
+        case (.member(_, let x), .member(_, let y)): return x < y
+        case (.bool(let x), .bool(let y)): return !x && y
+        case (.jurisdiction(let x), .jurisdiction(let y)): return x < y
+        default: return false
+        }
+    }
+
+    /// Equality with int/number widening.
+    public static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .number(let y)): return Double(x) == y
+        case (.number(let x), .int(let y)): return x == Double(y)
+        case (.set(let xs), .set(let ys)): return xs.count == ys.count && xs.allSatisfy { x in ys.contains { equal(x, $0) } }
+        default: return a == b
+        }
+    }
+}

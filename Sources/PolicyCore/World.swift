@@ -1,0 +1,185 @@
+import PolicySyntax
+
+/// One policy instance: a policy and, if it has parameters, its arguments (§4.6).
+public struct PolicyInstance: Hashable, Sendable {
+    public var policy: Int
+    public var arguments: [Value]
+}
+
+/// The state of one instance in one scenario.
+public struct InstanceState: Sendable {
+    public var instance: PolicyInstance
+    /// The jurisdiction whose territory the owner covers.
+    public var territory: Int32
+    public var depth: Int32
+    public var inForce = InForce()
+    /// What happened to it, in time order (for `explain … under` and `status`).
+    public var history: [(date: Int32, what: String)] = []
+}
+
+/// A dated change to a param or an attribute.
+public struct Change: Sendable {
+    public var date: Int32
+    public var value: Value
+}
+
+/// One line of `timeline`.
+public struct TimelineEntry: Sendable {
+    public var date: Int32
+    public var event: String
+    public var label: String?
+    public var owner: String?
+    /// "declared", "derived from EVENT", "reaction NAME (j = cook)" …
+    public var origin: String
+    /// What its effects did, one line each.
+    public var effects: [String]
+    /// Jurisdictions the entry concerns (for `timeline for J`).
+    public var jurisdictions: [Int32]
+}
+
+/// A scenario made concrete: which version of each declaration it uses, and — once its
+/// timeline has run — the time series of params and attributes and when each policy
+/// instance is in force.
+public final class World: @unchecked Sendable {
+    public unowned let program: Program
+    public let scenario: Int
+    public var name: String { program.scenarios[scenario].name }
+
+    /// Version index per declaration (-1: absent or cancelled in this scenario).
+    public var paramVersion: [Int]
+    public var letVersion: [Int]
+    public var decisionVersion: [Int]
+    public var policyVersion: [Int]
+    public var eventVersion: [Int]
+    public var reactionVersion: [Int]
+    public var populationVersion: [Int]
+
+    /// Initial param values, then dated changes.
+    public var paramInitial: [Value] = []
+    public var paramChanges: [[Change]] = []
+    /// Dated attribute changes, keyed by `j * attributeCount + a`.
+    public var attributeChanges: [Int: [Change]] = [:]
+    public var instances: [PolicyInstance: Int] = [:]
+    public var instanceStates: [InstanceState] = []
+    public var timeline: [TimelineEntry] = []
+    /// Names of cancelled declarations (effects on them are noted in the timeline).
+    public var cancelled: Set<String> = []
+
+    /// Set once the timeline has run: caches may be built from then on.
+    public private(set) var isFrozen = false
+    /// Per decision, the instances that have a rule for it.
+    var rulesByDecision: [[Int]] = []
+    /// Per decision and jurisdiction, the candidate instances whose territory contains it.
+    private var candidateCache: [Int: [Int32: [Int]]] = [:]
+    private let cacheLock = Lock()
+
+    init(program: Program, scenario: Int, parent: World?) {
+        self.program = program
+        self.scenario = scenario
+        paramVersion = parent?.paramVersion ?? program.params.map { $0.versions.isEmpty ? -1 : 0 }
+        letVersion = parent?.letVersion ?? program.lets.map { _ in -1 }
+        decisionVersion = parent?.decisionVersion ?? program.decisions.map { _ in -1 }
+        policyVersion = parent?.policyVersion ?? program.policies.map { _ in -1 }
+        eventVersion = parent?.eventVersion ?? program.events.map { _ in -1 }
+        reactionVersion = parent?.reactionVersion ?? program.reactions.map { _ in -1 }
+        populationVersion = parent?.populationVersion ?? program.populations.map { _ in -1 }
+        if let parent { cancelled = parent.cancelled }
+    }
+
+    func freeze() {
+        rulesByDecision = Array(repeating: [], count: program.decisions.count)
+        for (index, state) in instanceStates.enumerated() {
+            let v = policyVersion[state.instance.policy]
+            guard v >= 0 else { continue }
+            let rules = program.policies[state.instance.policy].versions[v].rules
+            var seen = Set<Int>()
+            for r in rules where seen.insert(r.decision).inserted { rulesByDecision[r.decision].append(index) }
+        }
+        isFrozen = true
+    }
+
+    // MARK: - Reading state on a date
+
+    /// A param's value on `date` (nil: before any event).
+    @inline(__always)
+    public func param(_ p: Int, on date: Int32?) -> Value {
+        let changes = paramChanges[p]
+        if let date, !changes.isEmpty, let v = World.last(changes, onOrBefore: date) { return v }
+        return paramInitial[p]
+    }
+
+    /// A jurisdiction's attribute on `date`, with inheritance over time (§4.2).
+    public func attribute(_ j: Int32, _ a: Int, on date: Int32?) -> Value {
+        let table = program.jurisdictions
+        let count = program.attributes.count
+        var x = j
+        while x >= 0 {
+            if let date, let changes = attributeChanges[Int(x) * count + a],
+               let v = World.last(changes, onOrBefore: date) {
+                return v
+            }
+            if let v = table.declared[Int(x)][a] { return v }
+            x = table.parents[Int(x)]
+        }
+        return program.attributes[a].defaultValue
+    }
+
+    @inline(__always)
+    static func last(_ changes: [Change], onOrBefore date: Int32) -> Value? {
+        var lo = 0, hi = changes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if changes[mid].date <= date { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? changes[lo - 1].value : nil
+    }
+
+    /// Instances that have a rule for `decision` and whose owner's territory contains `j`.
+    func candidates(_ decision: Int, _ j: Int32) -> [Int] {
+        guard isFrozen else {
+            return instanceStates.indices.filter { i in
+                let s = instanceStates[i]
+                let v = policyVersion[s.instance.policy]
+                return v >= 0 && program.jurisdictions.within(j, s.territory)
+                    && program.policies[s.instance.policy].versions[v].rules.contains { $0.decision == decision }
+            }
+        }
+        return cacheLock.withLock {
+            if let hit = candidateCache[decision]?[j] { return hit }
+            let list = rulesByDecision[decision].filter { program.jurisdictions.within(j, instanceStates[$0].territory) }
+            candidateCache[decision, default: [:]][j] = list
+            return list
+        }
+    }
+
+    /// The world of another scenario (for `under`).
+    public func world(_ scenario: Int) -> World { program.worlds[scenario] }
+}
+
+/// A mutex for the few caches filled lazily while several threads evaluate.
+final class Lock: @unchecked Sendable {
+    #if canImport(Glibc)
+    private var mutex = pthread_mutex_t()
+    #endif
+    init() {
+        #if canImport(Glibc)
+        pthread_mutex_init(&mutex, nil)
+        #endif
+    }
+    deinit {
+        #if canImport(Glibc)
+        pthread_mutex_destroy(&mutex)
+        #endif
+    }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        #if canImport(Glibc)
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        #endif
+        return try body()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

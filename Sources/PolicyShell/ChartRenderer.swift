@@ -1,0 +1,149 @@
+import PolicyCore
+
+/// Charts: Unicode in the terminal, or a standalone SVG file (§7 `plot`).
+public struct ChartRenderer {
+    static let glyphs: [Character] = ["▇", "•", "○", "×", "▲", "◆", "□", "+"]
+
+    public init() {}
+
+    /// `16k`, `2.5M`, `980`.
+    static func compact(_ v: Double) -> String {
+        let a = abs(v)
+        func trim(_ x: Double) -> String {
+            let r = (x * 10).rounded() / 10
+            return r == r.rounded() ? String(Int64(r)) : "\(r)"
+        }
+        if a >= 1e9 { return trim(v / 1e9) + "G" }
+        if a >= 1e6 { return trim(v / 1e6) + "M" }
+        if a >= 1e3 { return trim(v / 1e3) + "k" }
+        if a > 0, a < 1 { return "\((v * 100).rounded() / 100)" }
+        return trim(v)
+    }
+
+    public func text(_ c: ChartData, height: Int = 8, maxWidth: Int = 72) -> String {
+        guard !c.keys.isEmpty, !c.series.isEmpty else { return "\(c.title)\n  (no data)\n" }
+        let n = c.keys.count
+        // One column per key, or keys bucketed to fit.
+        let columns = min(n, maxWidth)
+        func bucket(_ values: [Double]) -> [Double] {
+            (0..<columns).map { col in
+                let lo = col * n / columns, hi = max(lo + 1, (col + 1) * n / columns)
+                return values[lo..<hi].reduce(0, +) / Double(hi - lo)
+            }
+        }
+        let series = c.series.map { (name: $0.name, values: bucket($0.values)) }
+        let maxValue = max(series.flatMap(\.values).max() ?? 0, 0)
+        let minValue = min(series.flatMap(\.values).min() ?? 0, 0)
+        let range = maxValue - minValue == 0 ? 1 : maxValue - minValue
+        var grid = Array(repeating: Array(repeating: Character(" "), count: columns), count: height)
+        for (si, s) in series.enumerated() {
+            let glyph = ChartRenderer.glyphs[si % ChartRenderer.glyphs.count]
+            for (x, v) in s.values.enumerated() {
+                let level = Int(((v - minValue) / range * Double(height - 1)).rounded())
+                let row = height - 1 - max(0, min(height - 1, level))
+                if grid[row][x] == " " { grid[row][x] = glyph }
+            }
+        }
+        let labels = (0..<height).map { r -> String in
+            guard r == 0 || r == height - 1 || r == height / 2 else { return "" }
+            let v = minValue + range * Double(height - 1 - r) / Double(height - 1)
+            return ChartRenderer.compact(v)
+        }
+        let labelWidth = labels.map(\.count).max() ?? 1
+        var out = "\(c.title)\n"
+        for r in 0..<height {
+            let l = labels[r]
+            out += String(repeating: " ", count: labelWidth - l.count) + l + (l.isEmpty ? " │" : " ┤") + String(grid[r]) + "\n"
+        }
+        // The x axis: ticks where the label's first part (e.g. the year) changes.
+        var axis = Array(repeating: Character("─"), count: columns)
+        var tickLine = Array(repeating: Character(" "), count: columns + 12)
+        var lastGroup = ""
+        var lastTickEnd = -1
+        for col in 0..<columns {
+            let key = c.keys[col * n / columns]
+            let group = String(key.prefix(4))
+            if group != lastGroup || columns == n && n <= 12 {
+                if col > lastTickEnd {
+                    axis[col] = "┬"
+                    for (k, ch) in key.prefix(n <= 12 ? 12 : 4).enumerated() where col + k < tickLine.count { tickLine[col + k] = ch }
+                    lastTickEnd = col + (n <= 12 ? key.count : 4)
+                }
+                lastGroup = group
+            }
+        }
+        out += String(repeating: " ", count: labelWidth + 1) + "└" + String(axis) + "\n"
+        out += String(repeating: " ", count: labelWidth + 2) + String(tickLine).trimmingTrailingSpaces() + "\n"
+        out += String(repeating: " ", count: labelWidth + 2) + series.enumerated().map { i, s in
+            "\(ChartRenderer.glyphs[i % ChartRenderer.glyphs.count]) \(s.name)"
+        }.joined(separator: "   ") + "\n"
+        return out
+    }
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                if let a = ch.asciiValue, a < 0x20, a != 0x09, a != 0x0A { continue }
+                out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A standalone SVG line chart with axes, labels and a legend.
+    public func svg(_ c: ChartData) -> String {
+        let width = 800.0, height = 420.0, left = 70.0, right = 20.0, top = 40.0, bottom = 80.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        let all = c.series.flatMap(\.values)
+        let maxValue = max(all.max() ?? 1, 0), minValue = min(all.min() ?? 0, 0)
+        let range = maxValue - minValue == 0 ? 1 : maxValue - minValue
+        let n = max(c.keys.count, 1)
+        func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
+        func y(_ v: Double) -> Double { top + plotH - (v - minValue) / range * plotH }
+        func f(_ v: Double) -> String { String(format1: v) }
+        var out = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(f(width / 2))" y="22" text-anchor="middle" font-size="15">\(ChartRenderer.xml(c.title))</text>
+        <line x1="\(f(left))" y1="\(f(top + plotH))" x2="\(f(left + plotW))" y2="\(f(top + plotH))" stroke="black"/>
+        <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(top + plotH))" stroke="black"/>
+
+        """
+        for k in 0...4 {
+            let v = minValue + range * Double(k) / 4
+            out += "<line x1=\"\(f(left - 4))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#ddd\"/>\n"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(ChartRenderer.xml(ChartRenderer.compact(v)))</text>\n"
+        }
+        let step = max(1, n / 12)
+        for i in stride(from: 0, to: c.keys.count, by: step) {
+            out += "<text x=\"\(f(x(i)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"end\" transform=\"rotate(-40 \(f(x(i))) \(f(top + plotH + 16)))\">\(ChartRenderer.xml(c.keys[i]))</text>\n"
+        }
+        for (si, s) in c.series.enumerated() {
+            let color = colors[si % colors.count]
+            let points = s.values.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }.joined(separator: " ")
+            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
+            let ly = height - 18.0, lx = left + Double(si) * 180
+            out += "<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 24))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+            out += "<text x=\"\(f(lx + 30))\" y=\"\(f(ly + 4))\">\(ChartRenderer.xml(s.name))</text>\n"
+        }
+        out += "</svg>\n"
+        return out
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 v: Double) {
+        let r = (v * 10).rounded() / 10
+        self = r == r.rounded() ? String(Int64(r)) : "\(r)"
+    }
+}

@@ -1,0 +1,35 @@
+import PolicyCore
+import PolicySyntax
+
+/// Reads `include`d files and CSV data from disk, relative to the file that names them.
+public final class FileProvider: SourceProvider {
+    public init() {}
+
+    public func load(_ path: String) -> Result<SourceFile, SourceLoadError> {
+        switch SourceLoader.load(path) {
+        case .success(let f): return .success(f)
+        case .failure(let e): return .failure(SourceLoadError(e.reason))
+        }
+    }
+
+    public func resolve(_ path: String, relativeTo base: SourceFile) -> String {
+        if path.hasPrefix("/") || base.name.hasPrefix("<") { return path }
+        guard let slash = base.name.lastIndex(of: "/") else { return path }
+        return Path.normalize(String(base.name[...slash]) + path)
+    }
+}
+
+enum Path {
+    /// Removes `./` and `dir/../` so the same file has one name.
+    static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+}

@@ -1,0 +1,136 @@
+import PolicyCore
+import PolicySyntax
+
+/// A program being worked with: files loaded, checked, and run — by `policy run`,
+/// `policy test`, and (entry by entry) the interactive prompt.
+public final class Session {
+    public let console: Console
+    public var format: OutputFormat = .table
+    let provider = FileProvider()
+    /// The units accepted so far, in order.
+    public private(set) var units: [SourceUnit] = []
+    public private(set) var result: CheckResult?
+    public private(set) var interpreter: Interpreter?
+    /// The default scenario for queries (`:scenario`).
+    public var scenario: String = "baseline"
+
+    public init(console: Console) {
+        self.console = console
+    }
+
+    public var program: Program? { result?.program }
+
+    /// Reads, parses and checks files. Reports every error; on success the files become
+    /// the session's program. Returns the exit code (0, 65 or 66).
+    @discardableResult
+    public func load(_ paths: [String]) -> ExitCode {
+        var parsed: [SourceUnit] = []
+        var code = ExitCode.success
+        for path in paths {
+            switch SourceLoader.load(path) {
+            case .failure(let e):
+                console.err("\(e)\n")
+                code = .noInput
+            case .success(let file):
+                let unit = Parser.parse(file)
+                if unit.hasErrors {
+                    console.report(unit.diagnostics, in: file)
+                    if code == .success { code = .dataError }
+                }
+                parsed.append(unit)
+            }
+        }
+        guard code == .success else { return code }
+        return accept(parsed) ? .success : .dataError
+    }
+
+    /// Checks `new` together with what is already accepted; applies it only if all checks.
+    func accept(_ new: [SourceUnit]) -> Bool {
+        let checker = Checker(provider: provider)
+        let result = checker.check(units + new)
+        let errors = result.diagnostics.filter { $0.diagnostic.severity == .error }
+        // Only diagnostics about the new input are news (the rest was reported before).
+        for d in result.diagnostics { console.err(DiagnosticRenderer(useColor: console.useColor).render(d)) }
+        guard errors.isEmpty else { return false }
+        units += new
+        self.result = result
+        let interpreter = Interpreter(program: result.program)
+        interpreter.currentScenario = result.program.scenarioIndex(scenario) ?? 0
+        self.interpreter = interpreter
+        return true
+    }
+
+    /// Runs the statements of the accepted units (`tests: false`: skip tests; `true`: only tests).
+    public func run(tests: Bool, unitRange: Range<Int>? = nil) -> Interpreter.Status {
+        guard let result, let interpreter else { return Interpreter.Status() }
+        let range = unitRange ?? 0..<result.statementsByUnit.count
+        let statements = range.flatMap { result.statementsByUnit[$0] }
+        let status = interpreter.run(statements, tests: tests) { output in self.render(output) }
+        if let error = status.error { reportRuntime(error) }
+        if status.interrupted { console.err("interrupted\n") }
+        return status
+    }
+
+    // MARK: - Output
+
+    func render(_ output: Output) {
+        switch output {
+        case .value(let s): console.out(s + "\n")
+        case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
+        case .table(let t): console.out(TableRenderer(format: format).render(t))
+        case .chart(let c):
+            if let path = c.output {
+                if let reason = SourceLoader.writeAtomically(path, ChartRenderer().svg(c)) {
+                    console.err("error: cannot write '\(path)': \(reason)\n")
+                } else {
+                    console.out("wrote \(path)\n")
+                }
+            } else if format == .table {
+                console.out(ChartRenderer().text(c))
+            } else {
+                // Machine formats get the numbers behind the chart.
+                var t = ResultTable(header: ["key"] + c.series.map(\.name), keyColumns: 1,
+                                    rows: c.keys.enumerated().map { i, k in [.text(k)] + c.series.map { .number($0.values[i]) } })
+                t.title = nil
+                console.out(TableRenderer(format: format).render(t))
+            }
+        case .testResult(let name, let passed, let details):
+            console.out("\(passed ? "✓" : "✗") \(name)\n")
+            if let details { console.out(details.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n") }
+        case .assertionFailed(let s):
+            console.err(s + "\n")
+        }
+    }
+
+    /// Runtime errors in the same format as compile errors (§8).
+    public func reportRuntime(_ error: Error) {
+        let renderer = DiagnosticRenderer(useColor: console.useColor)
+        switch error {
+        case let e as EvalError:
+            console.err(render(e, renderer))
+        case let e as RunErrors:
+            for entry in e.entries {
+                var text = render(entry.error, renderer)
+                let program = self.program.map { ValueFormatter($0) }
+                let n = entry.count
+                text += "  = note: \(n == 1 ? "1 case" : "\(ValueFormatter.grouped(Int64(n))) cases") hit this; the first is case \(entry.firstRow)"
+                if let program { text += ": \(program.format(.record(entry.firstCase)))" }
+                console.err(text + "\n")
+            }
+        case is Interrupted:
+            console.err("interrupted\n")
+        default:
+            console.err("error: internal error: \(error) — this is a bug in policy; please report it\n")
+        }
+    }
+
+    func render(_ e: EvalError, _ renderer: DiagnosticRenderer) -> String {
+        if let src = e.source {
+            return renderer.render(Diagnostic(.error, e.message, at: src.span, hint: e.hint, notes: e.notes), in: src.file)
+        }
+        var text = "error: \(e.message)\n"
+        if let hint = e.hint { text += "  = hint: \(hint)\n" }
+        for n in e.notes { text += "  = note: \(n.message)\n" }
+        return text
+    }
+}
