@@ -73,6 +73,14 @@ public struct Lexer {
         return t
     }
 
+    public var openBracketCount: Int { brackets.count }
+
+    /// Forgets open brackets beyond the innermost `depth` (error recovery: the parser
+    /// decided they were never closed).
+    public mutating func closeBrackets(downTo depth: Int) {
+        while brackets.count > depth, let last = brackets.popLast() { adjustCount(last, by: -1) }
+    }
+
     private mutating func adjustCount(_ kind: TokenKind, by delta: Int) {
         switch kind {
         case .lParen: openParens += delta
@@ -191,9 +199,11 @@ public struct Lexer {
         case 0x2F: return tok(.slash, 1)
         case 0x21 where next == 0x3D: return tok(.bangEqual, 2)
         case 0x21:
+            // `!x` is read as `not x`, so one mistake gives one message.
             pos += 1
             report("unexpected character '!'", start, pos, hint: "write 'not' for negation, '!=' for inequality")
-            return Token(kind: .invalid, span: Span(start, pos))
+            let negates = Lexer.isIdentStart(next) || next == 0x28
+            return Token(kind: negates ? .kwNot : .invalid, span: Span(start, pos))
         case 0x26 where next == 0x26:
             pos += 2
             report("unexpected '&&'", start, pos, hint: "write 'and'")

@@ -189,6 +189,11 @@ extension Parser {
     /// rule = NAME "(" NAME ")" "=" expr [ "when" expr ]
     mutating func parseRule() throws -> Rule {
         let start = token.span
+        if at(.kwWhen) {
+            error("a rule's 'when' must stay on the rule's line", token.span,
+                  hint: "join this line to the rule above (a 'when' starting a line begins a reaction)")
+            throw ParseError()
+        }
         let decision = try expectName("a rule: decision(case) = value")
         guard at(.lParen) else {
             try fail("'(' after '\(decision.text)' (a rule reads \(decision.text)(b) = value)")
@@ -272,12 +277,20 @@ extension Parser {
         }
         guard at(.lBrace) else { try fail("'{' and the scenario's changes") }
         let items = try parseBlock("change", stopAtDeclarations: false) { p in
-            if p.at(.kwScenario) || p.at(.kwTest) || p.at(.kwInclude) {
-                p.error("'\(p.text(p.token))' is not allowed inside a scenario", p.token.span,
-                        hint: "scenarios hold 'cancel' and declarations")
+            switch p.token.kind {
+            case .kwCancel, .kwParam, .kwLet, .kwDecision, .kwPolicy, .kwEvent, .kwWhen, .kwPopulation,
+                 .kwEnum, .kwRecord, .kwJurisdiction, .kwJurisdictions, .kwAgency:
+                return try p.parseStatement(inScenario: true)
+            default:
+                if p.token.kind.isKeyword {
+                    p.error("'\(p.text(p.token))' is not allowed inside a scenario", p.token.span,
+                            hint: "a scenario holds 'cancel' and declarations; write queries after it, with 'under'")
+                } else {
+                    p.error("expected 'cancel' or a declaration in a scenario, found \(p.describe(p.token))", p.token.span,
+                            hint: "write queries after the scenario, with 'under'")
+                }
                 throw ParseError()
             }
-            return try p.parseStatement(inScenario: true)
         }
         return .scenario(ScenarioDecl(name: name, parent: parent, label: label, items: items))
     }

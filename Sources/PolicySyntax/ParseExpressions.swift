@@ -8,6 +8,8 @@ extension Parser {
         guard allowUnderAt else { return lhs }
         // under_at_expr = if_expr { ("under" NAME | "at" additive) }
         while true {
+            // `at:` or `under:` starting a line is a field name, not an operator.
+            if (at(.kwUnder) || at(.kwAt)), token.startsLine, peek().kind == .colon { return lhs }
             if eat(.kwUnder) {
                 let scenario = try expectName("a scenario name after 'under'")
                 lhs = Expr(.under(lhs, scenario), lhs.span.to(scenario.span))
@@ -72,7 +74,10 @@ extension Parser {
     mutating func parseBinary(_ minPrecedence: Int) throws -> Expr {
         var lhs = try parsePrefix()
         var lastComparison: Token?
+        var chain = 0
         while let op = Parser.binaryOperator(token.kind), op.precedence >= minPrecedence {
+            chain += 1
+            if chain > Parser.maxChainLength { try chainTooLong() }
             let opToken = token
             if op.isComparison, let first = lastComparison {
                 error("comparisons do not chain", opToken.span,
@@ -85,6 +90,12 @@ extension Parser {
             lastComparison = op.isComparison ? opToken : nil
         }
         return lhs
+    }
+
+    mutating func chainTooLong() throws -> Never {
+        error("expression too long (more than \(Parser.maxChainLength) operators in a row)", token.span,
+              hint: "split it with 'let' definitions, or use a set: x in {a, b, c}")
+        throw ParseError()
     }
 
     /// prefix = "not" comparison_expr | "-" prefix | postfix
@@ -113,7 +124,10 @@ extension Parser {
     /// postfix = primary { "." FIELD | "with" "{" field_inits "}" }
     mutating func parsePostfix() throws -> Expr {
         var base = try parsePrimary()
+        var chain = 0
         while true {
+            chain += 1
+            if chain > Parser.maxChainLength { try chainTooLong() }
             if at(.dot) {
                 advance()
                 let field = try expectFieldName("a field name after '.'")

@@ -272,7 +272,17 @@ extension Parser {
         guard at(.stringLiteral) else { try fail("the test's name in quotes", hint: "write test \"what it checks\" { … }") }
         let name = stringLiteral()
         guard at(.lBrace) else { try fail("'{' to start the test's body") }
-        let body = try parseBlock("statement") { p in try p.parseStatement(inScenario: false) }
+        let body = try parseBlock("statement") { p in
+            switch p.token.kind {
+            case .kwTest, .kwInclude, .kwScenario, .kwEnum, .kwRecord, .kwJurisdiction, .kwJurisdictions, .kwAgency,
+                 .kwParam, .kwDecision, .kwPolicy, .kwEvent, .kwWhen, .kwPopulation:
+                p.error("a test holds 'let', 'assert' and queries; '\(p.text(p.token))' belongs at the top level", p.token.span,
+                        hint: "move it out of the test")
+                throw ParseError()
+            default:
+                return try p.parseStatement(inScenario: false)
+            }
+        }
         return .test(name, body)
     }
 }

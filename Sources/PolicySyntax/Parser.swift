@@ -12,6 +12,9 @@
 public struct Parser {
     /// Nesting deeper than this (brackets, unary operators, `if`, blocks) is an error (§9.20).
     public static let maxNestingDepth = 1_000
+    /// A chain of binary operators or postfix accesses longer than this is an error: the
+    /// tree it makes is as deep as the chain is long.
+    public static let maxChainLength = 10_000
 
     let file: SourceFile
     var lexer: Lexer
@@ -190,6 +193,14 @@ public struct Parser {
         advance()
     }
 
+    /// `'}' expected (to close '{' at line N)`, once per position.
+    mutating func reportUnclosed(_ open: Token) {
+        let line = file.location(of: Int(open.span.start)).line
+        let span = token.kind == .eof ? Span(previousEnd, previousEnd) : token.span
+        let message = "'\(open.kind == .lBrace ? "}" : open.kind == .lParen ? ")" : "]")' expected (to close '\(open.kind.spelling)' at line \(line)), found \(describe(token))"
+        error(message, span, notes: [.init("'\(open.kind.spelling)' opened here", span: open.span)])
+    }
+
     /// Enters one level of nesting — a bracket, a block, a unary operator, an `if` — and
     /// fails with `nesting too deep` past the limit. This bound is what keeps every
     /// recursive walk of the tree (checker, formatter, evaluator) within the stack.
@@ -216,6 +227,10 @@ public struct Parser {
     /// a boundary.
     mutating func synchronize(toDepth target: Int) {
         while token.kind != .eof {
+            // A line that starts a statement ends an unclosed bracket too.
+            if bracketDepth > target, token.startsLine, Parser.startsStatementStrongly(token.kind) {
+                abandonBrackets(downTo: target)
+            }
             if bracketDepth <= target {
                 if token.kind == .newline || token.kind == .comma { advance(); return }
                 if token.kind == .rBrace, target > 0 { return }
@@ -225,6 +240,27 @@ public struct Parser {
             }
             advance()
         }
+    }
+
+    /// Keywords that cannot continue an expression or an item inside brackets: at the start
+    /// of a line they begin a statement, so any bracket still open was never closed.
+    static func startsStatementStrongly(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .kwEnum, .kwJurisdictions, .kwAgency, .kwRecord, .kwParam, .kwLet, .kwDecision, .kwPolicy,
+             .kwEvent, .kwWhen, .kwScenario, .kwPopulation, .kwTest, .kwInclude, .kwExplain, .kwTimeline,
+             .kwStatus, .kwTable, .kwCompare, .kwPlot, .kwAssert:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Treats brackets opened beyond `depth` as closed (they were never closed).
+    mutating func abandonBrackets(downTo depth: Int) {
+        let excess = bracketDepth - depth
+        guard excess > 0 else { return }
+        bracketDepth = depth
+        lexer.closeBrackets(downTo: max(0, lexer.openBracketCount - excess))
     }
 
     static func startsDeclaration(_ kind: TokenKind) -> Bool {
@@ -255,7 +291,11 @@ public struct Parser {
             if token.kind == .rBrace { break }
             if token.kind == .eof || (stopAtDeclarations && token.startsLine && Parser.endsBlock(token.kind)
                                        && peek().kind != .colon) {
-                try expectClose(.rBrace, opener: open)
+                // Report the missing '}' and carry on as if it were there: the next
+                // declaration parses normally.
+                reportUnclosed(open)
+                abandonBrackets(downTo: inner - 1)
+                return items
             }
             let before = token.span.start
             do {
