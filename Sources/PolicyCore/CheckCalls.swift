@@ -20,10 +20,15 @@ extension Checker {
                     return .error
                 }
                 guard info.caseType >= 0 else { return .error }
+                if let ref = caseRef(args[0], scope) {
+                    let arg = quietly { expr(args[0], scope, expected: .record(info.caseType)) }
+                    if arg.type.fits(.record(info.caseType)) { return decisionCall(d, arg, src, scope, on: ref) }
+                }
                 let arg = require(expr(args[0], scope, expected: .record(info.caseType)), .record(info.caseType), args[0], scope,
                                   what: "the case given to '\(f.text)'")
                 if arg.type == .error { return .error }
-                return decisionCall(d, arg, src, scope)
+                note { $0.opaque = true } // a decision about a case built here: not followed
+                return decisionCall(d, arg, src, scope, on: nil)
             case .letDef(let l):
                 guard let types = program.lets[l].parameterTypes else {
                     error("'\(f.text)' is a constant, not a function: write \(f.text) without parentheses", src)
@@ -34,12 +39,22 @@ extension Checker {
                     return .error
                 }
                 var typed: [Typed] = []
+                var cases: [CaseRef?] = []
                 for (i, (a, t)) in zip(args, types).enumerated() {
                     let name = program.lets[l].parameterNames.count > i ? program.lets[l].parameterNames[i] : "\(i + 1)"
+                    if case .record = t, let ref = caseRef(a, scope) {
+                        let arg = quietly { expr(a, scope, expected: t) }
+                        if arg.type.fits(t) {
+                            typed.append(arg)
+                            cases.append(ref)
+                            continue
+                        }
+                    }
                     typed.append(require(expr(a, scope, expected: t), t, a, scope, what: "argument '\(name)' of '\(f.text)'"))
+                    cases.append(nil)
                 }
                 if typed.contains(where: { $0.type == .error }) { return .error }
-                return letCall(l, typed, src, scope)
+                return letCall(l, typed, src, scope, cases: cases)
             default:
                 error("'\(f.text)' is \(sym.what) and cannot be called", src)
                 return .error
@@ -63,8 +78,18 @@ extension Checker {
         edges[from, default: []].append((to, src))
     }
 
-    func decisionCall(_ d: Int, _ arg: Typed, _ src: SourceRef, _ scope: Scope) -> Typed {
+    /// Checks without recording dependencies (for a case passed whole to a call, which the
+    /// call records itself).
+    func quietly(_ body: () -> Typed) -> Typed {
+        depsStack.append(Deps())
+        let t = body()
+        depsStack.removeLast()
+        return t
+    }
+
+    func decisionCall(_ d: Int, _ arg: Typed, _ src: SourceRef, _ scope: Scope, on ref: CaseRef?) -> Typed {
         edge(scope, .decision(d), src)
+        if let ref { note { $0.decisionCalls.insert(Deps.DecisionCall(decision: d, on: ref)) } }
         let a = arg.eval
         return Typed(program.decisions[d].type) { frame in
             guard case .record(let c) = try a(&frame) else {
@@ -74,8 +99,9 @@ extension Checker {
         }
     }
 
-    func letCall(_ l: Int, _ args: [Typed], _ src: SourceRef, _ scope: Scope) -> Typed {
+    func letCall(_ l: Int, _ args: [Typed], _ src: SourceRef, _ scope: Scope, cases: [CaseRef?]) -> Typed {
         edge(scope, .letDef(l), src)
+        note { $0.letCalls.append(Deps.LetCall(letDef: l, cases: cases)) }
         inferLetType(l)
         let evals = args.map(\.eval)
         let name = program.lets[l].name
@@ -245,6 +271,7 @@ extension Checker {
                 stream = "\(scope.streamName ?? "chance")#\(scope.chances.count)"
             }
             let label = stream
+            note { $0.chance = true }
             return Typed(.bool) { frame in
                 let probability = try p(&frame).asNumber
                 let c: RecordValue

@@ -6,6 +6,15 @@ extension Checker {
     /// Checks `e` (against `expected` when given: it guides bare enum members and empty
     /// collections) and compiles it.
     func expr(_ e: Expr, _ scope: Scope, expected: PType? = nil) -> Typed {
+        depsStack.append(Deps())
+        var t = exprCore(e, scope, expected: expected)
+        let mine = depsStack.removeLast()
+        t.deps = mine
+        note { $0.merge(mine) }
+        return t
+    }
+
+    func exprCore(_ e: Expr, _ scope: Scope, expected: PType?) -> Typed {
         let src = scope.ref(e.span)
         switch e.kind {
         case .int(let v, _):
@@ -152,12 +161,18 @@ extension Checker {
         // 1. Locals.
         if let local = scope.local(n) {
             let slot = local.slot
+            // A case used as a whole value (not read field by field): not followed.
+            if case .record = local.type { note { $0.opaque = true } }
             return Typed(local.type) { frame in frame.locals[slot] }
         }
         // 2. The implicit subject's fields, then one-case decisions and lets applied to it.
         if let subject = scope.subject {
-            if n == "it" { return Typed(subject) { frame in frame.subject ?? .bool(false) } }
+            if n == "it" {
+                note { $0.opaque = true }
+                return Typed(subject) { frame in frame.subject ?? .bool(false) }
+            }
             if case .record(let r) = subject, let i = program.records[r].field(n) {
+                note { $0.fields[.subject, default: 0] |= 1 << UInt64(min(i, 63)) }
                 return Typed(program.records[r].fields[i].type) { frame in
                     guard case .record(let c)? = frame.subject else { return .bool(false) }
                     return c.fields[i]
@@ -166,10 +181,10 @@ extension Checker {
             if let sym = lookupSymbol(n, scenario: scope.scenario) {
                 switch sym {
                 case .decision(let d) where program.decisions[d].caseType >= 0 && subject == .record(program.decisions[d].caseType):
-                    return decisionCall(d, Typed(subject) { frame in frame.subject ?? .bool(false) }, src, scope)
+                    return decisionCall(d, Typed(subject) { frame in frame.subject ?? .bool(false) }, src, scope, on: .subject)
                 case .letDef(let l) where program.lets[l].parameterTypes?.count == 1:
                     if let types = program.lets[l].parameterTypes, subject.fits(types[0]) {
-                        return letCall(l, [Typed(subject) { frame in frame.subject ?? .bool(false) }], src, scope)
+                        return letCall(l, [Typed(subject) { frame in frame.subject ?? .bool(false) }], src, scope, cases: [.subject])
                     }
                 default: break
                 }
@@ -183,6 +198,7 @@ extension Checker {
                 if type == .error, pendingParams.contains(where: { $0.id == p && $0.infer }) {
                     error("param '\(n)' is used before its type is known", src, hint: "give it a type: param \(n): TYPE = …")
                 }
+                note { $0.params = true }
                 return Typed(type) { frame in frame.world.param(p, on: frame.date) }
             case .letDef(let l):
                 if program.lets[l].parameterTypes != nil {
@@ -190,7 +206,7 @@ extension Checker {
                     error("'\(n)' takes \(arity) argument\(arity == 1 ? "" : "s"): call it as \(n)(…)", src)
                     return .error
                 }
-                return letCall(l, [], src, scope)
+                return letCall(l, [], src, scope, cases: [])
             case .decision:
                 error("'\(n)' is a decision: call it with a case, as \(n)(b)", src,
                       hint: scope.subject == nil ? nil : "the subject here is \(program.describe(scope.subject!)), not its case type")
@@ -262,6 +278,25 @@ extension Checker {
             }
             return .const(.enumType(e), .member(type: Int32(e), index: Int32(index)))
         }
+        // A field of a case: noted as a field read, without using the case as a whole.
+        if let ref = caseRef(base, scope) {
+            let b = Typed(scope.subject ?? .error) { frame in frame.subject ?? .bool(false) }
+            var t: Typed
+            switch ref {
+            case .subject: t = b
+            case .slot(let slot):
+                let type = scope.local({ if case .name(let n) = base.kind { return n }; return "" }())?.type ?? .error
+                t = Typed(type) { frame in frame.locals[slot] }
+            }
+            if case .record(let r) = t.type, let i = program.records[r].field(field.text) {
+                note { $0.fields[ref, default: 0] |= 1 << UInt64(min(i, 63)) }
+                let be = t.eval
+                return Typed(program.records[r].fields[i].type) { frame in
+                    guard case .record(let c) = try be(&frame) else { return .bool(false) }
+                    return c.fields[i]
+                }
+            }
+        }
         let b = expr(base, scope)
         let be = b.eval
         switch b.type {
@@ -303,6 +338,8 @@ extension Checker {
                           hint: Suggest.hint(field.text, ["name", "label", "kind", "parent"] + program.attributes.map(\.name)))
                     return .error
                 }
+                let own = isCaseJurisdiction(base, scope)
+                note { if own { $0.ownAttributes = true } else { $0.otherAttributes = true } }
                 return Typed(program.attributes[a].type) { frame in
                     frame.world.attribute(try be(&frame).asJurisdiction, a, on: frame.date)
                 }
@@ -310,6 +347,16 @@ extension Checker {
         default:
             error("\(article(b.type)) has no field '\(field.text)'", scope.ref(field.span))
             return .error
+        }
+    }
+
+    /// `b.jurisdiction`, or a bare `jurisdiction` in a query: the case's own jurisdiction.
+    func isCaseJurisdiction(_ e: Expr, _ scope: Scope) -> Bool {
+        switch e.kind {
+        case .member(let base, let f): return f.text == "jurisdiction" && caseRef(base, scope) != nil
+        case .name("jurisdiction"): return scope.subject != nil && scope.local("jurisdiction") == nil
+        case .paren(let inner): return isCaseJurisdiction(inner, scope)
+        default: return false
         }
     }
 
@@ -465,6 +512,7 @@ extension Checker {
         case .add, .subtract, .multiply, .divide:
             return arithmetic(op, a, b, src, scope, expected: expected)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            if let t = dateComparison(op, a, b, src, scope) { return t }
             var x: Typed, y: Typed
             if isAmbiguousBareMember(a, scope) {
                 y = expr(b, scope)
@@ -524,6 +572,44 @@ extension Checker {
         }
     }
 
+    /// `b.date OP CONSTANT` (either way round): noted as a date break, not as a read of the
+    /// date, so the fast engine can still group cases by period.
+    func dateComparison(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope) -> Typed? {
+        func isCaseDate(_ e: Expr) -> Bool {
+            switch e.kind {
+            case .member(let base, let f):
+                guard f.text == "date", let ref = caseRef(base, scope) else { return false }
+                if case .slot(let s) = ref, let local = scope.locals.last(where: { $0.slot == s }), case .record(let r) = local.type {
+                    return program.records[r].dateField == program.records[r].field("date")
+                }
+                return ref == .subject
+            case .name("date"):
+                guard scope.local("date") == nil, case .record(let r)? = scope.subject else { return false }
+                return program.records[r].dateField != nil
+            default:
+                return false
+            }
+        }
+        let dateSide: Expr, other: Expr
+        if isCaseDate(a) { dateSide = a; other = b } else if isCaseDate(b) { dateSide = b; other = a } else { return nil }
+        let saved = depsStack.count
+        depsStack.append(Deps())
+        let o = expr(other, scope, expected: .date)
+        let otherDeps = depsStack.removeLast()
+        guard depsStack.count == saved, case .date(let d)? = o.constant, o.type == .date else {
+            note { $0.merge(otherDeps) }
+            return nil
+        }
+        // Re-check the date side without noting the read.
+        depsStack.append(Deps())
+        let ds = expr(dateSide, scope)
+        depsStack.removeLast()
+        note { $0.dateBreaks.insert(d); $0.dateBreaks.insert(d &+ 1) }
+        let x = dateSide == a ? ds : o, y = dateSide == a ? o : ds
+        let xe = x.eval, ye = y.eval
+        return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+    }
+
     func arithmetic(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         let x = expr(a, scope), y = expr(b, scope)
         if x.type == .error || y.type == .error { return .error }
@@ -553,6 +639,16 @@ extension Checker {
         case (.multiply, .duration(let f), .int), (.multiply, .int, .duration(let f)): resultType = .duration(f)
         case (.add, .string, .string): resultType = .string
         default: return bad()
+        }
+        // Constant folding (so `2011-09-07 + 30 days` is a constant date).
+        if let cx = x.constant, let cy = y.constant {
+            let folded: Value?
+            switch op {
+            case .add: folded = try? Operators.add(cx, cy, src)
+            case .subtract: folded = try? Operators.subtract(cx, cy, src)
+            default: folded = try? Operators.multiply(cx, cy, src)
+            }
+            if let folded { return .const(resultType, folded) }
         }
         switch op {
         case .add: return Typed(resultType) { frame in try Operators.add(try xe(&frame), try ye(&frame), src) }

@@ -81,6 +81,8 @@ public final class Checker {
     var letTypeState: [Int: Bool] = [:] // false: being inferred, true: known
     var edges: [DefNode: [(DefNode, SourceRef)]] = [:]
     var included: Set<String> = []
+    /// Dependencies of the expressions being checked, innermost last.
+    var depsStack: [Deps] = []
     /// The default expressions of record fields, checked with the bodies.
     var recordDefaultASTs: [Int: [Int: Expr]] = [:]
 

@@ -183,6 +183,7 @@ extension Checker {
             }
             value = t
         }
+        note { $0.opaque = true } // an aggregate inside an expression: not followed
         let which = f.text
         let v = value?.eval
         let isInt = value?.type == .int

@@ -6,6 +6,8 @@ struct Typed {
     var eval: Eval
     /// The value, when the expression is a literal (used for constant folding of dates).
     var constant: Value?
+    /// What the value depends on (for the fast population engine).
+    var deps = Deps()
 
     init(_ type: PType, _ eval: @escaping Eval, constant: Value? = nil) {
         self.type = type

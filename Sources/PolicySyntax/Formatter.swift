@@ -56,7 +56,10 @@ public struct Formatter {
             let c = comments[nextComment]
             let l = sourceLine(Int(c.span.start))
             if !first, l > lastLine + 1 { out += "\n" }
-            line(file.text(c.span))
+            var text = file.text(c.span)
+            // A `##` that followed code must not become a doc comment on its own line.
+            if !c.ownLine, text.hasPrefix("##") { text = "# " + text }
+            line(text)
             lastLine = max(lastLine, l)
             first = false
             nextComment += 1
@@ -87,16 +90,34 @@ public struct Formatter {
     /// `closeOffset` (the block's closing brace, or the end of the file).
     mutating func writeItems(_ items: [(Span, (inout Formatter) -> Void)], closeOffset: Int, first: Bool = true) {
         var first = first
+        var previousEnd: Int? // UTF-8 offset where the previous item's text ends
         for (span, write) in items {
+            // An item that starts with a word that would continue the line above (`at`,
+            // `under`, `from` …) needs a comma after the previous item.
+            if let end = previousEnd, startsWithContinuationWord(span) {
+                out.insert(",", at: out.utf8.index(out.startIndex, offsetBy: end))
+            }
             leadingComments(before: Int(span.start), first: &first)
             let l = sourceLine(Int(span.start))
             if !first, l > lastLine + 1 { out += "\n" }
             write(&self)
+            previousEnd = out.utf8.count - 1
             lastLine = max(lastLine, sourceLine(max(Int(span.start), Int(span.end) - 1)))
             trailingComment(after: Int(span.end))
             first = false
         }
         leadingComments(before: closeOffset, first: &first)
+    }
+
+    func startsWithContinuationWord(_ span: Span) -> Bool {
+        var end = Int(span.start)
+        while end < file.bytes.count, Lexer.isIdentContinue(file.bytes[end]) { end += 1 }
+        let word = file.text(Span(Int(span.start), end))
+        guard let kind = TokenKind.keyword(word), kind.continuesBefore else { return false }
+        // `at: 1` names a field; the lexer does not continue the line there.
+        var i = end
+        while i < file.bytes.count, file.bytes[i] == 0x20 || file.bytes[i] == 0x09 { i += 1 }
+        return !(i < file.bytes.count && file.bytes[i] == 0x3A)
     }
 
     /// `head { items }` inline when allowed and short; otherwise one item per line.

@@ -44,12 +44,19 @@ public struct Lexer {
         let t = scan()
         if t.startsLine, previous != .newline, t.kind != .eof,
            !(brackets.last == .lParen || brackets.last == .lBracket),
-           !previous.continuesAfter, !t.kind.continuesBefore {
+           !previous.continuesAfter, !(t.kind.continuesBefore && !isFieldLabel(t)) {
             pending = t
             previous = .newline
             return Token(kind: .newline, span: Span(Int(t.span.start), Int(t.span.start)))
         }
         return emit(t)
+    }
+
+    /// A keyword followed by `:` names a field (`at: 2`), so it does not continue the line.
+    func isFieldLabel(_ t: Token) -> Bool {
+        var i = Int(t.span.end)
+        while byte(i) == 0x20 || byte(i) == 0x09 { i += 1 }
+        return byte(i) == 0x3A
     }
 
     private mutating func emit(_ t: Token) -> Token {
@@ -69,7 +76,8 @@ public struct Lexer {
         default:
             break
         }
-        previous = t.kind
+        // A keyword right after `.` is a field name: it does not continue the line.
+        previous = previous == .dot && t.kind.isKeyword ? .identifier : t.kind
         return t
     }
 

@@ -33,7 +33,8 @@ extension Parser {
     /// statement = declaration | query | test | assert | include | expr
     mutating func parseStatement(inScenario: Bool) throws -> Statement {
         let start = token.span
-        let doc = docComment(before: Int(start.start))
+        // Only a declaration that starts its own line takes the `##` lines above it.
+        let doc = token.startsLine ? docComment(before: Int(start.start)) : nil
         let kind: Statement.Kind
         switch token.kind {
         case .kwEnum: kind = try parseEnum()

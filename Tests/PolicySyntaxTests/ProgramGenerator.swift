@@ -57,26 +57,15 @@ enum GenLevel {
 struct ProgramGenerator {
     // MARK: Known-bug switches (see the report in GeneratedProgramTests.swift).
 
-    /// `fmt` writes block items one per line without commas, but the newline rules of §2
-    /// are lexical, so the line break between two items is dropped when the next item
-    /// starts with the keyword field name `at`/`under` (rule c), or the item ends with a
-    /// keyword field after `.` that is in rule b's list (`x.and`, `.or`, `.in`, `.within`,
-    /// `.not`, `.under`, `.at`, `.with`, `.then`, `.else`). The source separates items with
-    /// commas and is valid; fmt's output then fails to parse or parses to another tree.
-    /// Off: those heads are not generated, and those member accesses are parenthesised.
-    /// (On: a few generated programs are themselves invalid, with `x.and` at a line end.)
-    static let genIncludeKnownBugKeywordFieldAtLineBoundary = false
-
-    /// A `##` comment after code on its line is an ordinary comment, but `fmt` sometimes
-    /// moves it onto a line of its own (after a `,` separator; inside an expression; at the
-    /// end of an item that also holds an inner comment), where it becomes a doc comment and
-    /// attaches to the next declaration.
-    static let genIncludeKnownBugDoubleHashCommentAfterCode = false
-
-    /// The parser attaches the `##` lines above a LINE to a declaration that starts later on
-    /// that line: in `## d` / `scenario s { let x = 1 }` both the scenario and `let x` get
-    /// the doc. `fmt` puts `let x` on its own line, so the tree changes.
-    static let genIncludeKnownBugDeclarationMidLine = false
+    // Three constructs once tripped the formatter or parser and are generated again since
+    // the fixes: keyword field names at a line boundary (`at`/`under` heading an item,
+    // `x.under` ending one — fmt now keeps a comma, and the lexer treats a keyword after `.`
+    // as a name); a `##` after code (fmt no longer lets it become a doc comment); and a
+    // declaration that starts mid-line under a `##` (only a declaration starting its own
+    // line takes a doc). Each switch stays so the construct can be isolated when hunting.
+    static let genIncludeKnownBugKeywordFieldAtLineBoundary = true
+    static let genIncludeKnownBugDoubleHashCommentAfterCode = true
+    static let genIncludeKnownBugDeclarationMidLine = true
 
     // MARK: State
 
