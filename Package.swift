@@ -23,6 +23,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PolicySyntaxTests", dependencies: ["PolicySyntax"]),
+        .testTarget(name: "PolicyCoreTests", dependencies: ["PolicyCore", "PolicySyntax"]),
         // Runs the real `policy` executable (built because the target depends on it).
         .testTarget(name: "PolicyEndToEndTests", dependencies: ["policy", "PolicySyntax"]),
     ]

@@ -278,7 +278,9 @@ extension Checker {
                 if let r = frame.caseRecord { c = r } else if case .record(let r)? = frame.subject { c = r } else {
                     throw EvalError("'chance' needs a case: use it in a decision, a let called from one, or an aggregate", at: src)
                 }
-                return .bool(Operators.draw(seed: c.seed, identity: c.identity, stream: label) < probability)
+                let outcome = Operators.draw(seed: c.seed, identity: c.identity, stream: label) < probability
+                frame.chanceLog?.entries.append((label, probability, outcome))
+                return .bool(outcome)
             }
         default:
             let user = visibleNames(scenario: scope.scenario).filter { name in

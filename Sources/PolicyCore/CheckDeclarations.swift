@@ -68,7 +68,13 @@ extension Checker {
             program.lets[l].type = t.type == .emptyCollection ? .error : t.type
             letTypeState[l] = true
         }
-        program.lets[l].versions.append(LetVersion(body: t.eval, localCount: scope.slots.maximum, source: item.source, ast: item.decl))
+        var compiled = LetVersion(body: t.eval, localCount: scope.slots.maximum, source: item.source, ast: item.decl)
+        compiled.deps = t.deps
+        compiled.recordSlots = (program.lets[l].parameterTypes ?? []).enumerated().map { i, type in
+            if case .record = type { return i }
+            return nil
+        }
+        program.lets[l].versions.append(compiled)
         let version = program.lets[l].versions.count - 1
         pendingLets[i].version = version
         patch(item.scenario, \.lets, l, version)
@@ -100,9 +106,11 @@ extension Checker {
         _ = scope.bind(info.parameterName, info.caseType >= 0 ? .record(info.caseType) : .error)
         let t = require(expr(d.decl.defaultValue, scope, expected: info.type), info.type, d.decl.defaultValue, scope,
                         what: "the default of '\(info.name)'")
-        program.decisions[d.id].versions.append(DecisionVersion(
+        var version = DecisionVersion(
             defaultValue: t.eval, combiner: combiner, source: SourceRef(d.file, d.decl.name.span),
-            defaultSource: SourceRef(d.file, d.decl.defaultValue.span)))
+            defaultSource: SourceRef(d.file, d.decl.defaultValue.span))
+        version.deps = t.deps
+        program.decisions[d.id].versions.append(version)
         patch(d.scenario, \.decisions, d.id, program.decisions[d.id].versions.count - 1)
     }
 
@@ -154,11 +162,14 @@ extension Checker {
             for (n, t) in zip(info.parameterNames, paramTypes) { _ = scope.bind(n, t) }
             let value = require(expr(rule.value, scope, expected: dinfo.type), dinfo.type, rule.value, scope,
                                 what: "the answer of a rule for '\(dinfo.name)'")
-            let condition = rule.condition.map {
-                require(expr($0, scope, expected: .bool), .bool, $0, scope, what: "the 'when' condition").eval
+            let conditionTyped = rule.condition.map {
+                require(expr($0, scope, expected: .bool), .bool, $0, scope, what: "the 'when' condition")
             }
-            rules.append(CompiledRule(decision: d, value: value.eval, condition: condition,
-                                      localCount: scope.slots.maximum, source: SourceRef(p.file, rule.span)))
+            var compiled = CompiledRule(decision: d, value: value.eval, condition: conditionTyped?.eval,
+                                        localCount: scope.slots.maximum, source: SourceRef(p.file, rule.span))
+            compiled.deps = value.deps
+            if let c = conditionTyped { compiled.deps.merge(c.deps) }
+            rules.append(compiled)
         }
         program.policies[p.id].versions.append(PolicyVersion(
             owner: owner, from: from, until: until, proposed: decl.proposed, overrides: overrides,

@@ -130,6 +130,7 @@ public final class Checker {
         checkCycles()
         if !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
             buildWorlds()
+            program.resolver = makeResolver()
         }
         return CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
     }

@@ -107,6 +107,7 @@ struct DependencyResolver {
     let letDeps: [Int: Deps]
     let letRecordSlots: [Int: [Int?]]
 
+    /// What `deps` (of an expression over a query's subject) depends on.
     func resolve(_ d: Deps, subject: CaseRef = .subject) -> ResolvedDeps {
         var out = ResolvedDeps()
         var visiting: Set<String> = []
@@ -170,5 +171,31 @@ struct DependencyResolver {
             add(body, on: ref, &out, &visiting, depth: depth + 1)
             visiting.remove(key)
         }
+    }
+}
+
+extension Checker {
+    /// The dependencies of every decision (default and all rules, in every version) and let.
+    func makeResolver() -> DependencyResolver {
+        var decisions: [Int: Deps] = [:]
+        for (d, info) in program.decisions.enumerated() {
+            var all = Deps()
+            for v in info.versions { all.merge(v.deps) }
+            decisions[d] = all
+        }
+        for policy in program.policies {
+            for v in policy.versions {
+                for rule in v.rules { decisions[rule.decision, default: Deps()].merge(rule.deps) }
+            }
+        }
+        var lets: [Int: Deps] = [:]
+        var slots: [Int: [Int?]] = [:]
+        for (l, info) in program.lets.enumerated() {
+            var all = Deps()
+            for v in info.versions { all.merge(v.deps) }
+            lets[l] = all
+            slots[l] = info.versions.first?.recordSlots ?? []
+        }
+        return DependencyResolver(program: program, decisionDeps: decisions, letDeps: lets, letRecordSlots: slots)
     }
 }

@@ -38,6 +38,8 @@ public struct Frame {
     public var caseRecord: RecordValue?
     /// Records derivations for `explain` and failed asserts.
     public var recorder: Recorder?
+    /// Records `chance` draws (for the fast engine's memo).
+    var chanceLog: ChanceLog?
 
     public init(world: World, date: Int32? = nil, locals: [Value] = [], subject: Value? = nil,
                 caseRecord: RecordValue? = nil, recorder: Recorder? = nil) {
@@ -50,4 +52,9 @@ public struct Frame {
     }
 
     public var program: Program { world.program }
+}
+
+/// The `chance` draws made while evaluating one case, in order.
+final class ChanceLog {
+    var entries: [(stream: String, probability: Double, outcome: Bool)] = []
 }

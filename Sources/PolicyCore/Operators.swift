@@ -102,10 +102,19 @@ enum Operators {
 
     /// The chance draw of §4.9 / §9.17: u ∈ [0, 1) from (seed, case identity, stream).
     static func draw(seed: UInt64, identity: UInt64, stream: String) -> Double {
+        draw(stream: streamKey(stream), seed: seed, identity: identity)
+    }
+
+    /// The stream part of a draw, computed once per stream label.
+    static func streamKey(_ stream: String) -> UInt64 {
         var h = StableHash()
-        h.mix(seed)
-        h.mix(identity)
         h.mix(stream)
-        return Double(h.value >> 11) * 0x1.0p-53
+        return h.value
+    }
+
+    @inline(__always)
+    static func draw(stream: UInt64, seed: UInt64, identity: UInt64) -> Double {
+        let h = StableHash.splitmix(StableHash.splitmix(stream ^ seed &* 0x9E37_79B9_7F4A_7C15) ^ identity &* 0xBF58_476D_1CE4_E5B9)
+        return Double(h >> 11) * 0x1.0p-53
     }
 }

@@ -90,6 +90,9 @@ public struct ParamInfo: Sendable {
 public struct LetVersion: Sendable {
     public var body: Eval
     public var localCount: Int
+    var deps = Deps()
+    /// The slot of each parameter that is a record (nil for the others).
+    var recordSlots: [Int?] = []
     public var source: SourceRef
     public var ast: LetDecl
 }
@@ -116,6 +119,7 @@ public enum Combiner: String, Sendable, CaseIterable {
 public struct DecisionVersion: Sendable {
     public var defaultValue: Eval
     public var combiner: Combiner
+    var deps = Deps()
     public var source: SourceRef
     public var defaultSource: SourceRef
 }
@@ -135,6 +139,7 @@ public struct CompiledRule: Sendable {
     public var value: Eval
     public var condition: Eval?
     public var localCount: Int
+    var deps = Deps()
     public var source: SourceRef
 }
 
@@ -256,6 +261,8 @@ public final class Program: @unchecked Sendable {
     /// Reads CSV files for populations.
     public weak var provider: SourceProvider?
     let populationCache = PopulationCache()
+    /// Follows calls when the fast engine asks what a query depends on.
+    var resolver: DependencyResolver?
     /// Raised by the shell on Ctrl-C; long runs stop at the next check.
     public let cancellation = CancellationFlag()
 

@@ -20,6 +20,7 @@ public struct QueryAggregate: Sendable {
     public var kind: AggregateKind
     /// The aggregate as written (`count(outcome == transferred)`).
     public var label: String
+    var deps = Deps()
 }
 
 public enum KeyKind: Sendable {
@@ -30,6 +31,7 @@ public enum KeyKind: Sendable {
 public struct QueryKey: Sendable {
     public var kind: KeyKind
     public var label: String
+    var deps = Deps()
 }
 
 public enum QueryKind: Sendable { case table, compare, plot }
@@ -44,6 +46,7 @@ public struct Query: Sendable {
     public var scenarios: [Int]
     /// `plot … to "file.svg"`, resolved against the script's folder.
     public var output: String?
+    var filterDeps = Deps()
 }
 
 extension Checker {
@@ -77,12 +80,14 @@ extension Checker {
         inner.subject = .record(record)
         inner.streamName = "query"
         let scenarios = scenarioNames.compactMap { scenarioIndex($0, scope) }
-        let filter = condition.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition").eval }
+        let filterTyped = condition.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition") }
         let aggregates = aggs.compactMap { queryAggregate($0, inner, population: p) }
         let keyList = keys.map { queryKey($0, inner, record: record) }
         let path = output.map { provider?.resolve($0.value, relativeTo: scope.file) ?? $0.value }
-        return .query(Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filter,
-                            scenarios: scenarios, output: path), source: src)
+        var q = Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filterTyped?.eval,
+                      scenarios: scenarios, output: path)
+        q.filterDeps = filterTyped?.deps ?? Deps()
+        return .query(q, source: src)
     }
 
     func queryKey(_ e: Expr, _ scope: Scope, record: Int) -> QueryKey {
@@ -96,7 +101,7 @@ extension Checker {
             }
         }
         let t = expr(e, scope)
-        return QueryKey(kind: .expression(t.eval), label: e.formatted)
+        return QueryKey(kind: .expression(t.eval), label: e.formatted, deps: t.deps)
     }
 
     /// `count`, `count(COND)`, `share(COND)`, `sum(EXPR)`, `mean(EXPR)`, or an enum value.
@@ -121,23 +126,22 @@ extension Checker {
                 return nil
             }
             switch f.text {
-            case "count":
-                return QueryAggregate(kind: .countIf(require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of 'count'").eval), label: label)
-            case "share":
-                return QueryAggregate(kind: .share(require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of 'share'").eval), label: label)
+            case "count", "share":
+                let t = require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of '\(f.text)'")
+                return QueryAggregate(kind: f.text == "count" ? .countIf(t.eval) : .share(t.eval), label: label, deps: t.deps)
             default:
                 let t = expr(args[0], scope)
                 guard t.type.isNumeric else {
                     if t.type != .error { error("'\(f.text)' needs a number or an int, not \(article(t.type))", scope.ref(args[0].span)) }
                     return nil
                 }
-                return QueryAggregate(kind: f.text == "sum" ? .sum(t.eval, isInt: t.type == .int) : .mean(t.eval), label: label)
+                return QueryAggregate(kind: f.text == "sum" ? .sum(t.eval, isInt: t.type == .int) : .mean(t.eval), label: label, deps: t.deps)
             }
         }
         let t = expr(e, scope)
         switch t.type {
-        case .enumType(let en): return QueryAggregate(kind: .spread(t.eval, enumType: en), label: label)
-        case .bool: return QueryAggregate(kind: .countIf(t.eval), label: label)
+        case .enumType(let en): return QueryAggregate(kind: .spread(t.eval, enumType: en), label: label, deps: t.deps)
+        case .bool: return QueryAggregate(kind: .countIf(t.eval), label: label, deps: t.deps)
         case .error: return nil
         default:
             error("not an aggregate: use count, count(COND), share(COND), sum(EXPR), mean(EXPR) or an enum-valued expression",

@@ -59,6 +59,99 @@ struct QueryRunner {
         let worlds = scenarios.map { program.worlds[$0] }
         let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
         let cols = columns(q)
+        var groups: [[Value]: Accumulator]
+        var attributionLines: [String] = []
+        if let fast = try fastAccumulate(q, data, worlds, cols, source) {
+            groups = fast.groups
+            attributionLines = fast.attribution
+        } else {
+            let general = try generalAccumulate(q, data, worlds, cols, source)
+            groups = general.groups
+            if q.kind == .compare { attributionLines = try attribution(q, data, general.differing, worlds) }
+        }
+        let keys = groups.keys.sorted { a, b in
+            for (x, y) in zip(a, b) where x != y { return ValueOrder.less(x, y) }
+            return false
+        }
+        let f = ValueFormatter(program)
+        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int) -> ResultTable.Cell {
+            let col = cols[ci]
+            if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
+            if col.isMean { return .number(acc.cases == 0 ? 0 : acc.totals[s][ci] / Double(acc.cases)) }
+            if col.isInt { return .int(acc.intTotals[s][ci]) }
+            return .number(acc.totals[s][ci])
+        }
+        func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
+            key.map { v in
+                switch v {
+                case .int(let i): return .text(String(i))
+                case .string(let s): return .text(s)
+                default: return .text(f.format(v))
+                }
+            }
+        }
+        let keyHeader = q.keys.map(\.label)
+
+        switch q.kind {
+        case .table:
+            var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
+                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k]!, 0, $0) } })
+            if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
+            return [.table(table)]
+        case .compare:
+            var header = keyHeader
+            var groupsHeader: [(String, Int)] = q.keys.isEmpty ? [] : [("", q.keys.count)]
+            let names = scenarios.map { program.scenarios[$0].name }
+            for col in cols {
+                var sub = names
+                for n in names.dropFirst() { sub += names.count > 2 ? ["Δ \(n)", "% \(n)"] : ["Δ", "%"] }
+                header += sub
+                groupsHeader.append((col.label, sub.count))
+            }
+            var rows: [[ResultTable.Cell]] = []
+            for k in keys {
+                let acc = groups[k]!
+                var row = keyCells(k)
+                for ci in cols.indices {
+                    let base = cell(acc, 0, ci)
+                    for s in scenarios.indices { row.append(cell(acc, s, ci)) }
+                    for s in scenarios.indices.dropFirst() {
+                        let other = cell(acc, s, ci)
+                        row.append(difference(other, base))
+                        row.append(change(other, base))
+                    }
+                }
+                rows.append(row)
+            }
+            var table = ResultTable(header: header, keyColumns: q.keys.count, rows: rows)
+            table.groups = groupsHeader
+            table.notes = attributionLines
+            return [.table(table)]
+        case .plot:
+            var series: [(String, [Double])] = []
+            for ci in cols.indices {
+                for s in scenarios.indices {
+                    let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
+                        : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
+                    series.append((name, keys.map { k in
+                        switch cell(groups[k]!, s, ci) {
+                        case .int(let i): return Double(i)
+                        case .number(let d), .percent(let d): return d
+                        default: return 0
+                        }
+                    }))
+                }
+            }
+            let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
+            return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
+                                     keys: keys.map { keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
+                                     series: series, output: q.output))]
+        }
+    }
+
+    /// Evaluates every case (the general path).
+    func generalAccumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
+                           _ source: SourceRef) throws -> (groups: [[Value]: Accumulator], differing: [Int]) {
         var groups: [[Value]: Accumulator] = [:]
         var differing: [Int] = []
         var errors = RunErrors()
@@ -117,84 +210,7 @@ struct QueryRunner {
         }
         try errors.throwIfAny()
 
-        let keys = groups.keys.sorted { a, b in
-            for (x, y) in zip(a, b) where x != y { return ValueOrder.less(x, y) }
-            return false
-        }
-        let f = ValueFormatter(program)
-        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int) -> ResultTable.Cell {
-            let col = cols[ci]
-            if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
-            if col.isMean { return .number(acc.cases == 0 ? 0 : acc.totals[s][ci] / Double(acc.cases)) }
-            if col.isInt { return .int(acc.intTotals[s][ci]) }
-            return .number(acc.totals[s][ci])
-        }
-        func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
-            key.map { v in
-                switch v {
-                case .int(let i): return .text(String(i))
-                case .string(let s): return .text(s)
-                default: return .text(f.format(v))
-                }
-            }
-        }
-        let keyHeader = q.keys.map(\.label)
-
-        switch q.kind {
-        case .table:
-            var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
-                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k]!, 0, $0) } })
-            if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
-            return [.table(table)]
-        case .compare:
-            var header = keyHeader
-            var groupsHeader: [(String, Int)] = q.keys.isEmpty ? [] : [("", q.keys.count)]
-            let names = scenarios.map { program.scenarios[$0].name }
-            for col in cols {
-                var sub = names
-                for n in names.dropFirst() { sub += names.count > 2 ? ["Δ \(n)", "% \(n)"] : ["Δ", "%"] }
-                header += sub
-                groupsHeader.append((col.label, sub.count))
-            }
-            var rows: [[ResultTable.Cell]] = []
-            for k in keys {
-                let acc = groups[k]!
-                var row = keyCells(k)
-                for ci in cols.indices {
-                    let base = cell(acc, 0, ci)
-                    for s in scenarios.indices { row.append(cell(acc, s, ci)) }
-                    for s in scenarios.indices.dropFirst() {
-                        let other = cell(acc, s, ci)
-                        row.append(difference(other, base))
-                        row.append(change(other, base))
-                    }
-                }
-                rows.append(row)
-            }
-            var table = ResultTable(header: header, keyColumns: q.keys.count, rows: rows)
-            table.groups = groupsHeader
-            table.notes = try attribution(q, data, differing, worlds)
-            return [.table(table)]
-        case .plot:
-            var series: [(String, [Double])] = []
-            for ci in cols.indices {
-                for s in scenarios.indices {
-                    let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
-                        : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
-                    series.append((name, keys.map { k in
-                        switch cell(groups[k]!, s, ci) {
-                        case .int(let i): return Double(i)
-                        case .number(let d), .percent(let d): return d
-                        default: return 0
-                        }
-                    }))
-                }
-            }
-            let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
-            return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
-                                     keys: keys.map { keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
-                                     series: series, output: q.output))]
-        }
+        return (groups, differing)
     }
 
     func isIntSum(_ a: QueryAggregate) -> Bool {

@@ -1,0 +1,276 @@
+import PolicySyntax
+
+/// The memoised population engine (ARCHITECTURE.md, "Performance design").
+///
+/// When an expression over a population's cases depends only on the case's jurisdiction,
+/// the period its date falls in (between the dates on which anything it reads changes), and
+/// fields with few values (bools, small enums) — no `chance`, no other use of the date — its
+/// value is computed once per distinct (jurisdiction, period, fields) and looked up for
+/// every other case with the same key. Results are identical to evaluating each case.
+struct FastPlan {
+    struct SmallField {
+        var field: Int
+        var size: Int
+        var stride: Int
+    }
+
+    let smallFields: [SmallField]
+    let combos: Int
+    let dateBreaks: [Int32]
+    let decisions: [Int]
+    let params: Bool
+    let ownAttributes: Bool
+    let otherAttributes: Bool
+
+    /// A plan for expressions with these (resolved) dependencies over `data`, or nil when
+    /// the fast path does not apply.
+    static func make(_ program: Program, _ data: PopulationData, _ deps: [ResolvedDeps]) -> FastPlan? {
+        var fields: UInt64 = 0
+        var breaks = Set<Int32>()
+        var decisions = Set<Int>()
+        var params = false, own = false, other = false
+        for d in deps {
+            if d.opaque { return nil }
+            fields |= d.fields
+            breaks.formUnion(d.dateBreaks)
+            decisions.formUnion(d.decisions)
+            params = params || d.params
+            own = own || d.ownAttributes
+            other = other || d.otherAttributes
+        }
+        let info = program.records[data.record]
+        guard let dateField = info.dateField, let jField = info.jurisdictionField else { return nil }
+        if fields & (1 << UInt64(dateField)) != 0 { return nil }
+        var small: [SmallField] = []
+        var combos = 1
+        for f in 0..<min(64, info.fields.count) where fields & (1 << UInt64(f)) != 0 && f != jField {
+            guard f < data.columns.count else { return nil }
+            let size: Int
+            switch data.columns[f] {
+            case .bools: size = 2
+            case .smallMembers(_, let e): size = max(1, program.enums[Int(e)].members.count)
+            default: return nil
+            }
+            small.append(SmallField(field: f, size: size, stride: combos))
+            combos *= size
+            if combos > 1 << 16 { return nil }
+        }
+        guard case .dates = data.columns[dateField], case .jurisdictions = data.columns[jField] else { return nil }
+        return FastPlan(smallFields: small, combos: combos, dateBreaks: breaks.sorted(), decisions: decisions.sorted(),
+                        params: params, ownAttributes: own, otherAttributes: other)
+    }
+}
+
+/// One memoised expression in one world; not shared between threads.
+final class Memo {
+    let plan: FastPlan
+    let eval: Eval
+    let world: World
+    let data: PopulationData
+    /// Per jurisdiction: the dates where its period changes, and the codes found so far.
+    private var boundaries: [[Int32]?]
+    private var tables: [[Int32]]
+    private(set) var values: [Value] = []
+    private var codes: [Value: Int32] = [:]
+    private(set) var errors: [EvalError] = []
+    private var frame: Frame
+    /// `chance` makes a value depend on the case itself: per key, a small tree of the draws
+    /// the evaluation consulted (same key ⇒ same draws asked, in the same order).
+    struct ChanceNode {
+        var stream: UInt64
+        var probability: Double
+        var next: (Int32, Int32) // per outcome: a code, a node (≥ treeBase) or -1
+    }
+    private var nodes: [ChanceNode] = []
+    static let treeBase: Int32 = 1 << 30
+    private var streamKeys: [String: UInt64] = [:]
+    private let log = ChanceLog()
+    let dates: [Int32]
+    let jurisdictions: [Int32]
+    let small: [[UInt8]]
+
+    init(plan: FastPlan, eval: @escaping Eval, world: World, data: PopulationData) {
+        self.plan = plan
+        self.eval = eval
+        self.world = world
+        self.data = data
+        let count = world.program.jurisdictions.count
+        boundaries = Array(repeating: nil, count: count)
+        tables = Array(repeating: [], count: count)
+        frame = Frame(world: world)
+        let info = world.program.records[data.record]
+        if case .dates(let d) = data.columns[info.dateField ?? 0] { dates = d } else { dates = [] }
+        if case .jurisdictions(let j) = data.columns[info.jurisdictionField ?? 0] { jurisdictions = j } else { jurisdictions = [] }
+        small = plan.smallFields.map { f in
+            switch data.columns[f.field] {
+            case .bools(let xs): return xs.map { $0 ? 1 : 0 }
+            case .smallMembers(let xs, _): return xs
+            default: return []
+            }
+        }
+    }
+
+    /// The dates (besides the expression's own) on which what it reads can change for `j`.
+    private func periods(_ j: Int32) -> [Int32] {
+        let program = world.program
+        var dates = Set(plan.dateBreaks)
+        for w in program.worlds {
+            for d in plan.decisions {
+                for s in w.candidates(d, j) {
+                    for b in w.instanceStates[s].inForce.boundaries where b != InForce.minusInfinity && b != InForce.plusInfinity {
+                        dates.insert(b)
+                    }
+                }
+            }
+            if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
+            if plan.otherAttributes {
+                for changes in w.attributeChanges.values { for c in changes { dates.insert(c.date) } }
+            } else if plan.ownAttributes {
+                let count = program.attributes.count
+                var x = j
+                while x >= 0 {
+                    for a in 0..<count { for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) } }
+                    x = program.jurisdictions.parents[Int(x)]
+                }
+            }
+        }
+        return dates.sorted()
+    }
+
+    /// The value for `row`: looked up, or computed once for its key.
+    @inline(__always)
+    func code(_ row: Int) throws -> Int32 {
+        let j = jurisdictions[row]
+        let ji = Int(j)
+        if boundaries[ji] == nil {
+            let b = periods(j)
+            boundaries[ji] = b
+            tables[ji] = Array(repeating: -1, count: (b.count + 1) * plan.combos)
+        }
+        let date = dates[row]
+        var period = 0
+        if let b = boundaries[ji], !b.isEmpty {
+            var lo = 0, hi = b.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if b[mid] <= date { lo = mid + 1 } else { hi = mid }
+            }
+            period = lo
+        }
+        var packed = 0
+        for (k, f) in plan.smallFields.enumerated() { packed += Int(small[k][row]) * f.stride }
+        let index = period * plan.combos + packed
+        var c = tables[ji][index]
+        if c == -1 {
+            let computed = compute(row)
+            tables[ji][index] = computed
+            return resolveRoot(computed)
+        }
+        // Walk the draws this key consults; evaluate when the path is new.
+        guard c >= Memo.treeBase else { return c }
+        var parent = Int(c - Memo.treeBase)
+        while true {
+            let node = nodes[parent]
+            let u = Operators.draw(stream: node.stream, seed: data.seed, identity: UInt64(row))
+            let outcome = u < node.probability
+            let next = outcome ? node.next.1 : node.next.0
+            if next == -1 {
+                let computed = compute(row, resumeAt: parent)
+                return resolveRoot(computed)
+            }
+            if next < Memo.treeBase { return next }
+            c = next
+            parent = Int(c - Memo.treeBase)
+        }
+    }
+
+    /// The value code for a computed entry (a tree's leaf was just filled in).
+    private var lastLeaf: Int32 = -1
+    private func resolveRoot(_ code: Int32) -> Int32 { code >= Memo.treeBase ? lastLeaf : code }
+
+    private func streamKey(_ s: String) -> UInt64 {
+        if let k = streamKeys[s] { return k }
+        let k = Operators.streamKey(s)
+        streamKeys[s] = k
+        return k
+    }
+
+    /// Evaluates `row`; returns a value code, or the root of a new draw tree when the
+    /// evaluation consulted `chance`. With `resumeAt`, grafts the new path onto that node.
+    private func compute(_ row: Int, resumeAt: Int? = nil) -> Int32 {
+        frame.subject = .record(data.caseRecord(row))
+        frame.world = world
+        log.entries.removeAll(keepingCapacity: true)
+        frame.chanceLog = log
+        defer { frame.chanceLog = nil }
+        let leaf: Int32
+        do {
+            let v = try eval(&frame)
+            if let c = codes[v] {
+                leaf = c
+            } else {
+                values.append(v)
+                codes[v] = Int32(values.count - 1)
+                leaf = Int32(values.count - 1)
+            }
+        } catch let e as EvalError {
+            errors.append(e)
+            leaf = -2 - Int32(errors.count - 1)
+        } catch {
+            errors.append(EvalError("\(error)", at: nil))
+            leaf = -2 - Int32(errors.count - 1)
+        }
+        lastLeaf = leaf
+        guard !log.entries.isEmpty else { return leaf }
+        // Build (or extend) the path of draws this case took.
+        var entries = log.entries[...]
+        var attach: (node: Int, outcome: Bool)?
+        var root: Int32 = -1
+        if let start = resumeAt {
+            // The path down to `start` is already in the tree; skip those draws.
+            var depth = 0
+            var n = start
+            while let p = parentOf[n] { n = p.node; depth += 1 }
+            entries = entries.dropFirst(depth + 1)
+            attach = (start, log.entries[depth].outcome)
+        }
+        for e in entries {
+            nodes.append(ChanceNode(stream: streamKey(e.stream), probability: e.probability, next: (-1, -1)))
+            let index = nodes.count - 1
+            if let a = attach {
+                if a.outcome { nodes[a.node].next.1 = Memo.treeBase + Int32(index) } else { nodes[a.node].next.0 = Memo.treeBase + Int32(index) }
+                parentOf[index] = (a.node, a.outcome)
+            } else {
+                root = Memo.treeBase + Int32(index)
+            }
+            attach = (index, e.outcome)
+        }
+        if let a = attach {
+            if a.outcome { nodes[a.node].next.1 = leaf } else { nodes[a.node].next.0 = leaf }
+        }
+        return resumeAt == nil ? root : Memo.treeBase
+    }
+
+    private var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
+
+    /// The memo slot a row falls in (for caching other facts by the same key).
+    func slot(_ row: Int) -> Int {
+        let j = jurisdictions[row]
+        let b = boundaries[Int(j)] ?? []
+        var period = 0
+        var lo = 0, hi = b.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if b[mid] <= dates[row] { lo = mid + 1 } else { hi = mid }
+        }
+        period = lo
+        var packed = 0
+        for (k, f) in plan.smallFields.enumerated() { packed += Int(small[k][row]) * f.stride }
+        return (Int(j) << 32) | (period * plan.combos + packed)
+    }
+
+    @inline(__always)
+    func value(_ code: Int32) -> Value { values[Int(code)] }
+
+    func error(_ code: Int32) -> EvalError { errors[Int(-2 - code)] }
+}

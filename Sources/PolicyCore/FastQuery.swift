@@ -1,0 +1,286 @@
+import PolicySyntax
+
+// The fast path of `table`, `compare` and `plot`: memoised per-case values, chunks of
+// cases on every core, merged in chunk order (so the result does not depend on the number
+// of threads).
+
+extension QueryRunner {
+    struct FastResult {
+        var groups: [[Value]: Accumulator]
+        var attribution: [String]
+    }
+
+    /// What one chunk of cases adds up to.
+    struct ChunkResult {
+        var groups: [[Value]: Accumulator] = [:]
+        var groupOrder: [[Value]] = []
+        var errors = RunErrors()
+        var differing: [(String, Int)] = []
+        var interrupted = false
+    }
+
+    static let chunkSize = 1 << 16
+
+    func fastAccumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
+                        _ source: SourceRef) throws -> FastResult? {
+        guard let resolver = program.resolver, data.count > 0, !Engine.generalOnly else { return nil }
+        var deps = q.aggregates.map { resolver.resolve($0.deps) }
+        for k in q.keys { if case .expression = k.kind { deps.append(resolver.resolve(k.deps)) } }
+        if q.filter != nil { deps.append(resolver.resolve(q.filterDeps)) }
+        guard let plan = FastPlan.make(program, data, deps) else { return nil }
+
+        let info = program.records[data.record]
+        guard let dateField = info.dateField, case .dates(let dates) = data.columns[dateField] else { return nil }
+        // Calendar keys, precomputed over the population's dates.
+        let needsCalendar = q.keys.contains { k in if case .expression = k.kind { return false }; return true }
+        var minDate = Int32.max, maxDate = Int32.min
+        if needsCalendar { for d in dates { minDate = min(minDate, d); maxDate = max(maxDate, d) } }
+        var calendar: [(year: Int64, month: Int64, quarter: Int64)] = []
+        if needsCalendar, minDate <= maxDate {
+            calendar.reserveCapacity(Int(maxDate - minDate) + 1)
+            for d in minDate...maxDate {
+                let c = CivilDate(dayNumber: Int(d))
+                calendar.append((Int64(c.year), Int64(c.year * 100 + c.month), Int64(c.year * 10 + (c.month - 1) / 3 + 1)))
+            }
+        }
+        let calendarTable = calendar, calendarStart = minDate
+
+        let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
+        let results = Slots<ChunkResult>(chunkCount)
+        let counter = ChunkCounter()
+        let program = self.program
+        let runner = self
+        runParallel(workers: min(workerCount(), chunkCount)) { _ in
+            // Memos are per worker: no locks on the hot path.
+            let filterMemo = q.filter.map { Memo(plan: plan, eval: $0, world: worlds[0], data: data) }
+            let keyMemos: [Memo?] = q.keys.map { k in
+                if case .expression(let e) = k.kind { return Memo(plan: plan, eval: e, world: worlds[0], data: data) }
+                return nil
+            }
+            let aggMemos: [[Memo?]] = worlds.map { w in
+                q.aggregates.map { a in
+                    switch a.kind {
+                    case .count: return nil
+                    case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _):
+                        return Memo(plan: plan, eval: e, world: w, data: data)
+                    }
+                }
+            }
+            var attributionCache: [Int: String] = [:]
+            while true {
+                let chunk = counter.take()
+                guard chunk < chunkCount else { break }
+                var result = ChunkResult()
+                var local: [[Int64]: Int] = [:]
+                var accs: [Accumulator] = []
+                var keysByIndex: [[Int64]] = []
+                let lo = chunk * QueryRunner.chunkSize, hi = min(data.count, lo + QueryRunner.chunkSize)
+                var key = [Int64](repeating: 0, count: q.keys.count)
+                var codes = [[Int32]](repeating: [Int32](repeating: 0, count: q.aggregates.count), count: worlds.count)
+                rows: for row in lo..<hi {
+                    if row & 0x3FFF == 0, program.cancellation.isRaised {
+                        result.interrupted = true
+                        break
+                    }
+                    do {
+                        if let m = filterMemo {
+                            let c = try m.code(row)
+                            if c < -1 { throw m.error(c) }
+                            if m.value(c) != .bool(true) { continue rows }
+                        }
+                        for (k, kq) in q.keys.enumerated() {
+                            switch kq.kind {
+                            case .year: key[k] = calendarTable[Int(dates[row] - calendarStart)].year
+                            case .month: key[k] = calendarTable[Int(dates[row] - calendarStart)].month
+                            case .quarter: key[k] = calendarTable[Int(dates[row] - calendarStart)].quarter
+                            case .expression:
+                                guard let m = keyMemos[k] else { continue }
+                                let c = try m.code(row)
+                                if c < -1 { throw m.error(c) }
+                                key[k] = Int64(c)
+                            }
+                        }
+                        for w in worlds.indices {
+                            for a in q.aggregates.indices {
+                                guard let m = aggMemos[w][a] else { continue }
+                                let c = try m.code(row)
+                                if c < -1 { throw m.error(c) }
+                                codes[w][a] = c
+                            }
+                        }
+                    } catch let e as EvalError {
+                        result.errors.add(e, row: row, data.caseRecord(row))
+                        continue
+                    } catch {
+                        continue
+                    }
+                    let gi: Int
+                    if let found = local[key] {
+                        gi = found
+                    } else {
+                        gi = accs.count
+                        local[key] = gi
+                        keysByIndex.append(key)
+                        accs.append(Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
+                                                intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count)))
+                    }
+                    accs[gi].cases += 1
+                    for w in worlds.indices {
+                        for (ci, col) in cols.enumerated() {
+                            let a = col.aggregate
+                            switch q.aggregates[a].kind {
+                            case .count:
+                                accs[gi].intTotals[w][ci] += 1
+                            case .countIf, .share:
+                                if let m = aggMemos[w][a], m.value(codes[w][a]) == .bool(true) { accs[gi].intTotals[w][ci] += 1 }
+                            case .spread:
+                                if let m = aggMemos[w][a], case .member(_, let member) = m.value(codes[w][a]), member == col.member {
+                                    accs[gi].intTotals[w][ci] += 1
+                                }
+                            case .sum(_, let isInt):
+                                guard let m = aggMemos[w][a] else { break }
+                                if isInt { accs[gi].intTotals[w][ci] &+= m.value(codes[w][a]).asInt } else { accs[gi].totals[w][ci] += m.value(codes[w][a]).asNumber }
+                            case .mean:
+                                if let m = aggMemos[w][a] { accs[gi].totals[w][ci] += m.value(codes[w][a]).asNumber }
+                            }
+                        }
+                    }
+                    // Cases whose answer differs between the first two scenarios.
+                    if q.kind == .compare, worlds.count > 1 {
+                        var differs = false
+                        for w in worlds.indices.dropFirst() {
+                            for a in q.aggregates.indices {
+                                if let m0 = aggMemos[0][a], let m = aggMemos[w][a], m0.value(codes[0][a]) != m.value(codes[w][a]) { differs = true }
+                            }
+                        }
+                        if differs, let m0 = aggMemos[0].compactMap({ $0 }).first {
+                            let slot = m0.slot(row)
+                            let text: String
+                            if let cached = attributionCache[slot] {
+                                text = cached
+                            } else {
+                                text = (try? runner.attributionKey(q, data, row, worlds)) ?? "an error while attributing"
+                                attributionCache[slot] = text
+                            }
+                            if let last = result.differing.last, last.0 == text {
+                                result.differing[result.differing.count - 1].1 += 1
+                            } else {
+                                result.differing.append((text, 1))
+                            }
+                        }
+                    }
+                }
+                for (gi, k) in keysByIndex.enumerated() {
+                    // Codes back to values, so chunks from different workers merge.
+                    let values: [Value] = k.enumerated().map { i, code in
+                        switch q.keys[i].kind {
+                        case .year: return .int(code)
+                        case .month: return .string("\(code / 100)-\(code % 100 < 10 ? "0" : "")\(code % 100)")
+                        case .quarter: return .string("\(code / 10)-Q\(code % 10)")
+                        case .expression: return keyMemos[i]?.value(Int32(code)) ?? .bool(false)
+                        }
+                    }
+                    if var existing = result.groups[values] {
+                        existing.merge(accs[gi])
+                        result.groups[values] = existing
+                    } else {
+                        result.groups[values] = accs[gi]
+                        result.groupOrder.append(values)
+                    }
+                }
+                results.set(chunk, result)
+            }
+        }
+        // Merge in chunk order.
+        var groups: [[Value]: Accumulator] = [:]
+        var errors = RunErrors()
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        var interrupted = false
+        for r in results.all {
+            guard let r else { continue }
+            interrupted = interrupted || r.interrupted
+            for k in r.groupOrder {
+                guard let acc = r.groups[k] else { continue }
+                if var existing = groups[k] {
+                    existing.merge(acc)
+                    groups[k] = existing
+                } else {
+                    groups[k] = acc
+                }
+            }
+            errors.merge(r.errors)
+            for (text, n) in r.differing {
+                if counts[text] == nil { order.append(text) }
+                counts[text, default: 0] += n
+            }
+        }
+        if interrupted { throw Interrupted() }
+        try errors.throwIfAny()
+        var attribution: [String] = []
+        if q.kind == .compare { attribution = attributionLines(counts, order) }
+        return FastResult(groups: groups, attribution: attribution)
+    }
+
+    /// The attribution text of one differing case (computed once per memo key).
+    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World]) throws -> String {
+        let renderer = ExplainRenderer(program: program)
+        var frame = Frame(world: worlds[0])
+        let c = data.caseRecord(row)
+        frame.subject = .record(c)
+        var traces: [[DecisionTrace]] = []
+        for w in worlds.prefix(2) {
+            frame.world = w
+            let recorder = Recorder()
+            frame.recorder = recorder
+            for a in q.aggregates { _ = try caseValue(a, &frame) }
+            frame.recorder = nil
+            traces.append(recorder.roots)
+        }
+        if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
+            let name = program.decisions[a.decision].name
+            return "\(name): \(describe(b, renderer)) in \(worlds[1].name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
+        }
+        return "no decision differs (a param, attribute or let differs)"
+    }
+
+    func attributionLines(_ counts: [String: Int], _ order: [String]) -> [String] {
+        let total = counts.values.reduce(0, +)
+        guard total > 0 else { return ["No case differs between the scenarios."] }
+        var lines = ["Attribution of the \(ValueFormatter.grouped(Int64(total))) case\(total == 1 ? "" : "s") that differ:"]
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let sorted = order.sorted { (counts[$0]!, -position[$0]!) > (counts[$1]!, -position[$1]!) }
+        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0]!)).count }.max() ?? 1
+        for k in sorted.prefix(12) {
+            let n = ValueFormatter.grouped(Int64(counts[k]!))
+            lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
+        }
+        if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }
+        return lines
+    }
+}
+
+extension QueryRunner.Accumulator {
+    mutating func merge(_ o: QueryRunner.Accumulator) {
+        cases += o.cases
+        for s in totals.indices {
+            for c in totals[s].indices {
+                totals[s][c] += o.totals[s][c]
+                intTotals[s][c] &+= o.intTotals[s][c]
+            }
+        }
+    }
+}
+
+/// Engine switches, for tests and benchmarks: `POLICY_ENGINE=general` turns the memoised
+/// path off (every case is evaluated), so the two can be compared.
+public enum Engine {
+    public static var generalOnly: Bool {
+        guard let raw = getenv("POLICY_ENGINE") else { return false }
+        return String(cString: raw) == "general"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
