@@ -74,8 +74,8 @@ extension Checker {
     }
 
     func edge(_ scope: Scope, _ to: DefNode, _ src: SourceRef) {
-        guard let from = scope.definition else { return }
-        edges[from, default: []].append((to, src))
+        guard let from = scope.definition, let owner = scope.owner else { return }
+        edges[from, default: []].append((to, src, owner))
     }
 
     /// Checks without recording dependencies (for a case passed whole to a call, which the
@@ -184,7 +184,9 @@ extension Checker {
                 return Typed(t.type) { frame in
                     let v = try e(&frame)
                     switch v {
-                    case .int(let i): return i < 0 ? try Operators.negate(v, src) : .int(i)
+                    case .int(let i):
+                        if i == Int64.min { throw Operators.overflow("'abs'", src) }
+                        return .int(Swift.abs(i))
                     case .duration(let n, _): return n < 0 ? try Operators.negate(v, src) : v
                     default: return .number(abs(v.asNumber))
                     }

@@ -7,8 +7,28 @@ extension Checker {
     typealias Units = [(SourceUnit, [Statement])]
 
     func collectTypes(_ all: Units) {
+        // Records and enums declared in scenarios are types like any other (§9.16 forbids
+        // only re-declaring an existing one).
+        func withScenarioTypes(_ statements: [Statement]) -> [(Statement, inScenario: Bool)] {
+            statements.flatMap { s -> [(Statement, inScenario: Bool)] in
+                if case .scenario(let d) = s.kind {
+                    return d.items.filter {
+                        switch $0.kind {
+                        case .record, .enumDecl: return true
+                        default: return false
+                        }
+                    }.map { ($0, true) }
+                }
+                return [(s, false)]
+            }
+        }
         for (unit, statements) in all {
-            for s in statements {
+            for (s, inScenario) in withScenarioTypes(statements) {
+                if inScenario, let name = s.declaredName, let previous = typeSources[name.text] {
+                    error("a scenario cannot re-declare \(types[name.text].map { if case .record = $0 { return "record" }; return "enum" } ?? "type") '\(name.text)'",
+                          unit.file, name.span, hint: "it is declared at \(previous.position); give the new type another name")
+                    continue
+                }
                 switch s.kind {
                 case .enumDecl(let d):
                     guard declareType(d.name, .enumType(program.enums.count), unit.file) else { continue }
@@ -28,7 +48,7 @@ extension Checker {
         }
         // Field types, once every type name is known. Defaults are checked with the bodies.
         for (unit, statements) in all {
-            for s in statements {
+            for (s, _) in withScenarioTypes(statements) {
                 guard case .record(let d) = s.kind, case .record(let r)? = types[d.name.text],
                       program.records[r].source.span == d.name.span else { continue }
                 var fields: [FieldInfo] = []
@@ -114,10 +134,10 @@ extension Checker {
                         continue
                     }
                     let type = resolveType(f.type, unit.file)
-                    var value = zeroValue(type)
-                    if let d = f.defaultValue, let v = constant(d, expected: type, unit.file, what: "an attribute's default") {
-                        value = v
-                    } else if f.defaultValue == nil, type != .error {
+                    let value = zeroValue(type)
+                    if let d = f.defaultValue {
+                        pendingAttributeValues.append((nil, program.attributes.count, d, unit.file))
+                    } else if type != .error {
                         error("attribute '\(f.name.text)' needs a default", unit.file, f.name.span,
                               hint: "write \(f.name.text): \(program.describe(type)) = …")
                     }
@@ -128,6 +148,7 @@ extension Checker {
         }
 
         var parents: [(Int32, Name, SourceFile)] = []
+        var csvParents: [(Int32, String, SourceRef)] = []
         var table = JurisdictionTable()
         for (unit, statements) in all {
             for s in statements {
@@ -153,14 +174,13 @@ extension Checker {
                         if values[index] != nil {
                             error("attribute '\(a.name.text)' is set twice", unit.file, a.name.span)
                         }
-                        values[index] = constant(a.value, expected: program.attributes[index].type, unit.file,
-                                                 what: "an attribute value")
+                        values[index] = zeroValue(program.attributes[index].type) // set when the world is built
+                        pendingAttributeValues.append((j, index, a.value, unit.file))
                     }
                     table.declared.append(values)
                     if let p = d.parent { parents.append((j, p, unit.file)) }
                 case .jurisdictionsFrom(let path):
-                    error("'jurisdictions from' CSV files are not supported yet", unit.file, path.span,
-                          hint: "declare the jurisdictions in the program for now")
+                    loadJurisdictions(path, unit.file, into: &table, parents: &csvParents)
                 default:
                     break
                 }
@@ -169,6 +189,13 @@ extension Checker {
         for (j, p, file) in parents {
             guard let parent = table.byName[p.text] else {
                 error("unknown parent jurisdiction '\(p.text)'", file, p.span, hint: Suggest.hint(p.text, table.names))
+                continue
+            }
+            table.parents[Int(j)] = parent
+        }
+        for (j, p, src) in csvParents {
+            guard let parent = table.byName[p] else {
+                error("unknown parent jurisdiction '\(p)'", src, hint: Suggest.hint(p, table.names))
                 continue
             }
             table.parents[Int(j)] = parent
@@ -190,6 +217,23 @@ extension Checker {
         if let i = program.enums[Program.kindEnum].members.firstIndex(of: kind) { return Int32(i) }
         program.enums[Program.kindEnum].members.append(kind)
         return Int32(program.enums[Program.kindEnum].members.count - 1)
+    }
+
+    /// A value of type `t` standing in until the real one is known.
+    static func placeholder(_ t: PType) -> Value {
+        switch t {
+        case .bool: return .bool(false)
+        case .int: return .int(0)
+        case .number: return .number(0)
+        case .string: return .string("")
+        case .date: return .date(0)
+        case .duration(let f): return .duration(0, f ?? .days)
+        case .enumType(let e): return .member(type: Int32(e), index: 0)
+        case .jurisdiction: return .jurisdiction(0)
+        case .setOf: return .set([])
+        case .listOf: return .list([])
+        default: return .bool(false)
+        }
     }
 
     /// A value every type has, used when a declaration is in error.
@@ -253,8 +297,10 @@ extension Checker {
             let type = resolveType(d.type, file)
             var caseType = -1
             if d.parameters.count != 1 {
+                let example = d.parameters.first.map { "\($0.name.text): \($0.type.formatted)" }
+                    ?? "b: \(program.records.first(where: { $0.isCaseType })?.name ?? "booking")"
                 error("a decision takes exactly one case, not \(d.parameters.count)", file, d.name.span,
-                      hint: "write decision \(d.name.text)(b: booking): \(d.type.formatted) = …")
+                      hint: "write decision \(d.name.text)(\(example)): \(d.type.formatted) = …")
             } else {
                 let pt = resolveType(d.parameters[0].type, file)
                 if case .record(let r) = pt, program.records[r].isCaseType {
@@ -327,5 +373,131 @@ extension Checker {
             self.error("\(what) must be a constant", scope.ref(e.span))
         }
         return nil
+    }
+}
+
+extension Checker {
+    /// Checks attribute values and defaults (once every name is known, §9.4).
+    func checkAttributeValues() {
+        for item in pendingAttributeValues {
+            let type = program.attributes[item.attribute].type
+            let scope = Scope(file: item.file)
+            let t = require(expr(item.expr, scope, expected: type), type, item.expr, scope,
+                            what: item.jurisdiction == nil ? "an attribute's default" : "an attribute value")
+            if let c = t.constant {
+                store(item.jurisdiction, item.attribute, c)
+            } else {
+                attributeEvals.append((item.jurisdiction, item.attribute, t.eval))
+            }
+        }
+        program.attributeEvaluations = attributeEvals
+    }
+
+    func store(_ j: Int32?, _ a: Int, _ v: Value) {
+        if let j { program.jurisdictions.declared[Int(j)][a] = v } else { program.attributes[a].defaultValue = v }
+    }
+}
+
+extension Checker {
+    /// `jurisdictions from "file.csv"`: columns `name,kind,parent[,label][,ATTR…]` (§4.2,
+    /// §9.19). Read while checking, so the names can be used in the code. A bad row fails the
+    /// whole file, and nothing from it is loaded.
+    func loadJurisdictions(_ path: StringLiteral, _ file: SourceFile, into table: inout JurisdictionTable,
+                           parents: inout [(Int32, String, SourceRef)]) {
+        guard let provider else {
+            error("'jurisdictions from' is not available here", file, path.span)
+            return
+        }
+        let resolved = provider.resolve(path.value, relativeTo: file)
+        let csvFile: SourceFile
+        switch provider.load(resolved) {
+        case .failure(let e):
+            error("cannot read '\(path.value)': \(e.reason)", file, path.span, hint: "paths are relative to the folder of \(file.name)")
+            return
+        case .success(let f): csvFile = f
+        }
+        program.files.append(csvFile)
+        let csv: CSVTable
+        switch CSVTable.parse(csvFile) {
+        case .failure(let e):
+            if let src = e.source { error(e.message, src, hint: e.hint) }
+            return
+        case .success(let t): csv = t
+        }
+        let header = csv.header.map { $0.text.trimmingSpaces() }
+        guard header.count >= 3, header[0] == "name", header[1] == "kind", header[2] == "parent" else {
+            error("a jurisdictions file starts with the columns name,kind,parent", SourceRef(csvFile, csv.header.first?.span ?? .zero),
+                  hint: "then optionally label, then attribute columns")
+            return
+        }
+        let labelColumn = header.count > 3 && header[3] == "label" ? 3 : nil
+        var attributeColumns: [(column: Int, attribute: Int)] = []
+        for (c, name) in header.enumerated() where c >= 3 && c != labelColumn {
+            guard let a = program.attributes.firstIndex(where: { $0.name == name }) else {
+                error("column '\(name)' is not a jurisdiction attribute", SourceRef(csvFile, csv.header[c].span),
+                      hint: Suggest.hint(name, program.attributes.map(\.name) + ["label"])
+                        ?? "declare it in 'jurisdiction attributes { … }'")
+                return
+            }
+            attributeColumns.append((c, a))
+        }
+        // Read every row before adding any.
+        struct Row { var name: String; var kind: String; var parent: String?; var label: String?; var values: [Value?]; var src: SourceRef; var parentSrc: SourceRef }
+        var rows: [Row] = []
+        var seen = Set<String>()
+        let parser = CellParser(program: program)
+        for (line, cells) in csv.rows {
+            guard cells.count == header.count else {
+                error("line \(line) has \(cells.count) cell\(cells.count == 1 ? "" : "s"); the header has \(header.count)",
+                      SourceRef(csvFile, cells.first?.span ?? .zero), hint: "a comma inside a cell needs quotes")
+                return
+            }
+            let name = cells[0].text.trimmingSpaces()
+            let src = SourceRef(csvFile, cells[0].span)
+            guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic),
+                  name.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }),
+                  TokenKind.keyword(name) == nil else {
+                error("'\(name)' cannot be a jurisdiction's name (letters, digits and _, not starting with a digit, not a keyword)", src,
+                      hint: "put the full name in the label column")
+                return
+            }
+            if seen.contains(name) || table.byName[name] != nil || globals[name] != nil {
+                error("jurisdiction '\(name)' is declared twice", src)
+                return
+            }
+            seen.insert(name)
+            let kind = cells[1].text.trimmingSpaces()
+            guard !kind.isEmpty else {
+                error("jurisdiction '\(name)' has no kind", SourceRef(csvFile, cells[1].span), hint: "write federal, state, county, city …")
+                return
+            }
+            let parent = cells[2].text.trimmingSpaces()
+            let label = labelColumn.map { cells[$0].text.trimmingSpaces() }.flatMap { $0.isEmpty ? nil : $0 }
+            var values = [Value?](repeating: nil, count: program.attributes.count)
+            for (c, a) in attributeColumns where !cells[c].text.trimmingSpaces().isEmpty {
+                switch parser.parse(cells[c], as: program.attributes[a].type, csvFile) {
+                case .success(let v): values[a] = v
+                case .failure(let e):
+                    if let s = e.source { error(e.message, s, hint: e.hint) }
+                    return
+                }
+            }
+            rows.append(Row(name: name, kind: kind, parent: parent.isEmpty ? nil : parent, label: label, values: values,
+                            src: src, parentSrc: SourceRef(csvFile, cells[2].span)))
+        }
+        for row in rows {
+            let j = Int32(table.count)
+            table.names.append(row.name)
+            table.labels.append(row.label)
+            table.kinds.append(kindMember(row.kind))
+            table.parents.append(-1)
+            table.sources.append(row.src)
+            table.docs.append(nil)
+            table.declared.append(row.values)
+            table.byName[row.name] = j
+            globals[row.name] = .jurisdiction(j)
+            globalSources[row.name] = row.src
+            if let p = row.parent { parents.append((j, p, row.parentSrc)) }
+        }
     }
 }

@@ -14,7 +14,8 @@ extension Checker {
                 program.records[r].fields[i].defaultValue = t.eval
             }
         }
-        for p in pendingParams { checkParam(p) }
+        for i in pendingParams.indices { checkParamItem(i) }
+        checkAttributeValues()
         for i in pendingLets.indices where pendingLets[i].version < 0 { checkLet(i) }
         for d in pendingDecisions { checkDecision(d) }
         for p in pendingPolicies { checkPolicy(p) }
@@ -29,8 +30,24 @@ extension Checker {
 
     // MARK: - Params and lets
 
+    /// Checks a pending param once (params whose type is inferred may be checked early, when
+    /// something refers to them, §9.4).
+    func checkParamItem(_ i: Int) {
+        guard !paramsChecked.contains(i) else { return }
+        paramsChecked.insert(i)
+        checkParam(pendingParams[i])
+    }
+
+    func inferParamType(_ id: Int) {
+        guard program.params[id].type == .error, program.params[id].versions.isEmpty,
+              let i = pendingParams.firstIndex(where: { $0.id == id }) else { return }
+        checkParamItem(i)
+    }
+
     func checkParam(_ p: (id: Int, decl: ParamDecl, file: SourceFile, scenario: Int, infer: Bool)) {
-        let scope = Scope(file: p.file, scenario: p.scenario)
+        var scope = Scope(file: p.file, scenario: p.scenario)
+        scope.definition = .param(p.id)
+        scope.owner = .param(p.id, scenario: p.scenario)
         let declared = program.params[p.id].type
         var t = expr(p.decl.value, scope, expected: declared == .error ? nil : declared)
         if p.infer, program.params[p.id].versions.isEmpty {
@@ -56,6 +73,7 @@ extension Checker {
         let l = item.id
         var scope = Scope(file: item.source.file, scenario: item.scenario)
         scope.definition = .letDef(l)
+        scope.owner = .letDef(l, scenario: item.scenario)
         scope.streamName = item.decl.name.text
         if let types = program.lets[l].parameterTypes {
             for (n, t) in zip(program.lets[l].parameterNames, types) { _ = scope.bind(n, t) }
@@ -102,6 +120,7 @@ extension Checker {
         }
         var scope = Scope(file: d.file, scenario: d.scenario)
         scope.definition = .decision(d.id)
+        scope.owner = .decisionDefault(d.id, scenario: d.scenario)
         scope.streamName = info.name
         _ = scope.bind(info.parameterName, info.caseType >= 0 ? .record(info.caseType) : .error)
         let t = require(expr(d.decl.defaultValue, scope, expected: info.type), info.type, d.decl.defaultValue, scope,
@@ -157,6 +176,7 @@ extension Checker {
             let dinfo = program.decisions[d]
             var scope = Scope(file: p.file, scenario: p.scenario)
             scope.definition = .decision(d)
+            scope.owner = .policy(p.id, scenario: p.scenario)
             scope.streamName = dinfo.name
             _ = scope.bind(rule.parameter.text, dinfo.caseType >= 0 ? .record(dinfo.caseType) : .error)
             for (n, t) in zip(info.parameterNames, paramTypes) { _ = scope.bind(n, t) }

@@ -194,9 +194,11 @@ extension Checker {
         if let sym = lookupSymbol(n, scenario: scope.scenario) {
             switch sym {
             case .param(let p):
+                edge(scope, .param(p), src)
+                inferParamType(p)
                 let type = program.params[p].type
-                if type == .error, pendingParams.contains(where: { $0.id == p && $0.infer }) {
-                    error("param '\(n)' is used before its type is known", src, hint: "give it a type: param \(n): TYPE = …")
+                if type == .error, program.params[p].versions.isEmpty, pendingParams.contains(where: { $0.id == p && $0.infer }) {
+                    error("param '\(n)' is used while its own type is being worked out", src, hint: "give it a type: param \(n): TYPE = …")
                 }
                 note { $0.params = true }
                 return Typed(type) { frame in frame.world.param(p, on: frame.date) }
@@ -207,9 +209,12 @@ extension Checker {
                     return .error
                 }
                 return letCall(l, [], src, scope, cases: [])
-            case .decision:
-                error("'\(n)' is a decision: call it with a case, as \(n)(b)", src,
-                      hint: scope.subject == nil ? nil : "the subject here is \(program.describe(scope.subject!)), not its case type")
+            case .decision(let d):
+                var hint: String?
+                if let subject = scope.subject, program.decisions[d].caseType >= 0 {
+                    hint = "'\(n)' decides about a '\(program.records[program.decisions[d].caseType].name)'; the cases here are '\(program.describe(subject))'"
+                }
+                error("'\(n)' is a decision: call it with a case, as \(n)(b)", src, hint: hint)
                 return .error
             case .jurisdiction(let j):
                 return .const(.jurisdiction, .jurisdiction(j))
@@ -250,6 +255,17 @@ extension Checker {
             error("'\(n)' is a member of several enums (\(names.joined(separator: ", ")))", src,
                   hint: "qualify it, as \(names[0]).\(n)")
             return .error
+        }
+        switch types[n] {
+        case .enumType(let e)?:
+            let first = program.enums[e].members.first.map { "\(n).\($0)" } ?? "\(n).MEMBER"
+            error("'\(n)' is a type, not a value", src, hint: "write a member, as \(first)")
+            return .error
+        case .record?:
+            error("'\(n)' is a type, not a value", src, hint: "write a record, as \(n) { … }")
+            return .error
+        case nil:
+            break
         }
         var candidates = visibleNames(scenario: scope.scenario) + scope.locals.map(\.name)
         if case .record(let r)? = scope.subject { candidates += program.records[r].fields.map(\.name) }
@@ -387,7 +403,7 @@ extension Checker {
         let missing = info.fields.indices.filter { given[$0] == nil && !recordFieldHasDefault(r, $0) }
         if !missing.isEmpty {
             let names = missing.map { info.fields[$0].name }
-            error("missing field\(names.count == 1 ? "" : "s") in \(info.name): \(names.joined(separator: ", "))", src,
+            error("missing field\(names.count == 1 ? "" : "s") in '\(info.name)': \(names.map { "'\($0)'" }.joined(separator: ", "))", src,
                   hint: "add \(names.map { "\($0): …" }.joined(separator: ", "))")
             return .error
         }
@@ -615,8 +631,17 @@ extension Checker {
         if x.type == .error || y.type == .error { return .error }
         let xe = x.eval, ye = y.eval
         func bad() -> Typed {
-            error("cannot apply '\(op.rawValue)' to \(article(x.type)) and \(article(y.type))", src,
-                  hint: op == .add && (x.type == .string || y.type == .string) ? "both sides of '+' must be strings to join them" : conversionHint(y.type, x.type))
+            var hint: String?
+            if op == .add, x.type == .string || y.type == .string {
+                hint = "both sides of '+' must be strings to join them"
+            } else if (op == .add || op == .subtract), x.type == .date, y.type.isNumeric {
+                let amount: String
+                if case .int(let v)? = y.constant { amount = "\(v)" } else { amount = "30" }
+                hint = "add a duration, as \(amount) days"
+            } else {
+                hint = conversionHint(y.type, x.type)
+            }
+            error("cannot apply '\(op.rawValue)' to \(article(x.type)) and \(article(y.type))", src, hint: hint)
             return .error
         }
         let resultType: PType

@@ -70,15 +70,40 @@ extension Checker {
         let parent = program.scenarios[s].parent ?? 0
         switch item.kind {
         case .cancel(let ref):
-            switch lookupSymbol(ref.name.text, scenario: parent) {
-            case .event(let e)?: program.scenarios[s].events[e] = -1
-            case .reaction(let r)?: program.scenarios[s].reactions[r] = -1
-            case .policy(let p)?:
-                if ref.arguments != nil {
-                    error("'cancel' removes a whole policy; to stop one instance, cancel the event that enacts it", file, ref.span,
-                          hint: "write cancel \(ref.name.text)")
+            // Still there in the parent: not cancelled on the way up (versions are filled in
+            // later, so only cancels and declarations are visible here).
+            func present(_ keyPath: KeyPath<ScenarioInfo, [Int: Int]>, _ id: Int) -> Bool {
+                var x: Int? = parent
+                var found = false
+                while let t = x {
+                    if program.scenarios[t][keyPath: keyPath][id] == -1 { break }
+                    if t == 0 ? globals[ref.name.text] != nil : scenarioDeclared[t]?[ref.name.text] != nil {
+                        found = true
+                        break
+                    }
+                    x = t == 0 ? nil : program.scenarios[t].parent ?? 0
                 }
-                program.scenarios[s].policies[p] = -1
+                if found { return true }
+                let parentName = program.scenarios[parent].name
+                error("'\(ref.name.text)' is not in scenario '\(parentName)' (it is cancelled there), so there is nothing to cancel",
+                      file, ref.name.span, hint: "remove this line")
+                return false
+            }
+            switch lookupSymbol(ref.name.text, scenario: parent) {
+            case .event(let e)?: if present(\.events, e) { program.scenarios[s].events[e] = -1 }
+            case .reaction(let r)?: if present(\.reactions, r) { program.scenarios[s].reactions[r] = -1 }
+            case .policy(let p)?:
+                guard present(\.policies, p) else { break }
+                if ref.arguments != nil {
+                    // One instance: its enactments do nothing in this scenario.
+                    var scope = Scope(file: file, scenario: s)
+                    scope.streamName = "cancel"
+                    if let r = policyReference(ref, scope, what: "cancel") {
+                        program.scenarios[s].cancelledInstances.append(r)
+                    }
+                } else {
+                    program.scenarios[s].policies[p] = -1
+                }
             case let other?:
                 error("'cancel' removes an event, a policy or a reaction; '\(ref.name.text)' is \(other.what)", file, ref.name.span)
             case nil:
@@ -91,10 +116,26 @@ extension Checker {
                 error("nothing called '\(ref.name.text)' to cancel", file, ref.name.span,
                       hint: Suggest.hint(ref.name.text, names) ?? "'cancel' names an event, policy or reaction of the scenario this one starts from")
             }
-        case .jurisdiction, .jurisdictionsFrom, .agency, .record, .enumDecl, .attributes:
-            error("a scenario cannot declare jurisdictions, agencies, records or enums", file, item.span,
-                  hint: "declare them at the top level; scenarios change params, lets, decisions, policies, events, reactions and populations")
+        case .record, .enumDecl:
+            break // collected with the other types
+        case .jurisdiction, .jurisdictionsFrom, .agency, .attributes:
+            if let name = item.declaredName, let existing = lookupSymbol(name.text, scenario: parent),
+               existing == .jurisdiction(program.jurisdictions.byName[name.text] ?? -1) {
+                error("a scenario cannot re-declare jurisdiction '\(name.text)'", file, name.span,
+                      hint: "the jurisdiction tree is the same in every scenario; change its attributes with an event's 'set'")
+            } else {
+                error("a scenario cannot add jurisdictions or agencies", file, item.span,
+                      hint: "declare them at the top level: the jurisdiction tree is the same in every scenario")
+            }
         case .param, .let, .decision, .policy, .event, .reaction, .population:
+            if let name = item.declaredName {
+                if let first = scenarioDeclared[s]?[name.text] {
+                    error("'\(name.text)' is declared twice in scenario '\(program.scenarios[s].name)'", file, name.span,
+                          hint: "the first is at \(first.position); keep one")
+                    return
+                }
+                scenarioDeclared[s, default: [:]][name.text] = SourceRef(file, name.span)
+            }
             guard let name = item.declaredName else {
                 collectSignature(item, file, scenario: s) // an unnamed reaction: an addition
                 return
@@ -173,36 +214,106 @@ extension Checker {
 
     // MARK: - Recursion (§9.11)
 
+    /// The scenario whose version of a declaration is in use in scenario `s` (nil: none).
+    func activeScenario(_ s: Int, _ keyPath: KeyPath<ScenarioInfo, [Int: Int]>, _ id: Int) -> Int? {
+        var x: Int? = s
+        while let t = x {
+            if let v = program.scenarios[t][keyPath: keyPath][id] { return v < 0 ? nil : t }
+            x = t == 0 ? nil : program.scenarios[t].parent ?? 0
+        }
+        return nil
+    }
+
+    func isActive(_ owner: EdgeOwner, in s: Int) -> Bool {
+        switch owner {
+        case .letDef(let l, let t): return activeScenario(s, \.lets, l) == t
+        case .param(let p, let t): return activeScenario(s, \.params, p) == t
+        case .decisionDefault(let d, let t): return activeScenario(s, \.decisions, d) == t
+        case .policy(let p, let t): return activeScenario(s, \.policies, p) == t
+        }
+    }
+
+    /// No recursion (§9.11): in each scenario, the definitions in use may not refer to one
+    /// another in a cycle. Every distinct cycle is reported once.
     func checkCycles() {
-        var state: [DefNode: Int] = [:] // 1: on the stack, 2: done
-        var stack: [(DefNode, SourceRef?)] = []
-        var reported = false
+        var reported = Set<Set<DefNode>>()
         func name(_ n: DefNode) -> String {
             switch n {
             case .letDef(let l): return program.lets[l].name
             case .decision(let d): return program.decisions[d].name
+            case .param(let p): return program.params[p].name
             }
         }
-        func visit(_ n: DefNode, via: SourceRef?) {
-            guard !reported else { return }
-            if state[n] == 2 { return }
-            if state[n] == 1 {
-                guard let start = stack.firstIndex(where: { $0.0 == n }) else { return }
-                let chain = stack[start...].map { name($0.0) } + [name(n)]
-                if let at = via {
-                    error("cycle: \(chain.joined(separator: " → "))", at,
-                          hint: "lets and decisions cannot depend on themselves; break the chain with a param or a new decision")
+        for s in [0] + scenarioOrder() {
+            var state: [DefNode: Int] = [:] // 1: on the stack, 2: done
+            var stack: [DefNode] = []
+            func visit(_ n: DefNode) {
+                if state[n] == 2 { return }
+                state[n] = 1
+                stack.append(n)
+                for e in edges[n] ?? [] where isActive(e.owner, in: s) {
+                    if state[e.to] == 1 {
+                        guard let start = stack.firstIndex(of: e.to) else { continue }
+                        let members = Set(stack[start...])
+                        if reported.insert(members).inserted {
+                            let chain = stack[start...].map(name) + [name(e.to)]
+                            error("cycle: \(chain.joined(separator: " → "))", e.at,
+                                  hint: "lets and decisions cannot depend on themselves; break the chain with a param or a new decision")
+                        }
+                    } else if state[e.to] == nil {
+                        visit(e.to)
+                    }
                 }
-                reported = true
-                return
+                stack.removeLast()
+                state[n] = 2
             }
-            state[n] = 1
-            stack.append((n, via))
-            for (next, src) in edges[n] ?? [] { visit(next, via: src) }
-            stack.removeLast()
-            state[n] = 2
+            // Start from the definition written first, so the chain reads in source order.
+            func key(_ n: DefNode) -> (Int, UInt32) {
+                let src: SourceRef?
+                switch n {
+                case .letDef(let l): src = program.lets[l].versions.first?.source
+                case .decision(let d): src = program.decisions[d].versions.first?.source
+                case .param(let p): src = program.params[p].versions.first?.source
+                }
+                guard let src else { return (Int.max, 0) }
+                return (program.files.firstIndex { $0 === src.file } ?? Int.max, src.span.start)
+            }
+            let nodes = edges.keys.sorted { key($0) < key($1) }
+            for n in nodes where state[n] == nil { visit(n) }
         }
-        let nodes = edges.keys.sorted { "\($0)" < "\($1)" }
-        for n in nodes { visit(n, via: nil) }
+        checkOverrideCycles()
+    }
+
+    /// `overrides` may not form a cycle (§9.14).
+    func checkOverrideCycles() {
+        var reported = Set<Set<Int>>()
+        for s in [0] + scenarioOrder() {
+            var targets: [Int: [(Int, SourceRef)]] = [:]
+            for (p, info) in program.policies.enumerated() {
+                guard let t = activeScenario(s, \.policies, p), let v = program.scenarios[t].policies[p], v >= 0 else { continue }
+                targets[p] = info.versions[v].overrides.map { ($0.policy, $0.source) }
+            }
+            var state: [Int: Int] = [:]
+            var stack: [Int] = []
+            func visit(_ p: Int) {
+                state[p] = 1
+                stack.append(p)
+                for (q, src) in targets[p] ?? [] where q != p {
+                    if state[q] == 1, let start = stack.firstIndex(of: q) {
+                        let members = Set(stack[start...])
+                        if reported.insert(members).inserted {
+                            let chain = (stack[start...] + [q]).map { program.policies[$0].name }
+                            error("cycle of overrides: \(chain.joined(separator: " → "))", src,
+                                  hint: "'overrides' must go one way; remove it from one of these policies")
+                        }
+                    } else if state[q] == nil {
+                        visit(q)
+                    }
+                }
+                stack.removeLast()
+                state[p] = 2
+            }
+            for p in targets.keys.sorted() where state[p] == nil { visit(p) }
+        }
     }
 }

@@ -104,9 +104,11 @@ extension Checker {
                     var quiet = scope
                     quiet.chances = ChanceCounter()
                     let t = expr(x, quiet)
+                    let compiles = diagnostics.count == savedDiagnostics && t.type != .error
                     diagnostics.removeSubrange(savedDiagnostics...)
                     edges = savedEdges
-                    parts.append(AssertPart(text: text, eval: t.eval, isDecision: isDecision))
+                    // A part that means nothing alone (a population's name) is not shown.
+                    if compiles { parts.append(AssertPart(text: text, eval: t.eval, isDecision: isDecision)) }
                 }
             }
             for y in inner { visit(y, depth + 1) }

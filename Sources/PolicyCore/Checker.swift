@@ -55,7 +55,7 @@ public final class Checker {
     enum TypeSymbol { case enumType(Int), record(Int) }
 
     /// A node of the definition graph, for the no-recursion rule (§9.11).
-    enum DefNode: Hashable { case letDef(Int), decision(Int) }
+    enum DefNode: Hashable { case letDef(Int), decision(Int), param(Int) }
 
     let provider: SourceProvider?
     let program = Program()
@@ -79,8 +79,24 @@ public final class Checker {
     /// A world with no timeline, for evaluating constants while checking.
     lazy var scratchWorld: World = World(program: program, scenario: 0, parent: nil)
     var letTypeState: [Int: Bool] = [:] // false: being inferred, true: known
-    var edges: [DefNode: [(DefNode, SourceRef)]] = [:]
+    /// The definition graph: who refers to whom, and which declaration version says so.
+    var edges: [DefNode: [(to: DefNode, at: SourceRef, owner: EdgeOwner)]] = [:]
+
+    /// The version an edge comes from: a let's or decision default's, or a policy's rules.
+    enum EdgeOwner: Hashable {
+        case letDef(Int, scenario: Int)
+        case param(Int, scenario: Int)
+        case decisionDefault(Int, scenario: Int)
+        case policy(Int, scenario: Int)
+    }
     var included: Set<String> = []
+    var paramsChecked = Set<Int>()
+    /// Names declared in each scenario so far (a second declaration is an error).
+    var scenarioDeclared: [Int: [String: SourceRef]] = [:]
+    /// Jurisdiction attribute values and defaults, checked once every name is known and
+    /// evaluated when the baseline world is built.
+    var pendingAttributeValues: [(jurisdiction: Int32?, attribute: Int, expr: Expr, file: SourceFile)] = []
+    var attributeEvals: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []
     /// Dependencies of the expressions being checked, innermost last.
     var depsStack: [Deps] = []
     /// The default expressions of record fields, checked with the bodies.

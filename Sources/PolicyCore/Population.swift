@@ -39,6 +39,12 @@ public struct PopulationInfo: Sendable {
 }
 
 extension Checker {
+    /// `0.9` as `90%`, `0.125` as `12.5%`.
+    static func percentText(_ fraction: Double) -> String {
+        let v = (fraction * 10000).rounded() / 100
+        return (v == v.rounded() ? String(Int64(v)) : "\(v)") + "%"
+    }
+
     /// Checks a population's generators.
     func populationVersion(_ d: PopulationDecl, record: Int, file: SourceFile, scenario: Int) -> PopulationVersion {
         let info = program.records[record]
@@ -48,6 +54,7 @@ extension Checker {
             version.csvReference = SourceRef(file, csv.span)
         }
         var generated = Set<Int>()
+        var attempted = Set<Int>() // fields with a generator, even a bad one
         for item in d.items ?? [] {
             let scope0 = Scope(file: file, scenario: scenario)
             switch item.kind {
@@ -69,6 +76,7 @@ extension Checker {
                     continue
                 }
                 if generated.contains(f) { error("field '\(name.text)' has two generators", file, name.span) }
+                attempted.insert(f)
                 var scope = scope0
                 scope.subject = .record(record)
                 scope.streamName = "\(name.text)"
@@ -101,8 +109,9 @@ extension Checker {
                     var allConstant = true
                     for m in members {
                         guard let index = program.enums[e].members.firstIndex(of: m.name.text) else {
-                            error("'\(m.name.text)' is not a member of \(program.enums[e].name)", file, m.name.span,
+                            error("enum '\(program.enums[e].name)' has no member '\(m.name.text)'", file, m.name.span,
                                   hint: Suggest.hint(m.name.text, program.enums[e].members))
+                            allConstant = false // the total means nothing with a misspelt member
                             continue
                         }
                         let p = require(expr(m.value, scope, expected: .number), .number, m.value, scope, what: "a probability")
@@ -110,7 +119,7 @@ extension Checker {
                         list.append((Int32(index), p.eval))
                     }
                     if allConstant, abs(total - 1) > 0.0001 {
-                        error("the probabilities of '\(name.text)' add up to \(ValueFormatter.number((total * 10000).rounded() / 100))%, not 100%",
+                        error("the probabilities of '\(name.text)' add up to \(Checker.percentText(total)), not 100%",
                               file, item.span, hint: "make them sum to 100% (±0.01%)")
                     }
                     gen = .categorical(list, enumType: e)
@@ -151,7 +160,7 @@ extension Checker {
             }
         }
         if d.source == nil {
-            let missing = info.fields.indices.filter { !generated.contains($0) && !info.fields[$0].hasDefault }
+            let missing = info.fields.indices.filter { !attempted.contains($0) && !info.fields[$0].hasDefault }
             if !missing.isEmpty {
                 let names = missing.map { info.fields[$0].name }
                 error("no generator for \(names.map { "'\($0)'" }.joined(separator: ", ")), which \(names.count == 1 ? "has" : "have") no default",

@@ -232,6 +232,8 @@ public struct ScenarioInfo: Sendable {
     public var events: [Int: Int] = [:]
     public var reactions: [Int: Int] = [:]
     public var populations: [Int: Int] = [:]
+    /// Policy instances cancelled one by one (`cancel ban(cook)`).
+    public var cancelledInstances: [PolicyReference] = []
     public var doc: String?
 }
 
@@ -261,6 +263,8 @@ public final class Program: @unchecked Sendable {
     /// Reads CSV files for populations.
     public weak var provider: SourceProvider?
     let populationCache = PopulationCache()
+    /// Attribute values that are not literals, evaluated when the baseline world is built.
+    var attributeEvaluations: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []
     /// Follows calls when the fast engine asks what a query depends on.
     var resolver: DependencyResolver?
     /// Raised by the shell on Ctrl-C; long runs stop at the next check.

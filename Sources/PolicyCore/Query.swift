@@ -152,13 +152,19 @@ extension Checker {
 
     /// `count(POP [where C])`, `share(POP where C)`, `sum(POP [where C], E)`, `mean(POP [where C], E)`.
     func aggregate(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope) -> Typed {
+        let pops = visibleNames(scenario: scope.scenario).filter {
+            if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
+            return false
+        }
+        if let first = args.first, case .name(let n) = first.kind, scope.local(n) == nil,
+           lookupSymbol(n, scenario: scope.scenario) == nil, !(scope.subject.map { if case .record(let r) = $0 { return program.records[r].field(n) != nil }; return false } ?? false) {
+            error("unknown population '\(n)'", scope.ref(first.span), hint: Suggest.hint(n, pops))
+            return .error
+        }
         guard let first = args.first, case .name(let n) = first.kind,
               case .population(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
-            let pops = visibleNames(scenario: scope.scenario).filter {
-                if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
-                return false
-            }
-            error("'\(f.text)' needs a population first, as \(f.text)(\(pops.first ?? "bookings") where …)", src,
+            let shape = f.text == "sum" || f.text == "mean" ? "\(f.text)(\(pops.first ?? "POPULATION"), EXPR)" : "\(f.text)(\(pops.first ?? "POPULATION") where …)"
+            error("'\(f.text)' needs a population first, as \(shape)", src,
                   hint: args.first.flatMap { a -> String? in if case .name(let n) = a.kind { return Suggest.hint(n, pops) }; return nil })
             return .error
         }

@@ -58,6 +58,8 @@ struct Scope {
     var subject: PType?
     /// The let or decision whose body this is (for the no-recursion rule).
     var definition: Checker.DefNode?
+    /// Which declaration version the body belongs to.
+    var owner: Checker.EdgeOwner?
     /// The name used in `chance` stream labels.
     var streamName: String?
     var chances = ChanceCounter()

@@ -28,6 +28,14 @@ extension Checker {
                 if v < 0 { world.cancelled.insert(program.reactions[id].name) }
             }
             for (id, v) in info.populations { world.populationVersion[id] = v }
+            var frame = Frame(world: world)
+            for ref in info.cancelledInstances {
+                if let args = try? ref.arguments?.map({ try $0(&frame) }) {
+                    let instance = PolicyInstance(policy: ref.policy, arguments: args)
+                    world.cancelledInstances.insert(instance)
+                    world.cancelled.insert(InstanceNaming.name(program, instance))
+                }
+            }
             worlds[s] = world
         }
         program.worlds = worlds.map { $0 ?? World(program: program, scenario: 0, parent: nil) }
@@ -78,13 +86,29 @@ struct TimelineRunner {
     func run() throws {
         var frame = Frame(world: world)
         // Params start at their declared values.
-        world.paramInitial = []
+        world.paramInitial = program.params.map { Checker.placeholder($0.type) }
         world.paramChanges = Array(repeating: [], count: program.params.count)
-        for (p, info) in program.params.enumerated() {
-            world.paramInitial.append(.bool(false))
-            let v = world.paramVersion[p]
-            guard v >= 0 else { continue }
-            world.paramInitial[p] = try info.versions[v].value(&frame)
+        // A param may be defined from others declared after it (§9.4); they cannot form a
+        // cycle (the checker rejects that), so passes in declaration order settle.
+        for _ in 0...program.params.count {
+            var changed = false
+            for (p, info) in program.params.enumerated() {
+                let v = world.paramVersion[p]
+                guard v >= 0 else { continue }
+                let value = try info.versions[v].value(&frame)
+                if value != world.paramInitial[p] {
+                    world.paramInitial[p] = value
+                    changed = true
+                }
+            }
+            if !changed { break }
+        }
+        // Declared attribute values that are expressions: evaluated once, in the baseline.
+        if world.scenario == 0 {
+            for item in program.attributeEvaluations {
+                let v = try item.eval(&frame)
+                if let j = item.jurisdiction { program.jurisdictions.declared[Int(j)][item.attribute] = v } else { program.attributes[item.attribute].defaultValue = v }
+            }
         }
         // Policies that are in force by their header.
         for (p, info) in program.policies.enumerated() {
@@ -177,7 +201,7 @@ struct TimelineRunner {
         for (r, info) in program.reactions.enumerated() {
             let v = world.reactionVersion[r]
             guard v >= 0, case .event(let trigger) = info.versions[v].trigger, trigger == e else { continue }
-            try firings.fire(info.name, binding: "")
+            try firings.fire(info.name, binding: "", source: info.versions[v].source)
             let version = info.versions[v]
             var reactionLog: [String] = []
             var reactionConcerned: [Int32] = []
@@ -211,6 +235,10 @@ struct TimelineRunner {
                 let instanceName = InstanceNaming.name(program, instance)
                 guard world.policyVersion[ref.policy] >= 0 else {
                     log.append("enact \(instanceName): nothing happens (the policy is cancelled in this scenario)")
+                    continue
+                }
+                guard !world.cancelledInstances.contains(instance) else {
+                    log.append("enact \(instanceName): nothing happens (this instance is cancelled in this scenario)")
                     continue
                 }
                 let version = policy.versions[world.policyVersion[ref.policy]]
@@ -291,15 +319,19 @@ struct FiringCounter {
     var total = 0
     var perBinding: [String: Int] = [:]
 
-    mutating func fire(_ reaction: String, binding: String) throws {
+    var sources: [String: SourceRef] = [:]
+
+    mutating func fire(_ reaction: String, binding: String, source: SourceRef?) throws {
         total += 1
         let key = binding.isEmpty ? reaction : "\(reaction) (\(binding))"
         perBinding[key, default: 0] += 1
+        if let source, sources[key] == nil { sources[key] = source }
         guard total > limit else { return }
         let top = perBinding.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
         let names = top.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
         throw EvalError("cascade limit (\(FiringCounter.grouped(limit)) firings) exceeded on \(CivilDate(dayNumber: Int(date))): \(names)",
-                        at: nil, hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired")
+                        at: top.first.flatMap { sources[$0.key] },
+                        hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (the limit is Program.cascadeLimit)")
     }
 
     static func grouped(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)).count > 4 ? ValueFormatter.grouped(Int64(n)) : String(n) }
@@ -346,7 +378,7 @@ struct ReactionState {
                     current[j] = true
                     holds[r] = current
                     let binding = "\(info.variableName ?? "j") = \(program.jurisdictions.names[j])"
-                    try firings.fire(info.name, binding: binding)
+                    try firings.fire(info.name, binding: binding, source: version.source)
                     var log: [String] = []
                     var concerned: [Int32] = [Int32(j)]
                     try runner.apply(version.effects, &frame, &derived, &log, &concerned, name: info.name)

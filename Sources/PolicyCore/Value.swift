@@ -1,6 +1,6 @@
 import PolicySyntax
 
-/// A runtime value.
+/// A runtime value. Strings compare by code point (§9.8), not by Unicode equivalence.
 public enum Value: Hashable, Sendable {
     case bool(Bool)
     case int(Int64)
@@ -16,6 +16,38 @@ public enum Value: Hashable, Sendable {
     case record(RecordValue)
     case set([Value])
     case list([Value])
+
+    public static func == (a: Value, b: Value) -> Bool {
+        switch (a, b) {
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case (.date(let x), .date(let y)): return x == y
+        case (.duration(let x, let f), .duration(let y, let g)): return x == y && f == g
+        case (.member(let t, let i), .member(let u, let j)): return t == u && i == j
+        case (.jurisdiction(let x), .jurisdiction(let y)): return x == y
+        case (.record(let x), .record(let y)): return x == y
+        case (.set(let x), .set(let y)), (.list(let x), .list(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .bool(let b): hasher.combine(0); hasher.combine(b)
+        case .int(let i): hasher.combine(1); hasher.combine(i)
+        case .number(let d): hasher.combine(2); hasher.combine(d)
+        case .string(let s): hasher.combine(3); for u in s.unicodeScalars { hasher.combine(u.value) }
+        case .date(let d): hasher.combine(4); hasher.combine(d)
+        case .duration(let n, let f): hasher.combine(5); hasher.combine(n); hasher.combine(f)
+        case .member(let t, let i): hasher.combine(6); hasher.combine(t); hasher.combine(i)
+        case .jurisdiction(let j): hasher.combine(7); hasher.combine(j)
+        case .record(let r): hasher.combine(8); hasher.combine(r)
+        case .set(let xs): hasher.combine(9); hasher.combine(xs.count); for x in xs { hasher.combine(x) }
+        case .list(let xs): hasher.combine(10); hasher.combine(xs)
+        }
+    }
 
     public var asBool: Bool {
         if case .bool(let b) = self { return b }

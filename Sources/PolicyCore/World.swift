@@ -64,6 +64,8 @@ public final class World: @unchecked Sendable {
     public var timeline: [TimelineEntry] = []
     /// Names of cancelled declarations (effects on them are noted in the timeline).
     public var cancelled: Set<String> = []
+    /// Instances cancelled one by one: their enactments do nothing.
+    public var cancelledInstances: Set<PolicyInstance> = []
 
     /// Set once the timeline has run: caches may be built from then on.
     public private(set) var isFrozen = false
@@ -83,7 +85,10 @@ public final class World: @unchecked Sendable {
         eventVersion = parent?.eventVersion ?? program.events.map { _ in -1 }
         reactionVersion = parent?.reactionVersion ?? program.reactions.map { _ in -1 }
         populationVersion = parent?.populationVersion ?? program.populations.map { _ in -1 }
-        if let parent { cancelled = parent.cancelled }
+        if let parent {
+            cancelled = parent.cancelled
+            cancelledInstances = parent.cancelledInstances
+        }
     }
 
     func freeze() {

@@ -42,7 +42,13 @@ public enum SourceLoader {
 
     /// Writes a file atomically: a temporary file in the same folder, then a rename, so an
     /// error leaves the old file whole.
-    public static func writeAtomically(_ path: String, _ text: String) -> String? {
+    public static func writeAtomically(_ requested: String, _ text: String) -> String? {
+        // Through a symbolic link, write the file it points to (and keep the link).
+        var path = requested
+        if let resolved = realpath(requested, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+        }
         let temp = "\(path).tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { return String(cString: strerror(errno)) }

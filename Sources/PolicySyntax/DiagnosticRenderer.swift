@@ -28,7 +28,9 @@ public struct DiagnosticRenderer: Sendable {
     public func render(_ d: Diagnostic, in file: SourceFile) -> String {
         let start = file.location(of: Int(d.span.start))
         let severityColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
-        var out = paint(d.severity.rawValue, severityColor) + paint(": \(d.message)", "1") + "\n"
+        // A message quoting something enormous (a megabyte-long name) is cut to stay readable.
+        let message = d.message.count > 300 ? String(d.message.prefix(300)) + "…" : d.message
+        var out = paint(d.severity.rawValue, severityColor) + paint(": \(message)", "1") + "\n"
         let gutter = String(repeating: " ", count: String(start.line).count)
         out += "\(gutter)\(paint("-->", "34")) \(file.name):\(start.line):\(start.column)\n"
         let fullLine = Array(file.lineText(start.line).utf8)
@@ -60,7 +62,7 @@ public struct DiagnosticRenderer: Sendable {
         let padding = ellipsisBefore.map { _ in " " }.joined() + prefix.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DiagnosticRenderer.width($0)) }.joined()
         let caretCount = max(1, underlined.reduce(0) { $0 + DiagnosticRenderer.width($1) })
         var caretLine = "\(gutter) \(paint("|", "34")) \(padding)\(paint(String(repeating: "^", count: caretCount), severityColor))"
-        if let hint = d.hint { caretLine += " " + paint(hint, "1;32") }
+        if let hint = d.hint { caretLine += " " + paint(hint.count > 300 ? String(hint.prefix(300)) + "…" : hint, "1;32") }
         out += caretLine + "\n"
         for note in d.notes {
             if let span = note.span {

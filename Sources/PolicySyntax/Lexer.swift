@@ -139,7 +139,19 @@ public struct Lexer {
                 lineHasContent = false
             } else if b == 0x23 { // '#'
                 let start = pos
-                while pos < count, buf[pos] != 0x0A { pos += 1 }
+                while pos < count, buf[pos] != 0x0A {
+                    if buf[pos] >= 0x80 {
+                        let n = Lexer.utf8SequenceLength(bytes, at: pos)
+                        if n == 0 {
+                            report("invalid UTF-8 in comment", pos, pos + 1, hint: "save the file as UTF-8")
+                            pos += 1
+                        } else {
+                            pos += n
+                        }
+                        continue
+                    }
+                    pos += 1
+                }
                 var end = pos
                 if end > start, buf[end - 1] == 0x0D { end -= 1 }
                 let isDoc = !lineHasContent && byte(start + 1) == 0x23

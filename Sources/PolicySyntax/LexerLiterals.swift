@@ -49,8 +49,13 @@ extension Lexer {
         }
         if byte(pos) == 0x25 { // '%'
             pos += 1
+            let value = Lexer.percentValue(digits)
+            if !value.isFinite {
+                report("percentage \(Lexer.abbreviated(text))% is too large", start, pos)
+                return Token(kind: .invalid, span: Span(start, pos))
+            }
             return Token(kind: .percentLiteral, span: Span(start, pos),
-                         payload: Int64(bitPattern: Lexer.percentValue(digits).bitPattern))
+                         payload: Int64(bitPattern: value.bitPattern))
         }
         if Lexer.isIdentStart(byte(pos)) {
             // `30 days` has a blank; `30days` or `2x` is a mistake.
@@ -58,17 +63,21 @@ extension Lexer {
             while Lexer.isIdentContinue(byte(pos)) { pos += 1 }
             let suffix = String(decoding: bytes[suffixStart..<pos], as: UTF8.self)
             let hint = DurationUnit.from(word: suffix) != nil ? "put a space before the unit: \(text) \(suffix)" : nil
-            report("invalid suffix '\(suffix)' on number \(text)", suffixStart, pos, hint: hint)
+            report("invalid suffix '\(Lexer.abbreviated(suffix))' on number \(Lexer.abbreviated(text))", suffixStart, pos, hint: hint)
             return Token(kind: .invalid, span: Span(start, pos))
         }
         if !isInteger {
             let value = Double(digits) ?? .infinity
+            if !value.isFinite {
+                report("number \(Lexer.abbreviated(text)) is too large", start, numberEnd, hint: "the largest number is about 1.8e308")
+                return Token(kind: .invalid, span: Span(start, numberEnd))
+            }
             return Token(kind: .numberLiteral, span: Span(start, numberEnd),
                          payload: Int64(bitPattern: value.bitPattern))
         }
         guard !overflow else {
-            report("integer \(text) is too large", start, numberEnd,
-                   hint: "the largest int is 9_223_372_036_854_775_807; write a number like \(text).0 for an approximate value")
+            report("integer \(Lexer.abbreviated(text)) is too large", start, numberEnd,
+                   hint: "the largest int is 9_223_372_036_854_775_807; write a number (with a decimal point) for an approximate value")
             return Token(kind: .invalid, span: Span(start, numberEnd))
         }
         if let duration = scanDurationUnit(amount: value, start: start) { return duration }
@@ -157,6 +166,10 @@ extension Lexer {
             if b == 0x0A { break }
             if b == 0x5C {
                 scanEscape()
+            } else if b < 0x20, b != 0x09, b != 0x0D {
+                report("control character U+\(String(format2: b)) in string", pos, pos + 1,
+                       hint: "write it as an escape, \\u{\(String(b, radix: 16, uppercase: true))}")
+                pos += 1
             } else if b >= 0x80 {
                 let n = Lexer.utf8SequenceLength(bytes, at: pos)
                 if n == 0 {
@@ -253,5 +266,21 @@ extension Lexer {
 extension String {
     func replacingUnderscores() -> String {
         contains("_") ? String(filter { $0 != "_" }) : self
+    }
+}
+
+extension Lexer {
+    /// Long source text shortened for messages: `aaaa…aaaa (1,000,000 characters)`.
+    public static func abbreviated(_ text: String, limit: Int = 40) -> String {
+        let count = text.count
+        guard count > limit else { return text }
+        return "\(text.prefix(limit / 2))…\(text.suffix(limit / 4)) (\(count) characters)"
+    }
+}
+
+extension String {
+    init(format2 b: UInt8) {
+        let hex = String(b, radix: 16, uppercase: true)
+        self = (hex.count < 2 ? "000" : "00") + hex
     }
 }

@@ -7,7 +7,10 @@ extension Parser {
         var lhs = try parseIfExpr()
         guard allowUnderAt else { return lhs }
         // under_at_expr = if_expr { ("under" NAME | "at" additive) }
+        var chain = 0
         while true {
+            chain += 1
+            if chain > Parser.maxChainLength { try chainTooLong() }
             // `at:` or `under:` starting a line is a field name, not an operator.
             if (at(.kwUnder) || at(.kwAt)), token.startsLine, peek().kind == .colon { return lhs }
             if eat(.kwUnder) {

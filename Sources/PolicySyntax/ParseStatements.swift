@@ -124,7 +124,10 @@ extension Parser {
     /// `at` stays an operator in `explain x at d` (only `under` is the statement's clause).
     mutating func parseTrailingAt(_ expr: Expr) throws -> Expr {
         var expr = expr
+        var chain = 0
         while eat(.kwAt) {
+            chain += 1
+            if chain > Parser.maxChainLength { try chainTooLong() }
             let date = try parseBinary(BinaryOperator.add.precedence)
             expr = Expr(.at(expr, date), expr.span.to(date.span))
         }

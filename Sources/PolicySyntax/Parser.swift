@@ -116,9 +116,9 @@ public struct Parser {
     /// How a token reads in "found …" messages.
     func describe(_ t: Token) -> String {
         switch t.kind {
-        case .identifier: return "'\(text(t))'"
+        case .identifier: return "'\(Lexer.abbreviated(text(t)))'"
         case .intLiteral, .numberLiteral, .percentLiteral, .dateLiteral, .durationLiteral:
-            return "\(t.kind.display) '\(text(t))'"
+            return "\(t.kind.display) '\(Lexer.abbreviated(text(t)))'"
         case .stringLiteral: return "a string"
         case .newline: return "the end of the line"
         case .eof: return "the end of input"

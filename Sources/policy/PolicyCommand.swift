@@ -33,6 +33,19 @@ func exitWith(_ code: PolicyShell.ExitCode) -> Never {
     exit(code.rawValue)
 }
 
+/// Writes to stderr without Foundation.
+enum FileHandleless {
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check FILE… as one program and run its statements in order (tests are skipped).")

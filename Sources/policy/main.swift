@@ -6,5 +6,16 @@ import PolicySyntax
 // from there with the command's exit code.
 let arguments = PolicyCommand.preprocess(Array(CommandLine.arguments.dropFirst()))
 withLargeStack {
-    PolicyCommand.main(arguments)
+    do {
+        var command = try PolicyCommand.parseAsRoot(arguments)
+        try command.run()
+    } catch {
+        // Usage mistakes exit 2 (LANGUAGE.md §8); help and --version exit 0 as usual.
+        if PolicyCommand.exitCode(for: error).rawValue == 64 {
+            let message = PolicyCommand.fullMessage(for: error)
+            FileHandleless.writeError(message + "\n")
+            exitWith(.usage)
+        }
+        PolicyCommand.exit(withError: error)
+    }
 }

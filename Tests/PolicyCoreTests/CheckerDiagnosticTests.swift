@@ -490,7 +490,7 @@ final class CheckerCallTests: XCTestCase {
 final class CheckerDeclarationTests: XCTestCase {
     func testDecisionWithTwoParameters() {
         assertCheckError("decision d(a: booking, b: booking): bool = true", "a decision takes exactly one case, not 2", at: 1, 10,
-                         hint: "write decision d(b: booking): bool = …")
+                         hint: "write decision d(a: booking): bool = …")
     }
 
     func testDecisionWithANonCaseParameter() {
@@ -651,17 +651,20 @@ final class CheckerScenarioTests: XCTestCase {
 
     func testRedeclaringAJurisdiction() {
         assertCheckError("scenario s { jurisdiction cook: county in usa }",
-                         "a scenario cannot declare jurisdictions, agencies, records or enums", at: 1, 14, hint: scenarioDeclHint)
+                         "a scenario cannot re-declare jurisdiction 'cook'", at: 1, 27,
+                         hint: "the jurisdiction tree is the same in every scenario; change its attributes with an event's 'set'")
     }
 
     func testRedeclaringARecord() {
         assertCheckError("scenario s { record booking { date: date, jurisdiction: jurisdiction } }",
-                         "a scenario cannot declare jurisdictions, agencies, records or enums", at: 1, 14, hint: scenarioDeclHint)
+                         "a scenario cannot re-declare record 'booking'", at: 1, 21,
+                         hint: "it is declared at t.policy:7:8; give the new type another name")
     }
 
     func testRedeclaringAnEnum() {
         assertCheckError("scenario s { enum charge { a } }",
-                         "a scenario cannot declare jurisdictions, agencies, records or enums", at: 1, 14, hint: scenarioDeclHint)
+                         "a scenario cannot re-declare enum 'charge'", at: 1, 19,
+                         hint: "it is declared at t.policy:1:6; give the new type another name")
     }
 
     func testRedeclaringAParamWithAnotherType() {
@@ -715,7 +718,7 @@ final class CheckerScenarioTests: XCTestCase {
 
     func testDuplicateAdditionInAScenario() {
         assertCheckError("scenario s { event x on 2012-02-01 by cook\n  event x on 2012-03-01 by cook }",
-                         "'x' is already declared as an event", at: 2, 9, hint: "choose another name")
+                         "'x' is declared twice in scenario 's'", at: 2, 9, hint: "the first is at t.policy:9:20; keep one")
     }
 
     func testScenarioAdditionsAreNotVisibleAtTopLevel() {

@@ -7,6 +7,16 @@ struct PolicyProcess {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// The process was killed by a signal (a crash: SIGSEGV, SIGILL from a trap, …);
+        /// `status` is then the signal's number.
+        var terminatedBySignal = false
+        /// The process did not finish within the timeout and was terminated.
+        var timedOut = false
+        /// Standard output as bytes (for byte-exact comparisons).
+        var stdoutData = Data()
+
+        /// A crash, by a signal or by a shell-style status of 128 and above.
+        var crashed: Bool { terminatedBySignal || status >= 128 }
     }
 
     /// The `policy` binary next to the test bundle (SwiftPM builds it: the test target
@@ -58,8 +68,14 @@ struct PolicyProcess {
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { usleep(5_000) }
+        var timedOut = false
         if process.isRunning {
+            timedOut = true
             process.terminate()
+            // A child that ignores SIGTERM gets SIGKILL after a grace period.
+            let grace = Date().addingTimeInterval(2)
+            while process.isRunning, Date() < grace { usleep(5_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             XCTFail("policy \(args.joined(separator: " ")) did not finish within \(timeout) s", file: file, line: line)
         }
         process.waitUntilExit()
@@ -67,7 +83,10 @@ struct PolicyProcess {
         let errData = (try? Data(contentsOf: errURL)) ?? Data()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self),
+                      terminatedBySignal: process.terminationReason == .uncaughtSignal,
+                      timedOut: timedOut,
+                      stdoutData: outData)
     }
 
     /// A fresh temporary folder.

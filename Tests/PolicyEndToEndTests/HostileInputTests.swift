@@ -1,0 +1,327 @@
+import Foundation
+import XCTest
+
+/// Inputs meant to break the front end. Each must end in a diagnostic with `file:line:col`
+/// on stderr and exit 65 — never a crash (a signal, status ≥ 128), never a hang.
+final class HostileInputTests: XCTestCase {
+    /// Writes `bytes` and runs `policy check` on it (relative path, so positions read
+    /// `name:line:col`).
+    func check(_ name: String, _ bytes: Data, args: [String] = ["check"], timeout: TimeInterval = 60,
+               file: StaticString = #filePath, line: UInt = #line) throws -> PolicyProcess.Result {
+        let dir = try scratchDirectory()
+        try writeFile(dir, name, bytes)
+        return try PolicyProcess.run(args + [name], currentDirectory: dir, timeout: timeout, file: file, line: line)
+    }
+
+    func check(_ name: String, _ text: String, args: [String] = ["check"],
+               file: StaticString = #filePath, line: UInt = #line) throws -> PolicyProcess.Result {
+        try check(name, Data(text.utf8), args: args, file: file, line: line)
+    }
+
+    /// Rejected by both `check` and `fmt`, with a located diagnostic.
+    func assertRejectedEverywhere(_ name: String, _ bytes: Data, maxLineBytes: Int? = 400,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        for args in [["check"], ["fmt"]] {
+            let r = try check(name, bytes, args: args, file: file, line: line)
+            assertRejected(r, path: name, maxLineBytes: maxLineBytes, file: file, line: line)
+        }
+    }
+
+    func assertRejectedEverywhere(_ name: String, _ text: String, maxLineBytes: Int? = 400,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertRejectedEverywhere(name, Data(text.utf8), maxLineBytes: maxLineBytes, file: file, line: line)
+    }
+
+    // MARK: - Random input
+
+    func testSeededRandomBytes() throws {
+        var rng = SplitMix64(seed: 0x5EED_2024)
+        let dir = try scratchDirectory()
+        var names: [String] = []
+        for i in 0..<20 {
+            let count = Int(rng.next() % 4_096) + 1
+            var bytes = Data(count: count)
+            for j in 0..<count { bytes[j] = UInt8(truncatingIfNeeded: rng.next()) }
+            // Always at least one byte that is never valid UTF-8, so the file must be rejected.
+            bytes[Int(rng.next() % UInt64(count))] = 0xFF
+            let name = "random\(i).policy"
+            try writeFile(dir, name, bytes)
+            names.append(name)
+        }
+        for name in names {
+            let r = try PolicyProcess.run(["check", name], currentDirectory: dir)
+            assertRejected(r, path: name)
+            let f = try PolicyProcess.run(["fmt", name], currentDirectory: dir)
+            assertRejected(f, path: name)
+        }
+        // All at once: every file is reported.
+        let all = try PolicyProcess.run(["check"] + names, currentDirectory: dir)
+        assertNoCrash(all, "check on 20 random files")
+        XCTAssertEqual(all.status, 65)
+        for name in names {
+            XCTAssertTrue(all.stderr.contains(" --> \(name):"), "\(name) not reported when checked with the others")
+        }
+    }
+
+    func testRandomPrintableASCIISoup() throws {
+        var rng = SplitMix64(seed: 42)
+        let alphabet = Array((0x20...0x7E).map { Character(UnicodeScalar(UInt8($0))) }) + ["\n", "\n", "\t"]
+        let dir = try scratchDirectory()
+        for i in 0..<5 {
+            var soup = ""
+            for _ in 0..<8_000 { soup.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+            soup += "\n) !\n" // certainly not a valid program
+            let name = "soup\(i).policy"
+            try writeFile(dir, name, soup)
+            assertRejected(try PolicyProcess.run(["check", name], currentDirectory: dir), path: name)
+            assertRejected(try PolicyProcess.run(["fmt", name], currentDirectory: dir), path: name)
+        }
+    }
+
+    /// Token soup: real tokens of the language in random order.
+    func testRandomTokenSoup() throws {
+        var rng = SplitMix64(seed: 7)
+        let tokens = ["let", "x", "=", "(", ")", "[", "]", "{", "}", ",", ":", ".", "..", "+", "-", "*", "/",
+                      "==", "<=", "if", "then", "else", "not", "and", "or", "in", "within", "policy", "by",
+                      "event", "on", "2012-12-21", "30 days", "8%", "1_000", "1.5e3", "\"s\"", "\n", "\n",
+                      "record", "enum", "when", "for", "after", "enact", "repeal", "scenario", "cancel",
+                      "population", "test", "assert", "under", "at", "with", "#c\n", "## d\n", "set of", "list of"]
+        let dir = try scratchDirectory()
+        for i in 0..<10 {
+            var soup = ""
+            for _ in 0..<3_000 { soup += tokens[Int(rng.next() % UInt64(tokens.count))] + " " }
+            soup += "\n) }\n"
+            let name = "tokens\(i).policy"
+            try writeFile(dir, name, soup)
+            assertRejected(try PolicyProcess.run(["check", name], currentDirectory: dir), path: name)
+            assertRejected(try PolicyProcess.run(["fmt", name], currentDirectory: dir), path: name)
+        }
+    }
+
+    // MARK: - Huge lines
+
+    /// 10 MB of identifiers on one line: the shown source line is a window, not 10 MB.
+    func testTenMegabyteLineOfIdentifiers() throws {
+        let text = String(repeating: "a ", count: 5_000_000) + "\n"
+        let r = try check("identifiers.policy", text)
+        assertRejected(r, path: "identifiers.policy", maxLineBytes: 300)
+        XCTAssertLessThan(r.stderr.utf8.count, 100_000, "stderr is \(r.stderr.utf8.count) bytes")
+    }
+
+    /// A 3 MB list on one line with a stray `)` at the very end: the error is found at the
+    /// end, and the line is shown as a window around it.
+    func testLongListWithAStrayErrorAtTheEnd() throws {
+        let elements = 1_000_000
+        let text = "let x = [" + String(repeating: "1, ", count: elements) + "1 )\n"
+        let r = try check("list.policy", text)
+        let positions = assertRejected(r, path: "list.policy", maxLineBytes: 300)
+        XCTAssertEqual(positions, ["1:\(9 + elements * 3 + 3)"])
+        XCTAssertTrue(r.stderr.contains("']' expected (to close '[' at line 1), found ')'"), String(r.stderr.prefix(500)))
+        XCTAssertTrue(r.stderr.contains("…"), "the long line is not windowed")
+    }
+
+    /// A long sum is refused once it has too many operators in a row (so no tree is deeper
+    /// than the stack allows); the diagnostic still points into the line, windowed.
+    func testVeryLongSumIsRefusedCleanly() throws {
+        let text = "let x = " + String(repeating: "1 + ", count: 200_000) + "1\n"
+        for args in [["check"], ["check", "--dump"], ["fmt"]] {
+            let r = try check("sum.policy", text, args: args)
+            assertRejected(r, path: "sum.policy", maxLineBytes: 300)
+        }
+    }
+
+    /// 10 MB inside an unterminated string.
+    func testTenMegabyteUnterminatedString() throws {
+        let text = "let s = \"" + String(repeating: "x", count: 10_000_000)
+        let r = try check("longstring.policy", text)
+        assertRejected(r, path: "longstring.policy", maxLineBytes: 300)
+        XCTAssertTrue(r.stderr.contains("error: unterminated string"), String(r.stderr.prefix(500)))
+    }
+
+    // MARK: - Deep nesting (LANGUAGE.md §9.20: `nesting too deep`, exit 65)
+
+    func assertNestingTooDeep(_ name: String, _ text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for args in [["check"], ["fmt"]] {
+            let r = try check(name, text, args: args, file: file, line: line)
+            assertRejected(r, path: name, maxLineBytes: 300, file: file, line: line)
+            XCTAssertTrue(r.stderr.contains("nesting too deep"), String(r.stderr.prefix(500)), file: file, line: line)
+        }
+    }
+
+    static let deep = 100_000
+
+    func testHundredThousandOpenParentheses() throws {
+        try assertNestingTooDeep("parens.policy", "let x = " + String(repeating: "(", count: Self.deep) + "1\n")
+    }
+
+    func testHundredThousandBalancedParentheses() throws {
+        try assertNestingTooDeep("balanced.policy",
+                                 "let x = " + String(repeating: "(", count: Self.deep) + "1"
+                                 + String(repeating: ")", count: Self.deep) + "\n")
+    }
+
+    func testHundredThousandUnaryMinus() throws {
+        try assertNestingTooDeep("minus.policy", "let x = " + String(repeating: "-", count: Self.deep) + "1\n")
+    }
+
+    func testHundredThousandNot() throws {
+        try assertNestingTooDeep("not.policy", "let x = " + String(repeating: "not ", count: Self.deep) + "true\n")
+    }
+
+    func testHundredThousandNestedSetBraces() throws {
+        try assertNestingTooDeep("braces.policy",
+                                 "let x = " + String(repeating: "{", count: Self.deep) + "1"
+                                 + String(repeating: "}", count: Self.deep) + "\n")
+    }
+
+    func testHundredThousandNestedListBrackets() throws {
+        try assertNestingTooDeep("brackets.policy",
+                                 "let x = " + String(repeating: "[", count: Self.deep) + "1"
+                                 + String(repeating: "]", count: Self.deep) + "\n")
+    }
+
+    func testDeeplyNestedIfThenElse() throws {
+        let n = 20_000
+        try assertNestingTooDeep("ifs.policy",
+                                 "let x = " + String(repeating: "if true then ", count: n) + "1"
+                                 + String(repeating: " else 2", count: n) + "\n")
+        // Nested in the else branch, one per line.
+        try assertNestingTooDeep("elses.policy",
+                                 "let x =\n" + String(repeating: "  if true then 1 else\n", count: n) + "  2\n")
+    }
+
+    func testDeeplyNestedCallsTypesAndBlocks() throws {
+        let n = 20_000
+        try assertNestingTooDeep("calls.policy",
+                                 "let x = " + String(repeating: "f(", count: n) + "1" + String(repeating: ")", count: n) + "\n")
+        try assertNestingTooDeep("types.policy", "param p: " + String(repeating: "set of ", count: n) + "int = 1\n")
+        try assertNestingTooDeep("effects.policy",
+                                 "event e on 2020-01-01 {\n" + String(repeating: "after 1 day {\n", count: n)
+                                 + String(repeating: "}\n", count: n) + "}\n")
+    }
+
+    /// Just under the limit is fine (the limit is about depth, not about the file).
+    func testNestingJustUnderTheLimitIsAccepted() throws {
+        let n = 900
+        let text = "let x = " + String(repeating: "(", count: n) + "1" + String(repeating: ")", count: n) + "\n"
+        let r = try check("ok.policy", text)
+        assertNoCrash(r, "900 parentheses")
+        XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+        let f = try check("ok.policy", text, args: ["fmt"])
+        assertNoCrash(f, "fmt 900 parentheses")
+        XCTAssertEqual(f.status, 0, String(f.stderr.prefix(500)))
+    }
+
+    // MARK: - Unterminated constructs at EOF
+
+    func testUnterminatedStringAtEOF() throws {
+        let r = try check("eofstring.policy", "let ok = 1\nlet s = \"no end")
+        let positions = assertRejected(r, path: "eofstring.policy")
+        XCTAssertEqual(positions, ["2:9"])
+        XCTAssertTrue(r.stderr.contains("error: unterminated string"), r.stderr)
+    }
+
+    func testUnterminatedBlockAtEOF() throws {
+        let r = try check("eofblock.policy", "let ok = 1\n\npolicy p by x {")
+        assertRejected(r, path: "eofblock.policy")
+        XCTAssertTrue(r.stderr.contains("'}' expected (to close '{' at line 3)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(" --> eofblock.policy:3:"), r.stderr)
+
+        let withNewline = try check("eofblock2.policy", "policy p by x {\n")
+        assertRejected(withNewline, path: "eofblock2.policy")
+        XCTAssertTrue(withNewline.stderr.contains("'}' expected (to close '{' at line 1)"), withNewline.stderr)
+    }
+
+    func testUnterminatedBracketsAtEOF() throws {
+        for (name, text) in [("p.policy", "let x = (1 + 2"), ("l.policy", "let x = [1, 2"),
+                             ("s.policy", "let x = {1, 2"), ("r.policy", "record r {\n  a: int\n"),
+                             ("i.policy", "let x = if true then 1"), ("o.policy", "let x = 1 +")] {
+            try assertRejectedEverywhere(name, text)
+        }
+    }
+
+    // MARK: - Encodings and odd bytes
+
+    func testInvalidUTF8OutsideStrings() throws {
+        let cases: [(String, [UInt8])] = [
+            ("fffe.policy", Array("let x = 1 ".utf8) + [0xFF, 0xFE] + [0x0A]),
+            ("truncated.policy", Array("let x = ".utf8) + [0xE2, 0x82] + [0x0A]),
+            ("overlong.policy", Array("let ".utf8) + [0xC0, 0xAF] + Array(" = 1\n".utf8)),
+            ("surrogate.policy", Array("let x = ".utf8) + [0xED, 0xA0, 0x80] + [0x0A]),
+            ("eof.policy", Array("let x = 1 ".utf8) + [0xE2, 0x82]),
+            ("bare-continuation.policy", [0x80, 0x80, 0x0A]),
+        ]
+        for (name, bytes) in cases {
+            try assertRejectedEverywhere(name, Data(bytes))
+            let r = try check(name, Data(bytes))
+            XCTAssertTrue(r.stderr.contains("invalid UTF-8"), "\(name): \(r.stderr)")
+        }
+    }
+
+    func testInvalidUTF8InsideStrings() throws {
+        let cases: [(String, [UInt8])] = [
+            ("s-fffe.policy", Array("let x = \"a".utf8) + [0xFF, 0xFE] + Array("b\"\n".utf8)),
+            ("s-truncated.policy", Array("let x = \"".utf8) + [0xE2, 0x82] + Array("\"\n".utf8)),
+            ("s-overlong.policy", Array("let x = \"".utf8) + [0xC0, 0xAF] + Array("\"\n".utf8)),
+            ("s-overlong3.policy", Array("let x = \"".utf8) + [0xE0, 0x80, 0xAF] + Array("\"\n".utf8)),
+            ("s-toobig.policy", Array("let x = \"".utf8) + [0xF4, 0x90, 0x80, 0x80] + Array("\"\n".utf8)),
+        ]
+        for (name, bytes) in cases {
+            try assertRejectedEverywhere(name, Data(bytes))
+            let r = try check(name, Data(bytes))
+            XCTAssertTrue(r.stderr.contains("invalid UTF-8"), "\(name): \(r.stderr)")
+        }
+    }
+
+    func testNULBytesOutsideStrings() throws {
+        try assertRejectedEverywhere("nul1.policy", Data(Array("let x = 1".utf8) + [0] + [0x0A]))
+        try assertRejectedEverywhere("nul2.policy", Data([0, 0, 0]))
+        try assertRejectedEverywhere("nul3.policy", Data(Array("let x = 1\n".utf8) + [0] + Array("let y = 2\n".utf8)))
+        // The NUL is shown harmlessly (not written raw to the terminal).
+        let r = try check("nul1.policy", Data(Array("let x = 1".utf8) + [0] + [0x0A]))
+        XCTAssertFalse(r.stderr.utf8.contains(0), "a raw NUL byte was written to stderr")
+    }
+
+    func testOnlyClosingBraces() throws {
+        let r = try check("braces.policy", "}}}}")
+        let positions = assertRejected(r, path: "braces.policy")
+        XCTAssertEqual(positions, ["1:1", "1:2", "1:3", "1:4"])
+        XCTAssertTrue(r.stderr.contains("unexpected '}' with nothing to close"), r.stderr)
+        try assertRejectedEverywhere("closers.policy", "))]]}}\n)\n")
+    }
+
+    func testCRLFLineEndingsAreAccepted() throws {
+        let text = "# a comment\r\nenum e { a, b }\r\nlet x = 1 +\r\n  2\r\nrecord r {\r\n  a: int\r\n  b: int = 2\r\n}\r\n"
+        let r = try check("crlf.policy", text)
+        assertNoCrash(r, "check crlf.policy")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let f = try check("crlf.policy", text, args: ["fmt"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertFalse(f.stdout.contains("\r"), "fmt kept a carriage return")
+    }
+
+    func testCRLFErrorsPointAtTheRightLineAndColumn() throws {
+        let r = try check("crlfbad.policy", "let y = 1\r\nlet x = 1 ! 2\r\n")
+        XCTAssertEqual(assertRejected(r, path: "crlfbad.policy"), ["2:11"])
+        XCTAssertFalse(r.stderr.contains("\r"), "a carriage return in the rendered line")
+    }
+
+    func testControlCharactersAreNotEchoedRaw() throws {
+        // An escape sequence in the source must not reach the terminal as one.
+        let bytes = Data(Array("let x = 1 ".utf8) + [0x1B] + Array("[2J ! 2\n".utf8))
+        let r = try check("esc.policy", bytes)
+        assertRejected(r, path: "esc.policy")
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), "a raw ESC byte was written to stderr")
+    }
+
+    func testTokensThatAreTooLarge() throws {
+        try assertRejectedEverywhere("bigint.policy", "let x = 99999999999999999999999\n")
+        try assertRejectedEverywhere("baddate.policy", "let d = 2013-13-01\n")
+        try assertRejectedEverywhere("oldyear.policy", "let d = 1700-01-01\n")
+        try assertRejectedEverywhere("badescape.policy", "let s = \"\\q\"\n")
+        try assertRejectedEverywhere("badunicode.policy", "let s = \"\\u{110000}\"\n")
+        try assertRejectedEverywhere("surrogateescape.policy", "let s = \"\\u{D800}\"\n")
+        try assertRejectedEverywhere("underscore.policy", "let x = 1_\n")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// The command line itself: help, version, and what a wrong invocation does.
+final class UsageTests: XCTestCase {
+    func testHelpMentionsTheCommands() throws {
+        for args in [["--help"], ["-h"], ["help"]] {
+            let r = try PolicyProcess.run(args)
+            assertNoCrash(r, "policy \(args.joined(separator: " "))")
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            let text = r.stdout + r.stderr
+            XCTAssertTrue(text.contains("check"), "\(args): \(text)")
+            XCTAssertTrue(text.contains("fmt"), "\(args): \(text)")
+        }
+    }
+
+    func testSubcommandHelp() throws {
+        for (sub, flags) in [("check", ["--dump", "--no-color"]), ("fmt", ["--check", "--write"])] {
+            let r = try PolicyProcess.run([sub, "--help"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for flag in flags { XCTAssertTrue(r.stdout.contains(flag), "\(sub) --help lacks \(flag): \(r.stdout)") }
+        }
+    }
+
+    func testVersionPrintsAVersion() throws {
+        let r = try PolicyProcess.run(["--version"])
+        assertNoCrash(r, "policy --version")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let version = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(version.range(of: #"\d+\.\d+(\.\d+)?"#, options: .regularExpression),
+                        "no version number in '\(version)'")
+    }
+
+    /// `policy FILE…` runs scripts, so an unknown word is taken for a file name: it must
+    /// fail cleanly and name the word.
+    func testUnknownSubcommandFailsCleanly() throws {
+        let dir = try scratchDirectory()
+        let r = try PolicyProcess.run(["frobnicate"], currentDirectory: dir)
+        assertNoCrash(r, "policy frobnicate")
+        XCTAssertTrue([2, 66].contains(r.status), "policy frobnicate: status \(r.status); stderr: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("frobnicate"), r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    func testUnknownFlagIsAUsageError() throws {
+        for args in [["check", "--frobnicate", "x.policy"], ["fmt", "--frobnicate", "x.policy"], ["--frobnicate"]] {
+            let r = try PolicyProcess.run(args)
+            assertNoCrash(r, "policy \(args.joined(separator: " "))")
+            XCTAssertNotEqual(r.status, 0, "\(args)") // exit 2: see KnownProductBugsTests
+            XCTAssertTrue(r.stderr.contains("--frobnicate"), "\(args): \(r.stderr)")
+        }
+    }
+
+    func testMissingFileArgumentIsAUsageError() throws {
+        for sub in ["check", "fmt"] {
+            let r = try PolicyProcess.run([sub])
+            assertNoCrash(r, "policy \(sub)")
+            XCTAssertNotEqual(r.status, 0, "policy \(sub) with no files") // exit 2: see KnownProductBugsTests
+            XCTAssertTrue(r.stderr.contains("files"), r.stderr)
+        }
+    }
+
+    func testUnknownBenchWorkloadIsAUsageError() throws {
+        let r = try PolicyProcess.run(["bench", "frobnicate"])
+        assertNoCrash(r, "policy bench frobnicate")
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("parse"), r.stderr)
+    }
+
+    func testBenchParseRunsSmall() throws {
+        let r = try PolicyProcess.run(["bench", "parse", "--megabytes", "0.05", "--repeats", "1"])
+        assertNoCrash(r, "policy bench parse")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.isEmpty)
+    }
+}
