@@ -290,7 +290,7 @@ extension Checker {
                 if case .decision? = lookupSymbol(name, scenario: scope.scenario) { return true }
                 return false
             }
-            error("unknown function '\(f.text)'", src, hint: Suggest.hint(f.text, user + Checker.builtinNames))
+            error("unknown function '\(f.text)'", src, hint: suggest(f.text, user + Checker.builtinNames))
             return .error
         }
     }

@@ -102,7 +102,7 @@ extension Checker {
                 case .record(let i)?: return .record(i)
                 case nil:
                     let builtins = ["bool", "int", "number", "string", "date", "duration", "jurisdiction", "kind"]
-                    error("unknown type '\(n)'", file, t.span, hint: Suggest.hint(n, builtins + types.keys.sorted()))
+                    error("unknown type '\(n)'", file, t.span, hint: suggest(n, builtins + types.keys.sorted()))
                     return .error
                 }
             }
@@ -167,7 +167,7 @@ extension Checker {
                     for a in d.attributes {
                         guard let index = program.attributes.firstIndex(where: { $0.name == a.name.text }) else {
                             error("unknown attribute '\(a.name.text)'", unit.file, a.name.span,
-                                  hint: Suggest.hint(a.name.text, program.attributes.map(\.name))
+                                  hint: suggest(a.name.text, program.attributes.map(\.name))
                                     ?? (program.attributes.isEmpty ? "declare it in 'jurisdiction attributes { … }'" : nil))
                             continue
                         }
@@ -188,14 +188,14 @@ extension Checker {
         }
         for (j, p, file) in parents {
             guard let parent = table.byName[p.text] else {
-                error("unknown parent jurisdiction '\(p.text)'", file, p.span, hint: Suggest.hint(p.text, table.names))
+                error("unknown parent jurisdiction '\(p.text)'", file, p.span, hint: suggest(p.text, table.names))
                 continue
             }
             table.parents[Int(j)] = parent
         }
         for (j, p, src) in csvParents {
             guard let parent = table.byName[p] else {
-                error("unknown parent jurisdiction '\(p)'", src, hint: Suggest.hint(p, table.names))
+                error("unknown parent jurisdiction '\(p)'", src, hint: suggest(p, table.names))
                 continue
             }
             table.parents[Int(j)] = parent
@@ -270,7 +270,7 @@ extension Checker {
         case .agency(let d):
             guard let territory = program.jurisdictions.byName[d.territory.text] else {
                 error("unknown jurisdiction '\(d.territory.text)'", file, d.territory.span,
-                      hint: Suggest.hint(d.territory.text, program.jurisdictions.names))
+                      hint: suggest(d.territory.text, program.jurisdictions.names))
                 _ = declare(d.name, .agency(program.agencies.count), file, scenario: scenario)
                 program.agencies.append(AgencyInfo(name: d.name.text, territory: 0, label: d.label?.value, source: source, doc: s.doc))
                 return
@@ -340,7 +340,7 @@ extension Checker {
             var record = -1
             if case .record(let r)? = types[d.record.text] { record = r } else {
                 error("unknown record type '\(d.record.text)'", file, d.record.span,
-                      hint: Suggest.hint(d.record.text, program.records.map(\.name)))
+                      hint: suggest(d.record.text, program.records.map(\.name)))
             }
             program.populations.append(PopulationInfo(name: d.name.text, record: record, versions: [], doc: s.doc))
             pendingPopulations.append((program.populations.count - 1, d, file, scenario))
@@ -435,7 +435,7 @@ extension Checker {
         for (c, name) in header.enumerated() where c >= 3 && c != labelColumn {
             guard let a = program.attributes.firstIndex(where: { $0.name == name }) else {
                 error("column '\(name)' is not a jurisdiction attribute", SourceRef(csvFile, csv.header[c].span),
-                      hint: Suggest.hint(name, program.attributes.map(\.name) + ["label"])
+                      hint: suggest(name, program.attributes.map(\.name) + ["label"])
                         ?? "declare it in 'jurisdiction attributes { … }'")
                 return
             }
@@ -496,6 +496,7 @@ extension Checker {
             table.declared.append(row.values)
             table.byName[row.name] = j
             globals[row.name] = .jurisdiction(j)
+            visibleCache = [:]
             globalSources[row.name] = row.src
             if let p = row.parent { parents.append((j, p, row.parentSrc)) }
         }

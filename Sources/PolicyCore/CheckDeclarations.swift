@@ -16,7 +16,7 @@ extension Checker {
         }
         for i in pendingParams.indices { checkParamItem(i) }
         checkAttributeValues()
-        for i in pendingLets.indices where pendingLets[i].version < 0 { checkLet(i) }
+        for i in letCheckOrder() where pendingLets[i].version < 0 { checkLet(i) }
         for d in pendingDecisions { checkDecision(d) }
         for p in pendingPolicies { checkPolicy(p) }
         for e in pendingEvents { checkEvent(e) }
@@ -59,10 +59,74 @@ extension Checker {
         patch(p.scenario, \.params, p.id, program.params[p.id].versions.count - 1)
     }
 
+    /// Pending lets in an order where a let without a type comes after the untyped lets it
+    /// names, so inferring types rarely recurses (a chain of 20,000 forward references would
+    /// otherwise nest 20,000 deep). Found by an iterative walk of the names in the bodies.
+    func letCheckOrder() -> [Int] {
+        var byName: [String: Int] = [:]
+        for (i, item) in pendingLets.enumerated() where item.scenario == 0 && item.decl.type == nil && byName[item.decl.name.text] == nil {
+            byName[item.decl.name.text] = i
+        }
+        func names(_ e: Expr, into out: inout [String]) {
+            var stack = [e]
+            while let x = stack.popLast() {
+                switch x.kind {
+                case .name(let n): out.append(n)
+                case .member(let b, _): stack.append(b)
+                case .call(let f, let args, let filter):
+                    out.append(f.text)
+                    stack += args
+                    if let filter { stack.append(filter) }
+                case .record(_, let fs): stack += fs.map(\.value)
+                case .with(let b, let fs): stack.append(b); stack += fs.map(\.value)
+                case .set(let xs), .list(let xs): stack += xs
+                case .unary(_, let a), .paren(let a), .under(let a, _): stack.append(a)
+                case .binary(_, let a, let b), .at(let a, let b): stack += [a, b]
+                case .ifThenElse(let c, let a, let b): stack += [c, a, b]
+                default: break
+                }
+            }
+        }
+        var order: [Int] = []
+        var state = [UInt8](repeating: 0, count: pendingLets.count) // 1: open, 2: done
+        for root in pendingLets.indices where state[root] == 0 {
+            var stack: [(Int, [Int], Int)] = [] // node, its dependencies, next to visit
+            func deps(_ i: Int) -> [Int] {
+                var ns: [String] = []
+                names(pendingLets[i].decl.value, into: &ns)
+                return ns.compactMap { byName[$0] }.filter { $0 != i }
+            }
+            state[root] = 1
+            stack.append((root, deps(root), 0))
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                let (node, ds, next) = stack[top]
+                if next < ds.count {
+                    stack[top].2 += 1
+                    let d = ds[next]
+                    if state[d] == 0 {
+                        state[d] = 1
+                        stack.append((d, deps(d), 0))
+                    }
+                } else {
+                    state[node] = 2
+                    order.append(node)
+                    stack.removeLast()
+                }
+            }
+        }
+        return order
+    }
+
     /// Infers a let's type from its body when it has none, checking the body now.
     func inferLetType(_ l: Int) {
         guard letTypeState[l] == false else { return }
-        guard let i = pendingLets.firstIndex(where: { $0.id == l && $0.version < 0 }) else { return }
+        // The first pending version of `l` (its base declaration): found by index, not by
+        // searching, so long chains of forward references stay linear.
+        if firstPendingLet.isEmpty {
+            for (i, item) in pendingLets.enumerated() where firstPendingLet[item.id] == nil { firstPendingLet[item.id] = i }
+        }
+        guard let i = firstPendingLet[l], pendingLets[i].version < 0 else { return }
         checkLet(i)
     }
 
@@ -115,7 +179,7 @@ extension Checker {
                 }
             } else {
                 error("unknown combiner '\(c.text)'", d.file, c.span,
-                      hint: Suggest.hint(c.text, Combiner.allCases.map(\.rawValue)) ?? "the combiners are \(Combiner.allCases.map(\.rawValue).joined(separator: ", "))")
+                      hint: suggest(c.text, Combiner.allCases.map(\.rawValue)) ?? "the combiners are \(Combiner.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         var scope = Scope(file: d.file, scenario: d.scenario)
@@ -151,7 +215,7 @@ extension Checker {
             case .agency(let a)?: owner = .agency(a)
             default:
                 error("unknown owner '\(decl.owner.text)': a policy is owned by a jurisdiction or an agency", p.file, decl.owner.span,
-                      hint: Suggest.hint(decl.owner.text, program.jurisdictions.names + program.agencies.map(\.name) + info.parameterNames))
+                      hint: suggest(decl.owner.text, program.jurisdictions.names + program.agencies.map(\.name) + info.parameterNames))
             }
         }
         let headerScope = Scope(file: p.file, scenario: p.scenario)
@@ -170,7 +234,7 @@ extension Checker {
                     return false
                 }
                 error("unknown decision '\(rule.decision.text)'", p.file, rule.decision.span,
-                      hint: Suggest.hint(rule.decision.text, decisions) ?? "declare it with: decision \(rule.decision.text)(b: …): TYPE = …")
+                      hint: suggest(rule.decision.text, decisions) ?? "declare it with: decision \(rule.decision.text)(b: …): TYPE = …")
                 continue
             }
             let dinfo = program.decisions[d]
@@ -204,7 +268,7 @@ extension Checker {
                 if case .policy? = lookupSymbol($0, scenario: scope.scenario) { return true }
                 return false
             }
-            error("unknown policy '\(ref.name.text)'", scope.ref(ref.name.span), hint: Suggest.hint(ref.name.text, policies))
+            error("unknown policy '\(ref.name.text)'", scope.ref(ref.name.span), hint: suggest(ref.name.text, policies))
             return nil
         }
         let info = program.policies[id]
@@ -238,7 +302,7 @@ extension Checker {
             case .agency(let a)?: owner = .agency(a)
             default:
                 error("unknown jurisdiction or agency '\(o.text)'", e.file, o.span,
-                      hint: Suggest.hint(o.text, program.jurisdictions.names + program.agencies.map(\.name)))
+                      hint: suggest(o.text, program.jurisdictions.names + program.agencies.map(\.name)))
             }
         }
         let effects = (decl.effects ?? []).map { effect($0, &scope) }
@@ -259,7 +323,7 @@ extension Checker {
                     return false
                 }
                 error("unknown event '\(n.text)'", r.file, n.span,
-                      hint: Suggest.hint(n.text, events) ?? "a reaction reads 'when EVENT { … }' or 'when j in jurisdictions where … { … }'")
+                      hint: suggest(n.text, events) ?? "a reaction reads 'when EVENT { … }' or 'when j in jurisdictions where … { … }'")
                 return
             }
             trigger = .event(ev)
@@ -297,7 +361,7 @@ extension Checker {
                 let j = require(expr(base, scope, expected: .jurisdiction), .jurisdiction, base, scope, what: "the jurisdiction in 'set'")
                 guard let a = program.attributes.firstIndex(where: { $0.name == field.text }) else {
                     error("jurisdictions have no attribute '\(field.text)'", scope.ref(field.span),
-                          hint: Suggest.hint(field.text, program.attributes.map(\.name)))
+                          hint: suggest(field.text, program.attributes.map(\.name)))
                     return nothing
                 }
                 let type = program.attributes[a].type
@@ -306,7 +370,7 @@ extension Checker {
             case .name(let n):
                 guard case .param(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
                     error("'set' changes a param or a jurisdiction's attribute; '\(n)' is neither", scope.ref(target.span),
-                          hint: Suggest.hint(n, program.params.map(\.name)))
+                          hint: suggest(n, program.params.map(\.name)))
                     return nothing
                 }
                 let type = program.params[p].type

@@ -150,7 +150,7 @@ extension Checker {
         if name.text == "baseline" { return 0 }
         if case .scenario(let s)? = lookupSymbol(name.text, scenario: scope.scenario) { return s }
         error("unknown scenario '\(name.text)'", scope.ref(name.span),
-              hint: Suggest.hint(name.text, program.scenarios.map(\.name)))
+              hint: suggest(name.text, program.scenarios.map(\.name)))
         return nil
     }
 
@@ -270,7 +270,7 @@ extension Checker {
         var candidates = visibleNames(scenario: scope.scenario) + scope.locals.map(\.name)
         if case .record(let r)? = scope.subject { candidates += program.records[r].fields.map(\.name) }
         for e in program.enums { candidates += e.members }
-        error("unknown name '\(n)'", src, hint: Suggest.hint(n, candidates))
+        error("unknown name '\(n)'", src, hint: suggest(n, candidates))
         return .error
     }
 
@@ -289,7 +289,7 @@ extension Checker {
            let e = (n == "kind" ? Program.kindEnum : { if case .enumType(let i)? = types[n] { return i }; return nil }()) {
             guard let index = program.enums[e].members.firstIndex(of: field.text) else {
                 error("enum '\(n)' has no member '\(field.text)'", scope.ref(field.span),
-                      hint: Suggest.hint(field.text, program.enums[e].members) ?? "its members are \(program.enums[e].members.joined(separator: ", "))")
+                      hint: suggest(field.text, program.enums[e].members) ?? "its members are \(program.enums[e].members.joined(separator: ", "))")
                 return .error
             }
             return .const(.enumType(e), .member(type: Int32(e), index: Int32(index)))
@@ -321,7 +321,7 @@ extension Checker {
         case .record(let r):
             guard let i = program.records[r].field(field.text) else {
                 error("record '\(program.records[r].name)' has no field '\(field.text)'", scope.ref(field.span),
-                      hint: Suggest.hint(field.text, program.records[r].fields.map(\.name)))
+                      hint: suggest(field.text, program.records[r].fields.map(\.name)))
                 return .error
             }
             return Typed(program.records[r].fields[i].type) { frame in
@@ -351,7 +351,7 @@ extension Checker {
             default:
                 guard let a = program.attributes.firstIndex(where: { $0.name == field.text }) else {
                     error("jurisdictions have no attribute '\(field.text)'", scope.ref(field.span),
-                          hint: Suggest.hint(field.text, ["name", "label", "kind", "parent"] + program.attributes.map(\.name)))
+                          hint: suggest(field.text, ["name", "label", "kind", "parent"] + program.attributes.map(\.name)))
                     return .error
                 }
                 let own = isCaseJurisdiction(base, scope)
@@ -381,7 +381,7 @@ extension Checker {
     func recordLiteral(_ name: Name, _ inits: [FieldInit], _ src: SourceRef, _ scope: Scope) -> Typed {
         guard case .record(let r)? = types[name.text] else {
             error("unknown record type '\(name.text)'", scope.ref(name.span),
-                  hint: Suggest.hint(name.text, program.records.map(\.name)))
+                  hint: suggest(name.text, program.records.map(\.name)))
             return .error
         }
         let info = program.records[r]
@@ -389,7 +389,7 @@ extension Checker {
         for f in inits {
             guard let i = info.field(f.name.text) else {
                 error("record '\(info.name)' has no field '\(f.name.text)'", scope.ref(f.name.span),
-                      hint: Suggest.hint(f.name.text, info.fields.map(\.name)))
+                      hint: suggest(f.name.text, info.fields.map(\.name)))
                 continue
             }
             if given[i] != nil {
@@ -437,7 +437,7 @@ extension Checker {
         for f in inits {
             guard let i = info.field(f.name.text) else {
                 error("record '\(info.name)' has no field '\(f.name.text)'", scope.ref(f.name.span),
-                      hint: Suggest.hint(f.name.text, info.fields.map(\.name)))
+                      hint: suggest(f.name.text, info.fields.map(\.name)))
                 continue
             }
             let t = require(expr(f.value, scope, expected: info.fields[i].type), info.fields[i].type, f.value, scope,

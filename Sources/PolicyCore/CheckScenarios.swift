@@ -24,7 +24,7 @@ extension Checker {
             } else if case .scenario(let parent)? = globals[p.text] {
                 program.scenarios[id].parent = parent
             } else {
-                error("unknown scenario '\(p.text)'", file, p.span, hint: Suggest.hint(p.text, program.scenarios.map(\.name)))
+                error("unknown scenario '\(p.text)'", file, p.span, hint: suggest(p.text, program.scenarios.map(\.name)))
                 program.scenarios[id].parent = 0
             }
         }
@@ -114,7 +114,7 @@ extension Checker {
                     }
                 }
                 error("nothing called '\(ref.name.text)' to cancel", file, ref.name.span,
-                      hint: Suggest.hint(ref.name.text, names) ?? "'cancel' names an event, policy or reaction of the scenario this one starts from")
+                      hint: suggest(ref.name.text, names) ?? "'cancel' names an event, policy or reaction of the scenario this one starts from")
             }
         case .record, .enumDecl:
             break // collected with the other types

@@ -7,6 +7,8 @@ public protocol SourceProvider: AnyObject {
     func load(_ path: String) -> Result<SourceFile, SourceLoadError>
     /// `path` resolved against the folder of `base`.
     func resolve(_ path: String, relativeTo base: SourceFile) -> String
+    /// The raw bytes at `path` (for large data files, without a `SourceFile`'s copies).
+    func loadBytes(_ path: String) -> Result<[UInt8], SourceLoadError>
 }
 
 public struct SourceLoadError: Error, Sendable {
@@ -91,6 +93,9 @@ public final class Checker {
     }
     var included: Set<String> = []
     var paramsChecked = Set<Int>()
+    var firstPendingLet: [Int: Int] = [:]
+    /// `visibleNames` per scenario, cached (names only change while collecting).
+    var visibleCache: [Int: [String]] = [:]
     /// Names declared in each scenario so far (a second declaration is an error).
     var scenarioDeclared: [Int: [String: SourceRef]] = [:]
     /// Jurisdiction attribute values and defaults, checked once every name is known and
@@ -108,6 +113,18 @@ public final class Checker {
     }
 
     // MARK: - Diagnostics
+
+    /// Suggestions cost a comparison with every name; past this many in one check, the
+    /// remaining errors come without a 'did you mean'.
+    static let suggestionBudget = 200
+    var suggestionsMade = 0
+
+    /// `did you mean 'NAME'?`, within the budget.
+    func suggest(_ name: String, _ candidates: @autoclosure () -> [String]) -> String? {
+        guard suggestionsMade < Checker.suggestionBudget else { return nil }
+        suggestionsMade += 1
+        return Suggest.hint(name, candidates())
+    }
 
     func error(_ message: String, _ source: SourceRef, hint: String? = nil, notes: [Diagnostic.Note] = []) {
         diagnostics.append(LocatedDiagnostic(file: source.file,
@@ -211,6 +228,7 @@ public final class Checker {
                   hint: previous.map { "the first declaration is at \($0.position)" } ?? "choose another name")
             return false
         }
+        visibleCache = [:]
         if scenario == 0 {
             globals[name.text] = symbol
             globalSources[name.text] = here
@@ -231,6 +249,13 @@ public final class Checker {
 
     /// Every value name visible in a scenario (for suggestions).
     func visibleNames(scenario: Int) -> [String] {
+        if let cached = visibleCache[scenario] { return cached }
+        let names = computeVisibleNames(scenario: scenario)
+        visibleCache[scenario] = names
+        return names
+    }
+
+    func computeVisibleNames(scenario: Int) -> [String] {
         var names = Array(globals.keys)
         var s: Int? = scenario
         while let current = s, current != 0 {

@@ -16,6 +16,9 @@ struct FastPlan {
 
     let smallFields: [SmallField]
     let combos: Int
+    /// When the expressions read nothing of the jurisdiction itself (its field, its
+    /// attributes), jurisdictions whose policy environment is the same share memo entries.
+    let byEnvironment: Bool
     let dateBreaks: [Int32]
     let decisions: [Int]
     let params: Bool
@@ -56,8 +59,9 @@ struct FastPlan {
             if combos > 1 << 16 { return nil }
         }
         guard case .dates = data.columns[dateField], case .jurisdictions = data.columns[jField] else { return nil }
-        return FastPlan(smallFields: small, combos: combos, dateBreaks: breaks.sorted(), decisions: decisions.sorted(),
-                        params: params, ownAttributes: own, otherAttributes: other)
+        let readsJurisdiction = fields & (1 << UInt64(jField)) != 0 || own || other
+        return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction, dateBreaks: breaks.sorted(),
+                        decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other)
     }
 }
 
@@ -67,11 +71,22 @@ final class Memo {
     let eval: Eval
     let world: World
     let data: PopulationData
-    /// Per jurisdiction: the dates where its period changes, and the codes found so far.
-    private var boundaries: [[Int32]?]
-    private var tables: [[Int32]]
+    /// Per jurisdiction, its memo class (-1: not yet known). Per class, the dates where its
+    /// period changes (a slice of `boundaryDates`) and its codes (a slice of `table`).
+    private var classOf: [Int32]
+    private var classes: [[Int]: Int32] = [:]
+    private var boundaryDates: [Int32] = []
+    private var boundaryStart: [Int] = [], boundaryCount: [Int] = []
+    private var tableStart: [Int] = []
+    private var table: [Int32] = []
     private(set) var values: [Value] = []
     private var codes: [Value: Int32] = [:]
+    /// Per code: the value as a bool (0/1), an enum member index, a number — for the
+    /// accumulation loop, which must not switch on `Value`.
+    private(set) var boolOf: [UInt8] = []
+    private(set) var memberOf: [Int32] = []
+    private(set) var numberOf: [Double] = []
+    private(set) var intOf: [Int64] = []
     private(set) var errors: [EvalError] = []
     private var frame: Frame
     /// `chance` makes a value depend on the case itself: per key, a small tree of the draws
@@ -85,9 +100,12 @@ final class Memo {
     static let treeBase: Int32 = 1 << 30
     private var streamKeys: [String: UInt64] = [:]
     private let log = ChanceLog()
-    let dates: [Int32]
-    let jurisdictions: [Int32]
-    let small: [[UInt8]]
+    let dates: UnsafeBufferPointer<Int32>
+    let jurisdictions: UnsafeBufferPointer<Int32>
+    /// The small fields' columns (bools as bytes), and their strides in the key.
+    let small: [UnsafeBufferPointer<UInt8>]
+    let strides: [Int]
+    private var owned: [[UInt8]] = []
 
     init(plan: FastPlan, eval: @escaping Eval, world: World, data: PopulationData) {
         self.plan = plan
@@ -95,19 +113,17 @@ final class Memo {
         self.world = world
         self.data = data
         let count = world.program.jurisdictions.count
-        boundaries = Array(repeating: nil, count: count)
-        tables = Array(repeating: [], count: count)
+        classOf = Array(repeating: -1, count: count)
         frame = Frame(world: world)
         let info = world.program.records[data.record]
-        if case .dates(let d) = data.columns[info.dateField ?? 0] { dates = d } else { dates = [] }
-        if case .jurisdictions(let j) = data.columns[info.jurisdictionField ?? 0] { jurisdictions = j } else { jurisdictions = [] }
-        small = plan.smallFields.map { f in
-            switch data.columns[f.field] {
-            case .bools(let xs): return xs.map { $0 ? 1 : 0 }
-            case .smallMembers(let xs, _): return xs
-            default: return []
-            }
+        dates = data.int32Column(info.dateField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
+        jurisdictions = data.int32Column(info.jurisdictionField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
+        var smallColumns: [UnsafeBufferPointer<UInt8>] = []
+        for f in plan.smallFields {
+            smallColumns.append(data.byteColumn(f.field) ?? UnsafeBufferPointer(start: nil, count: 0))
         }
+        small = smallColumns
+        strides = plan.smallFields.map(\.stride)
     }
 
     /// The dates (besides the expression's own) on which what it reads can change for `j`.
@@ -137,33 +153,69 @@ final class Memo {
         return dates.sorted()
     }
 
+    /// The memo class of `j`: its own, or shared with every jurisdiction in the same policy
+    /// environment (the same candidate instances for each decision, in every scenario).
+    @inline(__always)
+    private func memoClass(_ j: Int32) -> Int {
+        let known = classOf[Int(j)]
+        if known >= 0 { return Int(known) }
+        return newClass(j)
+    }
+
+    private func newClass(_ j: Int32) -> Int {
+        var signature: [Int] = []
+        if plan.byEnvironment {
+            for w in world.program.worlds {
+                for d in plan.decisions {
+                    signature.append(-1 - d)
+                    signature += w.candidates(d, j)
+                }
+                signature.append(Int.min)
+            }
+        } else {
+            signature = [Int(j)]
+        }
+        let c: Int32
+        if let existing = classes[signature] {
+            c = existing
+        } else {
+            c = Int32(boundaryStart.count)
+            classes[signature] = c
+            let b = periods(j)
+            boundaryStart.append(boundaryDates.count)
+            boundaryCount.append(b.count)
+            boundaryDates += b
+            tableStart.append(table.count)
+            table += Array(repeating: -1, count: (b.count + 1) * plan.combos)
+        }
+        classOf[Int(j)] = c
+        return Int(c)
+    }
+
+    /// Where `row`'s entry is in `table`.
+    @inline(__always)
+    func index(_ row: Int) -> Int {
+        let c = memoClass(jurisdictions[row])
+        let date = dates[row]
+        var lo = boundaryStart[c], hi = lo + boundaryCount[c]
+        let base = lo
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if boundaryDates[mid] <= date { lo = mid + 1 } else { hi = mid }
+        }
+        var packed = 0
+        for k in 0..<small.count { packed &+= Int(small[k][row]) &* strides[k] }
+        return tableStart[c] + (lo - base) * plan.combos + packed
+    }
+
     /// The value for `row`: looked up, or computed once for its key.
     @inline(__always)
     func code(_ row: Int) throws -> Int32 {
-        let j = jurisdictions[row]
-        let ji = Int(j)
-        if boundaries[ji] == nil {
-            let b = periods(j)
-            boundaries[ji] = b
-            tables[ji] = Array(repeating: -1, count: (b.count + 1) * plan.combos)
-        }
-        let date = dates[row]
-        var period = 0
-        if let b = boundaries[ji], !b.isEmpty {
-            var lo = 0, hi = b.count
-            while lo < hi {
-                let mid = (lo + hi) >> 1
-                if b[mid] <= date { lo = mid + 1 } else { hi = mid }
-            }
-            period = lo
-        }
-        var packed = 0
-        for (k, f) in plan.smallFields.enumerated() { packed += Int(small[k][row]) * f.stride }
-        let index = period * plan.combos + packed
-        var c = tables[ji][index]
+        let i = index(row)
+        var c = table[i]
         if c == -1 {
             let computed = compute(row)
-            tables[ji][index] = computed
+            table[i] = computed
             return resolveRoot(computed)
         }
         // Walk the draws this key consults; evaluate when the path is new.
@@ -172,8 +224,7 @@ final class Memo {
         while true {
             let node = nodes[parent]
             let u = Operators.draw(stream: node.stream, seed: data.seed, identity: UInt64(row))
-            let outcome = u < node.probability
-            let next = outcome ? node.next.1 : node.next.0
+            let next = u < node.probability ? node.next.1 : node.next.0
             if next == -1 {
                 let computed = compute(row, resumeAt: parent)
                 return resolveRoot(computed)
@@ -212,6 +263,10 @@ final class Memo {
                 values.append(v)
                 codes[v] = Int32(values.count - 1)
                 leaf = Int32(values.count - 1)
+                boolOf.append(v == .bool(true) ? 1 : 0)
+                if case .member(_, let m) = v { memberOf.append(m) } else { memberOf.append(-1) }
+                numberOf.append(v.asNumber)
+                intOf.append(v.asInt)
             }
         } catch let e as EvalError {
             errors.append(e)
@@ -254,20 +309,7 @@ final class Memo {
     private var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
 
     /// The memo slot a row falls in (for caching other facts by the same key).
-    func slot(_ row: Int) -> Int {
-        let j = jurisdictions[row]
-        let b = boundaries[Int(j)] ?? []
-        var period = 0
-        var lo = 0, hi = b.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if b[mid] <= dates[row] { lo = mid + 1 } else { hi = mid }
-        }
-        period = lo
-        var packed = 0
-        for (k, f) in plan.smallFields.enumerated() { packed += Int(small[k][row]) * f.stride }
-        return (Int(j) << 32) | (period * plan.combos + packed)
-    }
+    func slot(_ row: Int) -> Int { index(row) }
 
     @inline(__always)
     func value(_ code: Int32) -> Value { values[Int(code)] }

@@ -27,14 +27,18 @@ extension QueryRunner {
         var deps = q.aggregates.map { resolver.resolve($0.deps) }
         for k in q.keys { if case .expression = k.kind { deps.append(resolver.resolve(k.deps)) } }
         if q.filter != nil { deps.append(resolver.resolve(q.filterDeps)) }
-        guard let plan = FastPlan.make(program, data, deps) else { return nil }
+        guard let plan = FastPlan.make(program, data, deps) else {
+            if Engine.explain { Engine.note("general engine: \(deps.map { "fields \(String($0.fields, radix: 2)) opaque \($0.opaque) chance \($0.chance)" })") }
+            return nil
+        }
+        if Engine.explain { Engine.note("fast engine: \(plan.smallFields.count) small fields, \(plan.combos) combinations, decisions \(plan.decisions)") }
 
         let info = program.records[data.record]
-        guard let dateField = info.dateField, case .dates(let dates) = data.columns[dateField] else { return nil }
+        guard let dateField = info.dateField, let dates = data.int32Column(dateField) else { return nil }
         // Calendar keys, precomputed over the population's dates.
         let needsCalendar = q.keys.contains { k in if case .expression = k.kind { return false }; return true }
         var minDate = Int32.max, maxDate = Int32.min
-        if needsCalendar { for d in dates { minDate = min(minDate, d); maxDate = max(maxDate, d) } }
+        if needsCalendar { for d in dates { minDate = Swift.min(minDate, d); maxDate = Swift.max(maxDate, d) } }
         var calendar: [(year: Int64, month: Int64, quarter: Int64)] = []
         if needsCalendar, minDate <= maxDate {
             calendar.reserveCapacity(Int(maxDate - minDate) + 1)
@@ -51,6 +55,7 @@ extension QueryRunner {
         let program = self.program
         let runner = self
         runParallel(workers: min(workerCount(), chunkCount)) { _ in
+            guard let dates = data.int32Column(dateField) else { return }
             // Memos are per worker: no locks on the hot path.
             let filterMemo = q.filter.map { Memo(plan: plan, eval: $0, world: worlds[0], data: data) }
             let keyMemos: [Memo?] = q.keys.map { k in
@@ -71,12 +76,15 @@ extension QueryRunner {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
                 var result = ChunkResult()
-                var local: [[Int64]: Int] = [:]
+                var single: [Int64: Int] = [:]
+                var multi: [[Int64]: Int] = [:]
                 var accs: [Accumulator] = []
                 var keysByIndex: [[Int64]] = []
                 let lo = chunk * QueryRunner.chunkSize, hi = min(data.count, lo + QueryRunner.chunkSize)
                 var key = [Int64](repeating: 0, count: q.keys.count)
                 var codes = [[Int32]](repeating: [Int32](repeating: 0, count: q.aggregates.count), count: worlds.count)
+                let emptyAcc = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
+                                           intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count))
                 rows: for row in lo..<hi {
                     if row & 0x3FFF == 0, program.cancellation.isRaised {
                         result.interrupted = true
@@ -86,7 +94,7 @@ extension QueryRunner {
                         if let m = filterMemo {
                             let c = try m.code(row)
                             if c < -1 { throw m.error(c) }
-                            if m.value(c) != .bool(true) { continue rows }
+                            if m.boolOf[Int(c)] == 0 { continue rows }
                         }
                         for (k, kq) in q.keys.enumerated() {
                             switch kq.kind {
@@ -115,14 +123,20 @@ extension QueryRunner {
                         continue
                     }
                     let gi: Int
-                    if let found = local[key] {
+                    if key.count == 1 {
+                        if let found = single[key[0]] { gi = found } else {
+                            gi = accs.count
+                            single[key[0]] = gi
+                            keysByIndex.append(key)
+                            accs.append(emptyAcc)
+                        }
+                    } else if let found = multi[key] {
                         gi = found
                     } else {
                         gi = accs.count
-                        local[key] = gi
+                        multi[key] = gi
                         keysByIndex.append(key)
-                        accs.append(Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
-                                                intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count)))
+                        accs.append(emptyAcc)
                     }
                     accs[gi].cases += 1
                     for w in worlds.indices {
@@ -132,20 +146,18 @@ extension QueryRunner {
                             case .count:
                                 accs[gi].intTotals[w][ci] += 1
                             case .countIf, .share:
-                                if let m = aggMemos[w][a], m.value(codes[w][a]) == .bool(true) { accs[gi].intTotals[w][ci] += 1 }
+                                if let m = aggMemos[w][a] { accs[gi].intTotals[w][ci] += Int64(m.boolOf[Int(codes[w][a])]) }
                             case .spread:
-                                if let m = aggMemos[w][a], case .member(_, let member) = m.value(codes[w][a]), member == col.member {
-                                    accs[gi].intTotals[w][ci] += 1
-                                }
+                                if let m = aggMemos[w][a], m.memberOf[Int(codes[w][a])] == col.member { accs[gi].intTotals[w][ci] += 1 }
                             case .sum(_, let isInt):
                                 guard let m = aggMemos[w][a] else { break }
-                                if isInt { accs[gi].intTotals[w][ci] &+= m.value(codes[w][a]).asInt } else { accs[gi].totals[w][ci] += m.value(codes[w][a]).asNumber }
+                                if isInt { accs[gi].intTotals[w][ci] &+= m.intOf[Int(codes[w][a])] } else { accs[gi].totals[w][ci] += m.numberOf[Int(codes[w][a])] }
                             case .mean:
-                                if let m = aggMemos[w][a] { accs[gi].totals[w][ci] += m.value(codes[w][a]).asNumber }
+                                if let m = aggMemos[w][a] { accs[gi].totals[w][ci] += m.numberOf[Int(codes[w][a])] }
                             }
                         }
                     }
-                    // Cases whose answer differs between the first two scenarios.
+                    // Cases whose answer differs between the scenarios.
                     if q.kind == .compare, worlds.count > 1 {
                         var differs = false
                         for w in worlds.indices.dropFirst() {
@@ -275,6 +287,13 @@ extension QueryRunner.Accumulator {
 /// Engine switches, for tests and benchmarks: `POLICY_ENGINE=general` turns the memoised
 /// path off (every case is evaluated), so the two can be compared.
 public enum Engine {
+    /// `POLICY_ENGINE_EXPLAIN=1` prints which engine each query uses, to stderr.
+    public static var explain: Bool { getenv("POLICY_ENGINE_EXPLAIN") != nil }
+    static func note(_ s: String) {
+        var bytes = Array((s + "\n").utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
     public static var generalOnly: Bool {
         guard let raw = getenv("POLICY_ENGINE") else { return false }
         return String(cString: raw) == "general"

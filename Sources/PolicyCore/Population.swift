@@ -72,7 +72,7 @@ extension Checker {
                 }
                 guard let f = info.field(name.text) else {
                     error("record '\(info.name)' has no field '\(name.text)'", file, name.span,
-                          hint: Suggest.hint(name.text, info.fields.map(\.name)))
+                          hint: suggest(name.text, info.fields.map(\.name)))
                     continue
                 }
                 if generated.contains(f) { error("field '\(name.text)' has two generators", file, name.span) }
@@ -110,7 +110,7 @@ extension Checker {
                     for m in members {
                         guard let index = program.enums[e].members.firstIndex(of: m.name.text) else {
                             error("enum '\(program.enums[e].name)' has no member '\(m.name.text)'", file, m.name.span,
-                                  hint: Suggest.hint(m.name.text, program.enums[e].members))
+                                  hint: suggest(m.name.text, program.enums[e].members))
                             allConstant = false // the total means nothing with a misspelt member
                             continue
                         }
@@ -141,7 +141,7 @@ extension Checker {
                     }
                     guard let a = program.attributes.firstIndex(where: { $0.name == attr.text }) else {
                         error("jurisdictions have no attribute '\(attr.text)'", file, attr.span,
-                              hint: Suggest.hint(attr.text, program.attributes.map(\.name)))
+                              hint: suggest(attr.text, program.attributes.map(\.name)))
                         continue
                     }
                     guard program.attributes[a].type.isNumeric else {

@@ -59,6 +59,50 @@ public final class PopulationData: @unchecked Sendable {
 
     public var bytesPerCase: Int { columns.reduce(0) { $0 + $1.width } }
 
+    /// Raw views of columns for the fast engine. The arrays live as long as this object;
+    /// bools are stored as one byte each (Swift's Bool layout), read as 0/1.
+    private var pinned: [Int: UnsafeRawBufferPointer] = [:]
+    private let pinLock = Lock()
+
+    func int32Column(_ f: Int) -> UnsafeBufferPointer<Int32>? {
+        pinLock.withLock {
+            if let p = pinned[f] { return p.bindMemory(to: Int32.self) }
+            let xs: [Int32]
+            switch columns[f] {
+            case .dates(let d): xs = d
+            case .jurisdictions(let j): xs = j
+            case .members(let m, _): xs = m
+            default: return nil
+            }
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, xs.count * 4), alignment: 4)
+            xs.withUnsafeBytes { raw.copyMemory(from: $0) }
+            let p = UnsafeRawBufferPointer(raw)
+            pinned[f] = p
+            return UnsafeRawBufferPointer(start: p.baseAddress, count: xs.count * 4).bindMemory(to: Int32.self)
+        }
+    }
+
+    func byteColumn(_ f: Int) -> UnsafeBufferPointer<UInt8>? {
+        pinLock.withLock {
+            if let p = pinned[f] { return p.bindMemory(to: UInt8.self) }
+            let xs: [UInt8]
+            switch columns[f] {
+            case .bools(let b): xs = b.map { $0 ? 1 : 0 }
+            case .smallMembers(let m, _): xs = m
+            default: return nil
+            }
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, xs.count), alignment: 1)
+            xs.withUnsafeBytes { raw.copyMemory(from: $0) }
+            let p = UnsafeRawBufferPointer(raw)
+            pinned[f] = p
+            return UnsafeRawBufferPointer(start: p.baseAddress, count: xs.count).bindMemory(to: UInt8.self)
+        }
+    }
+
+    deinit {
+        for p in pinned.values { p.deallocate() }
+    }
+
     /// Builds columns from per-field values.
     static func columns(_ program: Program, record: Int, _ values: [[Value]]) -> [Column] {
         program.records[record].fields.enumerated().map { i, f in
@@ -224,65 +268,13 @@ enum PopulationBuilder {
         guard let provider = program.provider else {
             throw EvalError("cannot read '\(path)' here", at: version.csvReference)
         }
-        let file: SourceFile
-        switch provider.load(path) {
-        case .success(let f): file = f
+        switch provider.loadBytes(path) {
+        case .success(let bytes):
+            return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes).load(seed: seed)
         case .failure(let e):
             throw EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
                             hint: "paths are relative to the folder of the script that names them")
         }
-        let table: CSVTable
-        switch CSVTable.parse(file) {
-        case .success(let t): table = t
-        case .failure(let e): throw e
-        }
-        let info = program.records[version.record]
-        var fieldOfColumn: [Int] = []
-        for cell in table.header {
-            let name = cell.text.trimmingSpaces()
-            guard let f = info.field(name) else {
-                throw EvalError("column '\(name)' is not a field of \(info.name)", at: SourceRef(file, cell.span),
-                                hint: Suggest.hint(name, info.fields.map(\.name)) ?? "the fields are \(info.fields.map(\.name).joined(separator: ", "))")
-            }
-            if fieldOfColumn.contains(f) {
-                throw EvalError("column '\(name)' appears twice", at: SourceRef(file, cell.span))
-            }
-            fieldOfColumn.append(f)
-        }
-        for (i, f) in info.fields.enumerated() where !fieldOfColumn.contains(i) && !f.hasDefault {
-            throw EvalError("the file has no column '\(f.name)', and the field has no default", at: SourceRef(file, table.header.first?.span ?? .zero),
-                            hint: "add a '\(f.name)' column")
-        }
-        var frame = Frame(world: program.baseline)
-        let defaults: [Value?] = try info.fields.map { f in try f.defaultValue.map { try $0(&frame) } }
-        var columns: [[Value]] = info.fields.map { _ in [] }
-        for i in columns.indices { columns[i].reserveCapacity(table.rows.count) }
-        let parser = CellParser(program: program)
-        for (line, cells) in table.rows {
-            guard cells.count == fieldOfColumn.count else {
-                let at = cells.last.map { Span(Int($0.span.start), Int($0.span.end)) } ?? .zero
-                throw EvalError("line \(line) has \(cells.count) cell\(cells.count == 1 ? "" : "s"); the header has \(fieldOfColumn.count)",
-                                at: SourceRef(file, at), hint: "every row needs one cell per column (a comma inside a cell needs quotes)")
-            }
-            var row = defaults
-            for (c, cell) in cells.enumerated() {
-                let f = fieldOfColumn[c]
-                if cell.text.trimmingSpaces().isEmpty {
-                    guard defaults[f] != nil else {
-                        throw EvalError("empty cell for '\(info.fields[f].name)', which has no default", at: SourceRef(file, cell.span),
-                                        hint: "fill in a \(program.describe(info.fields[f].type))")
-                    }
-                    continue
-                }
-                switch parser.parse(cell, as: info.fields[f].type, file) {
-                case .success(let v): row[f] = v
-                case .failure(let e): throw e
-                }
-            }
-            for i in columns.indices { columns[i].append(row[i] ?? .bool(false)) }
-        }
-        return PopulationData(record: version.record, count: table.rows.count, seed: seed,
-                              columns: PopulationData.columns(program, record: version.record, columns))
     }
 }
 
@@ -315,5 +307,15 @@ extension StableHash {
     @inline(__always)
     static func uniform(_ stream: UInt64, _ row: UInt64) -> Double {
         Double(splitmix(stream ^ (row &* 0x9E37_79B9_7F4A_7C15)) >> 11) * 0x1p-53
+    }
+}
+
+extension Program {
+    /// A population's cases in the baseline (read or generated now if not yet).
+    public func population(named name: String) throws -> PopulationData {
+        guard let p = populations.firstIndex(where: { $0.name == name }) else {
+            throw EvalError("unknown population '\(name)'", at: nil)
+        }
+        return try PopulationBuilder.build(p, in: baseline, cancel: cancellation)
     }
 }

@@ -72,7 +72,7 @@ extension Checker {
                 if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
                 return false
             }
-            error("unknown population '\(from.text)'", scope.ref(from.span), hint: Suggest.hint(from.text, pops))
+            error("unknown population '\(from.text)'", scope.ref(from.span), hint: suggest(from.text, pops))
             return .declaration
         }
         let record = program.populations[p].record
@@ -158,14 +158,14 @@ extension Checker {
         }
         if let first = args.first, case .name(let n) = first.kind, scope.local(n) == nil,
            lookupSymbol(n, scenario: scope.scenario) == nil, !(scope.subject.map { if case .record(let r) = $0 { return program.records[r].field(n) != nil }; return false } ?? false) {
-            error("unknown population '\(n)'", scope.ref(first.span), hint: Suggest.hint(n, pops))
+            error("unknown population '\(n)'", scope.ref(first.span), hint: suggest(n, pops))
             return .error
         }
         guard let first = args.first, case .name(let n) = first.kind,
               case .population(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
             let shape = f.text == "sum" || f.text == "mean" ? "\(f.text)(\(pops.first ?? "POPULATION"), EXPR)" : "\(f.text)(\(pops.first ?? "POPULATION") where …)"
             error("'\(f.text)' needs a population first, as \(shape)", src,
-                  hint: args.first.flatMap { a -> String? in if case .name(let n) = a.kind { return Suggest.hint(n, pops) }; return nil })
+                  hint: args.first.flatMap { a -> String? in if case .name(let n) = a.kind { return suggest(n, pops) }; return nil })
             return .error
         }
         let record = program.populations[p].record

@@ -100,7 +100,7 @@ public enum Benchmark {
         return diagnostics == 0 ? .success : .dataError
     }
 
-    static func monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
@@ -117,12 +117,12 @@ public enum Benchmark {
         #endif
     }
 
-    static func format3(_ v: Double) -> String {
+    public static func format3(_ v: Double) -> String {
         let scaled = (v * 100).rounded() / 100
         return "\(scaled)"
     }
 
-    static func formatBytes(_ b: Double) -> String {
+    public static func formatBytes(_ b: Double) -> String {
         if b >= 1_000_000 { return "\(format3(b / 1_000_000)) MB" }
         if b >= 1_000 { return "\(format3(b / 1_000)) kB" }
         return "\(Int(b)) B"

@@ -12,6 +12,13 @@ public final class FileProvider: SourceProvider {
         }
     }
 
+    public func loadBytes(_ path: String) -> Result<[UInt8], SourceLoadError> {
+        switch SourceLoader.readBytes(path) {
+        case .success(let b): return .success(b)
+        case .failure(let e): return .failure(SourceLoadError(e.reason))
+        }
+    }
+
     public func resolve(_ path: String, relativeTo base: SourceFile) -> String {
         if path.hasPrefix("/") || base.name.hasPrefix("<") { return path }
         guard let slash = base.name.lastIndex(of: "/") else { return path }

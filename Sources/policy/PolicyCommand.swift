@@ -119,22 +119,31 @@ struct Format: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print its figures (use a release build).",
-        discussion: "Workloads: parse — parse a generated program of --megabytes MB.")
+        discussion: """
+            Workloads: parse — parse a generated program of --megabytes MB; w1 — 1,000,000 \
+            bookings from CSV, four outcomes per year (--cases to change the size).
+            """)
 
-    @Argument(help: "The workload: parse.")
+    @Argument(help: "The workload: parse or w1.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
     @Option(help: "Repetitions; the best is reported.")
     var repeats: Int = 3
+    @Option(help: "Cases for the population workloads.")
+    var cases: Int = 1_000_000
+    @Option(help: "Where generated workload files are kept.")
+    var dir: String = "/tmp/policy-bench"
 
     func run() throws {
         let console = Console.standard()
         switch workload {
         case "parse":
             exitWith(Benchmark.parse(megabytes: megabytes, repeats: repeats, console: console))
+        case "w1":
+            exitWith(Workloads.w1(dir: dir, cases: cases, console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, w1\n")
             exitWith(.usage)
         }
     }

@@ -98,6 +98,21 @@ final class FormatCommandTests: XCTestCase {
         XCTAssertEqual(try readFile(path), Data(Self.formatted.utf8))
     }
 
+    /// `--write` through a symbolic link formats the file it points to and keeps the link.
+    /// Regression: the rename replaced the link with a plain file.
+    func testWriteThroughASymbolicLink() throws {
+        let dir = try scratchDirectory()
+        let target = try writeFile(dir, "real.policy", "let   x=1\n")
+        let link = dir.appendingPathComponent("link.policy").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real.policy")
+        let r = try PolicyProcess.run(["fmt", "--write", "link.policy"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let type = try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType
+        XCTAssertEqual(type, .typeSymbolicLink, "the symbolic link was replaced by a regular file")
+        XCTAssertEqual(String(decoding: try readFile(target), as: UTF8.self), "let x = 1\n",
+                       "the link's target was not formatted")
+    }
+
     func testWriteKeepsExecutablePermissions() throws {
         let dir = try scratchDirectory()
         let path = try writeFile(dir, "x.policy", Self.unformatted)
@@ -142,7 +157,7 @@ final class FormatCommandTests: XCTestCase {
         let path = try writeFile(dir, "u.policy", Self.unformatted)
         let r = try PolicyProcess.run(["fmt", "--check", "--write", "u.policy"], currentDirectory: dir)
         assertNoCrash(r, "fmt --check --write")
-        XCTAssertNotEqual(r.status, 0) // exactly 2: see KnownProductBugsTests
+        XCTAssertEqual(r.status, 2, "usage errors exit 2 (LANGUAGE.md §8); stderr: \(r.stderr)")
         XCTAssertTrue(r.stderr.contains("--check") && r.stderr.contains("--write"), r.stderr)
         XCTAssertEqual(try readFile(path), Data(Self.unformatted.utf8))
     }

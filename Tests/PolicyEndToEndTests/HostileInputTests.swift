@@ -324,4 +324,87 @@ final class HostileInputTests: XCTestCase {
         try assertRejectedEverywhere("surrogateescape.policy", "let s = \"\\u{D800}\"\n")
         try assertRejectedEverywhere("underscore.policy", "let x = 1_\n")
     }
+
+    // MARK: - Long chains (left-leaning trees that the nesting limit does not see)
+
+    /// `1+1+…+1`, `y.a.a.a…`, `x under s under s…` and `x at D at D…` build trees as deep as
+    /// the chain is long. Regression: `check --dump` and `fmt` died of a stack overflow at
+    /// 300,000 links, `check` at 200,000 `under`/`at` links, and `fmt` was quadratic (an
+    /// `at` chain of 100,000 links took 18 s). Accepted (0) or refused with a located
+    /// diagnostic (65) are both fine; a crash or a long run is not.
+    func testLongChainsDoNotCrashOrCrawl() throws {
+        let dir = try scratchDirectory()
+        let n = 300_000
+        let files = [
+            ("sum.policy", "let x = " + String(repeating: "1+", count: n) + "1\n"),
+            ("members.policy", "let x = y" + String(repeating: ".a", count: n) + "\n"),
+            ("under.policy", "scenario s {}\nlet x = 1" + String(repeating: " under s", count: n) + "\n"),
+            ("at.policy", "let x = 1" + String(repeating: " at 2020-01-01", count: n) + "\n"),
+        ]
+        for (name, text) in files {
+            try writeFile(dir, name, text)
+            for args in [["check"], ["check", "--dump"], ["fmt"]] {
+                let r = try PolicyProcess.run(args + [name], currentDirectory: dir, timeout: 20)
+                assertNoCrash(r, "policy \(args.joined(separator: " ")) \(name) (\(n) links)")
+                if r.status != 0, !r.crashed, !r.timedOut { assertRejected(r, path: name, maxLineBytes: 300) }
+            }
+        }
+    }
+
+    // MARK: - Messages stay short
+
+    /// The source line is windowed to ~120 bytes; the message must not repeat a huge token
+    /// in full either. Regression: a 1 MB identifier gave a 1 MB `error:` line (likewise
+    /// `integer 999…9 is too large` and `invalid suffix 'zzz…'`).
+    func testMessagesDoNotQuoteHugeTokensInFull() throws {
+        let dir = try scratchDirectory()
+        let cases = [
+            ("identifier.policy", "let x = 1 " + String(repeating: "a", count: 1_000_000) + "\n"),
+            ("integer.policy", "let x = " + String(repeating: "9", count: 1_000_000) + "\n"),
+            ("suffix.policy", "let x = 1" + String(repeating: "z", count: 1_000_000) + "\n"),
+        ]
+        for (name, text) in cases {
+            try writeFile(dir, name, text)
+            let r = try PolicyProcess.run(["check", name], currentDirectory: dir)
+            assertRejected(r, path: name, maxLineBytes: 400)
+        }
+    }
+
+    /// Regression: a cycle of 2,000 `let`s was one `error: cycle: a0 → a1 → …` line of ~19 KB.
+    func testCycleMessageIsBounded() throws {
+        let dir = try scratchDirectory()
+        let n = 2_000
+        try writeFile(dir, "cycle.policy", (0..<n).map { "let a\($0) = a\(($0 + 1) % n)\n" }.joined())
+        let r = try PolicyProcess.run(["check", "cycle.policy"], currentDirectory: dir)
+        assertRejected(r, path: "cycle.policy", maxLineBytes: 1_000)
+        XCTAssertTrue(r.stderr.contains("cycle"), String(r.stderr.prefix(300)))
+    }
+
+    // MARK: - Literals and bytes that used to slip through
+
+    /// Regression: `1e999` was accepted as infinity (`--dump` showed `(let x inf)`).
+    func testNumberLiteralOverflowIsAnError() throws {
+        try assertRejectedEverywhere("inf.policy", "let x = 1e999\n")
+        try assertRejectedEverywhere("infpct.policy", "let x = 1e400%\n")
+    }
+
+    /// LANGUAGE.md §2: "Source is UTF-8" — comments included. Regression: invalid bytes in
+    /// a comment passed `check`, and `fmt --write` silently replaced them with U+FFFD.
+    func testInvalidUTF8InACommentIsRejected() throws {
+        let dir = try scratchDirectory()
+        let bytes = Data(Array("let x = 1 # caf".utf8) + [0xFF] + [0x0A] + Array("## doc ".utf8) + [0xC0, 0xAF, 0x0A]
+                         + Array("let y = 2\n".utf8))
+        let path = try writeFile(dir, "comment.policy", bytes)
+        let r = try PolicyProcess.run(["check", "comment.policy"], currentDirectory: dir)
+        let positions = assertRejected(r, path: "comment.policy")
+        XCTAssertTrue(positions.contains("1:16"), "\(positions)")
+        let w = try PolicyProcess.run(["fmt", "--write", "comment.policy"], currentDirectory: dir)
+        XCTAssertNotEqual(w.status, 0)
+        XCTAssertEqual(try readFile(path), bytes, "fmt --write changed the bytes of an invalid comment")
+    }
+
+    /// A raw NUL inside a string literal is corruption, not text. Regression: it was accepted.
+    func testNULInsideAStringIsRejected() throws {
+        try assertRejectedEverywhere("nulstring.policy", Data(Array("let x = \"a".utf8) + [0] + Array("b\"\n".utf8)))
+    }
 }

@@ -46,7 +46,7 @@ final class UsageTests: XCTestCase {
         for args in [["check", "--frobnicate", "x.policy"], ["fmt", "--frobnicate", "x.policy"], ["--frobnicate"]] {
             let r = try PolicyProcess.run(args)
             assertNoCrash(r, "policy \(args.joined(separator: " "))")
-            XCTAssertNotEqual(r.status, 0, "\(args)") // exit 2: see KnownProductBugsTests
+            XCTAssertEqual(r.status, 2, "\(args): usage errors exit 2 (LANGUAGE.md §8); stderr: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("--frobnicate"), "\(args): \(r.stderr)")
         }
     }
@@ -55,7 +55,7 @@ final class UsageTests: XCTestCase {
         for sub in ["check", "fmt"] {
             let r = try PolicyProcess.run([sub])
             assertNoCrash(r, "policy \(sub)")
-            XCTAssertNotEqual(r.status, 0, "policy \(sub) with no files") // exit 2: see KnownProductBugsTests
+            XCTAssertEqual(r.status, 2, "policy \(sub) with no files: usage errors exit 2; stderr: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("files"), r.stderr)
         }
     }

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicyCore
+import PolicySyntax
+
+/// The reference workloads of the population engine (issue 4): W1 reads 1,000,000
+/// bookings from CSV and counts four outcomes per year; W2 compares two scenarios over
+/// 10,000,000 generated bookings. Files are generated deterministically into a folder.
+public enum Workloads {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    }
+
+    static let w1Program = """
+    ## W1: ICE detainers over 1,000,000 bookings read from CSV.
+    enum charge { violent_felony, felony, misdemeanor }
+    enum outcome { not_matched, no_detainer, declined, transferred }
+
+    jurisdiction usa: federal "United States"
+    jurisdictions from "jurisdictions.csv"
+
+    record booking {
+      date: date
+      jurisdiction: jurisdiction
+      charge: charge
+      prior_conviction: bool
+      prior_removal: bool
+      match: bool
+    }
+
+    decision detainer(b: booking): bool = false
+    decision honored(b: booking): bool = true
+
+    decision outcome(b: booking): outcome =
+      if not b.match then not_matched
+      else if not detainer(b) then no_detainer
+      else if not honored(b) then declined
+      else transferred
+
+    policy any_match by usa until 2012-12-21 { detainer(b) = b.match }
+    policy priorities by usa from 2012-12-21 {
+      detainer(b) = b.match and (b.prior_conviction or b.prior_removal or b.charge == violent_felony)
+    }
+    policy decline_all(j: jurisdiction) by j { honored(b) = false }
+    policy narrow_holds by S05 from 2014-01-01 { honored(b) = b.charge == violent_felony or b.prior_conviction }
+    policy removal_only(j: jurisdiction) by j { honored(b) = b.prior_removal }
+
+    event first_bans on 2011-09-07 {
+      for j in jurisdictions where j.kind == county and j.name < "C0100" { enact decline_all(j) }
+    }
+    event second_wave on 2014-06-01 {
+      for j in jurisdictions where j.kind == county and j.name >= "C0100" and j.name < "C0400" { enact removal_only(j) }
+    }
+
+    population bookings of booking from "bookings.csv"
+
+    table outcome by year from bookings
+
+    """
+
+    /// Writes W1's files (once) and returns the folder.
+    static func prepareW1(_ dir: String, cases: Int) -> String? {
+        let folder = "\(dir)/w1-\(cases)"
+        let csvPath = "\(folder)/bookings.csv"
+        if access(csvPath, F_OK) == 0 { return folder }
+        mkdir(dir, 0o755)
+        mkdir(folder, 0o755)
+        var j = "name,kind,parent,label\n"
+        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s)\n" }
+        for c in 0..<3000 {
+            let name = "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
+            let state = c % 50
+            j += "\(name),county,S\(state < 10 ? "0" : "")\(state),\n"
+        }
+        guard SourceLoader.writeAtomically("\(folder)/jurisdictions.csv", j) == nil else { return nil }
+        var rng = SplitMix(state: 2026)
+        let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
+        let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
+        var out = "date,jurisdiction,charge,prior_conviction,prior_removal,match\n"
+        out.reserveCapacity(cases * 48)
+        for _ in 0..<cases {
+            let day = first + Int(rng.next() % UInt64(last - first + 1))
+            let county = Int(rng.next() % 3000)
+            let u = rng.unit()
+            let charge = u < 0.05 ? "violent_felony" : u < 0.30 ? "felony" : "misdemeanor"
+            let name = "C" + String(repeating: "0", count: 4 - String(county).count) + String(county)
+            out += "\(CivilDate(dayNumber: day)),\(name),\(charge),\(rng.unit() < 0.30),\(rng.unit() < 0.04),\(rng.unit() < 0.08)\n"
+        }
+        guard SourceLoader.writeAtomically(csvPath, out) == nil,
+              SourceLoader.writeAtomically("\(folder)/w1.policy", w1Program) == nil else { return nil }
+        return folder
+    }
+
+    static func seconds(_ f: () -> Void) -> Double {
+        let t0 = Benchmark.monotonicSeconds()
+        f()
+        return Benchmark.monotonicSeconds() - t0
+    }
+
+    /// `policy bench w1`: prints the time of each phase, cases per second and peak memory.
+    public static func w1(dir: String, cases: Int, console: Console) -> ExitCode {
+        let t0 = Benchmark.monotonicSeconds()
+        guard let folder = prepareW1(dir, cases: cases) else {
+            console.err("error: cannot write the workload's files under \(dir)\n")
+            return .noInput
+        }
+        let prepared = Benchmark.monotonicSeconds()
+        var output = ""
+        let quiet = Console(out: { output += $0 }, err: { console.err($0) })
+        let session = Session(console: quiet)
+        var code = ExitCode.success
+        let tLoad = seconds { code = session.load(["\(folder)/w1.policy"]) }
+        guard code == .success, let program = session.program else { return code }
+        // The population is read on first use; time that separately from the evaluation.
+        var loadError: Error?
+        let tCSV = seconds {
+            do { _ = try program.population(named: "bookings") } catch { loadError = error }
+        }
+        if let loadError { session.reportRuntime(loadError); return .dataError }
+        let tRun = seconds { _ = session.run(tests: false) }
+        let total = Benchmark.monotonicSeconds() - prepared
+        let peak = Benchmark.peakResidentBytes()
+        console.out("""
+        W1 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV, four outcomes per year \(prepared - t0 > 0.5 ? "(files generated in \(Benchmark.format3(prepared - t0)) s)" : "")
+        \(output)
+          check the program (incl. 3,050 jurisdictions from CSV)   \(Benchmark.format3(tLoad * 1000)) ms
+          read the bookings CSV                                   \(Benchmark.format3(tCSV * 1000)) ms
+          evaluate and count                                       \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
+          total in process                                         \(Benchmark.format3(total * 1000)) ms
+          peak memory                                              \(Benchmark.formatBytes(Double(peak)))
+          (whole process: hyperfine '\(CommandLine.arguments.first ?? "policy") run \(folder)/w1.policy')
+
+        """)
+        return .success
+    }
+}
