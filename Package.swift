@@ -19,7 +19,9 @@ let package = Package(
     targets: [
         .target(name: "PolicySyntax", swiftSettings: release),
         .target(name: "PolicyCore", dependencies: ["PolicySyntax"], swiftSettings: release),
-        .target(name: "PolicyShell", dependencies: ["PolicySyntax", "PolicyCore"]),
+        // Non-variadic wrappers over libedit (Debian's libedit-dev) and the SIGINT flag.
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "PolicyShell", dependencies: ["PolicySyntax", "PolicyCore", "CEditLine"]),
         .executableTarget(
             name: "policy",
             dependencies: [

@@ -3,7 +3,7 @@ import PolicySyntax
 // Calls: decisions, lets with parameters, and the built-in functions (§6).
 
 extension Checker {
-    static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
+    public static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
                                "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean"]
 
     func call(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {

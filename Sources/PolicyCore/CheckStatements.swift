@@ -39,10 +39,10 @@ extension Checker {
             return .assert(t.eval, parts: assertParts(e, scope), message: message?.value, source: src)
         case .let(let d):
             // At the top level a `let` is a declaration; in a test it binds a local.
-            guard scope.streamName == "test" else { return .declaration }
+            guard scope.streamName == "test" else { return .declaration(source: src) }
             if d.parameters != nil {
                 error("a 'let' in a test cannot take parameters", scope.ref(d.name.span), hint: "declare it at the top level")
-                return .declaration
+                return .declaration(source: src)
             }
             var t = expr(d.value, scope, expected: d.type.map { resolveType($0, scope.file) })
             if let declared = d.type.map({ resolveType($0, scope.file) }) {
@@ -53,12 +53,12 @@ extension Checker {
         case .table, .compare, .plot:
             return query(s, scope)
         case .include:
-            return .declaration
+            return .declaration(source: src)
         default:
             if scope.streamName == "test", s.declaredName != nil || { if case .attributes = s.kind { return true }; return false }() {
                 error("a test holds statements, 'let' and 'assert'; declare this at the top level", src)
             }
-            return .declaration
+            return .declaration(source: src)
         }
     }
 

@@ -1,5 +1,5 @@
 /// Suggestions for misspelt names (§9.5): the closest name within edit distance 2.
-enum Suggest {
+public enum Suggest {
     /// Levenshtein distance over UTF-8 bytes, banded: anything above `limit` is `limit + 1`.
     static func distance(_ a: String, _ b: String, limit: Int = 2) -> Int {
         var x = Array(a.utf8), y = Array(b.utf8)
@@ -41,4 +41,9 @@ enum Suggest {
     static func hint(_ name: String, _ candidates: [String]) -> String? {
         closest(to: name, in: candidates).map { "did you mean '\($0)'?" }
     }
+}
+
+extension Suggest {
+    /// `did you mean 'NAME'?` for the shell's own words (meta-commands, scenarios).
+    public static func publicHint(_ name: String, _ candidates: [String]) -> String? { hint(name, candidates) }
 }

@@ -21,6 +21,11 @@ public final class Interpreter {
 
     var world: World { program.worlds[currentScenario] }
 
+    /// Runs one statement (for `policy demo`), sending its output to `sink`.
+    public func runOne(_ s: CheckedStatement, sink: (Output) -> Void) -> Status {
+        run([s], tests: false, sink: sink)
+    }
+
     /// Runs statements in order. With `tests: false`, `test` blocks are skipped (`policy run`);
     /// with `tests: true`, only they run (`policy test`).
     public func run(_ statements: [CheckedStatement], tests: Bool, sink: (Output) -> Void) -> Status {

@@ -65,7 +65,7 @@ extension Checker {
         case .plot(let a, let k, let f, let u, let t):
             kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t
         default:
-            return .declaration
+            return .declaration(source: src)
         }
         guard case .population(let p)? = lookupSymbol(from.text, scenario: scope.scenario) else {
             let pops = visibleNames(scenario: scope.scenario).filter {
@@ -73,7 +73,7 @@ extension Checker {
                 return false
             }
             error("unknown population '\(from.text)'", scope.ref(from.span), hint: suggest(from.text, pops))
-            return .declaration
+            return .declaration(source: src)
         }
         let record = program.populations[p].record
         var inner = scope

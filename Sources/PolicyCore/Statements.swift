@@ -3,7 +3,7 @@ import PolicySyntax
 /// A top-level statement, checked and compiled, ready to run.
 public indirect enum CheckedStatement: Sendable {
     /// A declaration: nothing to run.
-    case declaration
+    case declaration(source: SourceRef)
     case expression(Eval, type: PType, source: SourceRef)
     case explain(Eval, scenarios: [Int], source: SourceRef)
     case timeline(scenario: Int, from: Eval?, until: Eval?, for: Eval?, source: SourceRef)
@@ -20,4 +20,15 @@ public struct AssertPart: Sendable {
     public var text: String
     public var eval: Eval
     public var isDecision: Bool
+}
+
+extension CheckedStatement {
+    /// Where the statement is written.
+    public var source: SourceRef {
+        switch self {
+        case .declaration(let s), .expression(_, _, let s), .explain(_, _, let s), .timeline(_, _, _, _, let s),
+             .status(_, _, _, let s), .test(_, _, _, let s), .assert(_, _, _, let s), .local(_, _, let s), .query(_, let s):
+            return s
+        }
+    }
 }

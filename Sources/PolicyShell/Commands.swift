@@ -33,7 +33,10 @@ public struct Commands {
         guard code == .success else { return code }
         let status = session.run(tests: false)
         if status.error != nil { return .dataError }
-        if status.interrupted { return .dataError }
+        if status.interrupted {
+            console.err("interrupted\n")
+            return .dataError
+        }
         return status.failed > 0 ? .testFailed : .success
     }
 

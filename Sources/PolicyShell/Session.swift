@@ -20,6 +20,32 @@ public final class Session {
 
     public var program: Program? { result?.program }
 
+    /// Takes over another session's state (`:reload`, `:reset`).
+    func replace(with other: Session) {
+        units = other.units
+        result = other.result
+        interpreter = other.interpreter
+        scenario = result?.program.scenarioIndex(scenario) != nil ? scenario : "baseline"
+        interpreter?.currentScenario = result?.program.scenarioIndex(scenario) ?? 0
+    }
+
+    /// The accepted definitions as one formatted script (`:save`): declarations only.
+    func definitionsScript() -> String {
+        var out = ""
+        for unit in units {
+            let declarations = unit.statements.filter { s in
+                switch s.kind {
+                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert: return false
+                default: return true
+                }
+            }
+            guard !declarations.isEmpty else { continue }
+            let trimmed = SourceUnit(file: unit.file, statements: declarations, comments: [], diagnostics: [])
+            out += Formatter.format(trimmed)
+        }
+        return out
+    }
+
     /// Reads, parses and checks files. Reports every error; on success the files become
     /// the session's program. Returns the exit code (0, 65 or 66).
     @discardableResult
@@ -67,7 +93,6 @@ public final class Session {
         let statements = range.flatMap { result.statementsByUnit[$0] }
         let status = interpreter.run(statements, tests: tests) { output in self.render(output) }
         if let error = status.error { reportRuntime(error) }
-        if status.interrupted { console.err("interrupted\n") }
         return status
     }
 

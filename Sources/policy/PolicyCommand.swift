@@ -17,7 +17,8 @@ struct PolicyCommand: ParsableCommand {
             With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Test.self, Check.self, Format.self, Bench.self]
+        subcommands: [Repl.self, Run.self, Test.self, Check.self, Format.self, Demo.self, Bench.self],
+        defaultSubcommand: Repl.self
     )
 
     static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "help"]
@@ -43,6 +44,38 @@ enum FileHandleless {
             if n <= 0 { return }
             offset += n
         }
+    }
+}
+
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The interactive prompt, after loading FILE… (the default command).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How tables are printed: table, csv or json.")
+    var format: String = "table"
+    @Argument(help: "Files whose definitions to load first.")
+    var files: [String] = []
+
+    func validate() throws {
+        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
+    }
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).repl(files, format: OutputFormat(rawValue: format) ?? .table))
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a script one step at a time: its ## narration, the statement, the result.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The script.")
+    var file: String
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).demo(file, format: .table))
     }
 }
 

@@ -1,0 +1,57 @@
+import PolicyCore
+import PolicySyntax
+
+/// `:help NAME`: what a declared name is, its signature, and its `##` documentation.
+struct HelpText {
+    let program: Program
+
+    func describe(_ name: String) -> String {
+        let p = program
+        var lines: [String] = []
+        func doc(_ d: String?) { if let d { lines += d.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } } }
+        if let d = p.decisions.first(where: { $0.name == name }) {
+            let caseName = d.caseType >= 0 ? p.records[d.caseType].name : "?"
+            lines.append("decision \(d.name)(\(d.parameterName): \(caseName)): \(p.describe(d.type))")
+            if let v = d.versions.first { lines.append("  combine \(v.combiner.rawValue); declared at \(v.source.position)") }
+            doc(d.doc)
+            let rules = p.policies.filter { $0.versions.contains { $0.rules.contains { r in p.decisions[r.decision].name == name } } }
+            if !rules.isEmpty { lines.append("  policies with rules for it: \(rules.map(\.name).joined(separator: ", "))") }
+        } else if let pol = p.policies.first(where: { $0.name == name }), let v = pol.versions.first {
+            lines.append("policy \(pol.name)\(pol.parameterTypes.map { "(" + zip(pol.parameterNames, $0).map { "\($0): \(p.describe($1))" }.joined(separator: ", ") + ")" } ?? "")")
+            if let l = v.label { lines.append("  \"\(l)\"") }
+            lines.append("  declared at \(v.source.position)\(v.proposed ? "; proposed" : "")")
+            doc(pol.doc)
+        } else if let l = p.lets.first(where: { $0.name == name }) {
+            lines.append("let \(l.name)\(l.parameterTypes.map { "(" + zip(l.parameterNames, $0).map { "\($0): \(p.describe($1))" }.joined(separator: ", ") + ")" } ?? ""): \(p.describe(l.type))")
+            doc(l.doc)
+        } else if let par = p.params.first(where: { $0.name == name }) {
+            lines.append("param \(par.name): \(p.describe(par.type)) = \(ValueFormatter(p).format(p.baseline.paramInitial[p.params.firstIndex { $0.name == name } ?? 0]))")
+            doc(par.doc)
+        } else if let j = p.jurisdictions.byName[name] {
+            let t = p.jurisdictions
+            var head = "jurisdiction \(name): \(p.enums[Program.kindEnum].members[Int(t.kinds[Int(j)])])"
+            if t.parents[Int(j)] >= 0 { head += " in \(t.names[Int(t.parents[Int(j)])])" }
+            if let l = t.labels[Int(j)] { head += " \"\(l)\"" }
+            lines.append(head)
+            doc(t.docs[Int(j)])
+        } else if let e = p.events.first(where: { $0.name == name }), let v = e.versions.first {
+            lines.append("event \(e.name)\(v.label.map { " \"\($0)\"" } ?? ""), declared at \(v.source.position)")
+            doc(e.doc)
+        } else if let s = p.scenarios.first(where: { $0.name == name }) {
+            lines.append("scenario \(s.name)\(s.label.map { " \"\($0)\"" } ?? "")")
+            doc(s.doc)
+        } else if let r = p.records.first(where: { $0.name == name }) {
+            lines.append("record \(r.name) { \(r.fields.map { "\($0.name): \(p.describe($0.type))" }.joined(separator: ", ")) }")
+            doc(r.doc)
+        } else if let e = p.enums.first(where: { $0.name == name }) {
+            lines.append("enum \(e.name) { \(e.members.joined(separator: ", ")) }")
+            doc(e.doc)
+        } else if let pop = p.populations.first(where: { $0.name == name }) {
+            lines.append("population \(pop.name) of \(p.records[max(0, pop.record)].name)")
+            doc(pop.doc)
+        } else {
+            return "nothing called '\(name)'\n"
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

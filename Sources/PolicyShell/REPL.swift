@@ -1,0 +1,353 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CEditLine
+import PolicyCore
+import PolicySyntax
+
+/// The interactive shell (ARCHITECTURE.md, "The REPL contract"), and the same loop without
+/// prompts for piped input.
+public final class REPL {
+    public let session: Session
+    let reader: LineReader
+    let interactive: Bool
+    var timing = false
+    /// Files loaded with `policy repl FILE…` or `:load`, for `:reload`.
+    var files: [String]
+    /// The worst outcome so far (the exit code when input is piped).
+    var outcome = ExitCode.success
+
+    public init(session: Session, reader: LineReader, interactive: Bool, files: [String]) {
+        self.session = session
+        self.reader = reader
+        self.interactive = interactive
+        self.files = files
+        if let editor = reader as? EditLineReader {
+            editor.complete = { [unowned self] before in self.completions(before) }
+        }
+    }
+
+    var console: Console { session.console }
+
+    var prompt: String {
+        session.scenario == "baseline" ? "policy> " : "policy[\(session.scenario)]> "
+    }
+
+    /// Runs until end of input or `:quit`; returns the exit code (§8).
+    public func run() -> ExitCode {
+        if interactive {
+            policy_install_sigint()
+            console.out(banner())
+        }
+        var pending = ""
+        while true {
+            guard let line = reader.readLine(prompt: pending.isEmpty ? prompt : "   ...> ") else {
+                if interactive { console.out("\n") }
+                break
+            }
+            if reader.wasInterrupted {
+                // Ctrl-C while typing abandons the entry.
+                pending = ""
+                continue
+            }
+            let trimmed = line.trimmingCharacters(in: " \t")
+            if pending.isEmpty, trimmed.hasPrefix(":") {
+                reader.remember(trimmed)
+                if !meta(trimmed) { break }
+                continue
+            }
+            if !pending.isEmpty, trimmed.isEmpty {
+                pending = "" // an empty line abandons an unfinished entry
+                continue
+            }
+            pending += pending.isEmpty ? line : "\n" + line
+            if pending.trimmingCharacters(in: " \t\n").isEmpty {
+                pending = ""
+                continue
+            }
+            if REPL.isIncomplete(pending) { continue }
+            reader.remember(pending)
+            execute(pending)
+            pending = ""
+        }
+        reader.close()
+        return outcome
+    }
+
+    func banner() -> String {
+        var text = "policy 0.1 — policy what-ifs."
+        if let p = session.program, !files.isEmpty {
+            text += " Loaded \(files.count) file\(files.count == 1 ? "" : "s"): "
+            text += "\(ValueFormatter.grouped(Int64(p.jurisdictions.count))) jurisdictions, \(p.policies.count) policies, "
+            text += "\(p.events.count) events, \(p.scenarios.count - 1) scenarios."
+        }
+        return text + "\nType :help for help, Tab to complete, Ctrl-D to leave.\n"
+    }
+
+    /// An entry is unfinished when the parser ran out of input inside it (an open bracket,
+    /// a trailing operator, `if` without `else` …) — decided by the real parser.
+    public static func isIncomplete(_ text: String) -> Bool {
+        let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
+        let end = UInt32(text.utf8.count)
+        return unit.diagnostics.contains { d in
+            d.span.start >= end.saturatingSub(1) && (d.message.contains("end of input") || d.message.hasPrefix("'}' expected")
+                || d.message.hasPrefix("')' expected") || d.message.hasPrefix("']' expected"))
+        }
+    }
+
+    /// Parses, checks and runs one entry; nothing changes if any of it fails to check.
+    func execute(_ text: String) {
+        let start = Benchmark.monotonicSeconds()
+        let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
+        if unit.hasErrors {
+            console.report(unit.diagnostics, in: unit.file)
+            note(.dataError)
+            return
+        }
+        guard session.accept([unit]) else {
+            note(.dataError)
+            return
+        }
+        let status = withInterrupts { session.run(tests: false, unitRange: (session.units.count - 1)..<session.units.count) }
+        if status.interrupted {
+            console.err("interrupted — the session is unchanged\n")
+        } else if status.error != nil {
+            note(.dataError)
+        } else if status.failed > 0 {
+            note(.testFailed)
+        }
+        if timing {
+            console.out("(\(Benchmark.format3(Benchmark.monotonicSeconds() - start)) s)\n")
+        }
+    }
+
+    func note(_ code: ExitCode) { outcome = ExitCode.worse(outcome, code) }
+
+    /// Runs `body` while a watcher turns Ctrl-C into the program's cancellation flag, so a
+    /// long evaluation stops at its next check (every few thousand cases).
+    func withInterrupts<T>(_ body: () -> T) -> T {
+        guard interactive, let program = session.program else { return body() }
+        policy_clear_interrupt()
+        let stop = StopFlag()
+        let flag = program.cancellation
+        var watcher = pthread_t()
+        let box = Unmanaged.passRetained(WatchBox { 
+            while !stop.done {
+                if policy_peek_interrupt() != 0 { flag.raise() }
+                usleep(20_000)
+            }
+        }).toOpaque()
+        let started = pthread_create(&watcher, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<WatchBox>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, box) == 0
+        if !started { Unmanaged<WatchBox>.fromOpaque(box).release() }
+        let result = body()
+        stop.done = true
+        if started { pthread_join(watcher, nil) }
+        policy_clear_interrupt()
+        flag.reset()
+        return result
+    }
+
+    // MARK: - Meta-commands
+
+    static let metaCommands = [":help", ":load", ":reload", ":reset", ":scenario", ":timing", ":format", ":save", ":history", ":quit"]
+
+    /// Runs a meta-command; false means leave.
+    func meta(_ text: String) -> Bool {
+        let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+        let command = parts[0]
+        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: " \t") : ""
+        switch command {
+        case ":quit", ":q", ":exit":
+            return false
+        case ":help", ":h", ":?":
+            console.out(help(argument))
+        case ":load", ":l":
+            guard !argument.isEmpty else { console.err("usage: :load FILE\n"); return true }
+            let path = unquote(argument)
+            if session.load([path]) == .success {
+                files.append(path)
+                console.out("loaded \(path)\n")
+            } else {
+                note(.dataError)
+            }
+        case ":reload":
+            let fresh = Session(console: console)
+            fresh.format = session.format
+            if files.isEmpty || fresh.load(files) == .success {
+                session.replace(with: fresh)
+                console.out(files.isEmpty ? "nothing to reload\n" : "reloaded \(files.joined(separator: ", "))\n")
+            }
+        case ":reset":
+            session.replace(with: Session(console: console))
+            files = []
+            console.out("the session is empty\n")
+        case ":scenario", ":s":
+            if argument.isEmpty {
+                let names = session.program?.scenarios.map(\.name) ?? ["baseline"]
+                console.out("current scenario: \(session.scenario)\nscenarios: \(names.joined(separator: ", "))\n")
+            } else if let program = session.program, let s = program.scenarioIndex(argument) {
+                session.scenario = argument
+                session.interpreter?.currentScenario = s
+            } else if argument == "baseline" {
+                session.scenario = "baseline"
+            } else {
+                let names = session.program?.scenarios.map(\.name) ?? ["baseline"]
+                let hint = Suggest.publicHint(argument, names).map { " — \($0)" } ?? ""
+                console.err("error: unknown scenario '\(argument)'\(hint)\n")
+            }
+        case ":timing":
+            switch argument {
+            case "on": timing = true
+            case "off": timing = false
+            default: console.err("usage: :timing on|off\n")
+            }
+        case ":format":
+            guard let f = OutputFormat(rawValue: argument) else {
+                console.err("usage: :format table|csv|json (now \(session.format.rawValue))\n")
+                return true
+            }
+            session.format = f
+        case ":save":
+            guard !argument.isEmpty else { console.err("usage: :save FILE\n"); return true }
+            let path = unquote(argument)
+            if let reason = SourceLoader.writeAtomically(path, session.definitionsScript()) {
+                console.err("error: cannot write '\(path)': \(reason)\n")
+            } else {
+                console.out("saved the session's definitions to \(path)\n")
+            }
+        case ":history":
+            for (i, entry) in reader.history.enumerated() {
+                console.out(String(i + 1).leftPadded(5) + "  " + entry.replacingOccurrences(of: "\n", with: "\n       ") + "\n")
+            }
+        default:
+            let hint = Suggest.publicHint(command, REPL.metaCommands).map { " — \($0)" } ?? ""
+            console.err("error: unknown command '\(command)'\(hint); :help lists the commands\n")
+        }
+        return true
+    }
+
+    func unquote(_ s: String) -> String {
+        s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") ? String(s.dropFirst().dropLast()) : s
+    }
+
+    func help(_ topic: String) -> String {
+        if topic.isEmpty {
+            return """
+            Type a statement or an expression; it runs when it is complete (an open bracket or a
+            line ending in an operator continues on the next line; an empty line abandons it).
+              :help NAME            what a declared name is, with its ## documentation
+              :load FILE            add a file's definitions     :reload   load the files again
+              :reset                forget everything            :quit     leave (or Ctrl-D)
+              :scenario [NAME]      the scenario queries use     :history  the entries so far
+              :timing on|off        time each entry              :format table|csv|json
+              :save FILE            write the definitions as a formatted script
+            Ctrl-C clears the line, or stops a long evaluation.
+
+            """
+        }
+        guard let p = session.program else { return "nothing is loaded\n" }
+        return HelpText(program: p).describe(topic)
+    }
+
+    // MARK: - Completion
+
+    /// Whole words that could complete the text before the cursor.
+    func completions(_ before: String) -> [String] {
+        if before.hasPrefix(":"), !before.contains(" ") {
+            return REPL.metaCommands.filter { $0.hasPrefix(before) }
+        }
+        if let file = fileContext(before) { return fileCompletions(file) }
+        var word = ""
+        for ch in before.reversed() {
+            if ch.isLetter || ch.isNumber || ch == "_" { word.insert(ch, at: word.startIndex) } else { break }
+        }
+        let beforeWord = before.dropLast(word.count)
+        var candidates: [String] = []
+        if beforeWord.hasSuffix(".") {
+            candidates = memberCompletions(String(beforeWord.dropLast()))
+        } else if let p = session.program {
+            candidates = reservedWords + Checker.builtinNames + ["baseline", "it", "year", "month", "quarter"]
+            candidates += p.jurisdictions.names + p.agencies.map(\.name) + p.params.map(\.name) + p.lets.map(\.name)
+            candidates += p.decisions.map(\.name) + p.policies.map(\.name) + p.events.map(\.name)
+            candidates += p.scenarios.map(\.name) + p.populations.map(\.name) + p.records.map(\.name)
+            candidates += p.enums.map(\.name) + p.enums.flatMap(\.members)
+            candidates += p.records.flatMap { $0.fields.map(\.name) }
+        } else {
+            candidates = reservedWords + Checker.builtinNames
+        }
+        return Array(Set(candidates.filter { $0.hasPrefix(word) && $0 != word })).sorted()
+    }
+
+    func memberCompletions(_ base: String) -> [String] {
+        guard let p = session.program else { return [] }
+        var qualifier = ""
+        for ch in base.reversed() {
+            if ch.isLetter || ch.isNumber || ch == "_" { qualifier.insert(ch, at: qualifier.startIndex) } else { break }
+        }
+        if let e = p.enumIndex(qualifier) { return p.enums[e].members }
+        return ["name", "label", "kind", "parent"] + p.attributes.map(\.name) + p.records.flatMap { $0.fields.map(\.name) }
+    }
+
+    /// Inside `include "…` or after `:load `: the partial path.
+    func fileContext(_ before: String) -> String? {
+        if before.hasPrefix(":load ") { return String(before.dropFirst(6)) }
+        if let r = before.range(of: "include \""), !before[r.upperBound...].contains("\"") {
+            return String(before[r.upperBound...])
+        }
+        return nil
+    }
+
+    func fileCompletions(_ partial: String) -> [String] {
+        let dir: String, prefix: String
+        if let slash = partial.lastIndex(of: "/") {
+            dir = String(partial[...slash])
+            prefix = String(partial[partial.index(after: slash)...])
+        } else {
+            dir = ""
+            prefix = partial
+        }
+        guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard name.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasPrefix(".") else { continue }
+            let isDir = e.pointee.d_type == UInt8(DT_DIR)
+            if isDir || name.hasSuffix(".policy") || name.hasSuffix(".csv") { names.append(isDir ? name + "/" : name) }
+        }
+        return names.sorted()
+    }
+}
+
+final class StopFlag: @unchecked Sendable {
+    var done = false
+}
+
+final class WatchBox: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+extension UInt32 {
+    func saturatingSub(_ x: UInt32) -> UInt32 { self >= x ? self - x : 0 }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+
+    func range(of needle: String) -> Range<String.Index>? {
+        guard !needle.isEmpty else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}
