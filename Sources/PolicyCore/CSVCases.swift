@@ -48,6 +48,49 @@ struct CSVCaseLoader {
             }
         }
 
+        /// Parses a cell straight into the column; false when the cell needs the careful path.
+        @inline(__always)
+        func appendFast(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ enumTable: ByteTable?,
+                        _ names: ByteTable, _ labels: ByteTable) -> Bool {
+            let len = hi - lo
+            switch kind {
+            case .dates:
+                guard len == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return false }
+                var bad = false
+                @inline(__always) func d(_ k: Int) -> Int { let x = p[lo + k]; if x < 0x30 || x > 0x39 { bad = true }; return Int(x &- 0x30) }
+                let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
+                guard !bad, y >= 1800, y <= 2299, m >= 1, m <= 12, dd >= 1, dd <= CivilDate.daysInMonth(year: y, month: m) else { return false }
+                int32s.append(Int32(CivilDate.dayNumber(year: y, month: m, day: dd)))
+                return true
+            case .bools:
+                let b0 = p[lo]
+                if len == 1 {
+                    if b0 == 0x31 { bools.append(true); return true }
+                    if b0 == 0x30 { bools.append(false); return true }
+                    return false
+                }
+                if len == 4, b0 | 0x20 == 0x74, p[lo + 1] | 0x20 == 0x72, p[lo + 2] | 0x20 == 0x75, p[lo + 3] | 0x20 == 0x65 { bools.append(true); return true }
+                if len == 5, b0 | 0x20 == 0x66, p[lo + 1] | 0x20 == 0x61, p[lo + 2] | 0x20 == 0x6C, p[lo + 3] | 0x20 == 0x73, p[lo + 4] | 0x20 == 0x65 { bools.append(false); return true }
+                if len == 3, b0 == 0x79, p[lo + 1] == 0x65, p[lo + 2] == 0x73 { bools.append(true); return true }
+                if len == 2, b0 == 0x6E, p[lo + 1] == 0x6F { bools.append(false); return true }
+                return false
+            case .small:
+                guard let m = enumTable?.find(p, lo, hi) else { return false }
+                small.append(UInt8(truncatingIfNeeded: m))
+                return true
+            case .members:
+                guard let m = enumTable?.find(p, lo, hi) else { return false }
+                int32s.append(m)
+                return true
+            case .jurisdictions:
+                guard let j = names.find(p, lo, hi) ?? labels.find(p, lo, hi) else { return false }
+                int32s.append(j)
+                return true
+            default:
+                return false
+            }
+        }
+
         var column: Column {
             switch kind {
             case .bools: return .bools(bools)
@@ -214,46 +257,51 @@ struct CSVCaseLoader {
         let types = fieldOfColumn.map { info.fields[$0].type }
         let enumOfColumn: [ByteTable?] = types.map { t in if case .enumType(let e) = t { return enumTables[e] }; return nil }
         var count = 0
-        var row = [Value?](repeating: nil, count: info.fields.count)
         let parser = CellParser(program: program)
+        let columnBuilders = fieldOfColumn.map { builders[$0] }
+        let missing = info.fields.indices.filter { !fieldOfColumn.contains($0) }
+        var scanner = CSVScanner(p: p, i: i, line: line)
+        var cells = CSVScanner.Cells()
         while true {
-            let rowLine = line
-            guard try readRecord() else { break }
-            if cellCount == 1, starts[0] == ends[0], quotedIndex[0] < 0 { continue } // a blank line
-            guard cellCount == fieldOfColumn.count else {
-                let at = cellCount > 0 ? (starts[cellCount - 1], ends[cellCount - 1]) : (0, 0)
-                throw failure("line \(rowLine) has \(cellCount) cell\(cellCount == 1 ? "" : "s"); the header has \(fieldOfColumn.count)",
+            let rowLine = scanner.line
+            guard try scanner.record(into: &cells, fail: failure) else { break }
+            if cells.count == 1, cells.starts[0] == cells.ends[0], cells.quoted[0] < 0 { continue } // a blank line
+            guard cells.count == fieldOfColumn.count else {
+                let at = cells.count > 0 ? (cells.starts[cells.count - 1], cells.ends[cells.count - 1]) : (0, 0)
+                throw failure("line \(rowLine) has \(cells.count) cell\(cells.count == 1 ? "" : "s"); the header has \(fieldOfColumn.count)",
                               at.0, at.1, hint: "every row needs one cell per column (a comma inside a cell needs quotes)")
             }
-            for k in row.indices { row[k] = defaults[k] }
-            for c in 0..<cellCount {
+            for c in 0..<cells.count {
                 let f = fieldOfColumn[c]
-                var lo = starts[c], hi = ends[c]
-                let isQuoted = quotedIndex[c] >= 0
-                if !isQuoted {
+                var lo = cells.starts[c], hi = cells.ends[c]
+                let q = cells.quoted[c]
+                if q < 0 {
                     while lo < hi, p[lo] == 0x20 || p[lo] == 0x09 { lo += 1 }
                     while hi > lo, p[hi - 1] == 0x20 || p[hi - 1] == 0x09 { hi -= 1 }
+                    if lo < hi, columnBuilders[c].appendFast(p, lo, hi, enumOfColumn[c], names, labels) { continue }
                 }
-                if lo == hi, !isQuoted || quoted[quotedIndex[c]].isEmpty {
-                    guard defaults[f] != nil else {
-                        throw failure("empty cell for '\(info.fields[f].name)', which has no default", starts[c], ends[c],
+                if lo == hi, q < 0 || cells.texts[q].isEmpty {
+                    guard let d = defaults[f] else {
+                        throw failure("empty cell for '\(info.fields[f].name)', which has no default", cells.starts[c], cells.ends[c],
                                       hint: "fill in a \(program.describe(info.fields[f].type))")
                     }
+                    columnBuilders[c].append(d)
                     continue
                 }
-                if !isQuoted, let v = fastValue(p, lo, hi, types[c], enumOfColumn[c], names, labels) {
-                    row[f] = v
+                if q >= 0, case .values = columnBuilders[c].kind, info.fields[f].type == .string {
+                    columnBuilders[c].append(.string(cells.texts[q]))
                     continue
                 }
-                // The slow path explains what is wrong.
+                // The slow path explains what is wrong (or reads what the fast one does not).
                 let file = SourceFile(name: path, bytes: bytes)
-                let textCell = CSVTable.Cell(text: text(c), span: Span(starts[c], ends[c]))
+                let text = q >= 0 ? cells.texts[q] : String(decoding: UnsafeBufferPointer(rebasing: p[cells.starts[c]..<cells.ends[c]]), as: UTF8.self)
+                let textCell = CSVTable.Cell(text: text, span: Span(cells.starts[c], cells.ends[c]))
                 switch parser.parse(textCell, as: info.fields[f].type, file) {
-                case .success(let v): row[f] = v
+                case .success(let v): columnBuilders[c].append(v)
                 case .failure(let e): throw e
                 }
             }
-            for k in builders.indices { builders[k].append(row[k] ?? .bool(false)) }
+            for f in missing { builders[f].append(defaults[f] ?? .bool(false)) }
             count += 1
         }
         return PopulationData(record: record, count: count, seed: seed, columns: builders.map(\.column))
@@ -308,6 +356,78 @@ struct CSVCaseLoader {
             return .string(String(decoding: UnsafeBufferPointer(rebasing: p[lo..<hi]), as: UTF8.self))
         default:
             return nil
+        }
+    }
+}
+
+/// Splits CSV records into cells (byte ranges; quoted cells unescaped into `texts`).
+struct CSVScanner {
+    struct Cells {
+        var starts: [Int] = [], ends: [Int] = [], quoted: [Int] = []
+        var texts: [String] = []
+        var count = 0
+
+        @inline(__always)
+        mutating func add(_ s: Int, _ e: Int, _ q: Int) {
+            if count < starts.count {
+                starts[count] = s
+                ends[count] = e
+                quoted[count] = q
+            } else {
+                starts.append(s)
+                ends.append(e)
+                quoted.append(q)
+            }
+            count += 1
+        }
+    }
+
+    let p: UnsafeBufferPointer<UInt8>
+    var i: Int
+    var line: Int
+
+    /// The next record; false at the end of the data.
+    mutating func record(into cells: inout Cells, fail: (String, Int, Int, String?) -> EvalError) throws -> Bool {
+        cells.count = 0
+        if !cells.texts.isEmpty { cells.texts.removeAll(keepingCapacity: true) }
+        let n = p.count
+        guard i < n else { return false }
+        while true {
+            let start = i
+            if i < n, p[i] == 0x22 {
+                var text: [UInt8] = []
+                i += 1
+                var closed = false
+                while i < n {
+                    if p[i] == 0x22 {
+                        if i + 1 < n, p[i + 1] == 0x22 { text.append(0x22); i += 2; continue }
+                        i += 1
+                        closed = true
+                        break
+                    }
+                    if p[i] == 0x0A { line += 1 }
+                    text.append(p[i])
+                    i += 1
+                }
+                guard closed else { throw fail("unterminated quoted field", start, start + 1, "close the field with '\"'") }
+                if i < n, p[i] != 0x2C, p[i] != 0x0A, p[i] != 0x0D {
+                    throw fail("unexpected text after a quoted field", i, i + 1, "a quote inside a quoted field is written \"\"")
+                }
+                cells.texts.append(String(decoding: text, as: UTF8.self))
+                cells.add(start, i, cells.texts.count - 1)
+            } else {
+                while i < n {
+                    let b = p[i]
+                    if b == 0x2C || b == 0x0A || b == 0x0D { break }
+                    i += 1
+                }
+                cells.add(start, i, -1)
+            }
+            if i < n, p[i] == 0x2C { i += 1; continue }
+            if i < n, p[i] == 0x0D { i += 1 }
+            if i < n, p[i] == 0x0A { i += 1 }
+            line += 1
+            return true
         }
     }
 }

@@ -65,20 +65,90 @@ struct FastPlan {
     }
 }
 
+/// Where each (jurisdiction, period, fields) key lives in a memo table: shared by every
+/// memo of a query (built once, before the workers start; read-only after).
+final class MemoLayout: @unchecked Sendable {
+    let plan: FastPlan
+    /// Per jurisdiction, its class; per class, its period boundaries (a slice of
+    /// `boundaryDates`) and the start of its slice of a table.
+    private(set) var classOf: [Int32]
+    private(set) var boundaryDates: [Int32] = []
+    private(set) var boundaryStart: [Int] = [], boundaryCount: [Int] = []
+    private(set) var tableStart: [Int] = []
+    private(set) var tableSize = 0
+
+    init(plan: FastPlan, program: Program) {
+        self.plan = plan
+        let count = program.jurisdictions.count
+        classOf = Array(repeating: 0, count: count)
+        var classes: [[Int]: Int32] = [:]
+        for j in 0..<Int32(count) {
+            var signature: [Int] = []
+            if plan.byEnvironment {
+                for w in program.worlds {
+                    for d in plan.decisions {
+                        signature.append(-1 - d)
+                        signature += w.candidates(d, j)
+                    }
+                    signature.append(Int.min)
+                }
+            } else {
+                signature = [Int(j)]
+            }
+            if let c = classes[signature] {
+                classOf[Int(j)] = c
+                continue
+            }
+            let c = Int32(boundaryStart.count)
+            classes[signature] = c
+            classOf[Int(j)] = c
+            let b = MemoLayout.periods(j, plan, program)
+            boundaryStart.append(boundaryDates.count)
+            boundaryCount.append(b.count)
+            boundaryDates += b
+            tableStart.append(tableSize)
+            tableSize += (b.count + 1) * plan.combos
+        }
+    }
+
+    /// The dates on which what the expressions read can change for `j`.
+    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program) -> [Int32] {
+        var dates = Set(plan.dateBreaks)
+        for w in program.worlds {
+            for d in plan.decisions {
+                for s in w.candidates(d, j) {
+                    for b in w.instanceStates[s].inForce.boundaries where b != InForce.minusInfinity && b != InForce.plusInfinity {
+                        dates.insert(b)
+                    }
+                }
+            }
+            if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
+            if plan.otherAttributes {
+                for changes in w.attributeChanges.values { for c in changes { dates.insert(c.date) } }
+            } else if plan.ownAttributes {
+                let count = program.attributes.count
+                var x = j
+                while x >= 0 {
+                    for a in 0..<count { for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) } }
+                    x = program.jurisdictions.parents[Int(x)]
+                }
+            }
+        }
+        return dates.sorted()
+    }
+}
+
 /// One memoised expression in one world; not shared between threads.
 final class Memo {
     let plan: FastPlan
     let eval: Eval
     let world: World
     let data: PopulationData
-    /// Per jurisdiction, its memo class (-1: not yet known). Per class, the dates where its
-    /// period changes (a slice of `boundaryDates`) and its codes (a slice of `table`).
-    private var classOf: [Int32]
-    private var classes: [[Int]: Int32] = [:]
-    private var boundaryDates: [Int32] = []
-    private var boundaryStart: [Int] = [], boundaryCount: [Int] = []
-    private var tableStart: [Int] = []
-    private var table: [Int32] = []
+    let layout: MemoLayout
+    private let classOf: [Int32]
+    private let boundaryDates: [Int32]
+    private let boundaryStart: [Int], boundaryCount: [Int], tableStart: [Int]
+    private var table: [Int32]
     private(set) var values: [Value] = []
     private var codes: [Value: Int32] = [:]
     /// Per code: the value as a bool (0/1), an enum member index, a number — for the
@@ -107,13 +177,18 @@ final class Memo {
     let strides: [Int]
     private var owned: [[UInt8]] = []
 
-    init(plan: FastPlan, eval: @escaping Eval, world: World, data: PopulationData) {
-        self.plan = plan
+    init(layout: MemoLayout, eval: @escaping Eval, world: World, data: PopulationData) {
+        self.layout = layout
+        self.plan = layout.plan
         self.eval = eval
         self.world = world
         self.data = data
-        let count = world.program.jurisdictions.count
-        classOf = Array(repeating: -1, count: count)
+        classOf = layout.classOf
+        boundaryDates = layout.boundaryDates
+        boundaryStart = layout.boundaryStart
+        boundaryCount = layout.boundaryCount
+        tableStart = layout.tableStart
+        table = Array(repeating: -1, count: layout.tableSize)
         frame = Frame(world: world)
         let info = world.program.records[data.record]
         dates = data.int32Column(info.dateField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
@@ -123,79 +198,13 @@ final class Memo {
             smallColumns.append(data.byteColumn(f.field) ?? UnsafeBufferPointer(start: nil, count: 0))
         }
         small = smallColumns
-        strides = plan.smallFields.map(\.stride)
-    }
-
-    /// The dates (besides the expression's own) on which what it reads can change for `j`.
-    private func periods(_ j: Int32) -> [Int32] {
-        let program = world.program
-        var dates = Set(plan.dateBreaks)
-        for w in program.worlds {
-            for d in plan.decisions {
-                for s in w.candidates(d, j) {
-                    for b in w.instanceStates[s].inForce.boundaries where b != InForce.minusInfinity && b != InForce.plusInfinity {
-                        dates.insert(b)
-                    }
-                }
-            }
-            if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
-            if plan.otherAttributes {
-                for changes in w.attributeChanges.values { for c in changes { dates.insert(c.date) } }
-            } else if plan.ownAttributes {
-                let count = program.attributes.count
-                var x = j
-                while x >= 0 {
-                    for a in 0..<count { for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) } }
-                    x = program.jurisdictions.parents[Int(x)]
-                }
-            }
-        }
-        return dates.sorted()
-    }
-
-    /// The memo class of `j`: its own, or shared with every jurisdiction in the same policy
-    /// environment (the same candidate instances for each decision, in every scenario).
-    @inline(__always)
-    private func memoClass(_ j: Int32) -> Int {
-        let known = classOf[Int(j)]
-        if known >= 0 { return Int(known) }
-        return newClass(j)
-    }
-
-    private func newClass(_ j: Int32) -> Int {
-        var signature: [Int] = []
-        if plan.byEnvironment {
-            for w in world.program.worlds {
-                for d in plan.decisions {
-                    signature.append(-1 - d)
-                    signature += w.candidates(d, j)
-                }
-                signature.append(Int.min)
-            }
-        } else {
-            signature = [Int(j)]
-        }
-        let c: Int32
-        if let existing = classes[signature] {
-            c = existing
-        } else {
-            c = Int32(boundaryStart.count)
-            classes[signature] = c
-            let b = periods(j)
-            boundaryStart.append(boundaryDates.count)
-            boundaryCount.append(b.count)
-            boundaryDates += b
-            tableStart.append(table.count)
-            table += Array(repeating: -1, count: (b.count + 1) * plan.combos)
-        }
-        classOf[Int(j)] = c
-        return Int(c)
+        strides = layout.plan.smallFields.map(\.stride)
     }
 
     /// Where `row`'s entry is in `table`.
     @inline(__always)
     func index(_ row: Int) -> Int {
-        let c = memoClass(jurisdictions[row])
+        let c = Int(classOf[Int(jurisdictions[row])])
         let date = dates[row]
         var lo = boundaryStart[c], hi = lo + boundaryCount[c]
         let base = lo
@@ -206,6 +215,51 @@ final class Memo {
         var packed = 0
         for k in 0..<small.count { packed &+= Int(small[k][row]) &* strides[k] }
         return tableStart[c] + (lo - base) * plan.combos + packed
+    }
+
+    /// Codes for rows `lo..<hi` into `out` — the hot loop: flat arrays, no reference
+    /// counting; a miss (a key not seen yet, or a new draw path) goes to `code(_:)`.
+    func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
+        let combos = plan.combos
+        let smallCount = small.count
+        var row = lo
+        while row < hi {
+            var c: Int32 = -1
+            classOf.withUnsafeBufferPointer { classes in
+            boundaryDates.withUnsafeBufferPointer { bd in
+            boundaryStart.withUnsafeBufferPointer { bs in
+            boundaryCount.withUnsafeBufferPointer { bc in
+            tableStart.withUnsafeBufferPointer { ts in
+            strides.withUnsafeBufferPointer { st in
+            small.withUnsafeBufferPointer { sm in
+            table.withUnsafeBufferPointer { t in
+                while row < hi {
+                    let k = Int(classes[Int(jurisdictions[row])])
+                    let date = dates[row]
+                    var a = bs[k], b = a + bc[k]
+                    let base = a
+                    while a < b {
+                        let mid = (a + b) >> 1
+                        if bd[mid] <= date { a = mid + 1 } else { b = mid }
+                    }
+                    var packed = 0
+                    for f in 0..<smallCount { packed &+= Int(sm[f][row]) &* st[f] }
+                    let v = t[ts[k] + (a - base) * combos + packed]
+                    if v < 0 || v >= Memo.treeBase {
+                        c = v
+                        return
+                    }
+                    out[row - lo] = v
+                    row += 1
+                }
+            }}}}}}}}
+            if row < hi {
+                // A miss, an error code or a draw tree: the careful path.
+                _ = c
+                out[row - lo] = (try? code(row)) ?? -2
+                row += 1
+            }
+        }
     }
 
     /// The value for `row`: looked up, or computed once for its key.

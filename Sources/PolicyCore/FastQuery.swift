@@ -49,6 +49,7 @@ extension QueryRunner {
         }
         let calendarTable = calendar, calendarStart = minDate
 
+        let layout = MemoLayout(plan: plan, program: program)
         let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
         let results = Slots<ChunkResult>(chunkCount)
         let counter = ChunkCounter()
@@ -57,9 +58,9 @@ extension QueryRunner {
         runParallel(workers: min(workerCount(), chunkCount)) { _ in
             guard let dates = data.int32Column(dateField) else { return }
             // Memos are per worker: no locks on the hot path.
-            let filterMemo = q.filter.map { Memo(plan: plan, eval: $0, world: worlds[0], data: data) }
+            let filterMemo = q.filter.map { Memo(layout: layout, eval: $0, world: worlds[0], data: data) }
             let keyMemos: [Memo?] = q.keys.map { k in
-                if case .expression(let e) = k.kind { return Memo(plan: plan, eval: e, world: worlds[0], data: data) }
+                if case .expression(let e) = k.kind { return Memo(layout: layout, eval: e, world: worlds[0], data: data) }
                 return nil
             }
             let aggMemos: [[Memo?]] = worlds.map { w in
@@ -67,7 +68,7 @@ extension QueryRunner {
                     switch a.kind {
                     case .count: return nil
                     case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _):
-                        return Memo(plan: plan, eval: e, world: w, data: data)
+                        return Memo(layout: layout, eval: e, world: w, data: data)
                     }
                 }
             }
@@ -82,51 +83,68 @@ extension QueryRunner {
                 var keysByIndex: [[Int64]] = []
                 let lo = chunk * QueryRunner.chunkSize, hi = min(data.count, lo + QueryRunner.chunkSize)
                 var key = [Int64](repeating: 0, count: q.keys.count)
-                var codes = [[Int32]](repeating: [Int32](repeating: 0, count: q.aggregates.count), count: worlds.count)
                 let emptyAcc = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
                                            intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count))
-                rows: for row in lo..<hi {
-                    if row & 0x3FFF == 0, program.cancellation.isRaised {
-                        result.interrupted = true
-                        break
+                // Codes for the whole chunk, one tight loop per memo; then one pass to add up.
+                let n = hi - lo
+                func codesOf(_ m: Memo?) -> [Int32] {
+                    guard let m else { return [] }
+                    var out = [Int32](repeating: 0, count: n)
+                    out.withUnsafeMutableBufferPointer { m.fill(lo, hi, $0.baseAddress!) }
+                    return out
+                }
+                if program.cancellation.isRaised {
+                    result.interrupted = true
+                    results.set(chunk, result)
+                    continue
+                }
+                let filterCodes = codesOf(filterMemo)
+                let keyCodes = keyMemos.map(codesOf)
+                let aggCodes = aggMemos.map { $0.map(codesOf) }
+                let filterBools = filterMemo?.boolOf ?? []
+                let boolOf = aggMemos.map { $0.map { $0?.boolOf ?? [] } }
+                let memberOf = aggMemos.map { $0.map { $0?.memberOf ?? [] } }
+                let intOf = aggMemos.map { $0.map { $0?.intOf ?? [] } }
+                let numberOf = aggMemos.map { $0.map { $0?.numberOf ?? [] } }
+                var smallKeys: [Int64] = [] // a linear map while there are few groups
+                rows: for r in 0..<n {
+                    let row = lo + r
+                    // Errors: a code below -1 names the error.
+                    var failed: EvalError?
+                    if let m = filterMemo, filterCodes[r] < -1 { failed = m.error(filterCodes[r]) }
+                    for k in q.keys.indices where failed == nil {
+                        if let m = keyMemos[k], keyCodes[k][r] < -1 { failed = m.error(keyCodes[k][r]) }
                     }
-                    do {
-                        if let m = filterMemo {
-                            let c = try m.code(row)
-                            if c < -1 { throw m.error(c) }
-                            if m.boolOf[Int(c)] == 0 { continue rows }
+                    for w in worlds.indices where failed == nil {
+                        for a in q.aggregates.indices where failed == nil {
+                            if let m = aggMemos[w][a], aggCodes[w][a][r] < -1 { failed = m.error(aggCodes[w][a][r]) }
                         }
-                        for (k, kq) in q.keys.enumerated() {
-                            switch kq.kind {
-                            case .year: key[k] = calendarTable[Int(dates[row] - calendarStart)].year
-                            case .month: key[k] = calendarTable[Int(dates[row] - calendarStart)].month
-                            case .quarter: key[k] = calendarTable[Int(dates[row] - calendarStart)].quarter
-                            case .expression:
-                                guard let m = keyMemos[k] else { continue }
-                                let c = try m.code(row)
-                                if c < -1 { throw m.error(c) }
-                                key[k] = Int64(c)
-                            }
-                        }
-                        for w in worlds.indices {
-                            for a in q.aggregates.indices {
-                                guard let m = aggMemos[w][a] else { continue }
-                                let c = try m.code(row)
-                                if c < -1 { throw m.error(c) }
-                                codes[w][a] = c
-                            }
-                        }
-                    } catch let e as EvalError {
-                        result.errors.add(e, row: row, data.caseRecord(row))
-                        continue
-                    } catch {
+                    }
+                    if let failed {
+                        result.errors.add(failed, row: row, data.caseRecord(row))
                         continue
                     }
-                    let gi: Int
+                    if filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
+                    for (k, kq) in q.keys.enumerated() {
+                        switch kq.kind {
+                        case .year: key[k] = calendarTable[Int(dates[row] - calendarStart)].year
+                        case .month: key[k] = calendarTable[Int(dates[row] - calendarStart)].month
+                        case .quarter: key[k] = calendarTable[Int(dates[row] - calendarStart)].quarter
+                        case .expression: key[k] = Int64(keyCodes[k][r])
+                        }
+                    }
+                    var gi = -1
                     if key.count == 1 {
-                        if let found = single[key[0]] { gi = found } else {
+                        let k0 = key[0]
+                        if smallKeys.count <= 32, let found = smallKeys.firstIndex(of: k0) {
+                            gi = found
+                        } else if let found = single[k0] {
+                            gi = found
+                        }
+                        if gi < 0 {
                             gi = accs.count
-                            single[key[0]] = gi
+                            single[k0] = gi
+                            if smallKeys.count == gi { smallKeys.append(k0) }
                             keysByIndex.append(key)
                             accs.append(emptyAcc)
                         }
@@ -146,14 +164,15 @@ extension QueryRunner {
                             case .count:
                                 accs[gi].intTotals[w][ci] += 1
                             case .countIf, .share:
-                                if let m = aggMemos[w][a] { accs[gi].intTotals[w][ci] += Int64(m.boolOf[Int(codes[w][a])]) }
+                                accs[gi].intTotals[w][ci] += Int64(boolOf[w][a][Int(aggCodes[w][a][r])])
                             case .spread:
-                                if let m = aggMemos[w][a], m.memberOf[Int(codes[w][a])] == col.member { accs[gi].intTotals[w][ci] += 1 }
+                                if memberOf[w][a][Int(aggCodes[w][a][r])] == col.member { accs[gi].intTotals[w][ci] += 1 }
                             case .sum(_, let isInt):
-                                guard let m = aggMemos[w][a] else { break }
-                                if isInt { accs[gi].intTotals[w][ci] &+= m.intOf[Int(codes[w][a])] } else { accs[gi].totals[w][ci] += m.numberOf[Int(codes[w][a])] }
+                                if isInt { accs[gi].intTotals[w][ci] &+= intOf[w][a][Int(aggCodes[w][a][r])] } else {
+                                    accs[gi].totals[w][ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
+                                }
                             case .mean:
-                                if let m = aggMemos[w][a] { accs[gi].totals[w][ci] += m.numberOf[Int(codes[w][a])] }
+                                accs[gi].totals[w][ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
                             }
                         }
                     }
@@ -162,11 +181,13 @@ extension QueryRunner {
                         var differs = false
                         for w in worlds.indices.dropFirst() {
                             for a in q.aggregates.indices {
-                                if let m0 = aggMemos[0][a], let m = aggMemos[w][a], m0.value(codes[0][a]) != m.value(codes[w][a]) { differs = true }
+                                if let m0 = aggMemos[0][a], let m = aggMemos[w][a], m0.value(aggCodes[0][a][r]) != m.value(aggCodes[w][a][r]) { differs = true }
                             }
                         }
                         if differs, let m0 = aggMemos[0].compactMap({ $0 }).first {
-                            let slot = m0.slot(row)
+                            // Same key and same answers ⇒ same derivation (draw paths included).
+                            var slot = m0.slot(row)
+                            for a in q.aggregates.indices { slot = slot &* 1_000_003 &+ Int(aggCodes[0][a][r]) &* 7919 &+ Int(aggCodes[1][a][r]) }
                             let text: String
                             if let cached = attributionCache[slot] {
                                 text = cached

@@ -71,6 +71,8 @@ public final class World: @unchecked Sendable {
     public private(set) var isFrozen = false
     /// Per decision, the instances that have a rule for it.
     var rulesByDecision: [[Int]] = []
+    /// Per decision, those instances by the jurisdiction their owner covers.
+    var rulesByTerritory: [[Int32: [Int]]] = []
     /// Per decision and jurisdiction, the candidate instances whose territory contains it.
     private var candidateCache: [Int: [Int32: [Int]]] = [:]
     private let cacheLock = Lock()
@@ -99,6 +101,11 @@ public final class World: @unchecked Sendable {
             let rules = program.policies[state.instance.policy].versions[v].rules
             var seen = Set<Int>()
             for r in rules where seen.insert(r.decision).inserted { rulesByDecision[r.decision].append(index) }
+        }
+        rulesByTerritory = rulesByDecision.map { list in
+            var byTerritory: [Int32: [Int]] = [:]
+            for i in list { byTerritory[instanceStates[i].territory, default: []].append(i) }
+            return byTerritory
         }
         isFrozen = true
     }
@@ -151,7 +158,16 @@ public final class World: @unchecked Sendable {
         }
         return cacheLock.withLock {
             if let hit = candidateCache[decision]?[j] { return hit }
-            let list = rulesByDecision[decision].filter { program.jurisdictions.within(j, instanceStates[$0].territory) }
+            // The instances owned by j or one of its ancestors, in instance order.
+            let byTerritory = rulesByTerritory[decision]
+            var list: [Int] = []
+            let parents = program.jurisdictions.parents
+            var x = j
+            while x >= 0 {
+                if let owned = byTerritory[x] { list += owned }
+                x = parents[Int(x)]
+            }
+            list.sort()
             candidateCache[decision, default: [:]][j] = list
             return list
         }

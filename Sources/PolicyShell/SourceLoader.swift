@@ -22,17 +22,24 @@ public enum SourceLoader {
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             return .failure(ReadError(path: path, reason: "it is a folder"))
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Read straight into an array of the file's size (growing only if the file does).
+        var capacity = max(Int(st.st_size), 0) + 1
+        var bytes = [UInt8](repeating: 0, count: capacity)
+        var used = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if used == capacity {
+                capacity *= 2
+                bytes += [UInt8](repeating: 0, count: capacity - bytes.count)
+            }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, capacity - used) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
             }
             if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+            used += n
         }
+        bytes.removeSubrange(used...)
         return .success(bytes)
     }
 
