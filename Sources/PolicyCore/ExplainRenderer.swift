@@ -36,16 +36,20 @@ public struct ExplainRenderer {
         return out
     }
 
-    /// One decision and what decided it, as an indented tree.
-    func tree(_ t: DecisionTrace, prefix: String, last: Bool) -> String {
+    /// One decision and what decided it, as an indented tree: the decisions it asked first,
+    /// then the policies that answered (or the default).
+    func tree(_ t: DecisionTrace, prefix: String, last: Bool, parentCase: RecordValue? = nil) -> String {
         let info = program.decisions[t.decision]
         let branch = last ? "└─ " : "├─ "
         let more = prefix + (last ? "   " : "│  ")
         var out = "\(prefix)\(branch)\(info.name) = \(t.value.map(f.format) ?? "?")    \(decidedBy(t))\n"
-        out += "\(more)case: \(caseSummary(t.caseRecord))\n"
+        // The case is shown where it changes (a nested decision about the same case does not repeat it).
+        if parentCase.map({ !($0 === t.caseRecord || $0 == t.caseRecord) }) ?? true {
+            out += "\(more)case: \(caseSummary(t.caseRecord))\n"
+        }
         var items: [String] = []
         for c in t.candidates {
-            var line = "\(InstanceNaming.name(program, c.instance)) (\(c.owner))"
+            var line = who(c)
             if let a = c.answer {
                 line += " → \(f.format(a))"
                 if let r = c.rule { line += "    \(r.shortPosition)" }
@@ -53,7 +57,7 @@ public struct ExplainRenderer {
                 line += " → no rule applied (every 'when' was false)"
             }
             var detail = "in force since \(c.inForceSince.map(date) ?? "?")"
-            if let by = c.enactedBy, let on = c.enactedOn { detail += " (enacted by \(by), \(date(on)))" }
+            if let by = c.enactedBy, let on = c.enactedOn { detail += " (enacted by \(origin(by)), \(date(on)))" }
             if let dropped = c.dropped { detail += "; \(dropped)" }
             items.append(line + "\n" + detail)
         }
@@ -64,16 +68,16 @@ public struct ExplainRenderer {
         let children = t.children
         let total = items.count + children.count
         var k = 0
+        for c in children {
+            k += 1
+            out += tree(c, prefix: more, last: k == total, parentCase: t.caseRecord)
+        }
         for item in items {
             k += 1
             let isLast = k == total
             let lines = item.split(separator: "\n", omittingEmptySubsequences: false)
             out += "\(more)\(isLast ? "└─ " : "├─ ")\(lines[0])\n"
             for l in lines.dropFirst() { out += "\(more)\(isLast ? "   " : "│  ")   \(l)\n" }
-        }
-        for c in children {
-            k += 1
-            out += tree(c, prefix: more, last: k == total)
         }
         return out
     }
@@ -83,7 +87,7 @@ public struct ExplainRenderer {
         if t.usedDefault { return "default\(t.defaultSource.map { " (\($0.shortPosition))" } ?? "")" }
         let answered = t.candidates.filter { $0.answer != nil && $0.dropped == nil }
         if answered.count == 1, let c = answered.first {
-            return "decided by \(InstanceNaming.name(program, c.instance)) (\(c.owner))\(c.rule.map { " at \($0.shortPosition)" } ?? "")"
+            return "decided by \(who(c))\(c.rule.map { " at \($0.shortPosition)" } ?? "")"
         }
         return "combine \(t.combiner.rawValue): \(t.choice)"
     }
@@ -127,18 +131,42 @@ public struct ExplainRenderer {
         // Policies in force in one and not the other, and the events behind them.
         let in1 = Set(a.candidates.map(\.instance)), in2 = Set(b.candidates.map(\.instance))
         for c in b.candidates where !in1.contains(c.instance) {
-            out += "  in \(n2), \(InstanceNaming.name(program, c.instance)) (\(c.owner)) is in force from \(c.inForceSince.map(self.date) ?? "?")"
-            if let by = c.enactedBy, let on = c.enactedOn { out += ", enacted by event \(by) (\(self.date(on)))" }
+            out += "  in \(n2), \(who(c)) is in force from \(c.inForceSince.map(self.date) ?? "?")"
+            if let by = c.enactedBy, let on = c.enactedOn { out += ", enacted by \(origin(by)) (\(self.date(on)))" }
             out += "; in \(n1) \(whenInForce(c.instance, program.worlds[s1], date))\n"
         }
         for c in a.candidates where !in2.contains(c.instance) {
-            out += "  in \(n1), \(InstanceNaming.name(program, c.instance)) (\(c.owner)) is in force from \(c.inForceSince.map(self.date) ?? "?")"
-            if let by = c.enactedBy, let on = c.enactedOn { out += ", enacted by event \(by) (\(self.date(on)))" }
+            out += "  in \(n1), \(who(c)) is in force from \(c.inForceSince.map(self.date) ?? "?")"
+            if let by = c.enactedBy, let on = c.enactedOn { out += ", enacted by \(origin(by)) (\(self.date(on)))" }
             out += "; in \(n2) \(whenInForce(c.instance, program.worlds[s2], date))\n"
         }
         if in1 == in2 {
-            out += "  The same policies are in force in both; their answers differ (a changed rule, param or attribute).\n"
+            out += "  The same policies are in force in both; their answers differ"
+            let changed = changedDefinitions(program.worlds[s1], program.worlds[s2])
+            out += changed.isEmpty ? " (an attribute or param changed by events).\n" : ": \(n2) changes \(changed.joined(separator: ", ")).\n"
         }
+        return out
+    }
+
+    /// `detainer_ban(cook)` — with its owner in parentheses only when the name does not
+    /// already say it.
+    func who(_ c: DecisionTrace.Candidate) -> String {
+        let name = InstanceNaming.name(program, c.instance)
+        return name.contains("(\(c.owner))") ? name : "\(name) (\(c.owner))"
+    }
+
+    /// "event trust_act_signed" or "reaction trust_collapse".
+    func origin(_ name: String) -> String {
+        program.events.contains { $0.name == name } ? "event \(name)" : program.reactions.contains { $0.name == name } ? "reaction \(name)" : name
+    }
+
+    /// Declarations whose version differs between two worlds (what a scenario re-declared).
+    func changedDefinitions(_ a: World, _ b: World) -> [String] {
+        var out: [String] = []
+        for (i, p) in program.params.enumerated() where a.paramVersion[i] != b.paramVersion[i] { out.append("param '\(p.name)'") }
+        for (i, l) in program.lets.enumerated() where a.letVersion[i] != b.letVersion[i] { out.append("let '\(l.name)'") }
+        for (i, d) in program.decisions.enumerated() where a.decisionVersion[i] != b.decisionVersion[i] { out.append("decision '\(d.name)'") }
+        for (i, p) in program.policies.enumerated() where a.policyVersion[i] != b.policyVersion[i] { out.append("policy '\(p.name)'") }
         return out
     }
 

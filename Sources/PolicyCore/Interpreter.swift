@@ -114,7 +114,11 @@ public final class Interpreter {
     /// decisions the policy that decided, with its location (§7).
     func assertFailure(_ parts: [AssertPart], message: String?, source: SourceRef, _ frame: inout Frame) -> String {
         let f = ValueFormatter(program)
-        var lines = ["assertion failed: \(String(source.file.text(source.span).dropFirst("assert".count)).trimmingSpaces())"]
+        var condition = String(source.file.text(source.span).dropFirst("assert".count)).trimmingSpaces()
+        if let message, condition.hasSuffix("\"") , let quote = condition.dropLast().lastIndex(of: "\"") {
+            condition = String(condition[..<quote]).trimmingSpaces() // the message is shown once, below
+        }
+        var lines = ["assertion failed: \(condition)"]
         if let message { lines[0] += " — \(message)" }
         lines.append("  at \(source.position)")
         for part in parts {

@@ -283,10 +283,10 @@ struct QueryRunner {
         if t.usedDefault { return "default → \(v)" }
         let answered = t.candidates.filter { $0.answer != nil && $0.dropped == nil }
         if let c = answered.first {
-            var s = "\(InstanceNaming.name(program, c.instance)) (\(c.owner)) → \(v)"
+            var s = "\(r.who(c)) → \(v)"
             if let since = c.inForceSince, since != InForce.minusInfinity {
                 s += ", in force from \(r.date(since))"
-                if let by = c.enactedBy { s += " (event \(by))" }
+                if let by = c.enactedBy { s += " (\(r.origin(by)))" }
             }
             return s
         }

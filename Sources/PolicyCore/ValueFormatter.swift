@@ -47,10 +47,34 @@ public struct ValueFormatter {
     }
 
     /// The shortest text that reads back as the same double; whole numbers keep `.0`.
+    /// Numbers read as people write them: float noise rounded away (12 significant digits:
+    /// `0.7`, not `0.7000000000000001`), large values grouped with two decimals at most
+    /// (`262,030.25`).
     public static func number(_ d: Double) -> String {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
-        return "\(d)"
+        if d == 0 { return "0.0" }
+        let magnitude = Int((abs(d)).log10Floor)
+        var r = d
+        if magnitude < 15 {
+            let scale = pow10(11 - magnitude)
+            r = (d * scale).rounded() / scale
+        }
+        if abs(r) >= 10_000, abs(r) < 1e15 {
+            let cents = (r * 100).rounded()
+            let whole = Int64((abs(cents) / 100).rounded(.down))
+            let fraction = Int64(abs(cents).truncatingRemainder(dividingBy: 100))
+            var text = (r < 0 ? "-" : "") + grouped(whole)
+            if fraction != 0 { text += "." + (fraction < 10 ? "0" : "") + String(fraction).trimmingTrailingZeros() }
+            return text
+        }
+        return "\(r)"
+    }
+
+    static func pow10(_ n: Int) -> Double {
+        var x = 1.0
+        if n >= 0 { for _ in 0..<n { x *= 10 } } else { for _ in 0..<(-n) { x /= 10 } }
+        return x
     }
 }
 
@@ -78,5 +102,25 @@ public enum ValueOrder {
         case (.set(let xs), .set(let ys)): return xs.count == ys.count && xs.allSatisfy { x in ys.contains { equal(x, $0) } }
         default: return a == b
         }
+    }
+}
+
+extension Double {
+    /// ⌊log10(|x|)⌋ without Foundation.
+    var log10Floor: Int {
+        var x = Swift.abs(self)
+        guard x.isFinite, x > 0 else { return 0 }
+        var e = 0
+        while x >= 10 { x /= 10; e += 1 }
+        while x < 1 { x *= 10; e -= 1 }
+        return e
+    }
+}
+
+extension String {
+    func trimmingTrailingZeros() -> String {
+        var s = Substring(self)
+        while s.count > 1, s.last == "0" { s.removeLast() }
+        return String(s)
     }
 }

@@ -13,7 +13,7 @@ public struct Commands {
     /// every diagnostic.
     public func check(_ paths: [String], dump: Bool = false) -> ExitCode {
         var worst = ExitCode.success
-        for path in paths {
+        for path in expand(paths, &worst) {
             let session = Session(console: console)
             let code = session.load([path])
             if code == .success, dump, let unit = session.units.first {
@@ -77,5 +77,21 @@ extension ExitCode {
     static func worse(_ a: ExitCode, _ b: ExitCode) -> ExitCode {
         let rank: [ExitCode: Int] = [.success: 0, .testFailed: 1, .usage: 2, .dataError: 3, .noInput: 4, .internalError: 5]
         return rank[b, default: 0] > rank[a, default: 0] ? b : a
+    }
+}
+
+extension Commands {
+    /// Files as given, folders as the `.policy` files under them.
+    func expand(_ paths: [String], _ worst: inout ExitCode) -> [String] {
+        var files: [String] = []
+        for p in paths {
+            switch SourceLoader.policyFiles(p) {
+            case .success(let found): files += found
+            case .failure(let e):
+                console.err("\(e)\n")
+                worst = ExitCode.worse(worst, .noInput)
+            }
+        }
+        return files
     }
 }

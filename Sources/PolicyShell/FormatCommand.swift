@@ -11,7 +11,7 @@ extension Commands {
     public func format(_ paths: [String], mode: FormatMode) -> ExitCode {
         var worst = ExitCode.success
         func note(_ code: ExitCode) { worst = ExitCode.worse(worst, code) }
-        for path in paths {
+        for path in expand(paths, &worst) {
             let file: SourceFile
             switch SourceLoader.load(path) {
             case .failure(let e):

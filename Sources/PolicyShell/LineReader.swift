@@ -112,7 +112,11 @@ public final class EditLineReader: LineReader {
         policy_clear_interrupt()
         var count: Int32 = 0
         guard let raw = el_gets(el, &count) else {
-            // With a SIGINT handler, Ctrl-C makes the read return nothing: not an end.
+            // Ctrl-C on an empty line (the key binding) or a SIGINT: not the end of input.
+            if typedInterrupt {
+                wasInterrupted = true
+                return ""
+            }
             if policy_take_interrupt() != 0 {
                 // Forget the half-typed line and start clean on a new one.
                 el_reset(el)

@@ -71,7 +71,9 @@ public final class REPL {
             pending = ""
         }
         reader.close()
-        return outcome
+        // At a terminal the errors were seen as they happened: leaving is clean. Piped input
+        // reports the worst outcome (§8).
+        return interactive ? .success : outcome
     }
 
     func banner() -> String {

@@ -25,7 +25,7 @@ public struct Formatter {
         var f = Formatter(file: unit.file, comments: unit.comments)
         f.writeItems(unit.statements.map { s in (s.span, { (f: inout Formatter) in f.writeStatement(s) }) },
                      closeOffset: unit.file.bytes.count, first: true)
-        return f.out
+        return Formatter.alignTrailingComments(f.out)
     }
 
     init(file: SourceFile, comments: [Comment]) {
@@ -72,9 +72,39 @@ public struct Formatter {
         let c = comments[nextComment]
         let endLine = sourceLine(max(0, end - 1))
         if Int(c.span.start) >= end, !c.ownLine, sourceLine(Int(c.span.start)) == endLine {
-            appendToLastLine("  " + file.text(c.span))
+            appendToLastLine(Formatter.trailingMark + file.text(c.span))
             nextComment += 1
         }
+    }
+
+    /// Marks where a trailing comment starts, until `alignTrailingComments` lines them up.
+    static let trailingMark = "\u{1}"
+
+    /// Consecutive lines (at one indentation) that end in a comment have their comments in
+    /// one column, two spaces after the longest code among them (as in LANGUAGE.md).
+    static func alignTrailingComments(_ text: String) -> String {
+        guard text.contains(trailingMark) else { return text }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var i = 0
+        while i < lines.count {
+            guard lines[i].contains(trailingMark) else { i += 1; continue }
+            // A run: consecutive commented lines at the same indentation.
+            func indent(_ l: String) -> Int { l.prefix { $0 == " " }.count }
+            var j = i
+            while j < lines.count, lines[j].contains(trailingMark), indent(lines[j]) == indent(lines[i]) { j += 1 }
+            let width = lines[i..<j].map { line -> Int in
+                let code = line.split(separator: Character(trailingMark), maxSplits: 1)[0]
+                return code.reduce(0) { $0 + DiagnosticRenderer.width($1) }
+            }.max() ?? 0
+            for k in i..<j {
+                let parts = lines[k].split(separator: Character(trailingMark), maxSplits: 1, omittingEmptySubsequences: false)
+                let code = String(parts[0])
+                let pad = width - code.reduce(0) { $0 + DiagnosticRenderer.width($1) } + 2
+                lines[k] = code + String(repeating: " ", count: pad) + (parts.count > 1 ? String(parts[1]) : "")
+            }
+            i = j
+        }
+        return lines.joined(separator: "\n")
     }
 
     func hasComments(in span: Span) -> Bool {
@@ -250,7 +280,7 @@ public struct Formatter {
     /// `head value`, or an `if … else if …` chain with one branch per line.
     mutating func writeDefinition(_ head: String, _ value: Expr, tail: String = "") {
         guard value.isIfChain else {
-            line("\(head) \(value.formatted)\(tail)")
+            writeWrapped("\(head) ", value, tail: tail)
             return
         }
         line(head)
@@ -264,6 +294,43 @@ public struct Formatter {
         }
         line("else \(e.formatted)\(tail)")
         indent -= 1
+    }
+
+    /// `prefix value tail` on one line when it fits; otherwise a long `and`/`or`/`+` chain
+    /// is broken after its operators (a line ending in an operator continues, §2), packing
+    /// as many operands per line as fit.
+    mutating func writeWrapped(_ prefix: String, _ value: Expr, tail: String) {
+        let single = "\(prefix)\(value.formatted)\(tail)"
+        guard indentation.count + single.count > Formatter.maxWidth,
+              case .binary(let op, _, _) = value.kind, [.and, .or, .add].contains(op) else {
+            line(single)
+            return
+        }
+        var operands: [Expr] = []
+        func flatten(_ e: Expr) {
+            if case .binary(let o, let a, let b) = e.kind, o == op {
+                flatten(a)
+                operands.append(b)
+            } else {
+                operands.append(e)
+            }
+        }
+        flatten(value)
+        let continuation = indentation + Formatter.indentUnit
+        var lines: [String] = []
+        var current = indentation + prefix
+        for (k, operand) in operands.enumerated() {
+            let piece = operand.formatted + (k < operands.count - 1 ? " \(op.rawValue)" : tail)
+            let startOfLine = current.trimmingCharacters() .isEmpty || current == indentation + prefix
+            if !startOfLine, current.count + 1 + piece.count > Formatter.maxWidth {
+                lines.append(current)
+                current = continuation + piece
+            } else {
+                current += (current.hasSuffix(" ") || current.isEmpty ? "" : " ") + piece
+            }
+        }
+        lines.append(current)
+        for l in lines { out += l + "\n" }
     }
 
     mutating func writeFieldDecls(head: String, span: Span, _ fields: [FieldDecl]) {
@@ -297,7 +364,8 @@ public struct Formatter {
                     f.writeDefinition("\(r.decision.text)(\(r.parameter.text)) =", r.value,
                                       tail: r.condition.map { " when \($0.formatted)" } ?? "")
                 } else {
-                    f.line(text(r))
+                    f.writeWrapped("\(r.decision.text)(\(r.parameter.text)) = ", r.value,
+                                   tail: r.condition.map { " when \($0.formatted)" } ?? "")
                 }
             })
         })
@@ -401,5 +469,13 @@ public struct Formatter {
         case nil:
             break
         }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        return String(s)
     }
 }

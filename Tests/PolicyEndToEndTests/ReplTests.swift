@@ -1,0 +1,391 @@
+import Foundation
+import XCTest
+
+/// The REPL as a person meets it (ARCHITECTURE.md, "The REPL contract"; issue 5): the real
+/// `policy` executable in a pseudo-terminal (tmux), keys sent one by one, the screen read
+/// back (see ReplTerminal). `ReplPipedInputTests` below covers the same shell with no terminal.
+///
+/// Needs tmux at run time (Debian/Ubuntu package `tmux`); without it these tests skip.
+final class ReplTests: XCTestCase {
+    var terminal: ReplTerminal!
+    var scratch: URL!
+
+    static var taste: String {
+        PolicyProcess.packageRoot.appendingPathComponent("Examples/language/taste.policy").path
+    }
+
+    /// A booking the taste model answers `false` for (Cook County's 2011 detainer ban).
+    static let cookBooking = "honored(booking { jurisdiction: cook, date: 2011-10-01, ident_match: true })"
+
+    override func setUpWithError() throws {
+        scratch = try PolicyProcess.temporaryDirectory()
+        terminal = try ReplTerminal(folder: scratch)
+    }
+
+    override func tearDown() {
+        terminal?.close()
+        terminal = nil
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        super.tearDown()
+    }
+
+    /// `policy repl taste.policy`, waiting for the first prompt.
+    func startWithTaste(file: StaticString = #filePath, line: UInt = #line) throws {
+        try terminal.start(["repl", ReplTests.taste])
+        terminal.expect("Loaded 1 file", file: file, line: line)
+        terminal.expectPrompt(file: file, line: line)
+    }
+
+    // MARK: - Prompt, continuation, errors
+
+    func testPromptAndAnExpression() throws {
+        try terminal.start([])
+        terminal.expect("Type :help for help")
+        terminal.expectPrompt("policy> ")
+        terminal.enter("1 + 41")
+        terminal.expect("policy> 1 + 41")
+        terminal.expectLine("42")
+        terminal.expectPrompt("policy> ")
+    }
+
+    func testContinuationPromptForAnOpenBracketAndATrailingOperator() throws {
+        try terminal.start([])
+        terminal.expectPrompt()
+        // An open bracket continues the entry.
+        terminal.enter("(1 +")
+        terminal.expectPrompt("   ...> ")
+        terminal.enter("2)")
+        terminal.expect("   ...> 2)")
+        terminal.expectLine("3")
+        terminal.expectPrompt("policy> ")
+        // So does a line ending with an operator.
+        terminal.enter("10 *")
+        terminal.expectPrompt("   ...> ")
+        terminal.enter("5")
+        terminal.expectLine("50")
+        terminal.expectPrompt("policy> ")
+        // An empty line abandons an unfinished entry; what follows is a fresh entry.
+        terminal.enter("(7 +")
+        terminal.expectPrompt("   ...> ")
+        terminal.press("Enter")
+        terminal.expectPrompt("policy> ")
+        terminal.enter("2 * 4")
+        terminal.expectLine("8")
+        terminal.expectPrompt()
+    }
+
+    func testAnErrorThenAWorkingEntry() throws {
+        try startWithTaste()
+        terminal.enter("honored(booking { jurisdiction: cok, date: 2011-10-01 })")
+        terminal.expect("unknown name 'cok'")
+        terminal.expect("did you mean 'cook'?")
+        terminal.expectPrompt()
+        terminal.enter(ReplTests.cookBooking)
+        terminal.expectLine("false")
+        terminal.expectPrompt()
+        // A failing entry changes nothing: its definitions are not kept.
+        terminal.enter("let answer: int = nope")
+        terminal.expect("unknown name 'nope'")
+        terminal.expectPrompt()
+        terminal.enter("answer")
+        terminal.expect("unknown name 'answer'")
+        terminal.expectPrompt()
+    }
+
+    // MARK: - Completion
+
+    func testTabCompletesADeclaredName() throws {
+        try startWithTaste()
+        terminal.type("honored(booking { jurisdiction: coo")
+        terminal.press("Tab")
+        terminal.expect("policy> honored(booking { jurisdiction: cook")
+        terminal.type(", date: 2011-10-01, ident_match: true })")
+        terminal.press("Enter")
+        terminal.expectLine("false")
+        terminal.expectPrompt()
+        // Meta-commands and scenarios complete too.
+        terminal.type(":scen")
+        terminal.press("Tab")
+        terminal.expect("policy> :scenario")
+        terminal.type("early_t")
+        terminal.press("Tab")
+        terminal.expect("early_trust_act")
+        terminal.press("Enter")
+        terminal.expectPrompt("policy[early_trust_act]> ")
+    }
+
+    // MARK: - Ctrl-C
+
+    func testCtrlCWhileTypingClearsTheEntry() throws {
+        try startWithTaste()
+        terminal.type("honored(booking { jurisdiction: ")
+        terminal.expect("jurisdiction: ")
+        terminal.press("C-c")
+        terminal.expectPrompt("policy> ")
+        // The abandoned text is gone: the next entry runs on its own.
+        terminal.enter("1 + 1")
+        terminal.expectLine("2")
+        terminal.expectPrompt()
+        // Also in the middle of a multi-line entry.
+        terminal.enter("(3 +")
+        terminal.expectPrompt("   ...> ")
+        terminal.type("4")
+        terminal.press("C-c")
+        terminal.expectPrompt("policy> ")
+        terminal.enter("5 * 5")
+        terminal.expectLine("25")
+        terminal.expectPrompt()
+    }
+
+    /// Ctrl-C on an empty line, at the prompt or the continuation prompt, clears (nothing)
+    /// and keeps the session: only Ctrl-D on an empty line leaves.
+    func testCtrlCOnAnEmptyLineKeepsTheSession() throws {
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.press("C-c")
+        terminal.expectPrompt("policy> ")
+        terminal.enter("1 + 2")
+        terminal.expectLine("3")
+        terminal.expectPrompt()
+        terminal.enter("(1 +")
+        terminal.expectPrompt("   ...> ")
+        terminal.press("C-c")
+        terminal.expectPrompt("policy> ")
+        terminal.enter("2 + 2")
+        terminal.expectLine("4")
+        terminal.expectPrompt()
+    }
+
+    func testCtrlCStopsALongPopulationCount() throws {
+        // A population big enough that counting it takes far longer than the test waits,
+        // even in a release build.
+        let big = scratch.appendingPathComponent("big.policy")
+        try """
+        population many of booking {
+          size 50_000_000
+          seed 7
+          date uniform 2010-01-01 .. 2014-12-31
+          jurisdiction weighted by admissions
+          ident_match 8%
+        }
+
+        """.write(to: big, atomically: true, encoding: .utf8)
+        try startWithTaste()
+        terminal.enter(":load \(big.path)")
+        terminal.expect("loaded")
+        terminal.expectPrompt()
+        terminal.enter("count(many where chance(50%, \"x\"))")
+        terminal.expect("count(many where chance(50%, \"x\"))")
+        usleep(400_000) // let the evaluation get going
+        let sent = Date()
+        terminal.press("C-c")
+        terminal.expect("interrupted", timeout: 10)
+        let latency = Date().timeIntervalSince(sent)
+        // The contract says ~100 ms; screen polling and a debug build get some slack.
+        XCTAssertLessThan(latency, 1.5, "Ctrl-C took \(latency) s to stop the count")
+        terminal.expectPrompt()
+        XCTAssertFalse(terminal.transcript().split(separator: "\n").contains { $0.allSatisfy { $0.isNumber || $0 == "," } },
+                       "the count printed a result after Ctrl-C:\n\(terminal.screenDump())")
+        // The session is intact: definitions, the loaded file and new entries all work.
+        terminal.enter("1 + 1")
+        terminal.expectLine("2")
+        terminal.expectPrompt()
+        terminal.enter(ReplTests.cookBooking)
+        terminal.expectLine("false")
+        terminal.expectPrompt()
+        terminal.enter(":help many")
+        terminal.expect("population many of booking")
+        terminal.expectPrompt()
+    }
+
+    // MARK: - Meta-commands
+
+    func testScenarioChangesThePrompt() throws {
+        try startWithTaste()
+        terminal.enter(":scenario early_trust_act")
+        terminal.expectPrompt("policy[early_trust_act]> ")
+        terminal.enter("1 + 1")
+        terminal.expectLine("2")
+        terminal.expectPrompt("policy[early_trust_act]> ")
+        terminal.enter(":scenario")
+        terminal.expect("current scenario: early_trust_act")
+        terminal.expectPrompt("policy[early_trust_act]> ")
+        terminal.enter(":scenario baseline")
+        terminal.expectPrompt("policy> ")
+        // An unknown scenario is an error that leaves the prompt alone.
+        terminal.enter(":scenario early_trust")
+        terminal.expect("unknown scenario 'early_trust'")
+        terminal.expectPrompt("policy> ")
+    }
+
+    func testHelpListsTheCommands() throws {
+        try startWithTaste()
+        terminal.enter(":help")
+        terminal.expectPrompt()
+        let shown = terminal.transcript()
+        for command in [":help", ":load", ":reload", ":reset", ":scenario", ":timing", ":format", ":save", ":history", ":quit"] {
+            XCTAssertTrue(shown.contains(command), "\(command) is not in :help:\n\(terminal.screenDump())")
+        }
+        // `:help NAME` describes a declared name.
+        terminal.enter(":help cook")
+        terminal.expect("jurisdiction cook")
+        terminal.expectPrompt()
+    }
+
+    func testSaveWritesAScriptThatCheckAccepts() throws {
+        try startWithTaste()
+        terminal.enter("let answer: int = 6 * 7")
+        terminal.expectPrompt()
+        let saved = scratch.appendingPathComponent("saved session.policy")
+        terminal.enter(":save \"\(saved.path)\"")
+        terminal.expect("saved")
+        terminal.expectPrompt()
+        let text = try String(contentsOf: saved, encoding: .utf8)
+        XCTAssertTrue(text.contains("jurisdiction cook"), text)
+        XCTAssertTrue(text.contains("answer"), "the session's own definition is not saved:\n\(text)")
+        let check = try PolicyProcess.run(["check", saved.path])
+        XCTAssertEqual(check.status, 0, "policy check rejects the saved session:\n\(check.stderr)\n\(text)")
+        // And the saved script loads into a fresh REPL with the same definitions.
+        try terminal.start(["repl", saved.path])
+        terminal.expectPrompt()
+        terminal.enter("answer")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+    }
+
+    // MARK: - History and leaving
+
+    func testHistoryIsRecalledWithUpAfterARestart() throws {
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.enter("1 + 41")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+        terminal.enter("(2 *")
+        terminal.expectPrompt("   ...> ")
+        terminal.enter("21)")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: terminal.historyFile.path),
+                      "no history at $XDG_STATE_HOME/policy/history")
+
+        try terminal.start([])
+        terminal.expectPrompt()
+        // The multi-line entry comes back as one item …
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> (2 *", "21)"])
+        // … and the one before it.
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> 1 + 41"])
+        terminal.press("Enter")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+    }
+
+    func testCtrlDOnAnEmptyLineExitsWithStatusZero() throws {
+        try startWithTaste()
+        terminal.enter("1 + 1")
+        terminal.expectLine("2")
+        terminal.expectPrompt()
+        // Ctrl-D on a line with text is an editing key, not an exit.
+        terminal.type("3 * 3")
+        terminal.press("C-d")
+        terminal.expectNothing(ReplTerminal.exitMarker, for: 0.3)
+        terminal.press("Enter")
+        terminal.expectLine("9")
+        terminal.expectPrompt()
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+    }
+
+    func testQuitExitsWithStatusZero() throws {
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.enter(":quit")
+        XCTAssertEqual(terminal.expectExit(), 0)
+    }
+
+    // MARK: - Demo
+
+    static let demoScript = """
+    ## First, a number.
+    let x: int = 20
+
+    ## Then, double it.
+    x * 2
+
+    ## Finally, add one.
+    x + 1
+
+    """
+
+    func testDemoOnATerminalWaitsForEnter() throws {
+        let path = try writeFile(scratch, "demo.policy", ReplTests.demoScript)
+        try terminal.start(["demo", path])
+        terminal.expect("First, a number.")
+        terminal.expect("let x: int = 20")
+        terminal.expect("[Enter")
+        terminal.expectNothing("Then, double it.", for: 0.3)
+        terminal.press("Enter")
+        terminal.expect("Then, double it.")
+        terminal.expect("x * 2")
+        terminal.expectLine("40")
+        terminal.expect("[Enter")
+        terminal.press("Enter")
+        terminal.expect("Finally, add one.")
+        terminal.expectLine("21")
+        XCTAssertEqual(terminal.expectExit(), 0)
+    }
+
+}
+
+/// The same shell with no terminal: stdin piped, stdout a file. Needs no tmux.
+final class ReplPipedInputTests: XCTestCase {
+    func testPipedInputHasNoPromptAndExitsZero() throws {
+        let r = try PolicyProcess.run([], stdin: Data("1 + 2\n(2 *\n3)\nlet x: int = 4\nx * 10\n".utf8), timeout: 20)
+        assertNoCrash(r, "piped input")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "3\n6\n40\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    func testPipedInputWithAnErrorExits65() throws {
+        let input = "1 + 2\nhonored(booking { jurisdiction: cok, date: 2011-10-01 })\n\(ReplTests.cookBooking)\n"
+        let r = try PolicyProcess.run(["repl", ReplTests.taste], stdin: Data(input.utf8), timeout: 20)
+        assertNoCrash(r, "piped input with an error")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        // The entries around the error still run.
+        XCTAssertEqual(r.stdout, "3\nfalse\n")
+        XCTAssertTrue(r.stderr.contains("unknown name 'cok'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did you mean 'cook'?"), r.stderr)
+        for out in [r.stdout, r.stderr] {
+            XCTAssertFalse(out.contains("policy>"), "a prompt on a pipe:\n\(out)")
+            XCTAssertFalse(out.contains("...>"), "a continuation prompt on a pipe:\n\(out)")
+            XCTAssertFalse(out.contains("Type :help"), "the banner on a pipe:\n\(out)")
+            XCTAssertFalse(out.contains("\u{1B}["), "colour escapes on a pipe")
+        }
+    }
+
+    func testDemoPipedPrintsEverythingWithoutWaiting() throws {
+        let path = try writeFile(try scratchDirectory(), "demo.policy", ReplTests.demoScript)
+        let started = Date()
+        let r = try PolicyProcess.run(["demo", path], timeout: 20)
+        assertNoCrash(r, "policy demo piped")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        XCTAssertFalse(r.stdout.contains("[Enter"), "demo waits for Enter on a pipe:\n\(r.stdout)")
+        XCTAssertFalse(r.stdout.contains("\u{1B}["), "colour escapes on a pipe")
+        // Narration, then the statement, then its result, in order.
+        var rest = Substring(r.stdout)
+        for expected in ["First, a number.", "let x: int = 20", "Then, double it.", "x * 2", "\n40\n",
+                         "Finally, add one.", "x + 1", "\n21\n"] {
+            guard let found = rest.range(of: expected) else {
+                XCTFail("'\(expected)' missing or out of order in:\n\(r.stdout)")
+                return
+            }
+            rest = rest[found.upperBound...]
+        }
+    }
+}
