@@ -28,6 +28,8 @@ struct CSVCaseLoader {
             case .bools: bools.reserveCapacity(capacity)
             case .dates, .jurisdictions, .members: int32s.reserveCapacity(capacity)
             case .small: small.reserveCapacity(capacity)
+            case .ints: ints.reserveCapacity(capacity)
+            case .numbers: numbers.reserveCapacity(capacity)
             default: break
             }
         }

@@ -158,8 +158,20 @@ enum PopulationBuilder {
         let info = program.records[version.record]
         var frameDefaults = Frame(world: world)
         let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
-        var columns: [[Value]] = info.fields.map { _ in [] }
-        for i in columns.indices { columns[i].reserveCapacity(size) }
+        // Typed columns, filled row by row (no per-case boxes).
+        let builders: [CSVCaseLoader.Builder] = info.fields.map { f in
+            let kind: CSVCaseLoader.Builder.Kind
+            switch f.type {
+            case .bool: kind = .bools
+            case .int: kind = .ints
+            case .number: kind = .numbers
+            case .date: kind = .dates
+            case .jurisdiction: kind = .jurisdictions
+            case .enumType(let e): kind = program.enums[e].members.count < 256 ? .small(Int32(e)) : .members(Int32(e))
+            default: kind = .values
+            }
+            return CSVCaseLoader.Builder(kind, capacity: size)
+        }
 
         // Constant parts of generators are evaluated once.
         enum Ready {
@@ -258,10 +270,9 @@ enum PopulationBuilder {
                 }
             }
             _ = needsRecord
-            for i in columns.indices { columns[i].append(row[i]) }
+            for i in builders.indices { builders[i].append(row[i]) }
         }
-        return PopulationData(record: version.record, count: size, seed: seed,
-                              columns: PopulationData.columns(program, record: version.record, columns))
+        return PopulationData(record: version.record, count: size, seed: seed, columns: builders.map(\.column))
     }
 
     static func loadCSV(_ path: String, _ version: PopulationVersion, seed: UInt64, _ program: Program) throws -> PopulationData {

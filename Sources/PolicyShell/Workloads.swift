@@ -102,6 +102,65 @@ public enum Workloads {
         return folder
     }
 
+    /// `policy bench w2`: the Secure Communities model, a generated population of `cases`
+    /// bookings, `compare` of two scenarios by year.
+    public static func w2(dir: String, cases: Int, model: String, console: Console) -> ExitCode {
+        let folder = "\(dir)/w2-\(cases)"
+        mkdir(dir, 0o755)
+        mkdir(folder, 0o755)
+        var modelPath = model
+        if !model.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            modelPath = String(cString: cwd) + "/" + model
+            free(cwd)
+        }
+        let script = """
+        ## W2: the Secure Communities model over \(cases) generated bookings, two scenarios compared.
+        include "\(modelPath)"
+
+        population w2 of booking {
+          size \(cases)
+          seed 7
+          date uniform 2010-01-01 .. 2014-12-31
+          jurisdiction weighted by admissions
+          charge { violent_felony: 3%, serious_felony: 7%, felony: 15%, significant_misdemeanor: 20%, misdemeanor: 55% }
+          prior { no_conviction: 48%, minor_conviction: 20%, misdemeanor_conviction: 9%, three_misdemeanors: 8%, felony_conviction: 10%, serious_conviction: 5% }
+          removal_order 10%
+        }
+
+        compare baseline, trust_act_2012 on outcome by year from w2
+
+        """
+        let path = "\(folder)/w2.policy"
+        guard SourceLoader.writeAtomically(path, script) == nil else { return .noInput }
+        let t0 = Benchmark.monotonicSeconds()
+        var output = ""
+        let quiet = Console(out: { output += $0 }, err: { console.err($0) })
+        let session = Session(console: quiet)
+        var code = ExitCode.success
+        let tLoad = seconds { code = session.load([path]) }
+        guard code == .success, let program = session.program else { return code }
+        var generated: PopulationData?
+        var failure: Error?
+        let tGen = seconds {
+            do { generated = try program.population(named: "w2") } catch { failure = error }
+        }
+        if let failure { session.reportRuntime(failure); return .dataError }
+        let tRun = seconds { _ = session.run(tests: false) }
+        let total = Benchmark.monotonicSeconds() - t0
+        let peak = Benchmark.peakResidentBytes()
+        console.out("""
+        W2 — \(ValueFormatter.grouped(Int64(cases))) generated bookings of the Secure Communities model, compare of two scenarios by year
+        \(output)
+          check the model                 \(Benchmark.format3(tLoad * 1000)) ms
+          generate the population         \(Benchmark.format3(tGen * 1000)) ms  (\(generated?.bytesPerCase ?? 0) bytes per case in columns)
+          compare (two scenarios)         \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
+          total in process                \(Benchmark.format3(total * 1000)) ms
+          peak memory                     \(Benchmark.formatBytes(Double(peak)))  (\(Benchmark.format3(Double(peak) / Double(max(1, cases)))) bytes per case)
+
+        """)
+        return .success
+    }
+
     static func seconds(_ f: () -> Void) -> Double {
         let t0 = Benchmark.monotonicSeconds()
         f()

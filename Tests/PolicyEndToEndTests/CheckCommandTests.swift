@@ -179,14 +179,28 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
     }
 
-    func testFolderExits66() throws {
+    /// A folder stands for the `.policy` files under it (as for `policy test`).
+    func testFolderChecksTheFilesInIt() throws {
         let dir = try scratchDirectory()
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.policy"),
-                                                withIntermediateDirectories: true)
-        let r = try PolicyProcess.run(["check", "folder.policy"], currentDirectory: dir)
-        assertNoCrash(r, "check folder.policy")
+        let folder = dir.appendingPathComponent("models")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "let x = 1\n".write(to: folder.appendingPathComponent("good.policy"), atomically: true, encoding: .utf8)
+        try "ignored".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        var r = try PolicyProcess.run(["check", "models"], currentDirectory: dir)
+        assertNoCrash(r, "check models")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try "let y = \n".write(to: folder.appendingPathComponent("bad.policy"), atomically: true, encoding: .utf8)
+        r = try PolicyProcess.run(["check", "models"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("models/bad.policy:1:"), r.stderr)
+    }
+
+    func testMissingPathExits66() throws {
+        let dir = try scratchDirectory()
+        let r = try PolicyProcess.run(["check", "nowhere"], currentDirectory: dir)
+        assertNoCrash(r, "check nowhere")
         XCTAssertEqual(r.status, 66)
-        XCTAssertTrue(r.stderr.contains("cannot read 'folder.policy'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("cannot read 'nowhere'"), r.stderr)
     }
 
     func testUnreadableFileExits66() throws {
