@@ -590,7 +590,8 @@ extension Checker {
 
     /// `b.date OP CONSTANT` (either way round): noted as a date break, not as a read of the
     /// date, so the fast engine can still group cases by period.
-    func dateComparison(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope) -> Typed? {
+    func dateComparison(_ op: BinaryOperator, _ a_: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope) -> Typed? {
+        let a = a_
         func isCaseDate(_ e: Expr) -> Bool {
             switch e.kind {
             case .member(let base, let f):
@@ -611,7 +612,19 @@ extension Checker {
         let saved = depsStack.count
         depsStack.append(Deps())
         let o = expr(other, scope, expected: .date)
-        let otherDeps = depsStack.removeLast()
+        var otherDeps = depsStack.removeLast()
+        // `b.date >= b.jurisdiction.activated`: the breaks are that attribute's values.
+        if case .member(let base, let field) = other.kind, isCaseJurisdiction(base, scope),
+           let a = program.attributes.firstIndex(where: { $0.name == field.text }), program.attributes[a].type == .date {
+            otherDeps.dateAttributes.insert(a)
+            note { $0.merge(otherDeps) }
+            depsStack.append(Deps())
+            let ds = expr(dateSide, scope)
+            depsStack.removeLast()
+            let x = dateSide == a_ ? ds : o, y = dateSide == a_ ? o : ds
+            let xe = x.eval, ye = y.eval
+            return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+        }
         guard depsStack.count == saved, case .date(let d)? = o.constant, o.type == .date else {
             note { $0.merge(otherDeps) }
             return nil

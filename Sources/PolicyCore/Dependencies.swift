@@ -15,6 +15,8 @@ struct Deps: Sendable {
     var fields: [CaseRef: UInt64] = [:]
     /// The case's date compared with these constant dates.
     var dateBreaks: Set<Int32> = []
+    /// The case's date compared with these date attributes of the case's jurisdiction.
+    var dateAttributes: Set<Int> = []
     var chance = false
     /// Something the analysis does not follow (a case used as a whole value, an aggregate
     /// inside, an `at` with a computed date …): the fast engine is not used.
@@ -40,6 +42,7 @@ struct Deps: Sendable {
     mutating func merge(_ o: Deps) {
         for (k, v) in o.fields { fields[k, default: 0] |= v }
         dateBreaks.formUnion(o.dateBreaks)
+        dateAttributes.formUnion(o.dateAttributes)
         chance = chance || o.chance
         opaque = opaque || o.opaque
         decisionCalls.formUnion(o.decisionCalls)
@@ -72,6 +75,7 @@ public struct ResolvedDeps: Sendable {
     /// Fields of the case read (bit i: field i).
     public var fields: UInt64 = 0
     public var dateBreaks: Set<Int32> = []
+    public var dateAttributes: Set<Int> = []
     public var chance = false
     public var opaque = false
     public var decisions: Set<Int> = []
@@ -121,6 +125,7 @@ struct DependencyResolver {
             if k == ref { out.fields |= v } else { out.opaque = true }
         }
         out.dateBreaks.formUnion(d.dateBreaks)
+        out.dateAttributes.formUnion(d.dateAttributes)
         out.chance = out.chance || d.chance
         out.opaque = out.opaque || d.opaque
         out.ownAttributes = out.ownAttributes || d.ownAttributes

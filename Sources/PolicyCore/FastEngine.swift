@@ -20,6 +20,7 @@ struct FastPlan {
     /// attributes), jurisdictions whose policy environment is the same share memo entries.
     let byEnvironment: Bool
     let dateBreaks: [Int32]
+    let dateAttributes: [Int]
     let decisions: [Int]
     let params: Bool
     let ownAttributes: Bool
@@ -30,12 +31,14 @@ struct FastPlan {
     static func make(_ program: Program, _ data: PopulationData, _ deps: [ResolvedDeps]) -> FastPlan? {
         var fields: UInt64 = 0
         var breaks = Set<Int32>()
+        var dateAttributes = Set<Int>()
         var decisions = Set<Int>()
         var params = false, own = false, other = false
         for d in deps {
             if d.opaque { return nil }
             fields |= d.fields
             breaks.formUnion(d.dateBreaks)
+            dateAttributes.formUnion(d.dateAttributes)
             decisions.formUnion(d.decisions)
             params = params || d.params
             own = own || d.ownAttributes
@@ -60,7 +63,8 @@ struct FastPlan {
         }
         guard case .dates = data.columns[dateField], case .jurisdictions = data.columns[jField] else { return nil }
         let readsJurisdiction = fields & (1 << UInt64(jField)) != 0 || own || other
-        return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction, dateBreaks: breaks.sorted(),
+        return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction && dateAttributes.isEmpty,
+                        dateBreaks: breaks.sorted(), dateAttributes: dateAttributes.sorted(),
                         decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other)
     }
 }
@@ -115,6 +119,18 @@ final class MemoLayout: @unchecked Sendable {
     static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program) -> [Int32] {
         var dates = Set(plan.dateBreaks)
         for w in program.worlds {
+            // The case's date compared with this jurisdiction's date attributes: every
+            // value they take is a break (and the day after, for `>` and `<=`).
+            for a in plan.dateAttributes {
+                var values = [w.attribute(j, a, on: nil)]
+                let count = program.attributes.count
+                var x = j
+                while x >= 0 {
+                    for c in w.attributeChanges[Int(x) * count + a] ?? [] { values.append(c.value) }
+                    x = program.jurisdictions.parents[Int(x)]
+                }
+                for v in values { dates.insert(v.asDate); dates.insert(v.asDate &+ 1) }
+            }
             for d in plan.decisions {
                 for s in w.candidates(d, j) {
                     for b in w.instanceStates[s].inForce.boundaries where b != InForce.minusInfinity && b != InForce.plusInfinity {
