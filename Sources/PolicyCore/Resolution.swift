@@ -51,10 +51,11 @@ enum Resolution {
             let pv = policy.versions[world.policyVersion[state.instance.policy]]
             var answered: (Value, CompiledRule)?
             for rule in pv.rules where rule.decision == d {
-                frame.locals = [.record(c)] + state.instance.arguments
-                if frame.locals.count < rule.localCount {
-                    frame.locals += Array(repeating: .bool(false), count: rule.localCount - frame.locals.count)
-                }
+                // The rule's frame: the case, then the instance's arguments, then its locals.
+                frame.locals.removeAll(keepingCapacity: true)
+                frame.locals.append(.record(c))
+                frame.locals.append(contentsOf: state.instance.arguments)
+                while frame.locals.count < rule.localCount { frame.locals.append(.bool(false)) }
                 if let condition = rule.condition, try !condition(&frame).asBool { continue }
                 answered = (try rule.value(&frame), rule)
                 break
@@ -89,7 +90,8 @@ enum Resolution {
         }
 
         // 4. Combine, or the default.
-        frame.locals = [.record(c)]
+        frame.locals.removeAll(keepingCapacity: true)
+        frame.locals.append(.record(c))
         let value: Value
         if answers.isEmpty {
             value = try decl.defaultValue(&frame)

@@ -73,6 +73,8 @@ public final class World: @unchecked Sendable {
     var rulesByDecision: [[Int]] = []
     /// Per decision, those instances by the jurisdiction their owner covers.
     var rulesByTerritory: [[Int32: [Int]]] = []
+    /// Per decision and jurisdiction, the candidates (once frozen).
+    var candidateLists: [[[Int]]] = []
     /// Per decision and jurisdiction, the candidate instances whose territory contains it.
     private var candidateCache: [Int: [Int32: [Int]]] = [:]
     private let cacheLock = Lock()
@@ -106,6 +108,20 @@ public final class World: @unchecked Sendable {
             var byTerritory: [Int32: [Int]] = [:]
             for i in list { byTerritory[instanceStates[i].territory, default: []].append(i) }
             return byTerritory
+        }
+        // Every (decision, jurisdiction)'s candidates, computed once: lookups need no lock.
+        let parents = program.jurisdictions.parents
+        candidateLists = rulesByTerritory.map { byTerritory in
+            (0..<Int32(program.jurisdictions.count)).map { j in
+                var list: [Int] = []
+                var x = j
+                while x >= 0 {
+                    if let owned = byTerritory[x] { list += owned }
+                    x = parents[Int(x)]
+                }
+                list.sort()
+                return list
+            }
         }
         isFrozen = true
     }
@@ -155,6 +171,9 @@ public final class World: @unchecked Sendable {
                 return v >= 0 && program.jurisdictions.within(j, s.territory)
                     && program.policies[s.instance.policy].versions[v].rules.contains { $0.decision == decision }
             }
+        }
+        if decision < candidateLists.count, Int(j) < candidateLists[decision].count {
+            return candidateLists[decision][Int(j)]
         }
         return cacheLock.withLock {
             if let hit = candidateCache[decision]?[j] { return hit }

@@ -155,7 +155,8 @@ struct Bench: ParsableCommand {
         discussion: """
             Workloads: parse — parse a generated program of --megabytes MB; w1 — 1,000,000 \
             bookings from CSV, four outcomes per year (--cases to change the size); w2 — \
-            10,000,000 generated bookings of the Secure Communities model, two scenarios compared.
+            10,000,000 generated bookings of the Secure Communities model, two scenarios compared; \
+            engine — one decision's latency and checking a 5,000-line program.
             """)
 
     @Argument(help: "The workload: parse or w1.")
@@ -176,11 +177,13 @@ struct Bench: ParsableCommand {
             exitWith(Benchmark.parse(megabytes: megabytes, repeats: repeats, console: console))
         case "w1":
             exitWith(Workloads.w1(dir: dir, cases: cases, console: console))
+        case "engine":
+            exitWith(Workloads.engine(console: console))
         case "w2":
             exitWith(Workloads.w2(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, w1, w2\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2\n")
             exitWith(.usage)
         }
     }
