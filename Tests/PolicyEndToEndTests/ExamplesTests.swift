@@ -33,6 +33,23 @@ final class ExamplesTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("✗"), r.stdout)
     }
 
+    /// The memoised engine and the general one, and one thread and several, give the same
+    /// output, byte for byte (a what-if with compare, attribution, plot and explain).
+    func testEnginesAndThreadCountsAgree() throws {
+        let script = "Examples/secure-communities/whatif-trust-act-2012.policy"
+        let root = PolicyProcess.packageRoot
+        let fast = try PolicyProcess.run(["run", script], currentDirectory: root, timeout: 240)
+        let single = try PolicyProcess.run(["run", script], environment: ["POLICY_THREADS": "1"], currentDirectory: root, timeout: 240)
+        let four = try PolicyProcess.run(["run", script], environment: ["POLICY_THREADS": "4"], currentDirectory: root, timeout: 240)
+        let general = try PolicyProcess.run(["run", script], environment: ["POLICY_ENGINE": "general"], currentDirectory: root, timeout: 400)
+        XCTAssertEqual(fast.status, 0, fast.stderr)
+        XCTAssertEqual(fast.stdout, single.stdout, "one thread differs from the default")
+        XCTAssertEqual(fast.stdout, four.stdout, "four threads differ from the default")
+        XCTAssertEqual(fast.stdout, general.stdout, "the memoised engine differs from evaluating every case")
+        let explain = try PolicyProcess.run(["run", script], environment: ["POLICY_ENGINE_EXPLAIN": "1"], currentDirectory: root, timeout: 240)
+        XCTAssertTrue(explain.stderr.contains("fast engine"), "the what-if should use the memoised engine: \(explain.stderr.prefix(500))")
+    }
+
     func testEveryExampleIsFormatted() throws {
         let r = try PolicyProcess.run(["fmt", "--check", "Examples"], currentDirectory: PolicyProcess.packageRoot)
         XCTAssertEqual(r.status, 0, "unformatted examples:\n\(r.stdout)\(r.stderr)")
