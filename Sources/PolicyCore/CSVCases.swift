@@ -22,6 +22,21 @@ struct CSVCaseLoader {
         var bools: [Bool] = [], ints: [Int64] = [], numbers: [Double] = [], int32s: [Int32] = [], small: [UInt8] = []
         var values: [Value] = []
 
+        /// The builder for a field of this type.
+        convenience init(for type: PType, _ program: Program, capacity: Int) {
+            let kind: Kind
+            switch type {
+            case .bool: kind = .bools
+            case .int: kind = .ints
+            case .number: kind = .numbers
+            case .date: kind = .dates
+            case .jurisdiction: kind = .jurisdictions
+            case .enumType(let e): kind = program.enums[e].members.count < 256 ? .small(Int32(e)) : .members(Int32(e))
+            default: kind = .values
+            }
+            self.init(kind, capacity: capacity)
+        }
+
         init(_ kind: Kind, capacity: Int) {
             self.kind = kind
             switch kind {
@@ -147,77 +162,28 @@ struct CSVCaseLoader {
         var i = 0
         if n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF { i = 3 }
         var line = 1
-        // One record's cells: reused buffers, no allocation per cell.
-        var starts: [Int] = [], ends: [Int] = [], quotedIndex: [Int] = []
-        var quoted: [String] = []
-        var cellCount = 0
-        func add(_ s: Int, _ e: Int, _ q: Int) {
-            if cellCount < starts.count {
-                starts[cellCount] = s; ends[cellCount] = e; quotedIndex[cellCount] = q
-            } else {
-                starts.append(s); ends.append(e); quotedIndex.append(q)
-            }
-            cellCount += 1
-        }
-        func readRecord() throws -> Bool {
-            cellCount = 0
-            quoted.removeAll(keepingCapacity: true)
-            guard i < n else { return false }
-            while true {
-                let start = i
-                if i < n, p[i] == 0x22 {
-                    var text: [UInt8] = []
-                    i += 1
-                    var closed = false
-                    while i < n {
-                        if p[i] == 0x22 {
-                            if i + 1 < n, p[i + 1] == 0x22 { text.append(0x22); i += 2; continue }
-                            i += 1
-                            closed = true
-                            break
-                        }
-                        if p[i] == 0x0A { line += 1 }
-                        text.append(p[i])
-                        i += 1
-                    }
-                    guard closed else { throw failure("unterminated quoted field", start, start + 1, hint: "close the field with '\"'") }
-                    if i < n, p[i] != 0x2C, p[i] != 0x0A, p[i] != 0x0D {
-                        throw failure("unexpected text after a quoted field", i, i + 1, hint: "a quote inside a quoted field is written \"\"")
-                    }
-                    quoted.append(String(decoding: text, as: UTF8.self))
-                    add(start, i, quoted.count - 1)
-                } else {
-                    while i < n {
-                        let b = p[i]
-                        if b == 0x2C || b == 0x0A || b == 0x0D { break }
-                        i += 1
-                    }
-                    add(start, i, -1)
-                }
-                if i < n, p[i] == 0x2C { i += 1; continue }
-                if i < n, p[i] == 0x0D { i += 1 }
-                if i < n, p[i] == 0x0A { i += 1 }
-                line += 1
-                return true
-            }
-        }
-        func text(_ c: Int) -> String {
-            quotedIndex[c] >= 0 ? quoted[quotedIndex[c]] : String(decoding: UnsafeBufferPointer(rebasing: p[starts[c]..<ends[c]]), as: UTF8.self)
-        }
         // Skip blank lines before the header.
         while i < n, p[i] == 0x0A || p[i] == 0x0D { if p[i] == 0x0A { line += 1 }; i += 1 }
-        guard try readRecord() else { throw failure("the CSV file is empty", 0, 0, hint: "the first line names the columns") }
+        var scanner = CSVScanner(p: p, i: i, line: line)
+        var cells = CSVScanner.Cells()
+        guard try scanner.record(into: &cells, fail: failure) else {
+            throw failure("the CSV file is empty", 0, 0, hint: "the first line names the columns")
+        }
+        func text(_ c: Int) -> String {
+            cells.quoted[c] >= 0 ? cells.texts[cells.quoted[c]]
+                : String(decoding: UnsafeBufferPointer(rebasing: p[cells.starts[c]..<cells.ends[c]]), as: UTF8.self)
+        }
         var fieldOfColumn: [Int] = []
-        for c in 0..<cellCount {
+        for c in 0..<cells.count {
             let name = text(c).trimmingSpaces()
             guard let f = info.field(name) else {
-                throw failure("column '\(name)' is not a field of \(info.name)", starts[c], ends[c],
+                throw failure("column '\(name)' is not a field of \(info.name)", cells.starts[c], cells.ends[c],
                               hint: Suggest.hint(name, info.fields.map(\.name)) ?? "the fields are \(info.fields.map(\.name).joined(separator: ", "))")
             }
-            if fieldOfColumn.contains(f) { throw failure("column '\(name)' appears twice", starts[c], ends[c]) }
+            if fieldOfColumn.contains(f) { throw failure("column '\(name)' appears twice", cells.starts[c], cells.ends[c]) }
             fieldOfColumn.append(f)
         }
-        let headerStart = starts.first ?? 0, headerEnd = ends.first ?? 0
+        let headerStart = cells.starts.first ?? 0, headerEnd = cells.ends.first ?? 0
         for (k, f) in info.fields.enumerated() where !fieldOfColumn.contains(k) && !f.hasDefault {
             throw failure("the file has no column '\(f.name)', and the field has no default", headerStart, headerEnd,
                           hint: "add a '\(f.name)' column")
@@ -243,27 +209,13 @@ struct CSVCaseLoader {
             }
         }
         let estimate = n / max(1, fieldOfColumn.count * 7)
-        let builders: [Builder] = info.fields.map { f in
-            let kind: Builder.Kind
-            switch f.type {
-            case .bool: kind = .bools
-            case .int: kind = .ints
-            case .number: kind = .numbers
-            case .date: kind = .dates
-            case .jurisdiction: kind = .jurisdictions
-            case .enumType(let e): kind = program.enums[e].members.count < 256 ? .small(Int32(e)) : .members(Int32(e))
-            default: kind = .values
-            }
-            return Builder(kind, capacity: estimate)
-        }
+        let builders = info.fields.map { Builder(for: $0.type, program, capacity: estimate) }
         let types = fieldOfColumn.map { info.fields[$0].type }
         let enumOfColumn: [ByteTable?] = types.map { t in if case .enumType(let e) = t { return enumTables[e] }; return nil }
         var count = 0
         let parser = CellParser(program: program)
         let columnBuilders = fieldOfColumn.map { builders[$0] }
         let missing = info.fields.indices.filter { !fieldOfColumn.contains($0) }
-        var scanner = CSVScanner(p: p, i: i, line: line)
-        var cells = CSVScanner.Cells()
         while true {
             let rowLine = scanner.line
             guard try scanner.record(into: &cells, fail: failure) else { break }

@@ -237,21 +237,7 @@ extension Checker {
     }
 
     /// A value every type has, used when a declaration is in error.
-    func zeroValue(_ t: PType) -> Value {
-        switch t {
-        case .bool: return .bool(false)
-        case .int: return .int(0)
-        case .number: return .number(0)
-        case .string: return .string("")
-        case .date: return .date(0)
-        case .duration(let f): return .duration(0, f ?? .days)
-        case .enumType(let e): return .member(type: Int32(e), index: 0)
-        case .jurisdiction: return .jurisdiction(0)
-        case .setOf: return .set([])
-        case .listOf: return .list([])
-        default: return .bool(false)
-        }
-    }
+    func zeroValue(_ t: PType) -> Value { Checker.placeholder(t) }
 
     // MARK: - Signatures
 

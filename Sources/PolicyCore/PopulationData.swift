@@ -159,19 +159,7 @@ enum PopulationBuilder {
         var frameDefaults = Frame(world: world)
         let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
         // Typed columns, filled row by row (no per-case boxes).
-        let builders: [CSVCaseLoader.Builder] = info.fields.map { f in
-            let kind: CSVCaseLoader.Builder.Kind
-            switch f.type {
-            case .bool: kind = .bools
-            case .int: kind = .ints
-            case .number: kind = .numbers
-            case .date: kind = .dates
-            case .jurisdiction: kind = .jurisdictions
-            case .enumType(let e): kind = program.enums[e].members.count < 256 ? .small(Int32(e)) : .members(Int32(e))
-            default: kind = .values
-            }
-            return CSVCaseLoader.Builder(kind, capacity: size)
-        }
+        let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: size) }
 
         // Constant parts of generators are evaluated once.
         enum Ready {

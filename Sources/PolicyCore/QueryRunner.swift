@@ -239,43 +239,14 @@ struct QueryRunner {
 
     /// For cases whose answer differs: which policy decided them in each scenario (§7).
     func attribution(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> [String] {
-        guard !rows.isEmpty else { return ["No case differs between the scenarios."] }
-        let renderer = ExplainRenderer(program: program)
         var counts: [String: Int] = [:]
         var order: [String] = []
-        var frame = Frame(world: worlds[0])
         for row in rows {
-            let c = data.caseRecord(row)
-            frame.subject = .record(c)
-            var traces: [[DecisionTrace]] = []
-            for w in worlds.prefix(2) {
-                frame.world = w
-                let recorder = Recorder()
-                frame.recorder = recorder
-                for a in q.aggregates { _ = try caseValue(a, &frame) }
-                frame.recorder = nil
-                traces.append(recorder.roots)
-            }
-            let key: String
-            if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
-                let name = program.decisions[a.decision].name
-                key = "\(name): \(describe(b, renderer)) in \(worlds[1].name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
-            } else {
-                key = "no decision differs (a param, attribute or let differs)"
-            }
+            let key = try attributionKey(q, data, row, worlds)
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
         }
-        let total = rows.count
-        var lines = ["Attribution of the \(ValueFormatter.grouped(Int64(total))) case\(total == 1 ? "" : "s") that differ:"]
-        let sorted = order.sorted { (counts[$0]!, order.firstIndex(of: $1)!) > (counts[$1]!, order.firstIndex(of: $0)!) }
-        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0]!)).count }.max() ?? 1
-        for k in sorted.prefix(12) {
-            let n = ValueFormatter.grouped(Int64(counts[k]!))
-            lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
-        }
-        if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }
-        return lines
+        return attributionLines(counts, order)
     }
 
     func describe(_ t: DecisionTrace, _ r: ExplainRenderer) -> String {
