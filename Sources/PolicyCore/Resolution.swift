@@ -6,7 +6,7 @@ enum Resolution {
     struct Answer {
         var state: Int
         var value: Value
-        var rule: CompiledRule
+        var rule: SourceRef
         var periodStart: Int32
         var depth: Int32
     }
@@ -45,29 +45,39 @@ enum Resolution {
         frame.date = date
         frame.caseRecord = c
         for s in world.candidates(d, j) {
-            let state = world.instanceStates[s]
-            guard let piece = state.inForce.piece(at: date) else { continue }
-            let policy = program.policies[state.instance.policy]
-            let pv = policy.versions[world.policyVersion[state.instance.policy]]
-            var answered: (Value, CompiledRule)?
-            for rule in pv.rules where rule.decision == d {
+            // Read the instance's state in place (copying it would copy its arrays).
+            guard world.instanceStates[s].inForce.contains(date) else { continue }
+            let policyIndex = world.instanceStates[s].instance.policy
+            let versionIndex = world.policyVersion[policyIndex]
+            var answered: (Value, SourceRef)?
+            let rules = program.policies[policyIndex].versions[versionIndex].rules
+            for k in rules.indices where rules[k].decision == d {
                 // The rule's frame: the case, then the instance's arguments, then its locals.
                 frame.locals.removeAll(keepingCapacity: true)
                 frame.locals.append(.record(c))
-                frame.locals.append(contentsOf: state.instance.arguments)
-                while frame.locals.count < rule.localCount { frame.locals.append(.bool(false)) }
-                if let condition = rule.condition, try !condition(&frame).asBool { continue }
-                answered = (try rule.value(&frame), rule)
+                frame.locals.append(contentsOf: world.instanceStates[s].instance.arguments)
+                while frame.locals.count < rules[k].localCount { frame.locals.append(.bool(false)) }
+                if let condition = rules[k].condition, try !condition(&frame).asBool { continue }
+                answered = (try rules[k].value(&frame), rules[k].source)
                 break
             }
-            trace?.candidates.append(.init(
-                instance: state.instance, owner: ownerName(program, pv.owner, state.instance),
-                answer: answered?.0, rule: answered?.1.source,
-                inForceSince: state.inForce.periodStart(at: date), enactedBy: piece.enactedBy, enactedOn: piece.enactedOn))
+            if let trace {
+                let state = world.instanceStates[s]
+                let piece = state.inForce.piece(at: date)
+                trace.candidates.append(.init(
+                    instance: state.instance, owner: ownerName(program, program.policies[policyIndex].versions[versionIndex].owner, state.instance),
+                    answer: answered?.0, rule: answered?.1,
+                    inForceSince: state.inForce.periodStart(at: date), enactedBy: piece?.enactedBy, enactedOn: piece?.enactedOn))
+            }
             if let (value, rule) = answered {
-                answers.append(Answer(state: s, value: value, rule: rule,
-                                      periodStart: state.inForce.periodStart(at: date) ?? InForce.minusInfinity,
-                                      depth: state.depth))
+                // When its period began matters only to break ties (filled in below).
+                answers.append(Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
+                                      depth: world.instanceStates[s].depth))
+            }
+        }
+        if answers.count > 1 {
+            for k in answers.indices {
+                answers[k].periodStart = world.instanceStates[answers[k].state].inForce.periodStart(at: date) ?? InForce.minusInfinity
             }
         }
 
@@ -140,13 +150,15 @@ enum Resolution {
 
     static func describe(_ world: World, _ a: Answer) -> String {
         let instance = world.instanceStates[a.state].instance
-        return "\(InstanceNaming.name(world.program, instance)) (\(a.rule.source.position))"
+        return "\(InstanceNaming.name(world.program, instance)) (\(a.rule.position))"
     }
 
     static func combine(_ combiner: Combiner, _ answers: [Answer], _ info: DecisionInfo, _ world: World,
                         _ trace: DecisionTrace?) throws -> Value {
-        func pick(_ a: Answer, _ why: String) -> Value {
-            trace?.choice = why
+        // The reason is only spelled out when someone is recording it.
+        func pick(_ a: Answer, _ why: @autoclosure () -> String) -> Value {
+            guard let trace else { return a.value }
+            trace.choice = why()
             for other in answers where other.state != a.state {
                 markDropped(trace, other.state, world, "not chosen (\(combiner.rawValue))")
             }
@@ -167,6 +179,7 @@ enum Resolution {
             }
             return pick(best, "the \(combiner.rawValue == "min" ? "smallest" : "largest") answer (\(combiner.rawValue))")
         case .mostSpecific, .latest:
+            if answers.count == 1 { return pick(answers[0], "the only answer (\(combiner.rawValue))") }
             let sorted = answers.sorted { a, b in
                 combiner == .mostSpecific
                     ? (a.depth, a.periodStart) > (b.depth, b.periodStart)
@@ -178,15 +191,13 @@ enum Resolution {
                 let program = world.program
                 throw EvalError(
                     "conflict: two rules give different answers for '\(info.name)' and neither is more specific or later",
-                    at: top.rule.source,
+                    at: top.rule,
                     hint: "add 'overrides' to one policy, or choose a combiner such as deny_overrides",
                     notes: [.init("\(describe(world, top)) says \(ValueFormatter(program).format(top.value))"),
                             .init("\(describe(world, other)) says \(ValueFormatter(program).format(other.value))")])
             }
-            let why = combiner == .mostSpecific
-                ? (sorted.count == 1 ? "the only answer" : "the most specific owner")
-                : (sorted.count == 1 ? "the only answer" : "the latest in force")
-            return pick(top, "\(why) (\(combiner.rawValue))")
+            let count = sorted.count
+            return pick(top, "\(count == 1 ? "the only answer" : combiner == .mostSpecific ? "the most specific owner" : "the latest in force") (\(combiner.rawValue))")
         }
     }
 }
