@@ -233,48 +233,12 @@ final class Memo {
         return tableStart[c] + (lo - base) * plan.combos + packed
     }
 
-    /// Codes for rows `lo..<hi` into `out` — the hot loop: flat arrays, no reference
-    /// counting; a miss (a key not seen yet, or a new draw path) goes to `code(_:)`.
+    /// Codes for rows `lo..<hi` into `out`: one tight loop of lookups; a miss (a key not
+    /// seen yet, an error, or a draw tree to walk) goes to `code(_:)`.
     func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
-        let combos = plan.combos
-        let smallCount = small.count
-        var row = lo
-        while row < hi {
-            var c: Int32 = -1
-            classOf.withUnsafeBufferPointer { classes in
-            boundaryDates.withUnsafeBufferPointer { bd in
-            boundaryStart.withUnsafeBufferPointer { bs in
-            boundaryCount.withUnsafeBufferPointer { bc in
-            tableStart.withUnsafeBufferPointer { ts in
-            strides.withUnsafeBufferPointer { st in
-            small.withUnsafeBufferPointer { sm in
-            table.withUnsafeBufferPointer { t in
-                while row < hi {
-                    let k = Int(classes[Int(jurisdictions[row])])
-                    let date = dates[row]
-                    var a = bs[k], b = a + bc[k]
-                    let base = a
-                    while a < b {
-                        let mid = (a + b) >> 1
-                        if bd[mid] <= date { a = mid + 1 } else { b = mid }
-                    }
-                    var packed = 0
-                    for f in 0..<smallCount { packed &+= Int(sm[f][row]) &* st[f] }
-                    let v = t[ts[k] + (a - base) * combos + packed]
-                    if v < 0 || v >= Memo.treeBase {
-                        c = v
-                        return
-                    }
-                    out[row - lo] = v
-                    row += 1
-                }
-            }}}}}}}}
-            if row < hi {
-                // A miss, an error code or a draw tree: the careful path.
-                _ = c
-                out[row - lo] = (try? code(row)) ?? -2
-                row += 1
-            }
+        for row in lo..<hi {
+            let v = table[index(row)]
+            out[row - lo] = v >= 0 && v < Memo.treeBase ? v : (try? code(row)) ?? -2
         }
     }
 

@@ -193,8 +193,9 @@ extension String {
     }
 }
 
-extension Substring {
-    func range(of needle: String) -> Range<Substring.Index>? {
+extension StringProtocol {
+    /// Where `needle` first occurs (Foundation's `range(of:)`, which this module does without).
+    func range(of needle: String) -> Range<Index>? {
         guard !needle.isEmpty else { return nil }
         var i = startIndex
         while i < endIndex {
