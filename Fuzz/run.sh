@@ -1,38 +1,96 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address over the library sources —
-# SwiftPM's executables clash with libFuzzer's main) and runs each for SECONDS (default 60),
-# with a corpus seeded from Examples/ and Tests/Conformance/ and the keyword dictionary.
-# New crashers are copied to Tests/FuzzRegressions/<target>/ for the test suite to replay.
+# The fuzz campaign: builds the libFuzzer targets and runs each for SECONDS (default 60).
+#
+#   Fuzz/run.sh [SECONDS] [TARGET…]      targets: lexparse check run-program csv (default: all)
+#
+# Targets are built with swiftc -sanitize=fuzzer,address over the library sources (SwiftPM's
+# executables clash with libFuzzer's main), so the library sources are copied into one module
+# without their `import Policy…` lines. The corpus is seeded from Examples/ and Tests/ (CSV
+# files for the csv target), with a dictionary of the language's keywords. A crashing input
+# is saved under Tests/FuzzRegressions/<target>/, which `swift test` replays
+# (FuzzRegressionTests); keep it there once the crash is fixed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(lexparse check run-program csv)
 out="$root/Fuzz/out"
 mkdir -p "$out"
+
 # The dictionary: every keyword and punctuation mark of LANGUAGE.md §2.
 dict="$out/policy.dict"
 : > "$dict"
 for w in after agency and as assert at attributes by cancel combine compare decision else enact enum event \
          explain false for from if in include jurisdiction jurisdictions let not of on or overrides param plot \
          policy population proposed record repeal scenario set status table test then timeline true under until \
-         when where with within size seed uniform weighted days month year '{' '}' '(' ')' '[' ']' '==' '!=' '<=' \
-         '>=' '..' '%' '2013-06-01' '30 days' '"x"' '#' '##'; do
+         when where with within size seed uniform weighted days month year count share sum mean chance \
+         latest most_specific all any first '{' '}' '(' ')' '[' ']' '==' '!=' '<=' '>=' '..' '%' \
+         '2013-06-01' '30 days' '"x"' '#' '##' 'baseline' 'quarter' 'to' 'decline' 'honor'; do
   printf '"%s"\n' "$(printf '%s' "$w" | sed 's/\\/\\\\/g; s/"/\\"/g')" >> "$dict"
 done
-build() { # target, extra sources…
-  local target=$1; shift
-  swiftc -O -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz \
-    "$@" "$root/Fuzz/$target.swift" -o "$out/$target"
+csvdict="$out/csv.dict"
+printf '"%s"\n' , '\\"' 'date' 'jurisdiction' 'charge' 'convicted' 'score' 'name' 'kind' 'parent' 'label' \
+  '2013-01-01' 'felony' 'cook' 'usa' 'true' 'yes' '0' '1.5' '\\r\\n' '\\xef\\xbb\\xbf' > "$csvdict"
+
+# One module of library sources, imports between the library's own modules removed.
+src="$out/src"
+rm -rf "$src"; mkdir -p "$src"
+for f in "$root"/Sources/PolicySyntax/*.swift "$root"/Sources/PolicyCore/*.swift \
+         "$root"/Sources/PolicyShell/TableRenderer.swift "$root"/Sources/PolicyShell/ChartRenderer.swift; do
+  sed -E '/^import (PolicySyntax|PolicyCore|PolicyShell)$/d' "$f" > "$src/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+# The csv target's program, embedded as a string.
+{ printf 'let csvProgram = """\n'; sed 's/^/    /' "$root/Fuzz/csv-program.policy"; printf '    """\n'; } > "$src/CSVProgram.swift"
+
+build() { # target
+  local target=$1
+  local sources=("$src"/PolicySyntax-*.swift)
+  [ "$target" = lexparse ] || sources+=("$src"/PolicyCore-*.swift "$root/Fuzz/Support.swift")
+  [ "$target" = run-program ] && sources+=("$src"/PolicyShell-*.swift)
+  [ "$target" = csv ] && sources+=("$src/CSVProgram.swift")
+  echo "== building $target"
+  swiftc -O -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz -enforce-exclusivity=checked \
+    -suppress-warnings "${sources[@]}" "$root/Fuzz/$target.swift" -o "$out/$target" 2>&1 | grep -v 'Cannot export local symbol' || true
+  [ -x "$out/$target" ] || { echo "error: $target did not build" >&2; exit 1; }
 }
-corpus() { # target
+
+corpus() { # target → a corpus folder, seeded once and then kept (it grows between runs)
   local dir="$out/corpus-$1"
   mkdir -p "$dir"
-  find "$root/Examples" "$root/Tests/Conformance" -name '*.policy' -exec cp {} "$dir/" \; 2>/dev/null || true
+  if [ "$1" = csv ]; then
+    find "$root/Examples" "$root/Tests" -name '*.csv' -size -64k -exec cp {} "$dir/" \; 2>/dev/null || true
+    printf 'date,jurisdiction,charge,convicted,score,weight,note,kind_of\n2013-01-01,cook,felony,yes,3,0.25,"a, ""b""",county\n2014-02-28,Cook County,,0,,,,\n' > "$dir/seed-cases.csv"
+    printf 'name,kind,parent,label,trust,circuit,since,beds,open\ndupage,county,illinois,DuPage County,0.5,seventh,2001-02-03,10,no\nnaperville,city,dupage,,,,,,\n' > "$dir/seed-places.csv"
+  elif [ "$1" = run-program ]; then
+    # The same programs with small populations, so whole runs stay within the population limit.
+    find "$root/Examples" "$root/Tests/Conformance" -name '*.policy' | while read -r f; do
+      sed -E 's/size [0-9_]+/size 300/' "$f" > "$dir/$(basename "$f")"
+    done
+  else
+    find "$root/Examples" "$root/Tests/Conformance" -name '*.policy' -exec cp {} "$dir/" \; 2>/dev/null || true
+  fi
   echo "$dir"
 }
-build lexparse "$root"/Sources/PolicySyntax/*.swift
-for target in lexparse; do
+
+for target in "${targets[@]}"; do
+  build "$target"
   crashes="$root/Tests/FuzzRegressions/$target"
   mkdir -p "$crashes"
-  "$out/$target" -max_total_time="$seconds" -dict="$dict" -max_len=4096 -artifact_prefix="$crashes/" \
-    -print_final_stats=1 "$(corpus $target)" 2>&1 | tail -25
+  d="$dict"; [ "$target" = csv ] && d="$csvdict"
+  echo "== fuzzing $target for $seconds s"
+  # -timeout: an input that takes over 10 s counts as a hang (saved like a crash).
+  # -detect_leaks=0: reference cycles between a program and its worlds live as long as the
+  # program does by design; a leak report is not a crash.
+  status=0
+  "$out/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
+    -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "$(corpus "$target")" \
+    > "$out/$target.log" 2>&1 || status=$?
+  grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY|artifact|INFO: (Loaded|seed corpus))' "$out/$target.log" | tail -12
+  if [ "$status" -ne 0 ]; then
+    echo "** $target failed (exit $status): the input is saved under Tests/FuzzRegressions/$target/; see $out/$target.log"
+    failed=1
+  fi
 done
+exit "${failed:-0}"

@@ -37,6 +37,16 @@ struct CSVCaseLoader {
             self.init(kind, capacity: capacity)
         }
 
+        /// Bytes each case takes in this column.
+        var width: Int {
+            switch kind {
+            case .bools, .small: return 1
+            case .dates, .jurisdictions, .members: return 4
+            case .ints, .numbers: return 8
+            case .values: return MemoryLayout<Value>.stride
+            }
+        }
+
         init(_ kind: Kind, capacity: Int) {
             self.kind = kind
             switch kind {
@@ -257,6 +267,10 @@ struct CSVCaseLoader {
             }
             for f in missing { builders[f].append(defaults[f] ?? .bool(false)) }
             count += 1
+            if let cap = Limits.current.populationCases, count > cap {
+                throw failure("the file has more than \(Limits.grouped(cap)) cases, the population limit", cells.starts.first ?? 0, cells.ends.first ?? 0,
+                              hint: Limits.raiseHint("population"))
+            }
         }
         return PopulationData(record: record, count: count, seed: seed, columns: builders.map(\.column))
     }

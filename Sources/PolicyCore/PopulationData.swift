@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PolicySyntax
 
 /// One column of a population, stored by type (§ Performance design: columnar cases).
@@ -141,13 +144,13 @@ enum PopulationBuilder {
         if let path = version.csvPath {
             data = try loadCSV(path, version, seed: seed, program)
         } else {
-            data = try generate(version, seed: seed, world: program.baseline, cancel: cancel)
+            data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
         }
         program.populationCache.set(key, data)
         return data
     }
 
-    static func generate(_ version: PopulationVersion, seed: UInt64, world: World, cancel: CancellationFlag?) throws -> PopulationData {
+    static func generate(_ version: PopulationVersion, name: String, seed: UInt64, world: World, cancel: CancellationFlag?) throws -> PopulationData {
         let program = world.program
         var frame = Frame(world: world)
         let sizeValue = try version.size.map { try $0(&frame).asInt } ?? 0
@@ -156,6 +159,8 @@ enum PopulationBuilder {
         }
         let size = Int(sizeValue)
         let info = program.records[version.record]
+        let kinds = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
+        try PopulationLimit.check(name, cases: size, bytesPerCase: kinds.reduce(0) { $0 + $1.width }, at: version.source)
         var frameDefaults = Frame(world: world)
         let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
         // Typed columns, filled row by row (no per-case boxes).
@@ -316,5 +321,51 @@ extension Program {
             throw EvalError("unknown population '\(name)'", at: nil)
         }
         return try PopulationBuilder.build(p, in: baseline, cancel: cancellation)
+    }
+}
+
+/// The population limit (`--limit population=N`) and, when it is not set, the memory the
+/// machine has available: a population that cannot fit is refused before it is built.
+enum PopulationLimit {
+    static func check(_ name: String, cases: Int, bytesPerCase: Int, at source: SourceRef?) throws {
+        if let cap = Limits.current.populationCases {
+            guard cases <= cap else {
+                throw EvalError("population '\(name)' has \(Limits.grouped(cases)) cases, more than the limit of \(Limits.grouped(cap))",
+                                at: source, hint: "use a smaller 'size', or " + Limits.raiseHint("population"))
+            }
+            return
+        }
+        // Columns, plus the engine's working memory per case (answers, keys), counted generously.
+        let needed = Double(cases) * Double(bytesPerCase + 16)
+        guard let available = SystemMemory.availableBytes(), needed > Double(available) * 0.8 else { return }
+        throw EvalError("population '\(name)' of \(Limits.grouped(cases)) cases needs about \(SystemMemory.describe(needed)), more than the \(SystemMemory.describe(Double(available))) of memory available",
+                        at: source, hint: "use a smaller 'size', or set --limit population=N to allow N cases anyway")
+    }
+}
+
+/// What the operating system says about memory.
+enum SystemMemory {
+    /// `MemAvailable` from /proc/meminfo (Linux); nil where it cannot be read.
+    static func availableBytes() -> Int? {
+        #if os(Linux)
+        guard let f = fopen("/proc/meminfo", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("MemAvailable:") else { continue }
+            let digits = text.dropFirst("MemAvailable:".count).filter { $0.isNumber }
+            return Int(digits).map { $0 * 1024 }
+        }
+        return nil
+        #else
+        return nil
+        #endif
+    }
+
+    static func describe(_ bytes: Double) -> String {
+        let gb = bytes / 1_073_741_824
+        if gb >= 1 { return "\(ValueFormatter.number((gb * 10).rounded() / 10)) GB" }
+        return "\(Int((bytes / 1_048_576).rounded())) MB"
     }
 }

@@ -258,8 +258,8 @@ public final class Program: @unchecked Sendable {
     public var scenarios: [ScenarioInfo] = [ScenarioInfo(name: "baseline", label: "what happened", parent: nil, source: nil)]
     /// The worlds, one per scenario, built after checking.
     public var worlds: [World] = []
-    /// The cascade limit of §4.8 (firings on one date).
-    public var cascadeLimit = 10_000
+    /// The cascade limit of §4.8 (firings on one date); `--limit cascade=N` sets the default.
+    public var cascadeLimit = Limits.current.cascadeFirings
     /// Reads CSV files for populations.
     public weak var provider: SourceProvider?
     let populationCache = PopulationCache()

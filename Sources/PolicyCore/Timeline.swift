@@ -331,7 +331,7 @@ struct FiringCounter {
         let names = top.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
         throw EvalError("cascade limit (\(FiringCounter.grouped(limit)) firings) exceeded on \(CivilDate(dayNumber: Int(date))): \(names)",
                         at: top.first.flatMap { sources[$0.key] },
-                        hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (the limit is Program.cascadeLimit)")
+                        hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (or \(Limits.raiseHint("cascade")))")
     }
 
     static func grouped(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)).count > 4 ? ValueFormatter.grouped(Int64(n)) : String(n) }

@@ -161,6 +161,16 @@ extension Lexer {
             let b = buf[pos]
             if b == 0x22 {
                 pos += 1
+                // Characters never outnumber bytes: only long strings in bytes need counting.
+                let limit = Limits.current.stringCharacters
+                if pos - start - 2 > limit {
+                    var characters = 0
+                    for i in (start + 1)..<(pos - 1) where buf[i] & 0xC0 != 0x80 { characters += 1 }
+                    if characters > limit {
+                        report("string too long (\(Limits.grouped(characters)) characters; the limit is \(Limits.grouped(limit)))",
+                               start, pos, hint: Limits.raiseHint("string"))
+                    }
+                }
                 return Token(kind: .stringLiteral, span: Span(start, pos))
             }
             if b == 0x0A { break }

@@ -10,7 +10,7 @@ extension Parser {
         var chain = 0
         while true {
             chain += 1
-            if chain > Parser.maxChainLength { try chainTooLong() }
+            if chain > maxChain { try chainTooLong() }
             // `at:` or `under:` starting a line is a field name, not an operator.
             if (at(.kwUnder) || at(.kwAt)), token.startsLine, peek().kind == .colon { return lhs }
             if eat(.kwUnder) {
@@ -80,7 +80,7 @@ extension Parser {
         var chain = 0
         while let op = Parser.binaryOperator(token.kind), op.precedence >= minPrecedence {
             chain += 1
-            if chain > Parser.maxChainLength { try chainTooLong() }
+            if chain > maxChain { try chainTooLong() }
             let opToken = token
             if op.isComparison, let first = lastComparison {
                 error("comparisons do not chain", opToken.span,
@@ -96,8 +96,8 @@ extension Parser {
     }
 
     mutating func chainTooLong() throws -> Never {
-        error("expression too long (more than \(Parser.maxChainLength) operators in a row)", token.span,
-              hint: "split it with 'let' definitions, or use a set: x in {a, b, c}")
+        error("expression too long (more than \(Limits.grouped(maxChain)) operators in a row)", token.span,
+              hint: "split it with 'let' definitions, use a set (x in {a, b, c}), or " + Limits.raiseHint("chain"))
         throw ParseError()
     }
 
@@ -130,7 +130,7 @@ extension Parser {
         var chain = 0
         while true {
             chain += 1
-            if chain > Parser.maxChainLength { try chainTooLong() }
+            if chain > maxChain { try chainTooLong() }
             if at(.dot) {
                 advance()
                 let field = try expectFieldName("a field name after '.'")

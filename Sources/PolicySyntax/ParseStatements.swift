@@ -127,7 +127,7 @@ extension Parser {
         var chain = 0
         while eat(.kwAt) {
             chain += 1
-            if chain > Parser.maxChainLength { try chainTooLong() }
+            if chain > maxChain { try chainTooLong() }
             let date = try parseBinary(BinaryOperator.add.precedence)
             expr = Expr(.at(expr, date), expr.span.to(date.span))
         }

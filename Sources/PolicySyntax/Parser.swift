@@ -11,13 +11,17 @@
 /// independent error in a file is reported. Each loop consumes at least one token per turn.
 public struct Parser {
     /// Nesting deeper than this (brackets, unary operators, `if`, blocks) is an error (§9.20).
-    public static let maxNestingDepth = 1_000
+    /// The default is 1,000; `--limit nesting=N` changes it (`Limits`).
+    public static var maxNestingDepth: Int { Limits.current.nesting }
     /// A chain of binary operators or postfix accesses longer than this is an error: the
     /// tree it makes is as deep as the chain is long.
-    public static let maxChainLength = 10_000
+    public static var maxChainLength: Int { Limits.current.chain }
 
     let file: SourceFile
     var lexer: Lexer
+    /// `Limits.current`'s nesting and chain limits, read once per parse.
+    let maxDepth = Parser.maxNestingDepth
+    let maxChain = Parser.maxChainLength
     /// The current token.
     var token: Token
     /// One token of lookahead, filled on demand.
@@ -45,9 +49,38 @@ public struct Parser {
 
     /// Parses a whole file.
     public static func parse(_ file: SourceFile) -> SourceUnit {
+        let limits = Limits.current
+        if file.bytes.count > limits.fileBytes {
+            let message = "file too large (\(Limits.grouped(file.bytes.count)) bytes; the limit is \(Limits.grouped(limits.fileBytes >> 20)) MB)"
+            return SourceUnit(file: file, statements: [], comments: [],
+                              diagnostics: [.error(message, at: Span(0, 0), hint: "split it with 'include', or " + Limits.raiseHint("file-mb"))])
+        }
         var parser = Parser(file: file)
+        parser.checkLineLengths(limits.lineCharacters)
         let statements = parser.parseProgram()
         return parser.finish(statements)
+    }
+
+    /// Reports each line longer than the limit, at the first character past it.
+    mutating func checkLineLengths(_ limit: Int) {
+        let starts = file.lineStarts
+        let bytes = file.bytes
+        for (i, start) in starts.enumerated() {
+            let begin = Int(start)
+            let end = i + 1 < starts.count ? Int(starts[i + 1]) - 1 : bytes.count
+            // Characters never outnumber bytes, so only long lines in bytes need counting.
+            guard end - begin > limit else { continue }
+            var characters = 0
+            var past: Int?
+            for offset in begin..<end where bytes[offset] & 0xC0 != 0x80 {
+                characters += 1
+                if characters == limit + 1 { past = offset }
+            }
+            if let past {
+                error("line too long (\(Limits.grouped(characters)) characters; the limit is \(Limits.grouped(limit)))",
+                      Span(past, past + 1), hint: "break the line, or " + Limits.raiseHint("line"))
+            }
+        }
     }
 
     /// Parses a single expression (for tests and the REPL's helpers).
@@ -206,11 +239,11 @@ public struct Parser {
     /// recursive walk of the tree (checker, formatter, evaluator) within the stack.
     mutating func enter() throws {
         depth += 1
-        if depth > Parser.maxNestingDepth {
+        if depth > maxDepth {
             if !nestingReported {
                 nestingReported = true
-                error("nesting too deep (more than \(Parser.maxNestingDepth) levels)", token.span,
-                      hint: "split the expression with 'let' definitions")
+                error("nesting too deep (more than \(Limits.grouped(maxDepth)) levels)", token.span,
+                      hint: "split the expression with 'let' definitions, or " + Limits.raiseHint("nesting"))
             }
             throw ParseError()
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PolicyShell
+import PolicySyntax
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,18 @@ import Glibc
 struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "Never colour the output (NO_COLOR does the same).")
     var noColor = false
+    @Option(name: .customLong("limit"), help: ArgumentHelp(
+        "Raise or lower a resource limit (repeatable).",
+        discussion: Limits.settings.map { "\($0.name): \($0.meaning)" }.joined(separator: "; "),
+        valueName: "name=N"))
+    var limits: [String] = []
+
+    /// Applies the limits before any file is read.
+    func validate() throws {
+        for text in limits {
+            do { try Limits.current.set(text) } catch { throw ValidationError("\(error)") }
+        }
+    }
 }
 
 struct PolicyCommand: ParsableCommand {

@@ -105,6 +105,8 @@ final class HostileInputTests: XCTestCase {
         let text = String(repeating: "a ", count: 5_000_000) + "\n"
         let r = try check("identifiers.policy", text)
         assertRejected(r, path: "identifiers.policy", maxLineBytes: 300)
+        XCTAssertTrue(r.stderr.contains("error: line too long (10,000,000 characters; the limit is 1,000,000)"), String(r.stderr.prefix(500)))
+        XCTAssertTrue(r.stderr.contains(" --> identifiers.policy:1:1000001"), String(r.stderr.prefix(500)))
         XCTAssertLessThan(r.stderr.utf8.count, 100_000, "stderr is \(r.stderr.utf8.count) bytes")
     }
 
@@ -113,7 +115,8 @@ final class HostileInputTests: XCTestCase {
     func testLongListWithAStrayErrorAtTheEnd() throws {
         let elements = 1_000_000
         let text = "let x = [" + String(repeating: "1, ", count: elements) + "1 )\n"
-        let r = try check("list.policy", text)
+        // Past the default line limit (1,000,000 characters), which is raised here.
+        let r = try check("list.policy", text, args: ["check", "--limit", "line=5000000"])
         let positions = assertRejected(r, path: "list.policy", maxLineBytes: 300)
         XCTAssertEqual(positions, ["1:\(9 + elements * 3 + 3)"])
         XCTAssertTrue(r.stderr.contains("']' expected (to close '[' at line 1), found ')'"), String(r.stderr.prefix(500)))
