@@ -36,6 +36,8 @@ public struct ChartData: Sendable {
     public var series: [(name: String, values: [Double])]
     /// Where to write an SVG, when asked.
     public var output: String?
+    /// The `plot` statement, for errors about writing its file.
+    public var source: SourceRef? = nil
 }
 
 /// What running a statement produces.

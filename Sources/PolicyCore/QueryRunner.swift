@@ -145,7 +145,7 @@ struct QueryRunner {
             let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
             return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
                                      keys: keys.map { keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
-                                     series: series, output: q.output))]
+                                     series: series, output: q.output, source: source))]
         }
     }
 

@@ -32,7 +32,7 @@ public struct Commands {
         let code = session.load(paths)
         guard code == .success else { return code }
         let status = session.run(tests: false)
-        if status.error != nil { return .dataError }
+        if status.error != nil || session.writeFailed { return .dataError }
         if status.interrupted {
             console.err("interrupted\n")
             return .dataError

@@ -13,6 +13,8 @@ public final class Session {
     public private(set) var interpreter: Interpreter?
     /// The default scenario for queries (`:scenario`).
     public var scenario: String = "baseline"
+    /// A `plot … to FILE` could not be written (the run then exits 65).
+    public private(set) var writeFailed = false
 
     public init(console: Console) {
         self.console = console
@@ -106,7 +108,10 @@ public final class Session {
         case .chart(let c):
             if let path = c.output {
                 if let reason = SourceLoader.writeAtomically(path, ChartRenderer().svg(c)) {
-                    console.err("error: cannot write '\(path)': \(reason)\n")
+                    // The old file, if any, is untouched (written to a temporary file, then renamed).
+                    writeFailed = true
+                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source,
+                                            hint: "check that the folder exists and that you may write there"))
                 } else {
                     console.out("wrote \(path)\n")
                 }
