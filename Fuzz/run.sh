@@ -84,7 +84,7 @@ for target in "${targets[@]}"; do
   # -detect_leaks=0: reference cycles between a program and its worlds live as long as the
   # program does by design; a leak report is not a crash.
   status=0
-  ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$out/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$out/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
     -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "$(corpus "$target")" \
     > "$out/$target.log" 2>&1 || status=$?
   grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY|artifact|INFO: (Loaded|seed corpus))' "$out/$target.log" | tail -12

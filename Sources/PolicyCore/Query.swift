@@ -76,6 +76,8 @@ extension Checker {
             return .declaration(source: src)
         }
         let record = program.populations[p].record
+        // A population of an unknown record type was reported where it is declared.
+        guard record >= 0 else { return .declaration(source: src) }
         var inner = scope
         inner.subject = .record(record)
         inner.streamName = "query"
@@ -169,6 +171,8 @@ extension Checker {
             return .error
         }
         let record = program.populations[p].record
+        // A population of an unknown record type was reported where it is declared.
+        guard record >= 0 else { return .error }
         var inner = scope
         inner.subject = .record(record)
         let condition = filter.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition").eval }
