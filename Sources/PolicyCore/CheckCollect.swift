@@ -329,7 +329,7 @@ extension Checker {
                       hint: suggest(d.record.text, program.records.map(\.name)))
             }
             program.populations.append(PopulationInfo(name: d.name.text, record: record, versions: [], doc: s.doc))
-            pendingPopulations.append((program.populations.count - 1, d, file, scenario))
+            pendingPopulations.append((program.populations.count - 1, d, file, scenario, s.span))
         case .scenario(let d):
             guard scenario == 0 else {
                 error("a scenario cannot be declared inside another", file, d.name.span)

@@ -415,10 +415,12 @@ extension Checker {
 extension Checker {
     // MARK: - Populations
 
-    func checkPopulation(_ p: (id: Int, decl: PopulationDecl, file: SourceFile, scenario: Int)) {
+    func checkPopulation(_ p: (id: Int, decl: PopulationDecl, file: SourceFile, scenario: Int, span: Span)) {
         let record = program.populations[p.id].record
         guard record >= 0 else { return }
-        let version = populationVersion(p.decl, record: record, file: p.file, scenario: p.scenario)
+        var version = populationVersion(p.decl, record: record, file: p.file, scenario: p.scenario)
+        version.declarationText = p.file.text(p.span)
+        version.needsWholeProgram = !PopulationFingerprint.isSelfContained(p.decl)
         program.populations[p.id].versions.append(version)
         patch(p.scenario, \.populations, p.id, program.populations[p.id].versions.count - 1)
     }

@@ -201,7 +201,7 @@ extension Checker {
                 error("population '\(name.text)' keeps its record type in a scenario", file, d.record.span)
                 return
             }
-            pendingPopulations.append((id, d, file, s))
+            pendingPopulations.append((id, d, file, s, item.span))
         case (.param, _): mismatch("another param")
         case (.let, _): mismatch("another let")
         case (.decision, _): mismatch("another decision")

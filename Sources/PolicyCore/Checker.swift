@@ -77,7 +77,7 @@ public final class Checker {
     var pendingPolicies: [(id: Int, decl: PolicyDecl, file: SourceFile, scenario: Int)] = []
     var pendingEvents: [(id: Int, decl: EventDecl, file: SourceFile, scenario: Int)] = []
     var pendingReactions: [(id: Int, decl: ReactionDecl, file: SourceFile, scenario: Int, source: SourceRef)] = []
-    var pendingPopulations: [(id: Int, decl: PopulationDecl, file: SourceFile, scenario: Int)] = []
+    var pendingPopulations: [(id: Int, decl: PopulationDecl, file: SourceFile, scenario: Int, span: Span)] = []
     /// A world with no timeline, for evaluating constants while checking.
     lazy var scratchWorld: World = World(program: program, scenario: 0, parent: nil)
     var letTypeState: [Int: Bool] = [:] // false: being inferred, true: known
@@ -164,6 +164,7 @@ public final class Checker {
         if !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
             buildWorlds()
             program.resolver = makeResolver()
+            fingerprintPopulations(all)
         }
         return CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
     }

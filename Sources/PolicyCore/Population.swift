@@ -29,6 +29,13 @@ public struct PopulationVersion: Sendable {
     /// A CSV file (resolved path) to load instead of generating.
     public var csvPath: String?
     public var csvReference: SourceRef?
+    /// The declaration's source text, and whether its cases depend on more of the program
+    /// than its types and jurisdictions (see `PopulationFingerprint`).
+    public var declarationText = ""
+    public var needsWholeProgram = true
+    /// Identifies the cases this version makes: two programs (say, before and after an
+    /// entry at the prompt) whose versions share a fingerprint share the generated cases.
+    public var fingerprint: UInt64 = 0
 }
 
 public struct PopulationInfo: Sendable {
@@ -171,5 +178,87 @@ extension Checker {
             }
         }
         return version
+    }
+}
+
+/// What a population's cases depend on, hashed, so a program can tell when it would build
+/// exactly the cases an earlier program built.
+///
+/// The cases depend on the declaration itself and, through types and draws, on every
+/// record and enum (indices are stored in the columns) and the jurisdiction table (indices,
+/// and the declared attributes `weighted by` reads). A declaration whose generators are all
+/// literals depends on nothing else; one with `= EXPR`, `when COND` or a computed size,
+/// seed, bound or probability may read params, lets or decisions, so its fingerprint covers
+/// every declaration of the program. A CSV population also covers the file's size and time.
+enum PopulationFingerprint {
+    /// True when every size, seed, bound and probability is a literal and no field is
+    /// computed or conditional.
+    static func isSelfContained(_ d: PopulationDecl) -> Bool {
+        for item in d.items ?? [] {
+            switch item.kind {
+            case .size(let e), .seed(let e):
+                guard isLiteral(e) else { return false }
+            case .field(_, let generator, let condition):
+                guard condition == nil else { return false }
+                switch generator {
+                case .uniform(let a, let b): guard isLiteral(a), isLiteral(b) else { return false }
+                case .categorical(let members): guard members.allSatisfy({ isLiteral($0.value) }) else { return false }
+                case .probability(let p): guard isLiteral(p) else { return false }
+                case .weighted: break
+                case .computed: return false
+                }
+            }
+        }
+        return true
+    }
+
+    static func isLiteral(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .int, .number, .percent, .date, .duration, .string, .bool: return true
+        case .unary(.negate, let inner), .paren(let inner): return isLiteral(inner)
+        default: return false
+        }
+    }
+}
+
+extension Checker {
+    /// Sets every population version's fingerprint (after checking, with no errors).
+    func fingerprintPopulations(_ all: Units) {
+        var structure = StableHash(), whole = StableHash()
+        for (unit, statements) in all {
+            for s in statements {
+                switch s.kind {
+                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert, .test: continue
+                case .enumDecl, .attributes, .jurisdiction, .jurisdictionsFrom, .agency, .record:
+                    structure.mix(unit.file.text(s.span))
+                default: break
+                }
+                whole.mix(unit.file.text(s.span))
+            }
+        }
+        // What the declarations made, including what came from jurisdiction CSV files.
+        let table = program.jurisdictions
+        for j in 0..<table.count {
+            structure.mix(table.names[j])
+            structure.mix(table.labels[j] ?? "")
+            structure.mix(UInt64(bitPattern: Int64(table.kinds[j])))
+            structure.mix(UInt64(bitPattern: Int64(table.parents[j])))
+            for v in table.declared[j] { if let v { structure.mix(v) } else { structure.mix("∅") } }
+        }
+        for e in program.enums { structure.mix(e.name); for m in e.members { structure.mix(m) } }
+        whole.mix(structure.value)
+        for p in program.populations.indices {
+            for v in program.populations[p].versions.indices {
+                let version = program.populations[p].versions[v]
+                var h = StableHash()
+                h.mix(version.declarationText)
+                h.mix(version.needsWholeProgram ? whole.value : structure.value)
+                if let path = version.csvPath {
+                    h.mix(path)
+                    h.mix(PopulationFingerprint.fileIdentity(path))
+                }
+                program.populations[p].versions[v].fingerprint = h.value
+            }
+        }
     }
 }

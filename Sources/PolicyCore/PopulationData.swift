@@ -135,9 +135,12 @@ enum PopulationBuilder {
         guard v >= 0 else {
             throw EvalError("population '\(program.populations[p].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
-        let key = PopulationKey(population: p, version: v)
-        if let cached = program.populationCache.get(key) { return cached }
         let version = program.populations[p].versions[v]
+        let key = version.fingerprint
+        if let cached = program.populationCache.get(key) {
+            if !program.builtHere.contains(key) { program.populationCache.noteReuse(cached) }
+            return cached
+        }
         var frame = Frame(world: program.baseline)
         let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0)
         let data: PopulationData
@@ -147,6 +150,7 @@ enum PopulationBuilder {
             data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
         }
         program.populationCache.set(key, data)
+        program.builtHere.insert(key)
         return data
     }
 
@@ -285,17 +289,30 @@ enum PopulationBuilder {
 /// Raised when the user interrupts a long computation.
 public struct Interrupted: Error {}
 
-struct PopulationKey: Hashable {
-    var population: Int
-    var version: Int
-}
-
-/// Generated and loaded populations, shared by all worlds.
-final class PopulationCache: @unchecked Sendable {
-    private var entries: [PopulationKey: PopulationData] = [:]
+/// Generated and loaded populations, shared by all worlds — and, at the prompt, by the
+/// programs one entry after another: a population is keyed by its version's fingerprint, so
+/// an entry that does not touch what a population depends on reuses its cases (issue W3).
+public final class PopulationCache: @unchecked Sendable {
+    private var entries: [UInt64: PopulationData] = [:]
     private let lock = Lock()
-    func get(_ k: PopulationKey) -> PopulationData? { lock.withLock { entries[k] } }
-    func set(_ k: PopulationKey, _ v: PopulationData) { lock.withLock { entries[k] = v } }
+    /// Populations taken over from an earlier program instead of being built again.
+    public private(set) var reused = 0
+    public private(set) var reusedCases = 0
+    public init() {}
+    func get(_ k: UInt64) -> PopulationData? { lock.withLock { entries[k] } }
+    func set(_ k: UInt64, _ v: PopulationData) { lock.withLock { entries[k] = v } }
+    func noteReuse(_ data: PopulationData) {
+        lock.withLock {
+            reused += 1
+            reusedCases += data.count
+        }
+    }
+    /// Keeps only the entries `program` can use (the rest are freed).
+    func prune(keeping program: Program) {
+        let live = Set(program.populations.flatMap { $0.versions.map(\.fingerprint) })
+        lock.withLock { entries = entries.filter { live.contains($0.key) } }
+    }
+    public var count: Int { lock.withLock { entries.count } }
 }
 
 extension StableHash {
@@ -367,5 +384,14 @@ enum SystemMemory {
         let gb = bytes / 1_073_741_824
         if gb >= 1 { return "\(ValueFormatter.number((gb * 10).rounded() / 10)) GB" }
         return "\(Int((bytes / 1_048_576).rounded())) MB"
+    }
+}
+
+extension PopulationFingerprint {
+    /// A file's size and modification time (a changed CSV file is read again).
+    static func fileIdentity(_ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return "missing" }
+        return "\(st.st_size):\(st.st_mtim.tv_sec):\(st.st_mtim.tv_nsec)"
     }
 }

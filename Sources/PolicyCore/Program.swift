@@ -262,7 +262,17 @@ public final class Program: @unchecked Sendable {
     public var cascadeLimit = Limits.current.cascadeFirings
     /// Reads CSV files for populations.
     public weak var provider: SourceProvider?
-    let populationCache = PopulationCache()
+    /// Generated and loaded cases; `adoptPopulations(from:)` shares it with the program before.
+    public private(set) var populationCache = PopulationCache()
+    /// Fingerprints of the populations this program built itself (the rest were reused).
+    var builtHere: Set<UInt64> = []
+
+    /// Takes over `earlier`'s populations (at the prompt, the program before this entry):
+    /// those whose fingerprints this program shares are not built again; the others are freed.
+    public func adoptPopulations(from earlier: Program) {
+        populationCache = earlier.populationCache
+        populationCache.prune(keeping: self)
+    }
     /// Attribute values that are not literals, evaluated when the baseline world is built.
     var attributeEvaluations: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []
     /// Follows calls when the fast engine asks what a query depends on.

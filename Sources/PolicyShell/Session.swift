@@ -24,6 +24,8 @@ public final class Session {
 
     /// Takes over another session's state (`:reload`, `:reset`).
     func replace(with other: Session) {
+        // Populations whose definitions did not change are kept (`:reload`).
+        if let earlier = result?.program, other.result?.program !== earlier { other.result?.program.adoptPopulations(from: earlier) }
         units = other.units
         result = other.result
         interpreter = other.interpreter
@@ -81,6 +83,8 @@ public final class Session {
         for d in result.diagnostics { console.err(DiagnosticRenderer(useColor: console.useColor).render(d)) }
         guard errors.isEmpty else { return false }
         units += new
+        // Populations the entry did not change are reused, not built again; the rest are freed.
+        if let earlier = self.result?.program { result.program.adoptPopulations(from: earlier) }
         self.result = result
         let interpreter = Interpreter(program: result.program)
         interpreter.currentScenario = result.program.scenarioIndex(scenario) ?? 0

@@ -169,10 +169,11 @@ struct Bench: ParsableCommand {
             Workloads: parse — parse a generated program of --megabytes MB; w1 — 1,000,000 \
             bookings from CSV, four outcomes per year (--cases to change the size); w2 — \
             10,000,000 generated bookings of the Secure Communities model, two scenarios compared; \
+            w3 — W2's compare, one scenario changed for one state, and the compare run again; \
             engine — one decision's latency and checking a 5,000-line program.
             """)
 
-    @Argument(help: "The workload: parse or w1.")
+    @Argument(help: "The workload: parse, engine, w1, w2 or w3.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
@@ -195,8 +196,11 @@ struct Bench: ParsableCommand {
         case "w2":
             exitWith(Workloads.w2(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
+        case "w3":
+            exitWith(Workloads.w3(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
+                                  model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3\n")
             exitWith(.usage)
         }
     }

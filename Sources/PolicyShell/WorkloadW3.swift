@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicyCore
+import PolicySyntax
+
+extension Workloads {
+    /// `policy bench w3`: W2's compare, then the scenario's policy changed for one state
+    /// (California's TRUST Act enacted six months later) and the same compare run again in
+    /// the same session, as `:reload` does at the prompt. Prints what was reused.
+    public static func w3(dir: String, cases: Int, model: String, console: Console) -> ExitCode {
+        let folder = "\(dir)/w3-\(cases)"
+        mkdir(dir, 0o755)
+        mkdir(folder, 0o755)
+        var modelPath = model
+        if !model.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            modelPath = String(cString: cwd) + "/" + model
+            free(cwd)
+        }
+        let main = """
+        ## W3: W2's compare, re-run after one scenario changes for one state.
+        include "\(modelPath)"
+        include "variant.policy"
+
+        population w3 of booking {
+          size \(cases)
+          seed 7
+          date uniform 2010-01-01 .. 2014-12-31
+          jurisdiction weighted by admissions
+          charge { violent_felony: 3%, serious_felony: 7%, felony: 15%, significant_misdemeanor: 20%, misdemeanor: 55% }
+          prior { no_conviction: 48%, minor_conviction: 20%, misdemeanor_conviction: 9%, three_misdemeanors: 8%, felony_conviction: 10%, serious_conviction: 5% }
+          removal_order 10%
+        }
+
+        compare baseline, variant on outcome by year from w3
+
+        """
+        func variant(_ date: String) -> String {
+            """
+            ## The scenario W3 edits: California's TRUST Act from \(date).
+            scenario variant "TRUST Act signed in 2012, in effect \(date)" {
+              cancel trust_act_veto
+              cancel trust_act_signed
+              event trust_act_signed_2012 on 2012-09-30 by california { enact trust_act from \(date) }
+            }
+
+            """
+        }
+        let mainPath = "\(folder)/w3.policy", variantPath = "\(folder)/variant.policy"
+        guard SourceLoader.writeAtomically(mainPath, main) == nil,
+              SourceLoader.writeAtomically(variantPath, variant("2013-01-01")) == nil else { return .noInput }
+
+        var output = ""
+        let quiet = Console(out: { output += $0 }, err: { console.err($0) })
+        let session = Session(console: quiet)
+        var code = ExitCode.success
+        let tFirst = seconds {
+            code = session.load([mainPath])
+            if code == .success { _ = session.run(tests: false) }
+        }
+        guard code == .success else { return code }
+        let first = output
+        output = ""
+        // The edit, then what `:reload` does: load afresh and take over the session.
+        guard SourceLoader.writeAtomically(variantPath, variant("2013-07-01")) == nil else { return .noInput }
+        let tSecond = seconds {
+            let fresh = Session(console: quiet)
+            code = fresh.load([mainPath])
+            if code == .success {
+                session.replace(with: fresh)
+                _ = session.run(tests: false)
+            }
+        }
+        guard code == .success, let program = session.program else { return code }
+        let cache = program.populationCache
+        let peak = Benchmark.peakResidentBytes()
+        console.out("""
+        W3 — \(ValueFormatter.grouped(Int64(cases))) generated bookings; compare, change one scenario for one state, compare again
+        first run:
+        \(first)
+        after the change:
+        \(output)
+          first compare (check, generate, evaluate)   \(Benchmark.format3(tFirst * 1000)) ms
+          after the change (reload, evaluate)         \(Benchmark.format3(tSecond * 1000)) ms
+          reused                                      \(cache.reused) population, \(ValueFormatter.grouped(Int64(cache.reusedCases))) cases not generated again
+          evaluated again                             every case in both scenarios (per-scenario answers are not kept yet)
+          peak memory                                 \(Benchmark.formatBytes(Double(peak)))
+
+        """)
+        return .success
+    }
+}
