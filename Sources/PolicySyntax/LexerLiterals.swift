@@ -9,6 +9,8 @@ extension Lexer {
         // Fast path: an integer, its value computed while scanning.
         var value: Int64 = 0
         var overflow = false
+        var underscores = false
+        var digitCount = 0
         while true {
             let b = byte(pos)
             if Lexer.isDigit(b) {
@@ -16,16 +18,48 @@ extension Lexer {
                 let (v, o2) = m.addingReportingOverflow(Int64(b - 0x30))
                 overflow = overflow || o1 || o2
                 value = v
-            } else if b != 0x5F {
+                digitCount += 1
+            } else if b == 0x5F {
+                underscores = true
+            } else {
                 break
             }
             pos += 1
         }
         var isInteger = true
+        // The digits after the point, accumulated into `mantissa` while they fit exactly.
+        var mantissa = value
+        var fractionDigits = 0
         if byte(pos) == 0x2E, Lexer.isDigit(byte(pos + 1)) { // '.' digit (not '..')
             isInteger = false
             pos += 1
-            scanDigits()
+            while true {
+                let b = byte(pos)
+                if Lexer.isDigit(b) {
+                    if digitCount < 18 { mantissa = mantissa &* 10 &+ Int64(b - 0x30) }
+                    digitCount += 1
+                    fractionDigits += 1
+                } else if b == 0x5F {
+                    underscores = true
+                } else {
+                    break
+                }
+                pos += 1
+            }
+        }
+        // Fast path for decimals and percentages without an exponent or '_': with at most 15
+        // digits the mantissa and the power of ten are exact doubles, so one division gives
+        // the correctly rounded value (the double nearest p/100 for `p%`, §9.6).
+        if !underscores, !overflow, digitCount <= 15, byte(pos) != 0x65, byte(pos) != 0x45 {
+            if byte(pos) == 0x25, fractionDigits + 2 < Lexer.powersOfTen.count { // '%'
+                pos += 1
+                let v = Double(mantissa) / Lexer.powersOfTen[fractionDigits + 2]
+                return Token(kind: .percentLiteral, span: Span(start, pos), payload: Int64(bitPattern: v.bitPattern))
+            }
+            if !isInteger, !Lexer.isIdentStart(byte(pos)), fractionDigits < Lexer.powersOfTen.count {
+                let v = Double(mantissa) / Lexer.powersOfTen[fractionDigits]
+                return Token(kind: .numberLiteral, span: Span(start, pos), payload: Int64(bitPattern: v.bitPattern))
+            }
         }
         if byte(pos) == 0x65 || byte(pos) == 0x45 { // exponent
             let sign = byte(pos + 1) == 0x2B || byte(pos + 1) == 0x2D ? 1 : 0
@@ -82,6 +116,29 @@ extension Lexer {
         }
         if let duration = scanDurationUnit(amount: value, start: start) { return duration }
         return Token(kind: .intLiteral, span: Span(start, numberEnd), payload: value)
+    }
+
+    /// 10^0 … 10^22: the powers of ten a double holds exactly.
+    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
+
+    /// `day(s)`, `week(s)`, `month(s)`, `year(s)` at `buf[i..<i+len]`, compared as bytes.
+    @inline(__always)
+    static func durationUnit(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int, _ len: Int) -> DurationUnit? {
+        var n = len
+        if buf[i + n - 1] == 0x73 { n -= 1 } // a plural 's'
+        @inline(__always) func word(_ w: StaticString) -> Bool {
+            guard w.utf8CodeUnitCount == n else { return false }
+            let p = w.utf8Start
+            for k in 0..<n where buf[i + k] != p[k] { return false }
+            return true
+        }
+        switch buf[i] {
+        case 0x64: return word("day") ? .day : nil
+        case 0x77: return word("week") ? .week : nil
+        case 0x6D: return word("month") ? .month : nil
+        case 0x79: return word("year") ? .year : nil
+        default: return nil
+        }
     }
 
     mutating func scanDigits() {
@@ -143,8 +200,7 @@ extension Lexer {
         guard i > pos, Lexer.isIdentStart(byte(i)) else { return nil }
         var j = i
         while Lexer.isIdentContinue(byte(j)) { j += 1 }
-        guard j - i >= 3, j - i <= 6, let unit = DurationUnit.from(word: file.slice(i, j))
-        else { return nil }
+        guard j - i >= 3, j - i <= 6, let unit = Lexer.durationUnit(buf, i, j - i) else { return nil }
         pos = j
         guard amount < (1 << 40) else {
             report("duration \(amount) \(unit.singular)s is too long", start, j)

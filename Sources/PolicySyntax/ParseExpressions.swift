@@ -96,7 +96,7 @@ extension Parser {
     }
 
     mutating func chainTooLong() throws -> Never {
-        error("expression too long (more than \(Limits.grouped(maxChain)) operators in a row)", token.span,
+        error("expression too long (more than \(maxChain) operators in a row)", token.span,
               hint: "split it with 'let' definitions, use a set (x in {a, b, c}), or " + Limits.raiseHint("chain"))
         throw ParseError()
     }

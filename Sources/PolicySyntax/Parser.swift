@@ -242,7 +242,7 @@ public struct Parser {
         if depth > maxDepth {
             if !nestingReported {
                 nestingReported = true
-                error("nesting too deep (more than \(Limits.grouped(maxDepth)) levels)", token.span,
+                error("nesting too deep (more than \(maxDepth) levels)", token.span,
                       hint: "split the expression with 'let' definitions, or " + Limits.raiseHint("nesting"))
             }
             throw ParseError()

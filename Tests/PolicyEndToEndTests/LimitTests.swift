@@ -23,7 +23,7 @@ final class LimitTests: XCTestCase {
 
     func testNestingLimitCanBeLoweredAndRaised() throws {
         let deep = "let x = " + String(repeating: "(", count: 1_500) + "1" + String(repeating: ")", count: 1_500) + "\nx\n"
-        assertLimit(try run(["run"], "deep.policy", deep), "nesting too deep (more than 1,000 levels)",
+        assertLimit(try run(["run"], "deep.policy", deep), "nesting too deep (more than 1000 levels)",
                     at: "deep.policy:1:1009", raise: "nesting")
         let raised = try run(["run", "--limit", "nesting=2000"], "deep.policy", deep)
         XCTAssertEqual(raised.status, 0, raised.stderr)

@@ -100,6 +100,37 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(l.tokens.map(\.doubleValue), [0.35, 1500, 1000, 0.25, 1000.5, 300])
     }
 
+    /// The lexer computes short decimals and percentages without parsing text; the value
+    /// must be exactly what parsing the text gives (the nearest double, §9.6 for `p%`).
+    func testDecimalsAndPercentagesAreCorrectlyRounded() {
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var words: [String] = []
+        for _ in 0..<3_000 {
+            let intDigits = Int(next() % 8) + 1, fracDigits = Int(next() % 9)
+            var text = String((0..<intDigits).map { _ in Character(String(next() % 10)) })
+            if fracDigits > 0 { text += "." + String((0..<fracDigits).map { _ in Character(String(next() % 10)) }) }
+            words.append(text)
+        }
+        let l = lex(words.map { $0 + "% " + $0 }.joined(separator: " ") + (words.count % 2 == 0 ? "" : ""))
+        XCTAssertEqual(l.diags, [])
+        for (i, w) in words.enumerated() {
+            let percent = l.tokens[2 * i], plain = l.tokens[2 * i + 1]
+            XCTAssertEqual(percent.kind, .percentLiteral, w)
+            XCTAssertEqual(percent.doubleValue, Lexer.percentValue(w), "\(w)%")
+            if w.contains(".") {
+                XCTAssertEqual(plain.kind, .numberLiteral, w)
+                XCTAssertEqual(plain.doubleValue, Double(w), w)
+            }
+        }
+    }
+
     func testIntegerBeforeRangeIsNotANumber() {
         let l = lex("1..5")
         XCTAssertEqual(l.kinds, [.intLiteral, .dotDot, .intLiteral])
