@@ -12,14 +12,17 @@ public final class SourceFile: @unchecked Sendable {
     /// Byte offset at which each line starts (line 1 at index 0).
     public let lineStarts: [UInt32]
     /// The same bytes followed by a NUL, for the lexer's unchecked reads. Owned by the file.
+    /// (The allocation has 16 more zero bytes past the NUL, so the lexer may read a word
+    /// as two 8-byte blocks.)
     let storage: UnsafeMutableBufferPointer<UInt8>
 
     public init(name: String, bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
-        let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 1)
-        _ = storage.initialize(from: bytes)
-        storage[bytes.count] = 0
+        let padded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 17)
+        _ = padded.initialize(from: bytes)
+        for i in bytes.count..<padded.count { padded[i] = 0 }
+        let storage = UnsafeMutableBufferPointer(rebasing: padded[0..<(bytes.count + 1)])
         self.storage = storage
         var starts: [UInt32] = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)

@@ -211,6 +211,21 @@ enum KeywordTable {
         return (a, b ^ UInt64(len) << 56)
     }
 
+    /// `pack` with two 8-byte loads: the lexer's buffer is padded with zero bytes past its
+    /// end (`SourceFile.storage`), so the loads stay inside the allocation.
+    @inline(__always)
+    static func packFast(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ len: Int) -> (UInt64, UInt64) {
+        let base = UnsafeRawPointer(p.baseAddress.unsafelyUnwrapped + start)
+        var a = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+        var b: UInt64 = 0
+        if len < 8 {
+            a &= (1 &<< UInt64(8 * len)) &- 1
+        } else if len > 8 {
+            b = UInt64(littleEndian: (base + 8).loadUnaligned(as: UInt64.self)) & ((1 &<< UInt64(8 * (len - 8))) &- 1)
+        }
+        return (a, b ^ UInt64(len) << 56)
+    }
+
     @inline(__always)
     static func slot(_ a: UInt64, _ b: UInt64) -> Int {
         Int(truncatingIfNeeded: ((a ^ (b &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 56) & (size - 1)
@@ -219,7 +234,7 @@ enum KeywordTable {
     @inline(__always)
     static func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ len: Int) -> TokenKind? {
         guard len >= 2, len <= 13 else { return nil }
-        let (a, b) = pack(p, start, len)
+        let (a, b) = packFast(p, start, len)
         var i = slot(a, b)
         while true {
             let e = table[i]
