@@ -299,7 +299,10 @@ extension Lexer {
         var end = Int(span.end)
         if end > i, end <= bytes.count, bytes[end - 1] == 0x22 || bytes[end - 1] == 0x27 { end -= 1 }
         end = min(end, bytes.count)
-        out.reserveCapacity(max(0, end - i))
+        guard i < end else { return "" }
+        // Most strings have no escapes: decode them in one step.
+        if !bytes[i..<end].contains(0x5C) { return String(decoding: bytes[i..<end], as: UTF8.self) }
+        out.reserveCapacity(end - i)
         while i < end {
             let b = bytes[i]
             guard b == 0x5C, i + 1 < end else {

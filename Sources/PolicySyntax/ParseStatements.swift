@@ -98,12 +98,22 @@ extension Parser {
         while i >= 0, Int(comments[i].span.start) >= start { i -= 1 }
         guard i >= 0, comments[i].isDoc else { return nil }
         var lines: [String] = []
-        var expectedLine = file.line(of: start) - 1
-        while i >= 0, comments[i].isDoc, file.line(of: Int(comments[i].span.start)) == expectedLine {
+        // A comment runs to the end of its line, so it sits on the line just above `next`
+        // exactly when one newline separates them.
+        func onLineAbove(_ comment: Comment, _ next: Int) -> Bool {
+            var newlines = 0
+            for k in Int(comment.span.end)..<next where file.storage[k] == 0x0A {
+                newlines += 1
+                if newlines > 1 { return false }
+            }
+            return newlines == 1
+        }
+        var next = start
+        while i >= 0, comments[i].isDoc, onLineAbove(comments[i], next) {
             var text = file.text(comments[i].span).dropFirst(2)
             if text.first == " " { text = text.dropFirst() }
             lines.append(String(text))
-            expectedLine -= 1
+            next = Int(comments[i].span.start)
             i -= 1
         }
         return lines.isEmpty ? nil : lines.reversed().joined(separator: "\n")
