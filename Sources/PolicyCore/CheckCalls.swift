@@ -110,14 +110,16 @@ extension Checker {
             guard v >= 0 else {
                 throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
             }
-            let version = frame.program.lets[l].versions[v]
+            // The two fields in place (a copy of the version would retain its whole tree).
+            let localCount = frame.program.lets[l].versions[v].localCount
+            let body = frame.program.lets[l].versions[v].body
             var locals: [Value] = []
-            locals.reserveCapacity(version.localCount)
+            locals.reserveCapacity(localCount)
             for e in evals { locals.append(try e(&frame)) }
-            while locals.count < version.localCount { locals.append(.bool(false)) }
+            while locals.count < localCount { locals.append(.bool(false)) }
             swap(&locals, &frame.locals)
             defer { swap(&locals, &frame.locals) }
-            return try version.body(&frame)
+            return try body(&frame)
         }
     }
 

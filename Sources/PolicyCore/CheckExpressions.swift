@@ -418,7 +418,7 @@ extension Checker {
                     values.append(try d(&frame))
                 }
             }
-            return .record(RecordValue(type: r, fields: values, identity: RecordValue.literalIdentity(type: r, fields: values)))
+            return .record(RecordValue(literal: r, fields: values))
         }
     }
 
@@ -484,7 +484,14 @@ extension Checker {
             typed.append(t)
         }
         let type = element ?? .error
-        let evals = typed.map { coerce($0, to: type).eval }
+        let coerced = typed.map { coerce($0, to: type) }
+        // A collection of literals (`{violent_felony, serious_felony}`) is built once, here.
+        if type != .error, coerced.allSatisfy({ $0.constant != nil }) {
+            var values: [Value] = []
+            for c in coerced { if let v = c.constant, !isSet || !values.contains(v) { values.append(v) } }
+            return .const(isSet ? .setOf(type) : .listOf(type), isSet ? .set(values) : .list(values))
+        }
+        let evals = coerced.map(\.eval)
         return Typed(isSet ? .setOf(type) : .listOf(type)) { frame in
             var values: [Value] = []
             values.reserveCapacity(evals.count)

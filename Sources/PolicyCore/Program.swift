@@ -258,6 +258,9 @@ public final class Program: @unchecked Sendable {
     public var scenarios: [ScenarioInfo] = [ScenarioInfo(name: "baseline", label: "what happened", parent: nil, source: nil)]
     /// The worlds, one per scenario, built after checking.
     public var worlds: [World] = []
+    /// For each record type, the indices of its `date` and `jurisdiction` fields (-1 when
+    /// it has none), so resolving a decision does not search the fields by name.
+    public internal(set) var caseFields: [(date: Int, jurisdiction: Int)] = []
     /// The cascade limit of §4.8 (firings on one date); `--limit cascade=N` sets the default.
     public var cascadeLimit = Limits.current.cascadeFirings
     /// Reads CSV files for populations.

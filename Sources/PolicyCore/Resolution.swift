@@ -14,22 +14,25 @@ enum Resolution {
     static func decide(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
         let world = frame.world
         let program = world.program
-        let info = program.decisions[d]
         let version = world.decisionVersion[d]
         guard version >= 0 else {
-            throw EvalError("decision '\(info.name)' is not defined in scenario '\(world.name)'", at: nil)
+            throw EvalError("decision '\(program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
-        let decl = info.versions[version]
-        let record = program.records[c.type]
-        guard let dateIndex = record.dateField, let jIndex = record.jurisdictionField else {
-            throw EvalError("'\(record.name)' is not a case type (it needs fields date and jurisdiction)", at: decl.source)
+        // Fields are read in place: copying the decision's or the record's description would
+        // retain every reference inside it, on every call.
+        let combiner = program.decisions[d].versions[version].combiner
+        let caseFields = c.type < program.caseFields.count ? program.caseFields[c.type]
+            : (date: program.records[c.type].dateField ?? -1, jurisdiction: program.records[c.type].jurisdictionField ?? -1)
+        guard caseFields.date >= 0, caseFields.jurisdiction >= 0 else {
+            throw EvalError("'\(program.records[c.type].name)' is not a case type (it needs fields date and jurisdiction)",
+                            at: program.decisions[d].versions[version].source)
         }
-        let date = c.fields[dateIndex].asDate
-        let j = c.fields[jIndex].asJurisdiction
+        let date = c.fields[caseFields.date].asDate
+        let j = c.fields[caseFields.jurisdiction].asJurisdiction
 
         let trace: DecisionTrace? = frame.recorder.map { _ in DecisionTrace(decision: d, scenario: world.scenario, caseRecord: c) }
         if let trace {
-            trace.combiner = decl.combiner
+            trace.combiner = combiner
             frame.recorder?.begin(trace)
         }
         defer { if trace != nil { frame.recorder?.end() } }
@@ -104,11 +107,13 @@ enum Resolution {
         frame.locals.append(.record(c))
         let value: Value
         if answers.isEmpty {
-            value = try decl.defaultValue(&frame)
+            value = try program.decisions[d].versions[version].defaultValue(&frame)
             trace?.usedDefault = true
-            trace?.defaultSource = decl.defaultSource
+            trace?.defaultSource = program.decisions[d].versions[version].defaultSource
+        } else if answers.count == 1, trace == nil {
+            value = answers[0].value
         } else {
-            value = try combine(decl.combiner, answers, info, world, trace)
+            value = try combine(combiner, answers, program.decisions[d].name, world, trace)
         }
         trace?.value = value
         return value
@@ -153,7 +158,7 @@ enum Resolution {
         return "\(InstanceNaming.name(world.program, instance)) (\(a.rule.position))"
     }
 
-    static func combine(_ combiner: Combiner, _ answers: [Answer], _ info: DecisionInfo, _ world: World,
+    static func combine(_ combiner: Combiner, _ answers: [Answer], _ decisionName: String, _ world: World,
                         _ trace: DecisionTrace?) throws -> Value {
         // The reason is only spelled out when someone is recording it.
         func pick(_ a: Answer, _ why: @autoclosure () -> String) -> Value {
@@ -190,7 +195,7 @@ enum Resolution {
             if let other = tied.first(where: { $0.value != top.value }) {
                 let program = world.program
                 throw EvalError(
-                    "conflict: two rules give different answers for '\(info.name)' and neither is more specific or later",
+                    "conflict: two rules give different answers for '\(decisionName)' and neither is more specific or later",
                     at: top.rule,
                     hint: "add 'overrides' to one policy, or choose a combiner such as deny_overrides",
                     notes: [.init("\(describe(world, top)) says \(ValueFormatter(program).format(top.value))"),

@@ -96,15 +96,27 @@ public enum Value: Hashable, Sendable {
 public final class RecordValue: Hashable, @unchecked Sendable {
     public let type: Int
     public let fields: [Value]
-    public let identity: UInt64
+    /// The identity given when made (a population row); nil for a literal, whose identity
+    /// is the hash of its fields — computed when asked for (only `chance` asks), not on
+    /// every literal a decision builds.
+    let givenIdentity: UInt64?
+    public var identity: UInt64 { givenIdentity ?? RecordValue.literalIdentity(type: type, fields: fields) }
     /// The seed of the population the case came from (0 for literals, §9.17).
     public let seed: UInt64
 
     public init(type: Int, fields: [Value], identity: UInt64, seed: UInt64 = 0) {
         self.type = type
         self.fields = fields
-        self.identity = identity
+        self.givenIdentity = identity
         self.seed = seed
+    }
+
+    /// A record literal: its identity is the hash of its type and fields (§9.17).
+    public init(literal type: Int, fields: [Value]) {
+        self.type = type
+        self.fields = fields
+        self.givenIdentity = nil
+        self.seed = 0
     }
 
     /// The identity of a literal: a hash of its type and fields.
