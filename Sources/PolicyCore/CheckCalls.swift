@@ -110,9 +110,14 @@ extension Checker {
             guard v >= 0 else {
                 throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
             }
-            // The two fields in place (a copy of the version would retain its whole tree).
-            let localCount = frame.program.lets[l].versions[v].localCount
-            let body = frame.program.lets[l].versions[v].body
+            let program = frame.program
+            let localCount: Int, body: Eval
+            if l < program.letCode.count {
+                let code = program.letCode[l][v]
+                (localCount, body) = (code.localCount, code.body)
+            } else { // evaluated while checking (before `prepareCode`)
+                (localCount, body) = (program.lets[l].versions[v].localCount, program.lets[l].versions[v].body)
+            }
             var locals: [Value] = []
             locals.reserveCapacity(localCount)
             for e in evals { locals.append(try e(&frame)) }

@@ -163,6 +163,7 @@ public final class Checker {
         checkCycles()
         if !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
             program.caseFields = program.records.map { ($0.dateField ?? -1, $0.jurisdictionField ?? -1) }
+            program.prepareCode()
             buildWorlds()
             program.resolver = makeResolver()
             fingerprintPopulations(all)

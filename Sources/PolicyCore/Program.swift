@@ -261,6 +261,22 @@ public final class Program: @unchecked Sendable {
     /// For each record type, the indices of its `date` and `jurisdiction` fields (-1 when
     /// it has none), so resolving a decision does not search the fields by name.
     public internal(set) var caseFields: [(date: Int, jurisdiction: Int)] = []
+    /// What evaluation needs of each let version and each policy version's rules, as
+    /// objects: handing one out costs one retain, where copying the full descriptions
+    /// (`LetVersion`, `CompiledRule`) retains every reference inside them.
+    var letCode: [[LetCode]] = []
+    var ruleCode: [[[RuleCode]]] = []
+
+    /// Fills `letCode` and `ruleCode` (after checking, before any evaluation).
+    func prepareCode() {
+        letCode = lets.map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
+        ruleCode = policies.map { p in
+            p.versions.map { v in
+                v.rules.map { RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value,
+                                       localCount: $0.localCount, source: $0.source) }
+            }
+        }
+    }
     /// The cascade limit of §4.8 (firings on one date); `--limit cascade=N` sets the default.
     public var cascadeLimit = Limits.current.cascadeFirings
     /// Reads CSV files for populations.
@@ -312,5 +328,29 @@ public final class Program: @unchecked Sendable {
         case .emptyCollection: return "empty set"
         case .error: return "unknown"
         }
+    }
+}
+
+final class LetCode: Sendable {
+    let body: Eval
+    let localCount: Int
+    init(body: @escaping Eval, localCount: Int) {
+        self.body = body
+        self.localCount = localCount
+    }
+}
+
+final class RuleCode: Sendable {
+    let decision: Int
+    let condition: Eval?
+    let value: Eval
+    let localCount: Int
+    let source: SourceRef
+    init(decision: Int, condition: Eval?, value: @escaping Eval, localCount: Int, source: SourceRef) {
+        self.decision = decision
+        self.condition = condition
+        self.value = value
+        self.localCount = localCount
+        self.source = source
     }
 }

@@ -53,15 +53,18 @@ enum Resolution {
             let policyIndex = world.instanceStates[s].instance.policy
             let versionIndex = world.policyVersion[policyIndex]
             var answered: (Value, SourceRef)?
-            let rules = program.policies[policyIndex].versions[versionIndex].rules
-            for k in rules.indices where rules[k].decision == d {
+            let rules = policyIndex < program.ruleCode.count ? program.ruleCode[policyIndex][versionIndex]
+                : program.policies[policyIndex].versions[versionIndex].rules.map {
+                    RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value, localCount: $0.localCount, source: $0.source)
+                }
+            for rule in rules where rule.decision == d {
                 // The rule's frame: the case, then the instance's arguments, then its locals.
                 frame.locals.removeAll(keepingCapacity: true)
                 frame.locals.append(.record(c))
                 frame.locals.append(contentsOf: world.instanceStates[s].instance.arguments)
-                while frame.locals.count < rules[k].localCount { frame.locals.append(.bool(false)) }
-                if let condition = rules[k].condition, try !condition(&frame).asBool { continue }
-                answered = (try rules[k].value(&frame), rules[k].source)
+                while frame.locals.count < rule.localCount { frame.locals.append(.bool(false)) }
+                if let condition = rule.condition, try !condition(&frame).asBool { continue }
+                answered = (try rule.value(&frame), rule.source)
                 break
             }
             if let trace {

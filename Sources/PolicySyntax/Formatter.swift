@@ -25,12 +25,17 @@ public struct Formatter {
         var f = Formatter(file: unit.file, comments: unit.comments)
         f.writeItems(unit.statements.map { s in (s.span, { (f: inout Formatter) in f.writeStatement(s) }) },
                      closeOffset: unit.file.bytes.count, first: true)
-        return Formatter.alignTrailingComments(f.out)
+        return Formatter.alignTrailingComments(f.out, mark: f.trailingMark)
     }
 
     init(file: SourceFile, comments: [Comment]) {
+        self.init(file: file, comments: comments, mark: Formatter.mark(for: file))
+    }
+
+    init(file: SourceFile, comments: [Comment], mark: Character?) {
         self.file = file
         self.comments = comments
+        self.trailingMark = mark
     }
 
     // MARK: - Lines and comments
@@ -72,18 +77,40 @@ public struct Formatter {
         let c = comments[nextComment]
         let endLine = sourceLine(max(0, end - 1))
         if Int(c.span.start) >= end, !c.ownLine, sourceLine(Int(c.span.start)) == endLine {
-            appendToLastLine(Formatter.trailingMark + file.text(c.span))
+            appendToLastLine((trailingMark.map { String($0) } ?? "  ") + file.text(c.span))
             nextComment += 1
         }
     }
 
-    /// Marks where a trailing comment starts, until `alignTrailingComments` lines them up.
-    static let trailingMark = "\u{1}"
+    /// Marks where a trailing comment starts, until `alignTrailingComments` lines them up:
+    /// a character that does not occur in the file (comments may hold any character, and
+    /// code none of these). nil — trailing comments then keep two spaces, unaligned — only
+    /// if the file holds every candidate.
+    let trailingMark: Character?
+
+    static func mark(for file: SourceFile) -> Character? {
+        let candidates = (0x01...0x08).map { Unicode.Scalar(UInt8($0)) } + (0xE000...0xE0FF).compactMap(Unicode.Scalar.init)
+        for c in candidates {
+            let utf8 = Array(String(c).utf8)
+            let bytes = file.bytes
+            var found = false
+            if utf8.count == 1 {
+                found = bytes.contains(utf8[0])
+            } else if bytes.count >= utf8.count {
+                for i in 0...(bytes.count - utf8.count) where bytes[i] == utf8[0] && bytes[i + 1] == utf8[1] && bytes[i + 2] == utf8[2] {
+                    found = true
+                    break
+                }
+            }
+            if !found { return Character(c) }
+        }
+        return nil
+    }
 
     /// Consecutive lines (at one indentation) that end in a comment have their comments in
     /// one column, two spaces after the longest code among them (as in LANGUAGE.md).
-    static func alignTrailingComments(_ text: String) -> String {
-        guard text.contains(trailingMark) else { return text }
+    static func alignTrailingComments(_ text: String, mark: Character?) -> String {
+        guard let trailingMark = mark, text.contains(trailingMark) else { return text }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var i = 0
         while i < lines.count {
@@ -93,11 +120,11 @@ public struct Formatter {
             var j = i
             while j < lines.count, lines[j].contains(trailingMark), indent(lines[j]) == indent(lines[i]) { j += 1 }
             let width = lines[i..<j].map { line -> Int in
-                let code = line.split(separator: Character(trailingMark), maxSplits: 1)[0]
+                let code = line.split(separator: trailingMark, maxSplits: 1, omittingEmptySubsequences: false)[0]
                 return code.reduce(0) { $0 + DiagnosticRenderer.width($1) }
             }.max() ?? 0
             for k in i..<j {
-                let parts = lines[k].split(separator: Character(trailingMark), maxSplits: 1, omittingEmptySubsequences: false)
+                let parts = lines[k].split(separator: trailingMark, maxSplits: 1, omittingEmptySubsequences: false)
                 let code = String(parts[0])
                 let pad = width - code.reduce(0) { $0 + DiagnosticRenderer.width($1) } + 2
                 lines[k] = code + String(repeating: " ", count: pad) + (parts.count > 1 ? String(parts[1]) : "")
@@ -456,7 +483,7 @@ public struct Formatter {
             line("}")
         case .elseIf(let inner)?:
             let saved = out
-            var nested = Formatter(file: file, comments: comments)
+            var nested = Formatter(file: file, comments: comments, mark: trailingMark)
             nested.nextComment = nextComment
             nested.indent = indent
             nested.lastLine = lastLine

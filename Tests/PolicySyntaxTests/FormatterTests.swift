@@ -36,6 +36,16 @@ final class FormatterTests: XCTestCase {
         genAssertFormats("{ 1,2 , 3 }\n", "{1, 2, 3}\n")
     }
 
+    /// Found by the lexparse fuzz target: a comment holding U+0001 (the character that once
+    /// marked trailing comments inside the formatter) lost it. Comments are copied as they
+    /// are, whatever they hold, and trailing comments still line up.
+    func testCommentsWithControlCharactersAreKeptAsTheyAre() {
+        genAssertFormats("## a\u{1D}\u{1}\u{0}y\nlet p = 1\n", "## a\u{1D}\u{1}\u{0}y\nlet p = 1\n")
+        genAssertFormats("let a = 1 # one\u{1}\nlet bb = 2 # two\n", "let a = 1   # one\u{1}\nlet bb = 2  # two\n")
+        genAssertFormats("let a = 1 # \u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{E000}\nlet bb = 2 # two\n",
+                         "let a = 1   # \u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{E000}\nlet bb = 2  # two\n")
+    }
+
     func testLineBreaksInsideExpressionsAreJoined() {
         genAssertFormats("let x = 1 +\n    2 *\n    3\n", "let x = 1 + 2 * 3\n")
         genAssertFormats("let y = f(a,\n  b,\n  c)\n", "let y = f(a, b, c)\n")
