@@ -134,31 +134,86 @@ struct CSVCaseLoader {
 
     /// Names looked up by their bytes (FNV-1a), verified byte for byte. A hash shared by
     /// two names (or a name shared by two jurisdictions) sends the cell to the slow path.
-    struct ByteTable {
-        var entries: [UInt64: (bytes: [UInt8], value: Int32)] = [:]
-        var ambiguous = Set<UInt64>()
+    /// Names → values, looked up straight from the file's bytes: open addressing over an
+    /// FNV-1a hash, the names' bytes in one flat store (no per-lookup hashing of the key
+    /// again, no copies). A name inserted twice with different values is ambiguous.
+    final class ByteTable {
+        init() {}
 
-        mutating func insert(_ name: String, _ v: Int32) {
+        private var hashes: [UInt64] = Array(repeating: 0, count: 16)
+        private var slots: [Int32] = Array(repeating: -1, count: 16) // entry index, -1 empty
+        private var values: [Int32] = []
+        private var ambiguous: [Bool] = []
+        private var starts: [Int] = []
+        private var store: [UInt8] = []
+        private var mask = 15
+
+        func insert(_ name: String, _ v: Int32) {
             let b = Array(name.utf8)
             let h = ByteTable.hash(b)
-            if let existing = entries[h], existing.bytes != b || existing.value != v { ambiguous.insert(h) }
-            entries[h] = (b, v)
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 {
+                let e = Int(slots[i])
+                if hashes[i] == h, equal(e, b) {
+                    if values[e] != v { ambiguous[e] = true }
+                    return
+                }
+                i = (i + 1) & mask
+            }
+            slots[i] = Int32(values.count)
+            hashes[i] = h
+            values.append(v)
+            ambiguous.append(false)
+            starts.append(store.count)
+            store += b
+            if values.count * 2 > mask + 1 { grow() }
+        }
+
+        private func equal(_ e: Int, _ b: [UInt8]) -> Bool {
+            let lo = starts[e], hi = e + 1 < starts.count ? starts[e + 1] : store.count
+            return hi - lo == b.count && store[lo..<hi].elementsEqual(b)
+        }
+
+        private func grow() {
+            let size = (mask + 1) * 2
+            var newHashes = [UInt64](repeating: 0, count: size), newSlots = [Int32](repeating: -1, count: size)
+            for i in 0...mask where slots[i] >= 0 {
+                var j = Int(truncatingIfNeeded: hashes[i]) & (size - 1)
+                while newSlots[j] >= 0 { j = (j + 1) & (size - 1) }
+                newSlots[j] = slots[i]
+                newHashes[j] = hashes[i]
+            }
+            hashes = newHashes
+            slots = newSlots
+            mask = size - 1
         }
 
         @inline(__always)
         static func hash<C: Collection>(_ b: C) -> UInt64 where C.Element == UInt8 {
             var h: UInt64 = 0xCBF2_9CE4_8422_2325
             for x in b { h = (h ^ UInt64(x)) &* 0x100_0000_01B3 }
-            return h
+            return h ^ (h >> 29)
         }
 
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int32? {
             var h: UInt64 = 0xCBF2_9CE4_8422_2325
             for k in lo..<hi { h = (h ^ UInt64(p[k])) &* 0x100_0000_01B3 }
-            guard let e = entries[h], !ambiguous.contains(h), e.bytes.count == hi - lo else { return nil }
-            for k in 0..<e.bytes.count where e.bytes[k] != p[lo + k] { return nil }
-            return e.value
+            h ^= h >> 29
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 {
+                if hashes[i] == h {
+                    let e = Int(slots[i])
+                    let s = starts[e], t = e + 1 < starts.count ? starts[e + 1] : store.count
+                    if t - s == hi - lo {
+                        var same = true
+                        for k in 0..<(t - s) where store[s + k] != p[lo + k] { same = false; break }
+                        if same { return ambiguous[e] ? nil : values[e] }
+                    }
+                }
+                i = (i + 1) & mask
+            }
+            return nil
         }
     }
 
@@ -180,20 +235,20 @@ struct CSVCaseLoader {
             throw failure("the CSV file is empty", 0, 0, hint: "the first line names the columns")
         }
         func text(_ c: Int) -> String {
-            cells.quoted[c] >= 0 ? cells.texts[cells.quoted[c]]
-                : String(decoding: UnsafeBufferPointer(rebasing: p[cells.starts[c]..<cells.ends[c]]), as: UTF8.self)
+            cells.items[c].quoted >= 0 ? cells.texts[cells.items[c].quoted]
+                : String(decoding: UnsafeBufferPointer(rebasing: p[cells.items[c].start..<cells.items[c].end]), as: UTF8.self)
         }
         var fieldOfColumn: [Int] = []
         for c in 0..<cells.count {
             let name = text(c).trimmingSpaces()
             guard let f = info.field(name) else {
-                throw failure("column '\(name)' is not a field of \(info.name)", cells.starts[c], cells.ends[c],
+                throw failure("column '\(name)' is not a field of \(info.name)", cells.items[c].start, cells.items[c].end,
                               hint: Suggest.hint(name, info.fields.map(\.name)) ?? "the fields are \(info.fields.map(\.name).joined(separator: ", "))")
             }
-            if fieldOfColumn.contains(f) { throw failure("column '\(name)' appears twice", cells.starts[c], cells.ends[c]) }
+            if fieldOfColumn.contains(f) { throw failure("column '\(name)' appears twice", cells.items[c].start, cells.items[c].end) }
             fieldOfColumn.append(f)
         }
-        let headerStart = cells.starts.first ?? 0, headerEnd = cells.ends.first ?? 0
+        let headerStart = cells.items.first?.start ?? 0, headerEnd = cells.items.first?.end ?? 0
         for (k, f) in info.fields.enumerated() where !fieldOfColumn.contains(k) && !f.hasDefault {
             throw failure("the file has no column '\(f.name)', and the field has no default", headerStart, headerEnd,
                           hint: "add a '\(f.name)' column")
@@ -205,12 +260,12 @@ struct CSVCaseLoader {
         var enumTables: [Int: ByteTable] = [:]
         for f in info.fields {
             if case .enumType(let e) = f.type, enumTables[e] == nil {
-                var t = ByteTable()
+                let t = ByteTable()
                 for (m, name) in program.enums[e].members.enumerated() { t.insert(name, Int32(m)) }
                 enumTables[e] = t
             }
         }
-        var names = ByteTable(), labels = ByteTable()
+        let names = ByteTable(), labels = ByteTable()
         let table = program.jurisdictions
         if info.fields.contains(where: { $0.type == .jurisdiction }) {
             for j in 0..<table.count {
@@ -229,16 +284,16 @@ struct CSVCaseLoader {
         while true {
             let rowLine = scanner.line
             guard try scanner.record(into: &cells, fail: failure) else { break }
-            if cells.count == 1, cells.starts[0] == cells.ends[0], cells.quoted[0] < 0 { continue } // a blank line
+            if cells.count == 1, cells.items[0].start == cells.items[0].end, cells.items[0].quoted < 0 { continue } // a blank line
             guard cells.count == fieldOfColumn.count else {
-                let at = cells.count > 0 ? (cells.starts[cells.count - 1], cells.ends[cells.count - 1]) : (0, 0)
+                let at = cells.count > 0 ? (cells.items[cells.count - 1].start, cells.items[cells.count - 1].end) : (0, 0)
                 throw failure("line \(rowLine) has \(cells.count) cell\(cells.count == 1 ? "" : "s"); the header has \(fieldOfColumn.count)",
                               at.0, at.1, hint: "every row needs one cell per column (a comma inside a cell needs quotes)")
             }
             for c in 0..<cells.count {
                 let f = fieldOfColumn[c]
-                var lo = cells.starts[c], hi = cells.ends[c]
-                let q = cells.quoted[c]
+                var lo = cells.items[c].start, hi = cells.items[c].end
+                let q = cells.items[c].quoted
                 if q < 0 {
                     while lo < hi, p[lo] == 0x20 || p[lo] == 0x09 { lo += 1 }
                     while hi > lo, p[hi - 1] == 0x20 || p[hi - 1] == 0x09 { hi -= 1 }
@@ -246,7 +301,7 @@ struct CSVCaseLoader {
                 }
                 if lo == hi, q < 0 || cells.texts[q].isEmpty {
                     guard let d = defaults[f] else {
-                        throw failure("empty cell for '\(info.fields[f].name)', which has no default", cells.starts[c], cells.ends[c],
+                        throw failure("empty cell for '\(info.fields[f].name)', which has no default", cells.items[c].start, cells.items[c].end,
                                       hint: "fill in a \(program.describe(info.fields[f].type))")
                     }
                     columnBuilders[c].append(d)
@@ -258,8 +313,8 @@ struct CSVCaseLoader {
                 }
                 // The slow path explains what is wrong (or reads what the fast one does not).
                 let file = SourceFile(name: path, bytes: bytes)
-                let text = q >= 0 ? cells.texts[q] : String(decoding: UnsafeBufferPointer(rebasing: p[cells.starts[c]..<cells.ends[c]]), as: UTF8.self)
-                let textCell = CSVTable.Cell(text: text, span: Span(cells.starts[c], cells.ends[c]))
+                let text = q >= 0 ? cells.texts[q] : String(decoding: UnsafeBufferPointer(rebasing: p[cells.items[c].start..<cells.items[c].end]), as: UTF8.self)
+                let textCell = CSVTable.Cell(text: text, span: Span(cells.items[c].start, cells.items[c].end))
                 switch parser.parse(textCell, as: info.fields[f].type, file) {
                 case .success(let v): columnBuilders[c].append(v)
                 case .failure(let e): throw e
@@ -268,7 +323,7 @@ struct CSVCaseLoader {
             for f in missing { builders[f].append(defaults[f] ?? .bool(false)) }
             count += 1
             if let cap = Limits.current.populationCases, count > cap {
-                throw failure("the file has more than \(Limits.grouped(cap)) cases, the population limit", cells.starts.first ?? 0, cells.ends.first ?? 0,
+                throw failure("the file has more than \(Limits.grouped(cap)) cases, the population limit", cells.items.first?.start ?? 0, cells.items.first?.end ?? 0,
                               hint: Limits.raiseHint("population"))
             }
         }
@@ -331,20 +386,22 @@ struct CSVCaseLoader {
 /// Splits CSV records into cells (byte ranges; quoted cells unescaped into `texts`).
 struct CSVScanner {
     struct Cells {
-        var starts: [Int] = [], ends: [Int] = [], quoted: [Int] = []
+        struct Cell {
+            var start: Int, end: Int
+            /// The index of the cell's unquoted text in `texts`, or -1 when not quoted.
+            var quoted: Int
+        }
+        /// One array of cells (a write checks one buffer's uniqueness, not three).
+        var items: [Cell] = []
         var texts: [String] = []
         var count = 0
 
         @inline(__always)
         mutating func add(_ s: Int, _ e: Int, _ q: Int) {
-            if count < starts.count {
-                starts[count] = s
-                ends[count] = e
-                quoted[count] = q
+            if count < items.count {
+                items[count] = Cell(start: s, end: e, quoted: q)
             } else {
-                starts.append(s)
-                ends.append(e)
-                quoted.append(q)
+                items.append(Cell(start: s, end: e, quoted: q))
             }
             count += 1
         }
