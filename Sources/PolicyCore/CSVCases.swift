@@ -75,6 +75,52 @@ struct CSVCaseLoader {
             }
         }
 
+        /// `count` rows of `v` (the column must be empty).
+        func fill(_ v: Value, count: Int) {
+            switch kind {
+            case .bools: bools = Array(repeating: v.asBool, count: count)
+            case .ints: ints = Array(repeating: v.asInt, count: count)
+            case .numbers: numbers = Array(repeating: v.asNumber, count: count)
+            case .dates: int32s = Array(repeating: v.asDate, count: count)
+            case .jurisdictions: int32s = Array(repeating: v.asJurisdiction, count: count)
+            case .small:
+                if case .member(_, let m) = v { small = Array(repeating: UInt8(truncatingIfNeeded: m), count: count) } else { small = Array(repeating: 0, count: count) }
+            case .members:
+                if case .member(_, let m) = v { int32s = Array(repeating: m, count: count) } else { int32s = Array(repeating: 0, count: count) }
+            case .values: values = Array(repeating: v, count: count)
+            }
+        }
+
+        /// Row `i` (already written) as a value.
+        func value(at i: Int) -> Value {
+            switch kind {
+            case .bools: return .bool(bools[i])
+            case .ints: return .int(ints[i])
+            case .numbers: return .number(numbers[i])
+            case .dates: return .date(int32s[i])
+            case .jurisdictions: return .jurisdiction(int32s[i])
+            case .small(let e): return .member(type: e, index: Int32(small[i]))
+            case .members(let e): return .member(type: e, index: int32s[i])
+            case .values: return values[i]
+            }
+        }
+
+        /// Overwrites row `i` (already written).
+        func set(_ i: Int, _ v: Value) {
+            switch kind {
+            case .bools: bools[i] = v.asBool
+            case .ints: ints[i] = v.asInt
+            case .numbers: numbers[i] = v.asNumber
+            case .dates: int32s[i] = v.asDate
+            case .jurisdictions: int32s[i] = v.asJurisdiction
+            case .small:
+                if case .member(_, let m) = v { small[i] = UInt8(truncatingIfNeeded: m) }
+            case .members:
+                if case .member(_, let m) = v { int32s[i] = m }
+            case .values: values[i] = v
+            }
+        }
+
         /// Parses a cell straight into the column; false when the cell needs the careful path.
         @inline(__always)
         func appendFast(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ enumTable: ByteTable?,

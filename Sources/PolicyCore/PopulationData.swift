@@ -168,14 +168,9 @@ enum PopulationBuilder {
         var frameDefaults = Frame(world: world)
         let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
         // Typed columns, filled row by row (no per-case boxes).
-        let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: size) }
+        let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
 
         // Constant parts of generators are evaluated once.
-        enum Ready {
-            case uniformInt(Int64, Int64), uniformNumber(Double, Double), uniformDate(Int32, Int32)
-            case categorical([(Int32, Double)], Int32), probability(Double)
-            case weighted([Int32], [Double]), computed(Eval)
-        }
         var ready: [(FieldRule, Ready, String)] = []
         for rule in version.rules {
             let name = info.fields[rule.field].name
@@ -225,51 +220,111 @@ enum PopulationBuilder {
                 ready.append((rule, .computed(e), name))
             }
         }
-        let needsRecord = version.rules.contains { r in
-            if r.condition != nil { return true }
-            if case .computed = r.generator { return true }
-            return false
+        // Column by column (§9.18: each field has its own stream, keyed by row). Every column
+        // starts as its default; then each rule, in order, fills its column — so a `when` or
+        // `= EXPR` sees the fields of earlier rules, as it would row by row.
+        for (f, builder) in builders.enumerated() {
+            if cancel?.isRaised == true { throw Interrupted() }
+            builder.fill(defaults[f], count: size)
         }
-        let streams = ready.map { StableHash.streamKey(seed: seed, stream: $0.2) }
-        var row = defaults
-        for r in 0..<size {
-            if r & 0xFFFF == 0, cancel?.isRaised == true { throw Interrupted() }
-            row = defaults
-            for (k, (rule, gen, _)) in ready.enumerated() {
-                if let condition = rule.condition {
-                    frame.subject = .record(RecordValue(type: version.record, fields: row, identity: UInt64(r), seed: seed))
-                    if try !condition(&frame).asBool { continue }
-                }
-                let u = StableHash.uniform(streams[k], UInt64(r))
-                switch gen {
-                case .uniformInt(let lo, let hi):
-                    let span = UInt64(bitPattern: hi &- lo) &+ 1
-                    row[rule.field] = .int(span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span))))
-                case .uniformNumber(let lo, let hi):
-                    row[rule.field] = .number(lo + u * (hi - lo))
-                case .uniformDate(let lo, let hi):
-                    row[rule.field] = .date(lo + Int32(min(Double(hi - lo), (u * Double(Int64(hi) - Int64(lo) + 1)).rounded(.down))))
-                case .categorical(let cumulative, let e):
-                    let m = cumulative.first { u < $0.1 }?.0 ?? cumulative.last?.0 ?? 0
-                    row[rule.field] = .member(type: e, index: m)
-                case .probability(let p):
-                    row[rule.field] = .bool(u < p)
-                case .weighted(let leaves, let cumulative):
-                    var lo = 0, hi = cumulative.count - 1
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+        for (rule, gen, name) in ready {
+            let stream = StableHash.streamKey(seed: seed, stream: name)
+            let column = builders[rule.field]
+            func u(_ r: Int) -> Double { StableHash.uniform(stream, UInt64(r)) }
+            func check(_ r: Int) throws {
+                if r & 0xFFFF == 0, cancel?.isRaised == true { throw Interrupted() }
+            }
+            // The case so far, for a condition or a computed field.
+            func record(_ r: Int) -> Value {
+                .record(RecordValue(type: version.record, fields: builders.map { $0.value(at: r) }, identity: UInt64(r), seed: seed))
+            }
+            if rule.condition != nil || { if case .computed = gen { return true }; return false }() {
+                for r in 0..<size {
+                    try check(r)
+                    if let condition = rule.condition {
+                        frame.subject = record(r)
+                        if try !condition(&frame).asBool { continue }
                     }
-                    row[rule.field] = .jurisdiction(leaves[lo])
-                case .computed(let e):
-                    frame.subject = .record(RecordValue(type: version.record, fields: row, identity: UInt64(r), seed: seed))
-                    row[rule.field] = try e(&frame)
+                    if case .computed(let e) = gen {
+                        frame.subject = record(r)
+                        column.set(r, try e(&frame))
+                    } else {
+                        column.set(r, draw(gen, u(r)))
+                    }
+                }
+                continue
+            }
+            // The common case: a tight loop straight into the typed column.
+            switch (gen, column.kind) {
+            case (.probability(let p), .bools):
+                try column.bools.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<size { try check(r); out[r] = u(r) < p }
+                }
+            case (.uniformDate, .dates), (.weighted, .jurisdictions):
+                try column.int32s.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<size {
+                        try check(r)
+                        switch draw(gen, u(r)) {
+                        case .date(let d): out[r] = d
+                        case .jurisdiction(let j): out[r] = j
+                        default: break
+                        }
+                    }
+                }
+            case (.categorical(let cumulative, _), .small):
+                let bounds = cumulative.map(\.1), members = cumulative.map { UInt8(truncatingIfNeeded: $0.0) }
+                try column.small.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<size {
+                        try check(r)
+                        let x = u(r)
+                        var k = 0
+                        while k < bounds.count - 1, x >= bounds[k] { k += 1 }
+                        out[r] = members[k]
+                    }
+                }
+            default:
+                for r in 0..<size {
+                    try check(r)
+                    column.set(r, draw(gen, u(r)))
                 }
             }
-            _ = needsRecord
-            for i in builders.indices { builders[i].append(row[i]) }
         }
         return PopulationData(record: version.record, count: size, seed: seed, columns: builders.map(\.column))
+    }
+
+    /// A generator with its constant parts evaluated.
+    enum Ready {
+        case uniformInt(Int64, Int64), uniformNumber(Double, Double), uniformDate(Int32, Int32)
+        case categorical([(Int32, Double)], Int32), probability(Double)
+        case weighted([Int32], [Double]), computed(Eval)
+    }
+
+    /// The value a generator draws for a uniform number `u` in [0, 1).
+    @inline(__always)
+    static func draw(_ gen: Ready, _ u: Double) -> Value {
+        switch gen {
+        case .uniformInt(let lo, let hi):
+            let span = UInt64(bitPattern: hi &- lo) &+ 1
+            return .int(span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span))))
+        case .uniformNumber(let lo, let hi):
+            return .number(lo + u * (hi - lo))
+        case .uniformDate(let lo, let hi):
+            return .date(lo + Int32(min(Double(hi - lo), (u * Double(Int64(hi) - Int64(lo) + 1)).rounded(.down))))
+        case .categorical(let cumulative, let e):
+            let m = cumulative.first { u < $0.1 }?.0 ?? cumulative.last?.0 ?? 0
+            return .member(type: e, index: m)
+        case .probability(let p):
+            return .bool(u < p)
+        case .weighted(let leaves, let cumulative):
+            var lo = 0, hi = cumulative.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+            }
+            return .jurisdiction(leaves[lo])
+        case .computed:
+            return .bool(false) // computed fields are evaluated, not drawn
+        }
     }
 
     static func loadCSV(_ path: String, _ version: PopulationVersion, seed: UInt64, _ program: Program) throws -> PopulationData {
