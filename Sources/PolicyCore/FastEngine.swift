@@ -164,7 +164,10 @@ final class Memo {
     private let classOf: [Int32]
     private let boundaryDates: [Int32]
     private let boundaryStart: [Int], boundaryCount: [Int], tableStart: [Int]
-    private var table: [Int32]
+    /// Per key: a value code, a draw tree (≥ treeBase) or -1. Raw memory owned by the memo
+    /// (one memo per worker, never shared): the hot loop reads it without retaining an
+    /// array buffer per row.
+    private let table: UnsafeMutableBufferPointer<Int32>
     private(set) var values: [Value] = []
     private var codes: [Value: Int32] = [:]
     /// Per code: the value as a bool (0/1), an enum member index, a number — for the
@@ -204,7 +207,8 @@ final class Memo {
         boundaryStart = layout.boundaryStart
         boundaryCount = layout.boundaryCount
         tableStart = layout.tableStart
-        table = Array(repeating: -1, count: layout.tableSize)
+        table = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, layout.tableSize))
+        table.initialize(repeating: -1)
         frame = Frame(world: world)
         let info = world.program.records[data.record]
         dates = data.int32Column(info.dateField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
@@ -216,6 +220,8 @@ final class Memo {
         small = smallColumns
         strides = layout.plan.smallFields.map(\.stride)
     }
+
+    deinit { table.deallocate() }
 
     /// Where `row`'s entry is in `table`.
     @inline(__always)
