@@ -280,6 +280,7 @@ extension Checker {
                 stream = "\(scope.streamName ?? "chance")#\(scope.chances.count)"
             }
             let label = stream
+            let streamKey = Operators.streamKey(label) // hashed once, not per draw
             note { $0.chance = true }
             return Typed(.bool) { frame in
                 let probability = try p(&frame).asNumber
@@ -287,7 +288,7 @@ extension Checker {
                 if let r = frame.caseRecord { c = r } else if case .record(let r)? = frame.subject { c = r } else {
                     throw EvalError("'chance' needs a case: use it in a decision, a let called from one, or an aggregate", at: src)
                 }
-                let outcome = Operators.draw(seed: c.seed, identity: c.identity, stream: label) < probability
+                let outcome = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity) < probability
                 frame.chanceLog?.entries.append((label, probability, outcome))
                 return .bool(outcome)
             }
