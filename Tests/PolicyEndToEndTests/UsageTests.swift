@@ -67,6 +67,19 @@ final class UsageTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("parse"), r.stderr)
     }
 
+    /// W3 at a small size: the second compare, after one scenario changed for one state,
+    /// reuses the population, and its figures differ only where the change applies.
+    func testBenchW3ReusesThePopulationAfterAChange() throws {
+        let dir = try scratchDirectory()
+        let r = try PolicyProcess.run(["bench", "w3", "--cases", "20000", "--dir", dir.path],
+                                      currentDirectory: PolicyProcess.packageRoot, timeout: 120)
+        assertNoCrash(r, "policy bench w3")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("reused                                      1 population, 20,000 cases not generated again"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("in force from 2013-01-01 (event trust_act_signed_2012) in variant"), "first run: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("in force from 2013-07-01 (event trust_act_signed_2012) in variant"), "after the change: \(r.stdout)")
+    }
+
     func testBenchParseRunsSmall() throws {
         let r = try PolicyProcess.run(["bench", "parse", "--megabytes", "0.05", "--repeats", "1"])
         assertNoCrash(r, "policy bench parse")
