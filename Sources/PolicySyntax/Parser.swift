@@ -19,6 +19,7 @@ public struct Parser {
 
     let file: SourceFile
     var lexer: Lexer
+    let identifiers = IdentifierTable()
     /// `Limits.current`'s nesting and chain limits, read once per parse.
     let maxDepth = Parser.maxNestingDepth
     let maxChain = Parser.maxChainLength
@@ -144,7 +145,15 @@ public struct Parser {
         token.kind == .identifier && text(token) == word
     }
 
-    func text(_ t: Token) -> String { file.slice(Int(t.span.start), Int(t.span.end)) }
+    /// A token's text. Names repeat (`b`, `booking`, `jurisdiction`…): short ones come from
+    /// a table of the strings already made, instead of being decoded again.
+    func text(_ t: Token) -> String {
+        let start = Int(t.span.start), len = Int(t.span.end) - start
+        if len > 0, len <= IdentifierTable.maxLength, t.kind == .identifier || t.kind.isKeyword {
+            return identifiers.text(file, start, len)
+        }
+        return file.slice(start, start + len)
+    }
 
     /// How a token reads in "found …" messages.
     func describe(_ t: Token) -> String {
@@ -357,5 +366,35 @@ public struct Parser {
         default:
             return false
         }
+    }
+}
+
+/// Strings of short names already made in this parse, keyed by their bytes packed into two
+/// words (as the keyword table does). Open addressing; when full, names are simply decoded.
+final class IdentifierTable {
+    static let maxLength = 15
+    private static let size = 4096
+    private var keys = [(UInt64, UInt64)](repeating: (0, 0), count: IdentifierTable.size)
+    private var strings = [String?](repeating: nil, count: IdentifierTable.size)
+    private var used = 0
+
+    func text(_ file: SourceFile, _ start: Int, _ len: Int) -> String {
+        let buf = UnsafeBufferPointer(file.storage)
+        let key = KeywordTable.packFast(buf, start, len)
+        var i = Int(truncatingIfNeeded: ((key.0 ^ (key.1 &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 52) & (IdentifierTable.size - 1)
+        var probes = 0
+        while let s = strings[i] {
+            if keys[i] == key { return s }
+            i = (i + 1) & (IdentifierTable.size - 1)
+            probes += 1
+            if probes > 8 { return file.slice(start, start + len) }
+        }
+        let s = file.slice(start, start + len)
+        if used < IdentifierTable.size / 2 {
+            keys[i] = key
+            strings[i] = s
+            used += 1
+        }
+        return s
     }
 }
