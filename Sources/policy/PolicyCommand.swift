@@ -183,11 +183,22 @@ struct Bench: ParsableCommand {
     var cases: Int = 1_000_000
     @Option(help: "Where generated workload files are kept.")
     var dir: String = "/tmp/policy-bench"
+    @Option(help: "parse: write the generated program to this file instead (to measure `policy check` on it).")
+    var output: String?
 
     func run() throws {
         let console = Console.standard()
         switch workload {
         case "parse":
+            if let output {
+                let text = Benchmark.syntheticProgram(bytes: Int(megabytes * 1_000_000))
+                if let reason = SourceLoader.writeAtomically(output, text) {
+                    console.err("error: cannot write '\(output)': \(reason)\n")
+                    exitWith(.noInput)
+                }
+                console.out("wrote \(output) (\(text.utf8.count) bytes)\n")
+                exitWith(.success)
+            }
             exitWith(Benchmark.parse(megabytes: megabytes, repeats: repeats, console: console))
         case "w1":
             exitWith(Workloads.w1(dir: dir, cases: cases, console: console))
