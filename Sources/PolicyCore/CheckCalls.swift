@@ -258,9 +258,8 @@ extension Checker {
             return Typed(.jurisdiction) { frame in
                 let jv = try j(&frame).asJurisdiction
                 guard case .member(_, let kind) = try k(&frame) else { return .jurisdiction(jv) }
-                let table = frame.program.jurisdictions
-                guard let a = table.ancestor(jv, kind: kind) else {
-                    throw EvalError("'\(table.names[Int(jv)])' has no ancestor of kind \(frame.program.enums[Program.kindEnum].members[Int(kind)])",
+                guard let a = frame.program.jurisdictions.ancestor(jv, kind: kind) else {
+                    throw EvalError("'\(frame.program.jurisdictions.names[Int(jv)])' has no ancestor of kind \(frame.program.enums[Program.kindEnum].members[Int(kind)])",
                                     at: src)
                 }
                 return .jurisdiction(a)

@@ -138,7 +138,9 @@ public final class World: @unchecked Sendable {
 
     /// A jurisdiction's attribute on `date`, with inheritance over time (§4.2).
     public func attribute(_ j: Int32, _ a: Int, on date: Int32?) -> Value {
-        let table = program.jurisdictions
+        // The program's tables are read in place: a local copy of the jurisdiction table
+        // would retain each of its arrays on every lookup.
+        let program = self.program
         let count = program.attributes.count
         var x = j
         while x >= 0 {
@@ -146,8 +148,8 @@ public final class World: @unchecked Sendable {
                let v = World.last(changes, onOrBefore: date) {
                 return v
             }
-            if let v = table.declared[Int(x)][a] { return v }
-            x = table.parents[Int(x)]
+            if let v = program.jurisdictions.declared[Int(x)][a] { return v }
+            x = program.jurisdictions.parents[Int(x)]
         }
         return program.attributes[a].defaultValue
     }
