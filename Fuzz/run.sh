@@ -2,6 +2,7 @@
 # The fuzz campaign: builds the libFuzzer targets and runs each for SECONDS (default 60).
 #
 #   Fuzz/run.sh [SECONDS] [TARGET…]      targets: lexparse check run-program csv (default: all)
+#   FUZZ_KEEP_GOING=1 Fuzz/run.sh …      go on after a crash, saving each crasher
 #
 # Targets are built with swiftc -sanitize=fuzzer,address over the library sources (SwiftPM's
 # executables clash with libFuzzer's main), so the library sources are copied into one module
@@ -44,8 +45,12 @@ done
 # The csv target's program, embedded as a string.
 { printf 'let csvProgram = """\n'; sed 's/^/    /' "$root/Fuzz/csv-program.policy"; printf '    """\n'; } > "$src/CSVProgram.swift"
 
-build() { # target
+build() { # target (rebuilt only when its sources changed)
   local target=$1
+  local stamp
+  stamp=$(cat "$src"/*.swift "$root"/Fuzz/*.swift | sha1sum | cut -c1-40)
+  if [ -x "$out/$target" ] && [ "$(cat "$out/$target.stamp" 2>/dev/null)" = "$stamp" ]; then return; fi
+  rm -f "$out/$target"
   local sources=("$src"/PolicySyntax-*.swift)
   [ "$target" = lexparse ] || sources+=("$src"/PolicyCore-*.swift "$root/Fuzz/Support.swift")
   [ "$target" = run-program ] && sources+=("$src"/PolicyShell-*.swift)
@@ -54,6 +59,7 @@ build() { # target
   swiftc -O -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz -enforce-exclusivity=checked \
     -suppress-warnings "${sources[@]}" "$root/Fuzz/$target.swift" -o "$out/$target" 2>&1 | grep -v 'Cannot export local symbol' || true
   [ -x "$out/$target" ] || { echo "error: $target did not build" >&2; exit 1; }
+  echo "$stamp" > "$out/$target.stamp"
 }
 
 corpus() { # target → a corpus folder, seeded once and then kept (it grows between runs)
@@ -84,8 +90,12 @@ for target in "${targets[@]}"; do
   # -detect_leaks=0: reference cycles between a program and its worlds live as long as the
   # program does by design; a leak report is not a crash.
   status=0
+  # FUZZ_KEEP_GOING=1: fork mode — a crash is saved and the campaign goes on (to collect
+  # several crashers in one run); otherwise the first crash ends the target's run.
+  keep=()
+  [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$out/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
-    -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "$(corpus "$target")" \
+    "${keep[@]}" -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "$(corpus "$target")" \
     > "$out/$target.log" 2>&1 || status=$?
   grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY|artifact|INFO: (Loaded|seed corpus))' "$out/$target.log" | tail -12
   if [ "$status" -ne 0 ]; then
