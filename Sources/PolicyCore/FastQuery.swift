@@ -49,6 +49,19 @@ extension QueryRunner {
         }
         let calendarTable = calendar, calendarStart = minDate
 
+        // Per output column, what the accumulation loop needs, decided once.
+        enum ColumnKind { case count, countIf, spread, intSum, numberSum }
+        let colAggregate = cols.map(\.aggregate)
+        let colMember = cols.map { $0.member ?? -1 }
+        let colKind: [ColumnKind] = cols.map { col in
+            switch q.aggregates[col.aggregate].kind {
+            case .count: return .count
+            case .countIf, .share: return .countIf
+            case .spread: return .spread
+            case .sum(_, let isInt): return isInt ? .intSum : .numberSum
+            case .mean: return .numberSum
+            }
+        }
         let layout = MemoLayout(plan: plan, program: program)
         let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
         let results = Slots<ChunkResult>(chunkCount)
@@ -79,12 +92,21 @@ extension QueryRunner {
                 var result = ChunkResult()
                 var single: [Int64: Int] = [:]
                 var multi: [[Int64]: Int] = [:]
-                var accs: [Accumulator] = []
+                // Per group, flat: [cases] and [world][column] totals at gi * stride (a
+                // nested array per group would check three buffers on every increment).
+                let stride = worlds.count * cols.count
+                var caseCounts: [Int] = []
+                var flatInt: [Int64] = []
+                var flatNum: [Double] = []
                 var keysByIndex: [[Int64]] = []
                 let lo = chunk * QueryRunner.chunkSize, hi = min(data.count, lo + QueryRunner.chunkSize)
                 var key = [Int64](repeating: 0, count: q.keys.count)
-                let emptyAcc = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
-                                           intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count))
+                func newGroup() -> Int {
+                    caseCounts.append(0)
+                    flatInt.append(contentsOf: repeatElement(0, count: stride))
+                    flatNum.append(contentsOf: repeatElement(0, count: stride))
+                    return caseCounts.count - 1
+                }
                 // Codes for the whole chunk, one tight loop per memo; then one pass to add up.
                 let n = hi - lo
                 func codesOf(_ m: Memo?) -> [Int32] {
@@ -142,37 +164,35 @@ extension QueryRunner {
                             gi = found
                         }
                         if gi < 0 {
-                            gi = accs.count
+                            gi = newGroup()
                             single[k0] = gi
                             if smallKeys.count == gi { smallKeys.append(k0) }
                             keysByIndex.append(key)
-                            accs.append(emptyAcc)
                         }
                     } else if let found = multi[key] {
                         gi = found
                     } else {
-                        gi = accs.count
+                        gi = newGroup()
                         multi[key] = gi
                         keysByIndex.append(key)
-                        accs.append(emptyAcc)
                     }
-                    accs[gi].cases += 1
+                    caseCounts[gi] += 1
+                    let base = gi * stride
                     for w in worlds.indices {
-                        for (ci, col) in cols.enumerated() {
-                            let a = col.aggregate
-                            switch q.aggregates[a].kind {
+                        let wbase = base + w * cols.count
+                        for ci in cols.indices {
+                            let a = colAggregate[ci]
+                            switch colKind[ci] {
                             case .count:
-                                accs[gi].intTotals[w][ci] += 1
-                            case .countIf, .share:
-                                accs[gi].intTotals[w][ci] += Int64(boolOf[w][a][Int(aggCodes[w][a][r])])
+                                flatInt[wbase + ci] += 1
+                            case .countIf:
+                                flatInt[wbase + ci] += Int64(boolOf[w][a][Int(aggCodes[w][a][r])])
                             case .spread:
-                                if memberOf[w][a][Int(aggCodes[w][a][r])] == col.member { accs[gi].intTotals[w][ci] += 1 }
-                            case .sum(_, let isInt):
-                                if isInt { accs[gi].intTotals[w][ci] &+= intOf[w][a][Int(aggCodes[w][a][r])] } else {
-                                    accs[gi].totals[w][ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
-                                }
-                            case .mean:
-                                accs[gi].totals[w][ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
+                                if memberOf[w][a][Int(aggCodes[w][a][r])] == colMember[ci] { flatInt[wbase + ci] += 1 }
+                            case .intSum:
+                                flatInt[wbase + ci] &+= intOf[w][a][Int(aggCodes[w][a][r])]
+                            case .numberSum:
+                                flatNum[wbase + ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
                             }
                         }
                     }
@@ -204,6 +224,13 @@ extension QueryRunner {
                     }
                 }
                 for (gi, k) in keysByIndex.enumerated() {
+                    var acc = Accumulator(totals: [], intTotals: [])
+                    acc.cases = caseCounts[gi]
+                    for w in worlds.indices {
+                        let lo = gi * stride + w * cols.count
+                        acc.intTotals.append(Array(flatInt[lo..<(lo + cols.count)]))
+                        acc.totals.append(Array(flatNum[lo..<(lo + cols.count)]))
+                    }
                     // Codes back to values, so chunks from different workers merge.
                     let values: [Value] = k.enumerated().map { i, code in
                         switch q.keys[i].kind {
@@ -214,10 +241,10 @@ extension QueryRunner {
                         }
                     }
                     if var existing = result.groups[values] {
-                        existing.merge(accs[gi])
+                        existing.merge(acc)
                         result.groups[values] = existing
                     } else {
-                        result.groups[values] = accs[gi]
+                        result.groups[values] = acc
                         result.groupOrder.append(values)
                     }
                 }
