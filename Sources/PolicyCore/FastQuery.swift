@@ -112,7 +112,7 @@ extension QueryRunner {
                 func codesOf(_ m: Memo?) -> [Int32] {
                     guard let m else { return [] }
                     var out = [Int32](repeating: 0, count: n)
-                    out.withUnsafeMutableBufferPointer { m.fill(lo, hi, $0.baseAddress!) }
+                    out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { m.fill(lo, hi, base) } }
                     return out
                 }
                 if program.cancellation.isRaised {
@@ -309,10 +309,10 @@ extension QueryRunner {
         guard total > 0 else { return ["No case differs between the scenarios."] }
         var lines = ["Attribution of the \(ValueFormatter.grouped(Int64(total))) case\(total == 1 ? "" : "s") that differ:"]
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        let sorted = order.sorted { (counts[$0]!, -position[$0]!) > (counts[$1]!, -position[$1]!) }
-        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0]!)).count }.max() ?? 1
+        let sorted = order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
+        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0, default: 0])).count }.max() ?? 1
         for k in sorted.prefix(12) {
-            let n = ValueFormatter.grouped(Int64(counts[k]!))
+            let n = ValueFormatter.grouped(Int64(counts[k, default: 0]))
             lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
         }
         if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }

@@ -92,10 +92,13 @@ struct QueryRunner {
         }
         let keyHeader = q.keys.map(\.label)
 
+        // Every key comes from `groups`; an empty group stands in should one not.
+        let empty = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: scenarios.count),
+                                intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: scenarios.count))
         switch q.kind {
         case .table:
             var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
-                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k]!, 0, $0) } })
+                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k] ?? empty, 0, $0) } })
             if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
             return [.table(table)]
         case .compare:
@@ -110,7 +113,7 @@ struct QueryRunner {
             }
             var rows: [[ResultTable.Cell]] = []
             for k in keys {
-                let acc = groups[k]!
+                let acc = groups[k] ?? empty
                 var row = keyCells(k)
                 for ci in cols.indices {
                     let base = cell(acc, 0, ci)
@@ -134,7 +137,7 @@ struct QueryRunner {
                     let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
                         : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
                     series.append((name, keys.map { k in
-                        switch cell(groups[k]!, s, ci) {
+                        switch cell(groups[k] ?? empty, s, ci) {
                         case .int(let i): return Double(i)
                         case .number(let d), .percent(let d): return d
                         default: return 0

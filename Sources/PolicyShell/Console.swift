@@ -46,8 +46,9 @@ func writeAll(_ fd: Int32, _ text: String) {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { buf in
-            write(fd, buf.baseAddress! + offset, buf.count - offset)
+        let n = bytes.withUnsafeMutableBytes { buf -> Int in
+            guard let base = buf.baseAddress else { return 0 }
+            return write(fd, base + offset, buf.count - offset)
         }
         if n < 0 {
             if errno == EINTR { continue }

@@ -31,7 +31,10 @@ public enum SourceLoader {
                 capacity *= 2
                 bytes += [UInt8](repeating: 0, count: capacity - bytes.count)
             }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, capacity - used) }
+            let n = bytes.withUnsafeMutableBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return read(fd, base + used, capacity - used)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
@@ -62,7 +65,10 @@ public enum SourceLoader {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeMutableBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return write(fd, base + offset, buf.count - offset)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))

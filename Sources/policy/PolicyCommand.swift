@@ -53,7 +53,10 @@ enum FileHandleless {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeMutableBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return write(2, base + offset, buf.count - offset)
+            }
             if n <= 0 { return }
             offset += n
         }
