@@ -94,7 +94,7 @@ public enum Benchmark {
           best of \(repeats)         \(String(format3(best * 1000))) ms
           throughput        \(String(format3(size / best / 1_000_000))) MB/s
           lexing alone      \(format3(size / lexBest / 1_000_000)) MB/s (\(tokens) tokens)
-          peak memory       \(formatBytes(Double(peak))) (\(format3(Double(peak) / size))× the source; \(formatBytes(Double(rssBefore))) before parsing)
+          memory            parsing added \(formatBytes(Double(peak - rssBefore))) (\(format3(Double(peak - rssBefore) / size))× the source) to the \(formatBytes(Double(rssBefore))) the process held before (the program, the generated text and the file); peak \(formatBytes(Double(peak)))
 
         """)
         return diagnostics == 0 ? .success : .dataError
