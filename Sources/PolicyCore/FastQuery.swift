@@ -49,7 +49,17 @@ extension QueryRunner {
         }
         let calendarTable = calendar, calendarStart = minDate
 
-        // Per output column, what the accumulation loop needs, decided once.
+        // Per key and per output column, what the accumulation loop needs, decided once
+        // (reading `q.keys[k]` per row would copy the key's description each time).
+        enum KeyKind { case year, month, quarter, expression }
+        let keyKinds: [KeyKind] = q.keys.map { k in
+            switch k.kind {
+            case .year: return .year
+            case .month: return .month
+            case .quarter: return .quarter
+            case .expression: return .expression
+            }
+        }
         enum ColumnKind { case count, countIf, spread, intSum, numberSum }
         let colAggregate = cols.map(\.aggregate)
         let colMember = cols.map { $0.member ?? -1 }
@@ -133,13 +143,14 @@ extension QueryRunner {
                     let row = lo + r
                     // Errors: a code below -1 names the error.
                     var failed: EvalError?
-                    if let m = filterMemo, filterCodes[r] < -1 { failed = m.error(filterCodes[r]) }
-                    for k in q.keys.indices where failed == nil {
-                        if let m = keyMemos[k], keyCodes[k][r] < -1 { failed = m.error(keyCodes[k][r]) }
+                    // (The code first: a memo is touched only when there is an error to read.)
+                    if !filterCodes.isEmpty, filterCodes[r] < -1, let m = filterMemo { failed = m.error(filterCodes[r]) }
+                    for k in 0..<keyKinds.count where failed == nil {
+                        if !keyCodes[k].isEmpty, keyCodes[k][r] < -1, let m = keyMemos[k] { failed = m.error(keyCodes[k][r]) }
                     }
                     for w in worlds.indices where failed == nil {
                         for a in q.aggregates.indices where failed == nil {
-                            if let m = aggMemos[w][a], aggCodes[w][a][r] < -1 { failed = m.error(aggCodes[w][a][r]) }
+                            if !aggCodes[w][a].isEmpty, aggCodes[w][a][r] < -1, let m = aggMemos[w][a] { failed = m.error(aggCodes[w][a][r]) }
                         }
                     }
                     if let failed {
@@ -147,8 +158,8 @@ extension QueryRunner {
                         continue
                     }
                     if filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
-                    for (k, kq) in q.keys.enumerated() {
-                        switch kq.kind {
+                    for k in 0..<keyKinds.count {
+                        switch keyKinds[k] {
                         case .year: key[k] = calendarTable[Int(dates[row] - calendarStart)].year
                         case .month: key[k] = calendarTable[Int(dates[row] - calendarStart)].month
                         case .quarter: key[k] = calendarTable[Int(dates[row] - calendarStart)].quarter
