@@ -24,16 +24,7 @@ extension Workloads {
         include "\(modelPath)"
         include "variant.policy"
 
-        population w3 of booking {
-          size \(cases)
-          seed 7
-          date uniform 2010-01-01 .. 2014-12-31
-          jurisdiction weighted by admissions
-          charge { violent_felony: 3%, serious_felony: 7%, felony: 15%, significant_misdemeanor: 20%, misdemeanor: 55% }
-          prior { no_conviction: 48%, minor_conviction: 20%, misdemeanor_conviction: 9%, three_misdemeanors: 8%, felony_conviction: 10%, serious_conviction: 5% }
-          removal_order 10%
-        }
-
+        \(bookingsPopulation("w3", cases: cases))
         compare baseline, variant on outcome by year from w3
 
         """

@@ -117,16 +117,7 @@ public enum Workloads {
         ## W2: the Secure Communities model over \(cases) generated bookings, two scenarios compared.
         include "\(modelPath)"
 
-        population w2 of booking {
-          size \(cases)
-          seed 7
-          date uniform 2010-01-01 .. 2014-12-31
-          jurisdiction weighted by admissions
-          charge { violent_felony: 3%, serious_felony: 7%, felony: 15%, significant_misdemeanor: 20%, misdemeanor: 55% }
-          prior { no_conviction: 48%, minor_conviction: 20%, misdemeanor_conviction: 9%, three_misdemeanors: 8%, felony_conviction: 10%, serious_conviction: 5% }
-          removal_order 10%
-        }
-
+        \(bookingsPopulation("w2", cases: cases))
         compare baseline, trust_act_2012 on outcome by year from w2
 
         """
@@ -159,6 +150,22 @@ public enum Workloads {
 
         """)
         return .success
+    }
+
+    /// The generated bookings of W2 and W3: the model's own mix of charges and priors.
+    static func bookingsPopulation(_ name: String, cases: Int) -> String {
+        """
+        population \(name) of booking {
+          size \(cases)
+          seed 7
+          date uniform 2010-01-01 .. 2014-12-31
+          jurisdiction weighted by admissions
+          charge { violent_felony: 3%, serious_felony: 7%, felony: 15%, significant_misdemeanor: 20%, misdemeanor: 55% }
+          prior { no_conviction: 48%, minor_conviction: 20%, misdemeanor_conviction: 9%, three_misdemeanors: 8%, felony_conviction: 10%, serious_conviction: 5% }
+          removal_order 10%
+        }
+
+        """
     }
 
     static func seconds(_ f: () -> Void) -> Double {
