@@ -35,8 +35,9 @@ printf '"%s"\n' , '\\"' 'date' 'jurisdiction' 'charge' 'convicted' 'score' 'name
   '2013-01-01' 'felony' 'cook' 'usa' 'true' 'yes' '0' '1.5' '\\r\\n' '\\xef\\xbb\\xbf' > "$csvdict"
 
 # One module of library sources, imports between the library's own modules removed.
-src="$out/src"
-rm -rf "$src"; mkdir -p "$src"
+# (A folder per run, so two campaigns can run side by side.)
+src=$(mktemp -d "$out/src.XXXXXX")
+trap 'rm -rf "$src"' EXIT
 for f in "$root"/Sources/PolicySyntax/*.swift "$root"/Sources/PolicyCore/*.swift \
          "$root"/Sources/PolicyShell/TableRenderer.swift "$root"/Sources/PolicyShell/ChartRenderer.swift; do
   sed -E '/^import (PolicySyntax|PolicyCore|PolicyShell)$/d' "$f" > "$src/$(basename "$(dirname "$f")")-$(basename "$f")"
