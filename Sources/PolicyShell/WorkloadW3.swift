@@ -12,13 +12,7 @@ extension Workloads {
     /// the same session, as `:reload` does at the prompt. Prints what was reused.
     public static func w3(dir: String, cases: Int, model: String, console: Console) -> ExitCode {
         let folder = "\(dir)/w3-\(cases)"
-        mkdir(dir, 0o755)
-        mkdir(folder, 0o755)
-        var modelPath = model
-        if !model.hasPrefix("/"), let cwd = getcwd(nil, 0) {
-            modelPath = String(cString: cwd) + "/" + model
-            free(cwd)
-        }
+        let modelPath = prepareFolder(dir, folder, model: model)
         let main = """
         ## W3: W2's compare, re-run after one scenario changes for one state.
         include "\(modelPath)"

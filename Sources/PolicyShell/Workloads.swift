@@ -106,13 +106,7 @@ public enum Workloads {
     /// bookings, `compare` of two scenarios by year.
     public static func w2(dir: String, cases: Int, model: String, console: Console) -> ExitCode {
         let folder = "\(dir)/w2-\(cases)"
-        mkdir(dir, 0o755)
-        mkdir(folder, 0o755)
-        var modelPath = model
-        if !model.hasPrefix("/"), let cwd = getcwd(nil, 0) {
-            modelPath = String(cString: cwd) + "/" + model
-            free(cwd)
-        }
+        let modelPath = prepareFolder(dir, folder, model: model)
         let script = """
         ## W2: the Secure Communities model over \(cases) generated bookings, two scenarios compared.
         include "\(modelPath)"
@@ -150,6 +144,16 @@ public enum Workloads {
 
         """)
         return .success
+    }
+
+    /// Makes the workload's folder; returns the model's path made absolute (the generated
+    /// script, in that folder, includes it).
+    static func prepareFolder(_ dir: String, _ folder: String, model: String) -> String {
+        mkdir(dir, 0o755)
+        mkdir(folder, 0o755)
+        guard !model.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return model }
+        defer { free(cwd) }
+        return String(cString: cwd) + "/" + model
     }
 
     /// The generated bookings of W2 and W3: the model's own mix of charges and priors.
