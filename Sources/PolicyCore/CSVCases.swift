@@ -38,14 +38,7 @@ struct CSVCaseLoader {
         }
 
         /// Bytes each case takes in this column.
-        var width: Int {
-            switch kind {
-            case .bools, .small: return 1
-            case .dates, .jurisdictions, .members: return 4
-            case .ints, .numbers: return 8
-            case .values: return MemoryLayout<Value>.stride
-            }
-        }
+        var width: Int { column.width }
 
         init(_ kind: Kind, capacity: Int) {
             self.kind = kind

@@ -163,12 +163,11 @@ enum PopulationBuilder {
         }
         let size = Int(sizeValue)
         let info = program.records[version.record]
-        let kinds = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
-        try PopulationLimit.check(name, cases: size, bytesPerCase: kinds.reduce(0) { $0 + $1.width }, at: version.source)
+        // Typed columns (no per-case boxes), filled below once the size is known to fit.
+        let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
+        try PopulationLimit.check(name, cases: size, bytesPerCase: builders.reduce(0) { $0 + $1.width }, at: version.source)
         var frameDefaults = Frame(world: world)
         let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
-        // Typed columns, filled row by row (no per-case boxes).
-        let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
 
         // Constant parts of generators are evaluated once.
         var ready: [(FieldRule, Ready, String)] = []
@@ -271,15 +270,11 @@ enum PopulationBuilder {
                         }
                     }
                 }
-            case (.categorical(let cumulative, _), .small):
-                let bounds = cumulative.map(\.1), members = cumulative.map { UInt8(truncatingIfNeeded: $0.0) }
+            case (.categorical, .small):
                 try column.small.withUnsafeMutableBufferPointer { out in
                     for r in 0..<size {
                         try check(r)
-                        let x = u(r)
-                        var k = 0
-                        while k < bounds.count - 1, x >= bounds[k] { k += 1 }
-                        out[r] = members[k]
+                        if case .member(_, let m) = draw(gen, u(r)) { out[r] = UInt8(truncatingIfNeeded: m) }
                     }
                 }
             default:
