@@ -234,6 +234,19 @@ struct CSVCaseLoader {
             return h ^ (h >> 29)
         }
 
+        /// Every name inserted (ambiguous ones included), with its value.
+        var entries: [([UInt8], Int32)] {
+            values.indices.map { e in
+                let lo = starts[e], hi = e + 1 < starts.count ? starts[e + 1] : store.count
+                return (Array(store[lo..<hi]), values[e])
+            }
+        }
+
+        /// The value of `name`; nil when absent or ambiguous.
+        func find(_ name: [UInt8]) -> Int32? {
+            name.withUnsafeBufferPointer { find($0, 0, name.count) }
+        }
+
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int32? {
             var h: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -320,6 +333,10 @@ struct CSVCaseLoader {
         let parser = CellParser(program: program)
         let columnBuilders = fieldOfColumn.map { builders[$0] }
         let missing = info.fields.indices.filter { !fieldOfColumn.contains($0) }
+        if let rows = fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels) {
+            for f in missing { builders[f].fill(defaults[f] ?? .bool(false), count: rows) }
+            return PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
+        }
         while true {
             let rowLine = scanner.line
             guard try scanner.record(into: &cells, fail: failure) else { break }

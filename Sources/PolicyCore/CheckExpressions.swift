@@ -161,6 +161,7 @@ extension Checker {
         // 1. Locals.
         if let local = scope.local(n) {
             let slot = local.slot
+            note { $0.slotsRead |= 1 << UInt64(min(slot, 63)) }
             // A case used as a whole value (not read field by field): not followed.
             if case .record = local.type { note { $0.opaque = true } }
             return Typed(local.type) { frame in frame.locals[slot] }

@@ -27,6 +27,9 @@ struct Deps: Sendable {
     var ownAttributes = false
     var otherAttributes = false
     var params = false
+    /// Local slots read by name (bit i: slot i; slots past 63 share bit 63) — a policy's
+    /// rules that read none of its parameters answer alike for every instance.
+    var slotsRead: UInt64 = 0
 
     struct DecisionCall: Hashable, Sendable {
         var decision: Int
@@ -50,6 +53,7 @@ struct Deps: Sendable {
         ownAttributes = ownAttributes || o.ownAttributes
         otherAttributes = otherAttributes || o.otherAttributes
         params = params || o.params
+        slotsRead |= o.slotsRead
     }
 
     /// Re-expresses dependencies on `from` as dependencies on `to` (a callee's case

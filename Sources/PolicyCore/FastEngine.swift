@@ -80,19 +80,68 @@ final class MemoLayout: @unchecked Sendable {
     private(set) var boundaryStart: [Int] = [], boundaryCount: [Int] = []
     private(set) var tableStart: [Int] = []
     private(set) var tableSize = 0
+    /// Per class: whether it holds jurisdictions with different (interchangeable) policy
+    /// instances. An error names the instance, so such a class's errors are not shared.
+    private(set) var merged: [Bool] = []
+    /// Per class and per day of the population's dates (`firstDay`, `days` of them): the
+    /// start of that period's slice of a table — the binary search done once per day, not
+    /// once per case. Nil when it would be large (many classes over many years).
+    private(set) var dayBase: UnsafeMutablePointer<Int32>?
+    private(set) var firstDay: Int32 = 0
+    private(set) var days = 0
+
+    deinit { dayBase?.deallocate() }
+
+    /// `dates`: the smallest and largest date of the population, and its largest
+    /// jurisdiction number (each row's class and day are then in the table).
+    convenience init(plan: FastPlan, program: Program, dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?) {
+        self.init(plan: plan, program: program)
+        guard let dates, dates.first <= dates.last, Int(dates.maxJurisdiction) < classOf.count, tableSize < Int(Int32.max) else { return }
+        let days = Int(dates.last - dates.first) + 1
+        let classes = boundaryStart.count
+        guard classes * days <= 1 << 22 else { return }
+        let table = UnsafeMutablePointer<Int32>.allocate(capacity: classes * days)
+        for c in 0..<classes {
+            var period = 0
+            let lo = boundaryStart[c], count = boundaryCount[c]
+            for k in 0..<days {
+                let day = dates.first + Int32(k)
+                while period < count, boundaryDates[lo + period] <= day { period += 1 }
+                table[c * days + k] = Int32(tableStart[c] + period * plan.combos)
+            }
+        }
+        dayBase = table
+        firstDay = dates.first
+        self.days = days
+    }
 
     init(plan: FastPlan, program: Program) {
         self.plan = plan
         let count = program.jurisdictions.count
         classOf = Array(repeating: 0, count: count)
         var classes: [[Int]: Int32] = [:]
+        let interchangeable = plan.byEnvironment ? MemoLayout.interchangeablePolicies(program) : []
         for j in 0..<Int32(count) {
             var signature: [Int] = []
+            var sharesInstances = false
             if plan.byEnvironment {
                 for w in program.worlds {
                     for d in plan.decisions {
                         signature.append(-1 - d)
-                        signature += w.candidates(d, j)
+                        for s in w.candidates(d, j) {
+                            let state = w.instanceStates[s]
+                            let policy = state.instance.policy
+                            guard interchangeable.contains(policy) else {
+                                signature.append(s)
+                                continue
+                            }
+                            // An instance whose rules do not read its arguments answers like
+                            // any other instance of its policy at the same depth in force
+                            // over the same periods.
+                            sharesInstances = true
+                            signature += [Int.min + 1, policy, Int(state.depth), state.inForce.pieces.count]
+                            for piece in state.inForce.pieces { signature += [Int(piece.start), Int(piece.end)] }
+                        }
                     }
                     signature.append(Int.min)
                 }
@@ -101,11 +150,13 @@ final class MemoLayout: @unchecked Sendable {
             }
             if let c = classes[signature] {
                 classOf[Int(j)] = c
+                if sharesInstances { merged[Int(c)] = true }
                 continue
             }
             let c = Int32(boundaryStart.count)
             classes[signature] = c
             classOf[Int(j)] = c
+            merged.append(false)
             let b = MemoLayout.periods(j, plan, program)
             boundaryStart.append(boundaryDates.count)
             boundaryCount.append(b.count)
@@ -113,6 +164,22 @@ final class MemoLayout: @unchecked Sendable {
             tableStart.append(tableSize)
             tableSize += (b.count + 1) * plan.combos
         }
+    }
+
+    /// Policies whose instances are interchangeable in a class: no rule reads the
+    /// instance's arguments, and no `overrides` compares them.
+    static func interchangeablePolicies(_ program: Program) -> Set<Int> {
+        var comparedArguments = Set<Int>()
+        for p in program.policies {
+            for v in p.versions {
+                for ref in v.overrides where ref.arguments != nil { comparedArguments.insert(ref.policy) }
+            }
+        }
+        var out = Set<Int>()
+        for (i, p) in program.policies.enumerated() where !comparedArguments.contains(i) {
+            if p.versions.allSatisfy({ !$0.readsParameters && !$0.overrides.contains { $0.arguments != nil } }) { out.insert(i) }
+        }
+        return out
     }
 
     /// The dates on which what the expressions read can change for `j`.
@@ -196,7 +263,9 @@ final class Memo {
     let strides: [Int]
     private var owned: [[UInt8]] = []
 
-    init(layout: MemoLayout, eval: @escaping Eval, world: World, data: PopulationData) {
+    /// `columns`: the population's columns in place (`PopulationData.withRawColumns`),
+    /// valid for as long as the memo is used.
+    init(layout: MemoLayout, eval: @escaping Eval, world: World, data: PopulationData, columns: [UnsafeRawBufferPointer]) {
         self.layout = layout
         self.plan = layout.plan
         self.eval = eval
@@ -211,12 +280,14 @@ final class Memo {
         table.initialize(repeating: -1)
         frame = Frame(world: world)
         let info = world.program.records[data.record]
-        dates = data.int32Column(info.dateField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
-        jurisdictions = data.int32Column(info.jurisdictionField ?? 0) ?? UnsafeBufferPointer(start: nil, count: 0)
-        var smallColumns: [UnsafeBufferPointer<UInt8>] = []
-        for f in plan.smallFields {
-            smallColumns.append(data.byteColumn(f.field) ?? UnsafeBufferPointer(start: nil, count: 0))
+        func column<T>(_ f: Int?, _: T.Type) -> UnsafeBufferPointer<T> {
+            guard let f, f < columns.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return columns[f].bindMemory(to: T.self)
         }
+        dates = column(info.dateField, Int32.self)
+        jurisdictions = column(info.jurisdictionField, Int32.self)
+        var smallColumns: [UnsafeBufferPointer<UInt8>] = []
+        for f in plan.smallFields { smallColumns.append(column(f.field, UInt8.self)) }
         small = smallColumns
         strides = layout.plan.smallFields.map(\.stride)
     }
@@ -242,6 +313,31 @@ final class Memo {
     /// Codes for rows `lo..<hi` into `out`: one tight loop of lookups; a miss (a key not
     /// seen yet, an error, or a draw tree to walk) goes to `code(_:)`.
     func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
+        if let dayBase = layout.dayBase, let jp = jurisdictions.baseAddress, let dp = dates.baseAddress,
+           small.allSatisfy({ $0.baseAddress != nil }) {
+            // Column by column: the small fields' part of the key first (loops the compiler
+            // vectorises), then one lookup per row.
+            let n = hi - lo
+            out.update(repeating: 0, count: n)
+            for k in small.indices {
+                guard let column = small[k].baseAddress.map({ $0 + lo }) else { continue }
+                let stride = Int32(truncatingIfNeeded: strides[k])
+                for r in 0..<n { out[r] &+= Int32(column[r]) &* stride }
+            }
+            let days = layout.days, firstDay = layout.firstDay
+            let js = jp + lo, ds = dp + lo
+            guard let entries = table.baseAddress else { return }
+            classOf.withUnsafeBufferPointer { classes in
+                guard let cls = classes.baseAddress else { return }
+                for r in 0..<n {
+                    let c = Int(cls[Int(js[r])])
+                    let i = Int(dayBase[c &* days &+ Int(ds[r] &- firstDay)]) &+ Int(out[r])
+                    let v = entries[i]
+                    out[r] = v >= 0 && v < Memo.treeBase ? v : (try? code(lo &+ r)) ?? -2
+                }
+            }
+            return
+        }
         for row in lo..<hi {
             let v = table[index(row)]
             out[row - lo] = v >= 0 && v < Memo.treeBase ? v : (try? code(row)) ?? -2
@@ -255,6 +351,9 @@ final class Memo {
         var c = table[i]
         if c == -1 {
             let computed = compute(row)
+            // An error in a class of interchangeable instances names this case's instance:
+            // not kept for the others.
+            if computed < -1, uncachedErrors(row) { return computed }
             table[i] = computed
             return resolveRoot(computed)
         }
@@ -309,14 +408,13 @@ final class Memo {
                 intOf.append(v.asInt)
             }
         } catch let e as EvalError {
-            errors.append(e)
-            leaf = -2 - Int32(errors.count - 1)
+            leaf = errorCode(e)
         } catch {
-            errors.append(EvalError("\(error)", at: nil))
-            leaf = -2 - Int32(errors.count - 1)
+            leaf = errorCode(EvalError("\(error)", at: nil))
         }
         lastLeaf = leaf
         guard !log.entries.isEmpty else { return leaf }
+        if leaf < -1, uncachedErrors(row) { return leaf }
         // Build (or extend) the path of draws this case took.
         var entries = log.entries[...]
         var attach: (node: Int, outcome: Bool)?
@@ -347,6 +445,23 @@ final class Memo {
     }
 
     private var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
+
+    /// The code of an error (the same error once, however many keys or cases raise it).
+    private var errorCodes: [String: Int32] = [:]
+    private func errorCode(_ e: EvalError) -> Int32 {
+        let key = "\(e.message)@\(e.source?.position ?? "")"
+        if let c = errorCodes[key] { return c }
+        errors.append(e)
+        let c = -2 - Int32(errors.count - 1)
+        errorCodes[key] = c
+        return c
+    }
+
+    /// Whether `row`'s class shares entries between different policy instances.
+    func uncachedErrors(_ row: Int) -> Bool {
+        let j = Int(jurisdictions[row])
+        return j < classOf.count && Int(classOf[j]) < layout.merged.count && layout.merged[Int(classOf[j])]
+    }
 
     /// The memo slot a row falls in (for caching other facts by the same key).
     func slot(_ row: Int) -> Int { index(row) }

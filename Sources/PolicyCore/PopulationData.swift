@@ -62,48 +62,24 @@ public final class PopulationData: @unchecked Sendable {
 
     public var bytesPerCase: Int { columns.reduce(0) { $0 + $1.width } }
 
-    /// Raw views of columns for the fast engine. The arrays live as long as this object;
-    /// bools are stored as one byte each (Swift's Bool layout), read as 0/1.
-    private var pinned: [Int: UnsafeRawBufferPointer] = [:]
-    private let pinLock = Lock()
-
-    func int32Column(_ f: Int) -> UnsafeBufferPointer<Int32>? {
-        pinLock.withLock {
-            if let p = pinned[f] { return p.bindMemory(to: Int32.self) }
-            let xs: [Int32]
-            switch columns[f] {
-            case .dates(let d): xs = d
-            case .jurisdictions(let j): xs = j
-            case .members(let m, _): xs = m
-            default: return nil
-            }
-            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, xs.count * 4), alignment: 4)
-            xs.withUnsafeBytes { raw.copyMemory(from: $0) }
-            let p = UnsafeRawBufferPointer(raw)
-            pinned[f] = p
-            return UnsafeRawBufferPointer(start: p.baseAddress, count: xs.count * 4).bindMemory(to: Int32.self)
-        }
+    /// Calls `body` with every column's storage as raw bytes, in place (no copy; valid only
+    /// inside `body`). A bool is one byte, 0 or 1; a column of values has no raw form (empty).
+    func withRawColumns<R>(_ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+        try _withRawColumns(from: 0, [], body)
     }
 
-    func byteColumn(_ f: Int) -> UnsafeBufferPointer<UInt8>? {
-        pinLock.withLock {
-            if let p = pinned[f] { return p.bindMemory(to: UInt8.self) }
-            let xs: [UInt8]
-            switch columns[f] {
-            case .bools(let b): xs = b.map { $0 ? 1 : 0 }
-            case .smallMembers(let m, _): xs = m
-            default: return nil
-            }
-            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, xs.count), alignment: 1)
-            xs.withUnsafeBytes { raw.copyMemory(from: $0) }
-            let p = UnsafeRawBufferPointer(raw)
-            pinned[f] = p
-            return UnsafeRawBufferPointer(start: p.baseAddress, count: xs.count).bindMemory(to: UInt8.self)
+    private func _withRawColumns<R>(from k: Int, _ done: [UnsafeRawBufferPointer],
+                                    _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+        guard k < columns.count else { return try body(done) }
+        switch columns[k] {
+        case .bools(let xs): return try xs.withUnsafeBytes { try _withRawColumns(from: k + 1, done + [$0], body) }
+        case .ints(let xs): return try xs.withUnsafeBytes { try _withRawColumns(from: k + 1, done + [$0], body) }
+        case .numbers(let xs): return try xs.withUnsafeBytes { try _withRawColumns(from: k + 1, done + [$0], body) }
+        case .dates(let xs), .jurisdictions(let xs), .members(let xs, _):
+            return try xs.withUnsafeBytes { try _withRawColumns(from: k + 1, done + [$0], body) }
+        case .smallMembers(let xs, _): return try xs.withUnsafeBytes { try _withRawColumns(from: k + 1, done + [$0], body) }
+        case .values: return try _withRawColumns(from: k + 1, done + [UnsafeRawBufferPointer(start: nil, count: 0)], body)
         }
-    }
-
-    deinit {
-        for p in pinned.values { p.deallocate() }
     }
 
     /// Builds columns from per-field values.

@@ -160,6 +160,9 @@ public struct PolicyVersion: Sendable {
     public var label: String?
     public var rules: [CompiledRule]
     public var source: SourceRef
+    /// Whether a rule reads one of the policy's parameters (when none does, every instance
+    /// answers a case alike — the population engine shares their answers).
+    public var readsParameters = true
 }
 
 public struct PolicyInfo: Sendable {

@@ -97,6 +97,7 @@ public final class Session {
         guard let result, let interpreter else { return Interpreter.Status() }
         let range = unitRange ?? 0..<result.statementsByUnit.count
         let statements = range.flatMap { result.statementsByUnit[$0] }
+        Engine.mark("run starts")
         let status = interpreter.run(statements, tests: tests) { output in self.render(output) }
         if let error = status.error { reportRuntime(error) }
         return status

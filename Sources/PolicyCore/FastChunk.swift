@@ -1,0 +1,382 @@
+import PolicySyntax
+
+// One worker of the fast path of `table`, `compare` and `plot`: per chunk of cases, the
+// memoised codes of every per-case expression, then their totals per group — by a
+// histogram of codes when no case failed and no column sums numbers, else case by case.
+
+/// What every worker of one fast query shares (read-only while they run). The raw columns
+/// are valid while the query runs (`PopulationData.withRawColumns`).
+struct _FastShared: @unchecked Sendable {
+    enum KeyKind { case year, month, quarter, expression }
+    enum ColumnKind { case count, countIf, spread, intSum, numberSum }
+
+    let q: Query
+    let data: PopulationData
+    let worlds: [World]
+    let layout: MemoLayout
+    let columns: [UnsafeRawBufferPointer]
+    let dates: UnsafeBufferPointer<Int32>
+    let keyKinds: [KeyKind]
+    let colAggregate: [Int]
+    let colMember: [Int32]
+    let colKind: [ColumnKind]
+    /// Per day from `calendarStart`: the year, month and quarter keys.
+    let calendarTable: [(year: Int64, month: Int64, quarter: Int64)]
+    let calendarStart: Int32
+    /// For one calendar key: per day, its group number, and per group number, its key.
+    let dayGroups: [Int32]
+    let calendarGroupCodes: [Int64]
+    /// Whether the histogram path may be used (one key at most, no number sums).
+    let histogram: Bool
+    let runner: QueryRunner
+}
+
+/// One worker: its memos (never shared: no locks on the hot path), its buffers (reused
+/// from chunk to chunk), and the attribution texts it has worked out.
+final class _FastWorker {
+    typealias ChunkResult = QueryRunner.ChunkResult
+    typealias Accumulator = QueryRunner.Accumulator
+
+    let s: _FastShared
+    let filterMemo: Memo?
+    let keyMemos: [Memo?]
+    let aggMemos: [[Memo?]]
+    /// This chunk's codes (the first `n` entries): per memo, per case.
+    private var filterCodes: [Int32]
+    private var keyCodes: [[Int32]]
+    private var aggCodes: [[[Int32]]]
+    private var rowGroup: [Int32]
+    private var attributionCache: [[Int]: String] = [:]
+    /// Compare: per (world, aggregate), whether a baseline code and this world's code are
+    /// the same answer (`sameWidth` codes per row of the table).
+    private var sameTables: [[Bool]] = [], sameWidth: [Int] = []
+
+    init(_ s: _FastShared) {
+        self.s = s
+        let q = s.q
+        func memo(_ e: @escaping Eval, _ w: World) -> Memo {
+            Memo(layout: s.layout, eval: e, world: w, data: s.data, columns: s.columns)
+        }
+        filterMemo = q.filter.map { memo($0, s.worlds[0]) }
+        keyMemos = q.keys.map { k in
+            if case .expression(let e) = k.kind { return memo(e, s.worlds[0]) }
+            return nil
+        }
+        aggMemos = s.worlds.map { w in
+            q.aggregates.map { a in
+                switch a.kind {
+                case .count: return nil
+                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return memo(e, w)
+                }
+            }
+        }
+        let size = QueryRunner.chunkSize
+        filterCodes = filterMemo == nil ? [] : [Int32](repeating: 0, count: size)
+        keyCodes = keyMemos.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) }
+        aggCodes = aggMemos.map { $0.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) } }
+        rowGroup = [Int32](repeating: 0, count: size)
+    }
+
+    /// What chunk `chunk` of the cases adds up to.
+    func run(chunk: Int) -> ChunkResult {
+        var result = ChunkResult()
+        if s.runner.program.cancellation.isRaised {
+            result.interrupted = true
+            return result
+        }
+        let lo = chunk * QueryRunner.chunkSize, hi = min(s.data.count, lo + QueryRunner.chunkSize)
+        let n = hi - lo
+        // Codes for the whole chunk, one tight loop per memo.
+        func fill(_ m: Memo?, _ out: inout [Int32]) {
+            guard let m else { return }
+            out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { m.fill(lo, hi, base) } }
+        }
+        fill(filterMemo, &filterCodes)
+        for k in keyMemos.indices { fill(keyMemos[k], &keyCodes[k]) }
+        for w in aggMemos.indices { for a in aggMemos[w].indices { fill(aggMemos[w][a], &aggCodes[w][a]) } }
+        prepareComparison()
+        if s.histogram, !failed(filterCodes, n), !keyCodes.contains(where: { failed($0, n) }),
+           !aggCodes.contains(where: { $0.contains { failed($0, n) } }) {
+            histogramChunk(lo, n, &result)
+        } else {
+            rowChunk(lo, n, &result)
+        }
+        return result
+    }
+
+    /// Whether one of the first `n` codes names an error (codes below -1).
+    private func failed(_ codes: [Int32], _ n: Int) -> Bool {
+        guard !codes.isEmpty else { return false }
+        var any = false
+        for r in 0..<n { any = any || codes[r] < -1 }
+        return any
+    }
+
+    // MARK: - Groups
+
+    /// Codes back to values, so chunks from different workers merge.
+    private func keyValues(_ k: [Int64]) -> [Value] {
+        k.enumerated().map { i, code in
+            switch s.keyKinds[i] {
+            case .year: return .int(code)
+            case .month: return .string("\(code / 100)-\(code % 100 < 10 ? "0" : "")\(code % 100)")
+            case .quarter: return .string("\(code / 10)-Q\(code % 10)")
+            case .expression: return keyMemos[i]?.value(Int32(code)) ?? .bool(false)
+            }
+        }
+    }
+
+    private func addGroup(_ values: [Value], _ acc: Accumulator, _ result: inout ChunkResult) {
+        if var existing = result.groups[values] {
+            existing.merge(acc)
+            result.groups[values] = existing
+        } else {
+            result.groups[values] = acc
+            result.groupOrder.append(values)
+        }
+    }
+
+    // MARK: - The histogram path
+
+    /// Counts each group's cases per answer code, then turns the counts into the columns:
+    /// no work per case and column.
+    private func histogramChunk(_ lo: Int, _ n: Int, _ result: inout ChunkResult) {
+        let keyed = !s.q.keys.isEmpty
+        let byExpression = keyed && s.keyKinds[0] == .expression
+        let groupCount = !keyed ? 1 : byExpression ? (keyMemos[0]?.values.count ?? 0) : s.calendarGroupCodes.count
+        // Each case's group, or -1 when the filter leaves it out.
+        rowGroup.withUnsafeMutableBufferPointer { g in
+            if !keyed {
+                for r in 0..<n { g[r] = 0 }
+            } else if byExpression {
+                keyCodes[0].withUnsafeBufferPointer { k in for r in 0..<n { g[r] = k[r] } }
+            } else {
+                s.dayGroups.withUnsafeBufferPointer { days in
+                    guard let dates = s.dates.baseAddress.map({ $0 + lo }) else { return }
+                    let start = s.calendarStart
+                    for r in 0..<n { g[r] = days[Int(dates[r] &- start)] }
+                }
+            }
+            if let m = filterMemo {
+                let bools = m.boolOf
+                for r in 0..<n where bools[Int(filterCodes[r])] == 0 { g[r] = -1 }
+            }
+        }
+        var cases = [Int](repeating: 0, count: groupCount)
+        cases.withUnsafeMutableBufferPointer { cs in
+            rowGroup.withUnsafeBufferPointer { g in for r in 0..<n where g[r] >= 0 { cs[Int(g[r])] &+= 1 } }
+        }
+        // Per world and aggregate: per group, how many cases have each answer code.
+        var hist: [[[Int]]] = []
+        for w in s.worlds.indices {
+            hist.append(s.q.aggregates.indices.map { a in
+                guard let m = aggMemos[w][a] else { return [] }
+                let width = m.values.count
+                var h = [Int](repeating: 0, count: groupCount * width)
+                h.withUnsafeMutableBufferPointer { hp in
+                    rowGroup.withUnsafeBufferPointer { g in
+                        aggCodes[w][a].withUnsafeBufferPointer { c in
+                            for r in 0..<n where g[r] >= 0 { hp[Int(g[r]) &* width &+ Int(c[r])] &+= 1 }
+                        }
+                    }
+                }
+                return h
+            })
+        }
+        let cols = s.colKind.count
+        for g in 0..<groupCount where cases[g] > 0 {
+            var acc = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols), count: s.worlds.count),
+                                  intTotals: Array(repeating: Array(repeating: 0, count: cols), count: s.worlds.count))
+            acc.cases = cases[g]
+            for w in s.worlds.indices {
+                for ci in 0..<cols {
+                    let a = s.colAggregate[ci]
+                    if s.colKind[ci] == .count {
+                        acc.intTotals[w][ci] = Int64(cases[g])
+                        continue
+                    }
+                    guard let m = aggMemos[w][a] else { continue }
+                    let width = m.values.count
+                    var total: Int64 = 0
+                    for v in 0..<width {
+                        let k = Int64(hist[w][a][g * width + v])
+                        guard k != 0 else { continue }
+                        switch s.colKind[ci] {
+                        case .countIf: total += k * Int64(m.boolOf[v])
+                        case .spread: if m.memberOf[v] == s.colMember[ci] { total += k }
+                        case .intSum: total &+= k &* m.intOf[v]
+                        case .count, .numberSum: break
+                        }
+                    }
+                    acc.intTotals[w][ci] = total
+                }
+            }
+            let key: [Int64] = !keyed ? [] : byExpression ? [Int64(g)] : [s.calendarGroupCodes[g]]
+            addGroup(keyValues(key), acc, &result)
+        }
+        if comparing { for r in 0..<n where rowGroup[r] >= 0 { noteDiffering(lo + r, r, &result) } }
+    }
+
+    // MARK: - The case-by-case path
+
+    /// Adds up case by case (errors are counted, number sums keep their order).
+    private func rowChunk(_ lo: Int, _ n: Int, _ result: inout ChunkResult) {
+        let q = s.q, worlds = s.worlds
+        var single: [Int64: Int] = [:]
+        var multi: [[Int64]: Int] = [:]
+        // Per group, flat: [cases] and [world][column] totals at gi * stride (a nested array
+        // per group would check three buffers on every increment).
+        let cols = s.colKind.count
+        let stride = worlds.count * cols
+        var caseCounts: [Int] = []
+        var flatInt: [Int64] = []
+        var flatNum: [Double] = []
+        var keysByIndex: [[Int64]] = []
+        var key = [Int64](repeating: 0, count: q.keys.count)
+        func newGroup() -> Int {
+            caseCounts.append(0)
+            flatInt.append(contentsOf: repeatElement(0, count: stride))
+            flatNum.append(contentsOf: repeatElement(0, count: stride))
+            return caseCounts.count - 1
+        }
+        let filterBools = filterMemo?.boolOf ?? []
+        let boolOf = aggMemos.map { $0.map { $0?.boolOf ?? [] } }
+        let memberOf = aggMemos.map { $0.map { $0?.memberOf ?? [] } }
+        let intOf = aggMemos.map { $0.map { $0?.intOf ?? [] } }
+        let numberOf = aggMemos.map { $0.map { $0?.numberOf ?? [] } }
+        var smallKeys: [Int64] = [] // a linear map while there are few groups
+        for r in 0..<n {
+            let row = lo + r
+            // Errors: a code below -1 names the error (a memo is read only then).
+            var failure: EvalError?
+            if !filterCodes.isEmpty, filterCodes[r] < -1, let m = filterMemo { failure = m.error(filterCodes[r]) }
+            for k in keyMemos.indices where failure == nil {
+                if !keyCodes[k].isEmpty, keyCodes[k][r] < -1, let m = keyMemos[k] { failure = m.error(keyCodes[k][r]) }
+            }
+            for w in worlds.indices where failure == nil {
+                for a in q.aggregates.indices where failure == nil {
+                    if !aggCodes[w][a].isEmpty, aggCodes[w][a][r] < -1, let m = aggMemos[w][a] { failure = m.error(aggCodes[w][a][r]) }
+                }
+            }
+            if let failure {
+                result.errors.add(failure, row: row, s.data.caseRecord(row))
+                continue
+            }
+            if filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
+            for k in s.keyKinds.indices {
+                switch s.keyKinds[k] {
+                case .year: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].year
+                case .month: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].month
+                case .quarter: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].quarter
+                case .expression: key[k] = Int64(keyCodes[k][r])
+                }
+            }
+            var gi = -1
+            if key.count == 1 {
+                let k0 = key[0]
+                if smallKeys.count <= 32, let found = smallKeys.firstIndex(of: k0) {
+                    gi = found
+                } else if let found = single[k0] {
+                    gi = found
+                }
+                if gi < 0 {
+                    gi = newGroup()
+                    single[k0] = gi
+                    if smallKeys.count == gi { smallKeys.append(k0) }
+                    keysByIndex.append(key)
+                }
+            } else if let found = multi[key] {
+                gi = found
+            } else {
+                gi = newGroup()
+                multi[key] = gi
+                keysByIndex.append(key)
+            }
+            caseCounts[gi] += 1
+            let base = gi * stride
+            for w in worlds.indices {
+                let wbase = base + w * cols
+                for ci in 0..<cols {
+                    let a = s.colAggregate[ci]
+                    switch s.colKind[ci] {
+                    case .count:
+                        flatInt[wbase + ci] += 1
+                    case .countIf:
+                        flatInt[wbase + ci] += Int64(boolOf[w][a][Int(aggCodes[w][a][r])])
+                    case .spread:
+                        if memberOf[w][a][Int(aggCodes[w][a][r])] == s.colMember[ci] { flatInt[wbase + ci] += 1 }
+                    case .intSum:
+                        flatInt[wbase + ci] &+= intOf[w][a][Int(aggCodes[w][a][r])]
+                    case .numberSum:
+                        flatNum[wbase + ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
+                    }
+                }
+            }
+            if comparing { noteDiffering(row, r, &result) }
+        }
+        for (gi, k) in keysByIndex.enumerated() {
+            var acc = Accumulator(totals: [], intTotals: [])
+            acc.cases = caseCounts[gi]
+            for w in worlds.indices {
+                let lo = gi * stride + w * cols
+                acc.intTotals.append(Array(flatInt[lo..<(lo + cols)]))
+                acc.totals.append(Array(flatNum[lo..<(lo + cols)]))
+            }
+            addGroup(keyValues(k), acc, &result)
+        }
+    }
+
+    // MARK: - Attribution
+
+    private var comparing: Bool { s.q.kind == .compare && s.worlds.count > 1 }
+
+    /// The tables of same answers, for the codes the memos have so far.
+    private func prepareComparison() {
+        guard comparing else { return }
+        sameTables.removeAll(keepingCapacity: true)
+        sameWidth.removeAll(keepingCapacity: true)
+        for w in s.worlds.indices {
+            for a in s.q.aggregates.indices {
+                guard w > 0, let m0 = aggMemos[0][a], let m = aggMemos[w][a] else {
+                    sameTables.append([])
+                    sameWidth.append(0)
+                    continue
+                }
+                let v0 = m0.values.count, vw = m.values.count
+                var table = [Bool](repeating: false, count: v0 * vw)
+                for x in 0..<v0 { for y in 0..<vw { table[x * vw + y] = m0.value(Int32(x)) == m.value(Int32(y)) } }
+                sameTables.append(table)
+                sameWidth.append(vw)
+            }
+        }
+    }
+
+    /// Notes case `row` (`r` in the chunk) for attribution when its answers differ.
+    private func noteDiffering(_ row: Int, _ r: Int, _ result: inout ChunkResult) {
+        let aggregates = s.q.aggregates.count
+        var differs = false
+        for w in s.worlds.indices.dropFirst() where !differs {
+            for a in 0..<aggregates where !differs {
+                let t = w * aggregates + a
+                if !sameTables[t].isEmpty, !sameTables[t][Int(aggCodes[0][a][r]) * sameWidth[t] + Int(aggCodes[w][a][r])] { differs = true }
+            }
+        }
+        guard differs, let m0 = aggMemos[0].compactMap({ $0 }).first else { return }
+        // Same key and same answers ⇒ same derivation (draw paths included); in a class of
+        // interchangeable instances the text names the case's own, so its jurisdiction too.
+        var slot = [m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
+        for a in 0..<aggregates { slot += [Int(aggCodes[0][a][r]), Int(aggCodes[1][a][r])] }
+        let text: String
+        if let cached = attributionCache[slot] {
+            text = cached
+        } else {
+            text = (try? s.runner.attributionKey(s.q, s.data, row, s.worlds)) ?? "an error while attributing"
+            attributionCache[slot] = text
+        }
+        if let last = result.differing.last, last.0 == text {
+            result.differing[result.differing.count - 1].1 += 1
+        } else {
+            result.differing.append((text, 1))
+        }
+    }
+}
