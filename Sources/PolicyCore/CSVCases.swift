@@ -152,6 +152,10 @@ struct CSVCaseLoader {
                 guard let j = names.find(p, lo, hi) ?? labels.find(p, lo, hi) else { return false }
                 int32s.append(j)
                 return true
+            case .ints:
+                guard let v = _FastPiece.int(p, lo, hi) else { return false }
+                ints.append(v)
+                return true
             default:
                 return false
             }
@@ -333,6 +337,7 @@ struct CSVCaseLoader {
         let parser = CellParser(program: program)
         let columnBuilders = fieldOfColumn.map { builders[$0] }
         let missing = info.fields.indices.filter { !fieldOfColumn.contains($0) }
+        var slowPathFile: SourceFile? // built once, when a cell first needs it
         if let rows = fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels) {
             for f in missing { builders[f].fill(defaults[f] ?? .bool(false), count: rows) }
             return PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
@@ -368,7 +373,8 @@ struct CSVCaseLoader {
                     continue
                 }
                 // The slow path explains what is wrong (or reads what the fast one does not).
-                let file = SourceFile(name: path, bytes: bytes)
+                let file = slowPathFile ?? SourceFile(name: path, bytes: bytes)
+                slowPathFile = file
                 let text = q >= 0 ? cells.texts[q] : String(decoding: UnsafeBufferPointer(rebasing: p[cells.items[c].start..<cells.items[c].end]), as: UTF8.self)
                 let textCell = CSVTable.Cell(text: text, span: Span(cells.items[c].start, cells.items[c].end))
                 switch parser.parse(textCell, as: info.fields[f].type, file) {
@@ -384,58 +390,6 @@ struct CSVCaseLoader {
             }
         }
         return PopulationData(record: record, count: count, seed: seed, columns: builders.map(\.column))
-    }
-
-    /// The common cases, parsed from bytes; nil sends the cell to the careful parser.
-    @inline(__always)
-    func fastValue(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ type: PType, _ enumTable: ByteTable?,
-                   _ names: ByteTable, _ labels: ByteTable) -> Value? {
-        let len = hi - lo
-        @inline(__always) func eq(_ word: StaticString) -> Bool {
-            guard word.utf8CodeUnitCount == len else { return false }
-            let w = word.utf8Start
-            for k in 0..<len where p[lo + k] != w[k] { return false }
-            return true
-        }
-        switch type {
-        case .date:
-            guard len == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return nil }
-            var digits = 0
-            @inline(__always) func d(_ k: Int) -> Int { let x = p[lo + k]; if x < 0x30 || x > 0x39 { digits = -1 }; return Int(x &- 0x30) }
-            let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
-            guard digits == 0, CivilDate.yearRange.contains(y), CivilDate.isValid(year: y, month: m, day: dd) else { return nil }
-            return .date(Int32(CivilDate.dayNumber(year: y, month: m, day: dd)))
-        case .bool:
-            if len == 1 { return p[lo] == 0x31 ? .bool(true) : p[lo] == 0x30 ? .bool(false) : nil }
-            if eq("true") || eq("TRUE") || eq("True") || eq("yes") { return .bool(true) }
-            if eq("false") || eq("FALSE") || eq("False") || eq("no") { return .bool(false) }
-            return nil
-        case .enumType(let e):
-            return enumTable?.find(p, lo, hi).map { .member(type: Int32(e), index: $0) }
-        case .jurisdiction:
-            if let j = names.find(p, lo, hi) { return .jurisdiction(j) }
-            return labels.find(p, lo, hi).map { .jurisdiction($0) }
-        case .int:
-            var v: Int64 = 0
-            var negative = false
-            var any = false
-            for k in lo..<hi {
-                let x = p[k]
-                if k == lo, x == 0x2D { negative = true; continue }
-                if x == 0x5F { continue }
-                guard x >= 0x30, x <= 0x39 else { return nil }
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (r, o2) = m.addingReportingOverflow(Int64(x - 0x30))
-                if o1 || o2 { return nil }
-                v = r
-                any = true
-            }
-            return any ? .int(negative ? -v : v) : nil
-        case .string:
-            return .string(String(decoding: UnsafeBufferPointer(rebasing: p[lo..<hi]), as: UTF8.self))
-        default:
-            return nil
-        }
     }
 }
 

@@ -43,7 +43,7 @@ extension CSVCaseLoader {
             }
         }
         // Pieces of ≥ 4 MB, each starting after a line break.
-        let pieceBytes = 4 << 20
+        let pieceBytes = CSVCaseLoader.pieceBytes
         var cuts = [start]
         var next = start + pieceBytes
         while next < p.count {
@@ -101,6 +101,15 @@ extension CSVCaseLoader {
             }
         }
         return total
+    }
+}
+
+extension CSVCaseLoader {
+    /// The size of a piece: 4 MB, or `POLICY_CSV_PIECE_BYTES` (≥ 16; the tests cut small
+    /// files into many pieces with it).
+    static var pieceBytes: Int {
+        if let raw = getenv("POLICY_CSV_PIECE_BYTES"), let n = Int(String(cString: raw)), n >= 16 { return n }
+        return 4 << 20
     }
 }
 

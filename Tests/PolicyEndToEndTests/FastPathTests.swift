@@ -1,0 +1,158 @@
+import Foundation
+import XCTest
+
+/// The fast paths over populations answer exactly what the careful ones answer: the CSV
+/// reader's parallel pieces vs the careful reader (quotes, CRLF, a BOM, blank lines, spaces,
+/// empty cells), and the memoised engine (interchangeable policy instances, the histogram
+/// of answers) vs evaluating every case (`POLICY_ENGINE=general`).
+final class FastPathTests: XCTestCase {
+    let model = """
+        enum charge { violent_felony, felony, misdemeanor }
+        enum outcome { not_matched, declined, transferred }
+        jurisdiction usa: federal
+        jurisdiction s0: state in usa
+        jurisdiction s1: state in usa
+        jurisdiction c0: county in s0 "County Zero"
+        jurisdiction c1: county in s0
+        jurisdiction c2: county in s1
+        jurisdiction c3: county in s1
+        record booking { date: date, jurisdiction: jurisdiction, charge: charge = misdemeanor, match: bool, n: int = 5 }
+        decision honored(b: booking): bool = true
+        decision outcome(b: booking): outcome =
+          if not b.match then not_matched else if honored(b) then transferred else declined
+        policy decline_all(j: jurisdiction) by j { honored(b) = false }
+        policy removal_only(j: jurisdiction) by j { honored(b) = b.charge == violent_felony }
+        policy clash(j: jurisdiction) by j { honored(b) = true }
+        event bans on 2011-06-01 {
+          for j in jurisdictions where j.kind == county and j.name < "c2" { enact decline_all(j) }
+        }
+        event wave on 2012-01-01 {
+          for j in jurisdictions where j.kind == county and j.name >= "c2" { enact removal_only(j) }
+        }
+        scenario late "bans a year later" {
+          event bans on 2012-06-01 {
+            for j in jurisdictions where j.kind == county and j.name < "c2" { enact decline_all(j) }
+          }
+        }
+        population p of booking from "b.csv"
+
+        """
+
+    let queries = """
+        table outcome by year from p
+        table count, sum(n), share(match) by charge from p
+        table count, mean(n) by quarter from p
+        table count by outcome from p where n > 2
+        compare baseline, late on outcome by year from p
+
+        """
+
+    /// 3,000 rows, the same every run: (date, jurisdiction, charge, match, n).
+    func rows() -> [[String]] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let places = ["c0", "c1", "c2", "c3", "County Zero"], charges = ["violent_felony", "felony", "misdemeanor"]
+        return (0..<3_000).map { _ in
+            let date = String(format: "%04d-%02d-%02d", 2010 + next(3), 1 + next(12), 1 + next(28))
+            return [date, places[next(5)], charges[next(3)], next(2) == 0 ? "true" : "false", String(next(10))]
+        }
+    }
+
+    func run(_ csv: String, _ program: String, environment: [String: String] = [:],
+             file: StaticString = #filePath, line: UInt = #line) throws -> PolicyProcess.Result {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "b.csv", csv)
+        try writeFile(dir, "m.policy", program)
+        let r = try PolicyProcess.run(["run", "--no-color", "m.policy"], environment: environment,
+                                      currentDirectory: dir, file: file, line: line)
+        assertNoCrash(r, "run", file: file, line: line)
+        return r
+    }
+
+    /// Small pieces and three workers: many pieces, joined in file order.
+    let pieces = ["POLICY_CSV_PIECE_BYTES": "64", "POLICY_THREADS": "3"]
+
+    func testTheFastReaderReadsWhatTheCarefulReaderReads() throws {
+        let rows = rows()
+        let header = "date,jurisdiction,charge,match,n"
+        let plain = ([header] + rows.map { $0.joined(separator: ",") }).joined(separator: "\n") + "\n"
+        let expected = try run(plain, model + queries, environment: ["POLICY_ENGINE": "general"])
+        XCTAssertEqual(expected.status, 0, expected.stderr)
+        XCTAssertTrue(expected.stdout.contains("Attribution of the"), expected.stdout)
+
+        // A BOM, CRLF, blank lines, spaces around cells, an empty cell that takes the default.
+        var messy = "\u{FEFF}" + header + "\r\n"
+        for (i, row) in rows.enumerated() {
+            var cells = row
+            if i % 7 == 0 { cells[1] = " \(cells[1])\t" }
+            if i % 11 == 0, cells[4] == "5" { cells[4] = "" }
+            messy += cells.joined(separator: ",") + "\r\n"
+            if i % 500 == 0 { messy += "\r\n" }
+        }
+        // A quote anywhere sends the whole file to the careful reader.
+        var quoted = rows.map { $0.joined(separator: ",") }
+        quoted[1_500] = quoted[1_500].replacingOccurrences(of: ",County Zero,", with: ",\"County Zero\",")
+        let careful = ([header] + quoted).joined(separator: "\n")
+        for (name, csv) in [("plain", plain), ("messy", messy), ("quoted", careful)] {
+            for env in [[:], pieces] {
+                let r = try run(csv, model + queries, environment: env)
+                XCTAssertEqual(r.status, 0, "\(name) \(env): \(r.stderr)")
+                XCTAssertEqual(r.stdout, expected.stdout, "\(name) \(env)")
+            }
+        }
+    }
+
+    func testABadCellInALaterPieceIsReportedAtItsLineAndNothingIsLoaded() throws {
+        let lines = rows().map { $0.joined(separator: ",") }
+        var bad = lines
+        bad[2_500] = "2011-02-30,c1,felony,true,3"
+        let csv = (["date,jurisdiction,charge,match,n"] + bad).joined(separator: "\n") + "\n"
+        for env in [[:], pieces] {
+            let r = try run(csv, model + "table count by year from p\n", environment: env)
+            XCTAssertEqual(r.status, 65, r.stderr)
+            XCTAssertTrue(r.stderr.contains("error: cannot read '2011-02-30' as a date"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("--> b.csv:2502:1"), r.stderr)
+            XCTAssertTrue(r.stdout.isEmpty, r.stdout)
+        }
+        // A jurisdiction nobody has: named with a suggestion, wherever the piece.
+        var missing = lines
+        missing[2_999] = "2011-02-03,c9,felony,true,3"
+        let unknown = (["date,jurisdiction,charge,match,n"] + missing).joined(separator: "\n")
+        let r = try run(unknown, model + "table count by year from p\n", environment: pieces)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: cannot read 'c9' as a jurisdiction"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--> b.csv:3001:12"), r.stderr)
+    }
+
+    /// Counties whose own `decline_all(j)` instances read nothing of `j` share memo entries;
+    /// what names an instance (attribution, errors) still names the case's own.
+    func testInterchangeableInstancesKeepTheirNames() throws {
+        let csv = (["date,jurisdiction,charge,match,n"] + rows().map { $0.joined(separator: ",") }).joined(separator: "\n")
+        let fast = try run(csv, model + queries)
+        let general = try run(csv, model + queries, environment: ["POLICY_ENGINE": "general"])
+        XCTAssertEqual(fast.status, 0, fast.stderr)
+        XCTAssertEqual(fast.stdout, general.stdout)
+        XCTAssertTrue(fast.stdout.contains("decline_all(c0) → false"), fast.stdout)
+        XCTAssertTrue(fast.stdout.contains("decline_all(c1) → false"), fast.stdout)
+
+        // Two instances of one county tie: the conflict names that county's instances.
+        let clash = model + """
+            event clashes on 2011-06-01 {
+              for j in jurisdictions where j.kind == county and j.name < "c2" { enact clash(j) }
+            }
+            table outcome by year from p
+
+            """
+        let fastError = try run(csv, clash), generalError = try run(csv, clash, environment: ["POLICY_ENGINE": "general"])
+        XCTAssertEqual(fastError.status, 65, fastError.stderr)
+        XCTAssertEqual(fastError.stderr, generalError.stderr)
+        XCTAssertTrue(fastError.stderr.contains("error: conflict: two rules give different answers for 'honored'"), fastError.stderr)
+        let first = fastError.stderr.range(of: "the first is case ").map { String(fastError.stderr[$0.upperBound...]) } ?? ""
+        let county = first.contains("jurisdiction: c0") ? "c0" : "c1"
+        XCTAssertTrue(fastError.stderr.contains("note: decline_all(\(county))"), fastError.stderr)
+        XCTAssertTrue(fastError.stderr.contains("note: clash(\(county))"), fastError.stderr)
+    }
+}
