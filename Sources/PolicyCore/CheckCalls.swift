@@ -287,7 +287,12 @@ extension Checker {
                 if let r = frame.caseRecord { c = r } else if case .record(let r)? = frame.subject { c = r } else {
                     throw EvalError("'chance' needs a case: use it in a decision, a let called from one, or an aggregate", at: src)
                 }
-                let outcome = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity) < probability
+                let outcome: Bool
+                if let log = frame.chanceLog, let forced = log.forced {
+                    outcome = log.entries.count < forced.count ? forced[log.entries.count] : false
+                } else {
+                    outcome = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity) < probability
+                }
                 frame.chanceLog?.entries.append((label, probability, outcome))
                 return .bool(outcome)
             }

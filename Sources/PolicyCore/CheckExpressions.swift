@@ -356,7 +356,10 @@ extension Checker {
                     return .error
                 }
                 let own = isCaseJurisdiction(base, scope)
-                note { if own { $0.ownAttributes = true } else { $0.otherAttributes = true } }
+                note {
+                    if own { $0.ownAttributes = true } else { $0.otherAttributes = true }
+                    $0.attributesRead |= 1 << UInt64(min(a, 63))
+                }
                 return Typed(program.attributes[a].type) { frame in
                     frame.world.attribute(try be(&frame).asJurisdiction, a, on: frame.date)
                 }

@@ -26,6 +26,8 @@ struct Deps: Sendable {
     /// Reads an attribute of the case's own jurisdiction chain, or of another jurisdiction.
     var ownAttributes = false
     var otherAttributes = false
+    /// Which attributes are read (bit i: attribute i; attributes past 63 share bit 63).
+    var attributesRead: UInt64 = 0
     var params = false
     /// Local slots read by name (bit i: slot i; slots past 63 share bit 63) — a policy's
     /// rules that read none of its parameters answer alike for every instance.
@@ -52,6 +54,7 @@ struct Deps: Sendable {
         letCalls += o.letCalls
         ownAttributes = ownAttributes || o.ownAttributes
         otherAttributes = otherAttributes || o.otherAttributes
+        attributesRead |= o.attributesRead
         params = params || o.params
         slotsRead |= o.slotsRead
     }
@@ -85,6 +88,7 @@ public struct ResolvedDeps: Sendable {
     public var decisions: Set<Int> = []
     public var ownAttributes = false
     public var otherAttributes = false
+    public var attributesRead: UInt64 = 0
     public var params = false
 }
 
@@ -134,6 +138,7 @@ struct DependencyResolver {
         out.opaque = out.opaque || d.opaque
         out.ownAttributes = out.ownAttributes || d.ownAttributes
         out.otherAttributes = out.otherAttributes || d.otherAttributes
+        out.attributesRead |= d.attributesRead
         out.params = out.params || d.params
         for call in d.decisionCalls {
             guard call.on == ref else { out.opaque = true; continue }

@@ -46,35 +46,52 @@ final class _FastWorker {
     private var keyCodes: [[Int32]]
     private var aggCodes: [[[Int32]]]
     private var rowGroup: [Int32]
+    /// Each case's entry in the memo tables (shared by all the memos).
+    private var rowIndex: [Int32]
     private var attributionCache: [[Int]: String] = [:]
     /// Compare: per (world, aggregate), whether a baseline code and this world's code are
     /// the same answer (`sameWidth` codes per row of the table).
     private var sameTables: [[Bool]] = [], sameWidth: [Int] = []
 
-    init(_ s: _FastShared) {
-        self.s = s
+    /// What each memo evaluates, in one list: the filter, each key, then each aggregate in
+    /// each world (nil where there is nothing to evaluate).
+    static func specs(_ s: _FastShared) -> [(eval: Eval, world: World)?] {
         let q = s.q
-        func memo(_ e: @escaping Eval, _ w: World) -> Memo {
-            Memo(layout: s.layout, eval: e, world: w, data: s.data, columns: s.columns)
+        var out: [(eval: Eval, world: World)?] = [q.filter.map { ($0, s.worlds[0]) }]
+        for k in q.keys {
+            if case .expression(let e) = k.kind { out.append((e, s.worlds[0])) } else { out.append(nil) }
         }
-        filterMemo = q.filter.map { memo($0, s.worlds[0]) }
-        keyMemos = q.keys.map { k in
-            if case .expression(let e) = k.kind { return memo(e, s.worlds[0]) }
-            return nil
-        }
-        aggMemos = s.worlds.map { w in
-            q.aggregates.map { a in
+        for w in s.worlds {
+            for a in q.aggregates {
                 switch a.kind {
-                case .count: return nil
-                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return memo(e, w)
+                case .count: out.append(nil)
+                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): out.append((e, w))
                 }
             }
+        }
+        return out
+    }
+
+    /// `memos`: as `specs` lists them (made here when nil).
+    init(_ s: _FastShared, memos given: [Memo?]? = nil) {
+        self.s = s
+        let q = s.q
+        let memos = given ?? _FastWorker.specs(s).map { spec in
+            spec.map { Memo(layout: s.layout, eval: $0.eval, world: $0.world, data: s.data, columns: s.columns) }
+        }
+        filterMemo = memos.first ?? nil
+        keyMemos = Array(memos.dropFirst().prefix(q.keys.count))
+        let perWorld = q.aggregates.count
+        aggMemos = s.worlds.indices.map { w in
+            let start = 1 + q.keys.count + w * perWorld
+            return Array(memos[start..<start + perWorld])
         }
         let size = QueryRunner.chunkSize
         filterCodes = filterMemo == nil ? [] : [Int32](repeating: 0, count: size)
         keyCodes = keyMemos.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) }
         aggCodes = aggMemos.map { $0.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) } }
         rowGroup = [Int32](repeating: 0, count: size)
+        rowIndex = [Int32](repeating: 0, count: size)
     }
 
     /// What chunk `chunk` of the cases adds up to.
@@ -86,10 +103,24 @@ final class _FastWorker {
         }
         let lo = chunk * QueryRunner.chunkSize, hi = min(s.data.count, lo + QueryRunner.chunkSize)
         let n = hi - lo
-        // Codes for the whole chunk, one tight loop per memo.
+        // Codes for the whole chunk, one tight loop per memo; the table indices once for all.
+        let anyMemo = filterMemo ?? keyMemos.lazy.compactMap { $0 }.first ?? aggMemos.lazy.flatMap { $0 }.compactMap { $0 }.first
+        let indexed = rowIndex.withUnsafeMutableBufferPointer { index in
+            guard let m = anyMemo, let base = index.baseAddress else { return false }
+            return m.indices(lo, hi, base)
+        }
         func fill(_ m: Memo?, _ out: inout [Int32]) {
             guard let m else { return }
-            out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { m.fill(lo, hi, base) } }
+            out.withUnsafeMutableBufferPointer { codes in
+                guard let base = codes.baseAddress else { return }
+                if indexed {
+                    rowIndex.withUnsafeBufferPointer { index in
+                        if let i = index.baseAddress { m.lookup(i, lo, n, base) }
+                    }
+                } else {
+                    m.fill(lo, hi, base)
+                }
+            }
         }
         fill(filterMemo, &filterCodes)
         for k in keyMemos.indices { fill(keyMemos[k], &keyCodes[k]) }

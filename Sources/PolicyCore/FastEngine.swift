@@ -25,6 +25,7 @@ struct FastPlan {
     let params: Bool
     let ownAttributes: Bool
     let otherAttributes: Bool
+    let attributesRead: UInt64
 
     /// A plan for expressions with these (resolved) dependencies over `data`, or nil when
     /// the fast path does not apply.
@@ -34,6 +35,7 @@ struct FastPlan {
         var dateAttributes = Set<Int>()
         var decisions = Set<Int>()
         var params = false, own = false, other = false
+        var attributesRead: UInt64 = 0
         for d in deps {
             if d.opaque { return nil }
             fields |= d.fields
@@ -43,6 +45,7 @@ struct FastPlan {
             params = params || d.params
             own = own || d.ownAttributes
             other = other || d.otherAttributes
+            attributesRead |= d.attributesRead
         }
         let info = program.records[data.record]
         guard let dateField = info.dateField, let jField = info.jurisdictionField else { return nil }
@@ -65,159 +68,8 @@ struct FastPlan {
         let readsJurisdiction = fields & (1 << UInt64(jField)) != 0 || own || other
         return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction && dateAttributes.isEmpty,
                         dateBreaks: breaks.sorted(), dateAttributes: dateAttributes.sorted(),
-                        decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other)
-    }
-}
-
-/// Where each (jurisdiction, period, fields) key lives in a memo table: shared by every
-/// memo of a query (built once, before the workers start; read-only after).
-final class MemoLayout: @unchecked Sendable {
-    let plan: FastPlan
-    /// Per jurisdiction, its class; per class, its period boundaries (a slice of
-    /// `boundaryDates`) and the start of its slice of a table.
-    private(set) var classOf: [Int32]
-    private(set) var boundaryDates: [Int32] = []
-    private(set) var boundaryStart: [Int] = [], boundaryCount: [Int] = []
-    private(set) var tableStart: [Int] = []
-    private(set) var tableSize = 0
-    /// Per class: whether it holds jurisdictions with different (interchangeable) policy
-    /// instances. An error names the instance, so such a class's errors are not shared.
-    private(set) var merged: [Bool] = []
-    /// Per class and per day of the population's dates (`firstDay`, `days` of them): the
-    /// start of that period's slice of a table — the binary search done once per day, not
-    /// once per case. Nil when it would be large (many classes over many years).
-    private(set) var dayBase: UnsafeMutablePointer<Int32>?
-    private(set) var firstDay: Int32 = 0
-    private(set) var days = 0
-
-    deinit { dayBase?.deallocate() }
-
-    /// `dates`: the smallest and largest date of the population, and its largest
-    /// jurisdiction number (each row's class and day are then in the table).
-    convenience init(plan: FastPlan, program: Program, dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?) {
-        self.init(plan: plan, program: program)
-        guard let dates, dates.first <= dates.last, Int(dates.maxJurisdiction) < classOf.count, tableSize < Int(Int32.max) else { return }
-        let days = Int(dates.last - dates.first) + 1
-        let classes = boundaryStart.count
-        guard classes * days <= 1 << 22 else { return }
-        let table = UnsafeMutablePointer<Int32>.allocate(capacity: classes * days)
-        for c in 0..<classes {
-            var period = 0
-            let lo = boundaryStart[c], count = boundaryCount[c]
-            for k in 0..<days {
-                let day = dates.first + Int32(k)
-                while period < count, boundaryDates[lo + period] <= day { period += 1 }
-                table[c * days + k] = Int32(tableStart[c] + period * plan.combos)
-            }
-        }
-        dayBase = table
-        firstDay = dates.first
-        self.days = days
-    }
-
-    init(plan: FastPlan, program: Program) {
-        self.plan = plan
-        let count = program.jurisdictions.count
-        classOf = Array(repeating: 0, count: count)
-        var classes: [[Int]: Int32] = [:]
-        let interchangeable = plan.byEnvironment ? MemoLayout.interchangeablePolicies(program) : []
-        for j in 0..<Int32(count) {
-            var signature: [Int] = []
-            var sharesInstances = false
-            if plan.byEnvironment {
-                for w in program.worlds {
-                    for d in plan.decisions {
-                        signature.append(-1 - d)
-                        for s in w.candidates(d, j) {
-                            let state = w.instanceStates[s]
-                            let policy = state.instance.policy
-                            guard interchangeable.contains(policy) else {
-                                signature.append(s)
-                                continue
-                            }
-                            // An instance whose rules do not read its arguments answers like
-                            // any other instance of its policy at the same depth in force
-                            // over the same periods.
-                            sharesInstances = true
-                            signature += [Int.min + 1, policy, Int(state.depth), state.inForce.pieces.count]
-                            for piece in state.inForce.pieces { signature += [Int(piece.start), Int(piece.end)] }
-                        }
-                    }
-                    signature.append(Int.min)
-                }
-            } else {
-                signature = [Int(j)]
-            }
-            if let c = classes[signature] {
-                classOf[Int(j)] = c
-                if sharesInstances { merged[Int(c)] = true }
-                continue
-            }
-            let c = Int32(boundaryStart.count)
-            classes[signature] = c
-            classOf[Int(j)] = c
-            merged.append(false)
-            let b = MemoLayout.periods(j, plan, program)
-            boundaryStart.append(boundaryDates.count)
-            boundaryCount.append(b.count)
-            boundaryDates += b
-            tableStart.append(tableSize)
-            tableSize += (b.count + 1) * plan.combos
-        }
-    }
-
-    /// Policies whose instances are interchangeable in a class: no rule reads the
-    /// instance's arguments, and no `overrides` compares them.
-    static func interchangeablePolicies(_ program: Program) -> Set<Int> {
-        var comparedArguments = Set<Int>()
-        for p in program.policies {
-            for v in p.versions {
-                for ref in v.overrides where ref.arguments != nil { comparedArguments.insert(ref.policy) }
-            }
-        }
-        var out = Set<Int>()
-        for (i, p) in program.policies.enumerated() where !comparedArguments.contains(i) {
-            if p.versions.allSatisfy({ !$0.readsParameters && !$0.overrides.contains { $0.arguments != nil } }) { out.insert(i) }
-        }
-        return out
-    }
-
-    /// The dates on which what the expressions read can change for `j`.
-    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program) -> [Int32] {
-        var dates = Set(plan.dateBreaks)
-        for w in program.worlds {
-            // The case's date compared with this jurisdiction's date attributes: every
-            // value they take is a break (and the day after, for `>` and `<=`).
-            for a in plan.dateAttributes {
-                var values = [w.attribute(j, a, on: nil)]
-                let count = program.attributes.count
-                var x = j
-                while x >= 0 {
-                    for c in w.attributeChanges[Int(x) * count + a] ?? [] { values.append(c.value) }
-                    x = program.jurisdictions.parents[Int(x)]
-                }
-                for v in values { dates.insert(v.asDate); dates.insert(v.asDate &+ 1) }
-            }
-            for d in plan.decisions {
-                for s in w.candidates(d, j) {
-                    for b in w.instanceStates[s].inForce.boundaries where b != InForce.minusInfinity && b != InForce.plusInfinity {
-                        dates.insert(b)
-                    }
-                }
-            }
-            if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
-            if plan.otherAttributes {
-                for changes in w.attributeChanges.values { for c in changes { dates.insert(c.date) } }
-            } else if plan.ownAttributes {
-                let count = program.attributes.count
-                var x = j
-                while x >= 0 {
-                    for a in 0..<count { for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) } }
-                    x = program.jurisdictions.parents[Int(x)]
-                }
-            }
-        }
-        return dates.sorted()
+                        decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other,
+                        attributesRead: attributesRead)
     }
 }
 
@@ -234,17 +86,17 @@ final class Memo {
     /// Per key: a value code, a draw tree (≥ treeBase) or -1. Raw memory owned by the memo
     /// (one memo per worker, never shared): the hot loop reads it without retaining an
     /// array buffer per row.
-    private let table: UnsafeMutableBufferPointer<Int32>
-    private(set) var values: [Value] = []
-    private var codes: [Value: Int32] = [:]
+    let table: UnsafeMutableBufferPointer<Int32>
+    var values: [Value] = []
+    var codes: [Value: Int32] = [:]
     /// Per code: the value as a bool (0/1), an enum member index, a number — for the
     /// accumulation loop, which must not switch on `Value`.
-    private(set) var boolOf: [UInt8] = []
-    private(set) var memberOf: [Int32] = []
-    private(set) var numberOf: [Double] = []
-    private(set) var intOf: [Int64] = []
-    private(set) var errors: [EvalError] = []
-    private var frame: Frame
+    var boolOf: [UInt8] = []
+    var memberOf: [Int32] = []
+    var numberOf: [Double] = []
+    var intOf: [Int64] = []
+    var errors: [EvalError] = []
+    var frame: Frame
     /// `chance` makes a value depend on the case itself: per key, a small tree of the draws
     /// the evaluation consulted (same key ⇒ same draws asked, in the same order).
     struct ChanceNode {
@@ -252,20 +104,21 @@ final class Memo {
         var probability: Double
         var next: (Int32, Int32) // per outcome: a code, a node (≥ treeBase) or -1
     }
-    private var nodes: [ChanceNode] = []
+    var nodes: [ChanceNode] = []
     static let treeBase: Int32 = 1 << 30
-    private var streamKeys: [String: UInt64] = [:]
+    var streamKeys: [String: UInt64] = [:]
     private let log = ChanceLog()
     let dates: UnsafeBufferPointer<Int32>
     let jurisdictions: UnsafeBufferPointer<Int32>
     /// The small fields' columns (bools as bytes), and their strides in the key.
     let small: [UnsafeBufferPointer<UInt8>]
     let strides: [Int]
-    private var owned: [[UInt8]] = []
+    let columns: [UnsafeRawBufferPointer]
 
     /// `columns`: the population's columns in place (`PopulationData.withRawColumns`),
     /// valid for as long as the memo is used.
     init(layout: MemoLayout, eval: @escaping Eval, world: World, data: PopulationData, columns: [UnsafeRawBufferPointer]) {
+        self.columns = columns
         self.layout = layout
         self.plan = layout.plan
         self.eval = eval
@@ -292,7 +145,10 @@ final class Memo {
         strides = layout.plan.smallFields.map(\.stride)
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        if Engine.explain { Engine.note("  memo: \(values.count) values, \(nodes.count) draw nodes, table \(layout.tableSize)") }
+        table.deallocate()
+    }
 
     /// Where `row`'s entry is in `table`.
     @inline(__always)
@@ -310,34 +166,66 @@ final class Memo {
         return tableStart[c] + (lo - base) * plan.combos + packed
     }
 
-    /// Codes for rows `lo..<hi` into `out`: one tight loop of lookups; a miss (a key not
-    /// seen yet, an error, or a draw tree to walk) goes to `code(_:)`.
-    func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
-        if let dayBase = layout.dayBase, let jp = jurisdictions.baseAddress, let dp = dates.baseAddress,
-           small.allSatisfy({ $0.baseAddress != nil }) {
-            // Column by column: the small fields' part of the key first (loops the compiler
-            // vectorises), then one lookup per row.
-            let n = hi - lo
-            out.update(repeating: 0, count: n)
-            for k in small.indices {
-                guard let column = small[k].baseAddress.map({ $0 + lo }) else { continue }
-                let stride = Int32(truncatingIfNeeded: strides[k])
-                for r in 0..<n { out[r] &+= Int32(column[r]) &* stride }
+    /// The table index of each row in `lo..<hi`, into `out` — the same for every memo of a
+    /// query (they share the layout), so computed once per chunk. False when the layout has
+    /// no day table (then `fill` works row by row).
+    func indices(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) -> Bool {
+        guard let dayBase = layout.dayBase, let jp = jurisdictions.baseAddress, let dp = dates.baseAddress,
+              small.allSatisfy({ $0.baseAddress != nil }) else { return false }
+        // Column by column: the small fields' part of the key first (loops the compiler
+        // vectorises), then the class and period of each row.
+        let n = hi - lo
+        out.update(repeating: 0, count: n)
+        for k in small.indices {
+            guard let column = small[k].baseAddress.map({ $0 + lo }) else { continue }
+            let stride = Int32(truncatingIfNeeded: strides[k])
+            for r in 0..<n { out[r] &+= Int32(column[r]) &* stride }
+        }
+        let days = layout.days, firstDay = layout.firstDay
+        let js = jp + lo, ds = dp + lo
+        classOf.withUnsafeBufferPointer { classes in
+            guard let cls = classes.baseAddress else { return }
+            for r in 0..<n {
+                let c = Int(cls[Int(js[r])])
+                out[r] = dayBase[c &* days &+ Int(ds[r] &- firstDay)] &+ out[r]
             }
-            let days = layout.days, firstDay = layout.firstDay
-            let js = jp + lo, ds = dp + lo
-            guard let entries = table.baseAddress else { return }
-            classOf.withUnsafeBufferPointer { classes in
-                guard let cls = classes.baseAddress else { return }
-                for r in 0..<n {
-                    let c = Int(cls[Int(js[r])])
-                    let i = Int(dayBase[c &* days &+ Int(ds[r] &- firstDay)]) &+ Int(out[r])
-                    let v = entries[i]
-                    out[r] = v >= 0 && v < Memo.treeBase ? v : (try? code(lo &+ r)) ?? -2
+        }
+        return true
+    }
+
+    /// Codes for rows `lo..<lo + n` whose table indices are `index`, into `out`: a gather
+    /// from the table, then the draw trees walked one level at a time for every row at once
+    /// (independent loads, no branch per row on the draw), then the misses evaluated.
+    func lookup(_ index: UnsafePointer<Int32>, _ lo: Int, _ n: Int, _ out: UnsafeMutablePointer<Int32>) {
+        guard let entries = table.baseAddress else { return }
+        for r in 0..<n { out[r] = entries[Int(index[r])] }
+        let miss = Int32.min
+        var deeper = true
+        var depth = 0
+        while deeper, depth < 64 {
+            deeper = false
+            depth += 1
+            nodes.withUnsafeBufferPointer { tree in
+                let seed = data.seed
+                for r in 0..<n where out[r] >= Memo.treeBase {
+                    let k = Int(out[r] &- Memo.treeBase)
+                    guard k < tree.count else { out[r] = miss; continue }
+                    let node = tree[k]
+                    let u = Operators.draw(stream: node.stream, seed: seed, identity: UInt64(lo &+ r))
+                    let next = u < node.probability ? node.next.1 : node.next.0
+                    out[r] = next == -1 ? miss : next
+                    deeper = deeper || next >= Memo.treeBase
                 }
             }
-            return
         }
+        for r in 0..<n where out[r] == -1 || out[r] == miss || out[r] >= Memo.treeBase {
+            out[r] = (try? code(lo &+ r)) ?? -2
+        }
+    }
+
+    /// Codes for rows `lo..<hi` into `out`, row by row (when there is no day table): a miss (a key not
+    /// seen yet, an error, or a draw tree to walk) goes to `code(_:)`.
+    func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
         for row in lo..<hi {
             let v = table[index(row)]
             out[row - lo] = v >= 0 && v < Memo.treeBase ? v : (try? code(row)) ?? -2
@@ -349,7 +237,11 @@ final class Memo {
     func code(_ row: Int) throws -> Int32 {
         let i = index(row)
         var c = table[i]
-        if c == -1 {
+        if c == -1, let complete = completeTree(row) {
+            // Every path at once: later cases of this key never evaluate again.
+            table[i] = complete
+            c = complete
+        } else if c == -1 {
             let computed = compute(row)
             // An error in a class of interchangeable instances names this case's instance:
             // not kept for the others.
@@ -385,6 +277,75 @@ final class Memo {
         return k
     }
 
+    /// The code of a value (added when new).
+    func valueCode(_ v: Value) -> Int32 {
+        if let c = codes[v] { return c }
+        values.append(v)
+        let c = Int32(values.count - 1)
+        codes[v] = c
+        boolOf.append(v == .bool(true) ? 1 : 0)
+        if case .member(_, let m) = v { memberOf.append(m) } else { memberOf.append(-1) }
+        numberOf.append(v.asNumber)
+        intOf.append(v.asInt)
+        return c
+    }
+
+    /// Complete trees are shared between keys: a node is its draw and its two subtrees.
+    struct NodeKey: Hashable {
+        var stream: UInt64, probability: UInt64, onFalse: Int32, onTrue: Int32
+    }
+    var interned: [NodeKey: Int32] = [:]
+
+    /// The answer for `row`'s key along every path of the draws it consults — a value code,
+    /// or the root of a complete tree of draws (no unexplored branch, so shared with any
+    /// other key whose tree is the same: the trees stay few and small). Nil when the key
+    /// has more than 64 paths, or an error that must not be shared: then cases explore
+    /// lazily (`compute`).
+    func completeTree(_ row: Int) -> Int32? {
+        var budget = 64
+        frame.subject = .record(data.caseRecord(row))
+        frame.world = world
+        frame.chanceLog = log
+        defer {
+            frame.chanceLog = nil
+            log.forced = nil
+        }
+        let uncached = uncachedErrors(row)
+        // The subtree after the draws in `prefix` came out as they say.
+        func explore(_ prefix: [Bool]) -> Int32? {
+            budget -= 1
+            guard budget >= 0 else { return nil }
+            log.entries.removeAll(keepingCapacity: true)
+            log.forced = prefix
+            var leaf: Int32
+            do {
+                leaf = valueCode(try eval(&frame))
+            } catch let e as EvalError {
+                leaf = errorCode(e)
+            } catch {
+                leaf = errorCode(EvalError("\(error)", at: nil))
+            }
+            if leaf < -1, uncached { return nil }
+            let path = log.entries
+            guard path.count >= prefix.count else { return nil }
+            var subtree = leaf
+            for k in stride(from: path.count - 1, through: prefix.count, by: -1) {
+                guard let onTrue = explore(path[0..<k].map(\.outcome) + [true]) else { return nil }
+                let key = NodeKey(stream: streamKey(path[k].stream), probability: path[k].probability.bitPattern,
+                                  onFalse: subtree, onTrue: onTrue)
+                if let shared = interned[key] {
+                    subtree = shared
+                } else {
+                    nodes.append(ChanceNode(stream: key.stream, probability: path[k].probability, next: (subtree, onTrue)))
+                    subtree = Memo.treeBase + Int32(nodes.count - 1)
+                    interned[key] = subtree
+                }
+            }
+            return subtree
+        }
+        return explore([])
+    }
+
     /// Evaluates `row`; returns a value code, or the root of a new draw tree when the
     /// evaluation consulted `chance`. With `resumeAt`, grafts the new path onto that node.
     private func compute(_ row: Int, resumeAt: Int? = nil) -> Int32 {
@@ -395,18 +356,7 @@ final class Memo {
         defer { frame.chanceLog = nil }
         let leaf: Int32
         do {
-            let v = try eval(&frame)
-            if let c = codes[v] {
-                leaf = c
-            } else {
-                values.append(v)
-                codes[v] = Int32(values.count - 1)
-                leaf = Int32(values.count - 1)
-                boolOf.append(v == .bool(true) ? 1 : 0)
-                if case .member(_, let m) = v { memberOf.append(m) } else { memberOf.append(-1) }
-                numberOf.append(v.asNumber)
-                intOf.append(v.asInt)
-            }
+            leaf = valueCode(try eval(&frame))
         } catch let e as EvalError {
             leaf = errorCode(e)
         } catch {
@@ -444,11 +394,11 @@ final class Memo {
         return resumeAt == nil ? root : Memo.treeBase
     }
 
-    private var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
+    var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
 
     /// The code of an error (the same error once, however many keys or cases raise it).
-    private var errorCodes: [String: Int32] = [:]
-    private func errorCode(_ e: EvalError) -> Int32 {
+    var errorCodes: [String: Int32] = [:]
+    func errorCode(_ e: EvalError) -> Int32 {
         let key = "\(e.message)@\(e.source?.position ?? "")"
         if let c = errorCodes[key] { return c }
         errors.append(e)

@@ -96,10 +96,18 @@ extension QueryRunner {
                 histogram: keyKinds.count <= 1 && !colKind.contains(.numberSum) && (keyKinds.isEmpty || keyKinds[0] == .expression || !dayGroups.isEmpty),
                 runner: self)
             let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
+            let workers = min(workerCount(), chunkCount)
+            // Each key evaluated once for all the workers, each of which gets a copy.
+            let seeded = _FastWorker.precomputedMemos(shared, workers: workers)
+            let copies = _MemoBox((0..<workers).map { w in
+                guard let seeded else { return [] }
+                return w == 0 ? seeded : seeded.map { $0.map { Memo(copying: $0) } }
+            })
+            Engine.mark(seeded == nil ? "no shared evaluation" : "keys evaluated once for all workers")
             let slots = Slots<ChunkResult>(chunkCount)
             let counter = ChunkCounter()
-            runParallel(workers: min(workerCount(), chunkCount)) { _ in
-                let worker = _FastWorker(shared)
+            runParallel(workers: workers) { w in
+                let worker = _FastWorker(shared, memos: copies.memos[w].isEmpty ? nil : copies.memos[w])
                 while true {
                     let chunk = counter.take()
                     guard chunk < chunkCount else { break }

@@ -57,4 +57,7 @@ public struct Frame {
 /// The `chance` draws made while evaluating one case, in order.
 final class ChanceLog {
     var entries: [(stream: String, probability: Double, outcome: Bool)] = []
+    /// When set, `chance` does not draw: the k-th draw comes out `forced[k]`, and false past
+    /// the end (the population engine exploring every path of draws a key can take).
+    var forced: [Bool]?
 }

@@ -229,28 +229,48 @@ enum PopulationBuilder {
                 }
                 continue
             }
-            // The common case: a tight loop straight into the typed column.
+            // The common case: tight loops straight into the typed column, rows split
+            // between the cores (each row's draw depends only on its stream and number).
             switch (gen, column.kind) {
             case (.probability(let p), .bools):
                 try column.bools.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<size { try check(r); out[r] = u(r) < p }
+                    let out = _Rows(out)
+                    try generateInParallel(size, cancel) { rows in for r in rows { out.set(r, StableHash.uniform(stream, UInt64(r)) < p) } }
                 }
-            case (.uniformDate, .dates), (.weighted, .jurisdictions):
+            case (.uniformDate(let lo, let hi), .dates):
                 try column.int32s.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<size {
-                        try check(r)
-                        switch draw(gen, u(r)) {
-                        case .date(let d): out[r] = d
-                        case .jurisdiction(let j): out[r] = j
-                        default: break
+                    let out = _Rows(out)
+                    let days = Double(Int64(hi) - Int64(lo) + 1), last = Double(hi - lo)
+                    try generateInParallel(size, cancel) { rows in
+                        for r in rows { out.set(r, lo + Int32(Swift.min(last, (StableHash.uniform(stream, UInt64(r)) * days).rounded(.down)))) }
+                    }
+                }
+            case (.weighted(let leaves, let cumulative), .jurisdictions):
+                try column.int32s.withUnsafeMutableBufferPointer { out in
+                    let out = _Rows(out)
+                    try generateInParallel(size, cancel) { rows in
+                        for r in rows {
+                            let x = StableHash.uniform(stream, UInt64(r))
+                            var lo = 0, hi = cumulative.count - 1
+                            while lo < hi {
+                                let mid = (lo + hi) / 2
+                                if cumulative[mid] > x { hi = mid } else { lo = mid + 1 }
+                            }
+                            out.set(r, leaves[lo])
                         }
                     }
                 }
-            case (.categorical, .small):
+            case (.categorical(let cumulative, _), .small) where !cumulative.isEmpty:
+                let members = cumulative.map { UInt8(truncatingIfNeeded: $0.0) }, bounds = cumulative.map(\.1)
                 try column.small.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<size {
-                        try check(r)
-                        if case .member(_, let m) = draw(gen, u(r)) { out[r] = UInt8(truncatingIfNeeded: m) }
+                    let out = _Rows(out)
+                    try generateInParallel(size, cancel) { rows in
+                        for r in rows {
+                            let x = StableHash.uniform(stream, UInt64(r))
+                            var k = 0
+                            while k < bounds.count - 1, x >= bounds[k] { k += 1 }
+                            out.set(r, members[k])
+                        }
                     }
                 }
             default:
@@ -261,6 +281,28 @@ enum PopulationBuilder {
             }
         }
         return PopulationData(record: version.record, count: size, seed: seed, columns: builders.map(\.column))
+    }
+
+    /// Runs `body` over `0..<size` in pieces on every core; throws `Interrupted` when the
+    /// run is cancelled (checked between pieces).
+    static func generateInParallel(_ size: Int, _ cancel: CancellationFlag?,
+                                   _ body: @escaping @Sendable (Range<Int>) -> Void) throws {
+        let piece = 1 << 16
+        let pieces = (size + piece - 1) / piece
+        let counter = ChunkCounter()
+        let stopped = Slots<Bool>(1)
+        runParallel(workers: min(workerCount(), pieces)) { _ in
+            while true {
+                let k = counter.take()
+                guard k < pieces else { return }
+                if cancel?.isRaised == true {
+                    stopped.set(0, true)
+                    return
+                }
+                body(k * piece..<Swift.min(size, (k + 1) * piece))
+            }
+        }
+        if stopped.all.first == true { throw Interrupted() }
     }
 
     /// A generator with its constant parts evaluated.
@@ -310,6 +352,15 @@ enum PopulationBuilder {
                             hint: "paths are relative to the folder of the script that names them")
         }
     }
+}
+
+/// A column's storage written by several workers, each at its own rows, while the caller
+/// waits (`generateInParallel`).
+struct _Rows<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>?
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { base = buffer.baseAddress }
+    @inline(__always)
+    func set(_ r: Int, _ value: T) { base?[r] = value }
 }
 
 /// Raised when the user interrupts a long computation.

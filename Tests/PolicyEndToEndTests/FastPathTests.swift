@@ -155,4 +155,42 @@ final class FastPathTests: XCTestCase {
         XCTAssertTrue(fastError.stderr.contains("note: decline_all(\(county))"), fastError.stderr)
         XCTAssertTrue(fastError.stderr.contains("note: clash(\(county))"), fastError.stderr)
     }
+
+    /// Each key evaluated once for all workers, along every path of its draws, and the
+    /// answers of jurisdictions a scenario leaves alone taken from the first scenario: the
+    /// same tables as evaluating every case, whatever the number of workers.
+    func testSharedEvaluationWithDrawsMatchesEvaluatingEveryCase() throws {
+        let program = "jurisdiction attributes { weight: int = 1 }\n" + model + """
+            decision matched(b: booking): bool = b.match and chance(70%, "ident")
+            decision outcome2(b: booking): outcome =
+              if not matched(b) then not_matched
+              else if honored(b) and chance(60%, "review") then transferred
+              else declined
+            population g of booking {
+              size 140_000
+              seed 3
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction weighted by weight
+              charge { violent_felony: 10%, felony: 30%, misdemeanor: 60% }
+              match 50%
+            }
+            table outcome2 by quarter from g
+            compare baseline, late on outcome2 by year from g
+            table count, share(matched) by jurisdiction from g where charge != felony
+
+            """
+        let general = try run("date,jurisdiction,charge,match,n\n", program, environment: ["POLICY_ENGINE": "general"])
+        XCTAssertEqual(general.status, 0, general.stderr)
+        XCTAssertTrue(general.stdout.contains("Attribution of the"), general.stdout)
+        for threads in ["1", "2", "3"] {
+            let r = try run("date,jurisdiction,charge,match,n\n", program,
+                            environment: ["POLICY_THREADS": threads, "POLICY_ENGINE_EXPLAIN": "1"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, general.stdout, "\(threads) threads")
+            if threads != "1" {
+                XCTAssertTrue(r.stderr.contains("keys evaluated once for all workers"), r.stderr)
+                XCTAssertNotNil(r.stderr.range(of: #"[1-9][0-9]* answers taken from the first scenario"#, options: .regularExpression), r.stderr)
+            }
+        }
+    }
 }
