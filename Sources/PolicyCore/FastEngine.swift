@@ -295,6 +295,8 @@ final class Memo {
         var stream: UInt64, probability: UInt64, onFalse: Int32, onTrue: Int32
     }
     var interned: [NodeKey: Int32] = [:]
+    /// Keys evaluated by this memo (for the work report).
+    var evaluatedHere = 0
 
     /// The answer for `row`'s key along every path of the draws it consults — a value code,
     /// or the root of a complete tree of draws (no unexplored branch, so shared with any
@@ -302,6 +304,7 @@ final class Memo {
     /// has more than 64 paths, or an error that must not be shared: then cases explore
     /// lazily (`compute`).
     func completeTree(_ row: Int) -> Int32? {
+        evaluatedHere += 1
         var budget = 64
         frame.subject = .record(data.caseRecord(row))
         frame.world = world

@@ -30,44 +30,6 @@ extension Memo {
         guard i < table.count, table[i] == -1, let tree = completeTree(row) else { return }
         table[i] = tree
     }
-
-    /// Takes the entries `other` (another worker's memo of the same expression) knows and
-    /// this one does not, its codes and trees translated into this memo's.
-    /// `entries`: which entries to take; `errors`: whether to take errors (an error can
-    /// name its scenario: not taken from another world's memo).
-    func absorb(_ other: Memo, entries: (Int) -> Bool = { _ in true }, errors: Bool = true) {
-        var map: [Int32: Int32] = [:]
-        func translate(_ c: Int32, _ depth: Int) -> Int32? {
-            if let m = map[c] { return m }
-            let out: Int32
-            if c >= Memo.treeBase {
-                let k = Int(c - Memo.treeBase)
-                guard depth < 64, k < other.nodes.count else { return nil }
-                let node = other.nodes[k]
-                // Only complete trees are shared (an unexplored branch is -1: not taken).
-                guard let onFalse = translate(node.next.0, depth + 1), let onTrue = translate(node.next.1, depth + 1) else { return nil }
-                let key = NodeKey(stream: node.stream, probability: node.probability.bitPattern, onFalse: onFalse, onTrue: onTrue)
-                if let shared = interned[key] {
-                    out = shared
-                } else {
-                    nodes.append(ChanceNode(stream: node.stream, probability: node.probability, next: (onFalse, onTrue)))
-                    out = Memo.treeBase + Int32(nodes.count - 1)
-                    interned[key] = out
-                }
-            } else if c >= 0, Int(c) < other.values.count {
-                out = valueCode(other.values[Int(c)])
-            } else if errors, c <= -2, Int(-2 - c) < other.errors.count {
-                out = errorCode(other.error(c))
-            } else {
-                return nil
-            }
-            map[c] = out
-            return out
-        }
-        for i in 0..<min(table.count, other.table.count) where table[i] == -1 && other.table[i] != -1 && entries(i) {
-            if let c = translate(other.table[i], 0) { table[i] = c }
-        }
-    }
 }
 
 extension _FastWorker {
@@ -76,7 +38,7 @@ extension _FastWorker {
     /// Nil when the cases are too few for it to pay (each worker then evaluates what it meets).
     static func precomputedMemos(_ s: _FastShared, workers: Int) -> [Memo?]? {
         let size = s.layout.tableSize
-        guard workers > 1, s.layout.dayBase != nil, size > 0, s.data.count >= 4 * size else { return nil }
+        guard workers >= 1, s.layout.dayBase != nil, size > 0, s.data.count >= 4 * size else { return nil }
         let specs = _FastWorker.specs(s)
         let chunkCount = (s.data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
         // One set of memos per worker (each used by its worker only).
@@ -109,8 +71,20 @@ extension _FastWorker {
         for case let rows? in firstRows.all {
             for i in 0..<min(size, rows.count) where rowOf[i] < 0 { rowOf[i] = rows[i] }
         }
+        var work = AnswerCache.Work()
+        // Answers an earlier program kept for the same expression in the same world.
+        let program = s.runner.program
+        let fingerprints = specs.indices.map { e in _FastWorker.fingerprint(s, e, specs) }
+        var known = [[Bool]](repeating: [], count: specs.count)
+        for e in specs.indices {
+            guard let fp = fingerprints[e], let m = protos[0][e], let earlier = program.answerCache.get(fp) else { continue }
+            let map = s.layout.entries(from: earlier.layout)
+            work.fromEarlier += m.take(earlier, errors: false) { i in rowOf[i] >= 0 && map[i] >= 0 ? Int(map[i]) : nil }
+            known[e] = m.table.map { $0 != -1 }
+        }
         let keys = (0..<size).filter { rowOf[$0] >= 0 }
-        let caseOf = rowOf
+        work.keysUsed = keys.count
+        let caseOf = rowOf, knownBefore = known
         // An aggregate in another world than the first: its answers for classes whose
         // environment is the same there are the first world's (taken after step 3).
         let classOfEntry = s.layout.classOfEntries()
@@ -134,6 +108,7 @@ extension _FastWorker {
                     for (e, memo) in box.memos[w].enumerated() {
                         guard let m = memo else { continue }
                         if let same = sameAsFirst[e], same[Int(classOfEntry[i])] { continue }
+                        if !knownBefore[e].isEmpty, knownBefore[e][i] { continue }
                         m.precompute(i, row: Int(caseOf[i]))
                     }
                 }
@@ -143,18 +118,47 @@ extension _FastWorker {
         var merged = protos[0]
         for e in merged.indices {
             guard let m = merged[e] else { continue }
-            for w in 1..<workers { if let other = protos[w][e] { m.absorb(other) } }
+            for w in 1..<workers {
+                if let other = protos[w][e] { m.take(other.answers, errors: true) { $0 } }
+            }
             merged[e] = m
         }
-        var borrowed = 0
         for e in merged.indices {
             guard let same = sameAsFirst[e], let m = merged[e], let base = merged[first + (e - first) % aggregates] else { continue }
-            let before = m.table.reduce(0) { $0 + ($1 == -1 ? 1 : 0) }
-            m.absorb(base, entries: { same[Int(classOfEntry[$0])] }, errors: false)
-            borrowed += before - m.table.reduce(0) { $0 + ($1 == -1 ? 1 : 0) }
+            let answers = base.answers
+            work.fromFirstScenario += m.take(answers, errors: false) { same[Int(classOfEntry[$0])] ? $0 : nil }
         }
-        if Engine.explain { Engine.note("  \(keys.count) keys used; \(borrowed) answers taken from the first scenario") }
+        // Keep the answers for the next program (at the prompt, after :reload).
+        for e in merged.indices {
+            if let fp = fingerprints[e], let m = merged[e] { program.answerCache.set(fp, m.answers) }
+        }
+        work.evaluated = protos.reduce(0) { total, memos in total + memos.reduce(0) { $0 + ($1?.evaluatedHere ?? 0) } }
+        program.answerCache.note(work)
+        if Engine.explain {
+            Engine.note("  \(keys.count) keys used; answers: \(work.fromEarlier) from an earlier program, \(work.fromFirstScenario) taken from the first scenario, \(work.evaluated) evaluated")
+        }
         return merged
+    }
+}
+
+extension _FastWorker {
+    /// What memo `e`'s answers depend on, as a number: the population, the expression as
+    /// written and its role, and its world. Nil when the program has no fingerprints.
+    static func fingerprint(_ s: _FastShared, _ e: Int, _ specs: [(eval: Eval, world: World)?]) -> UInt64? {
+        let program = s.runner.program
+        guard let spec = specs[e], s.data.fingerprint != 0, spec.world.scenario < program.worldFingerprints.count else { return nil }
+        var h = StableHash()
+        h.mix(s.data.fingerprint)
+        h.mix(program.worldFingerprints[spec.world.scenario])
+        let keys = s.q.keys.count
+        if e == 0 {
+            h.mix("where \(s.q.filterLabel)")
+        } else if e <= keys {
+            h.mix("by \(s.q.keys[e - 1].label)")
+        } else {
+            h.mix("aggregate \(s.q.aggregates[(e - 1 - keys) % max(1, s.q.aggregates.count)].label)")
+        }
+        return h.value
     }
 }
 

@@ -224,16 +224,22 @@ enum PopulationFingerprint {
 extension Checker {
     /// Sets every population version's fingerprint (after checking, with no errors).
     func fingerprintPopulations(_ all: Units) {
-        var structure = StableHash(), whole = StableHash()
+        var structure = StableHash(), whole = StableHash(), outsideScenarios = StableHash()
+        var scenarioText: [String: UInt64] = [:]
         for (unit, statements) in all {
             for s in statements {
                 switch s.kind {
                 case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert, .test: continue
                 case .enumDecl, .attributes, .jurisdiction, .jurisdictionsFrom, .agency, .record:
                     structure.mix(unit.file.text(s.span))
+                case .scenario(let decl):
+                    var h = StableHash()
+                    h.mix(unit.file.text(s.span))
+                    scenarioText[decl.name.text] = h.value
                 default: break
                 }
                 whole.mix(unit.file.text(s.span))
+                if case .scenario = s.kind {} else { outsideScenarios.mix(unit.file.text(s.span)) }
             }
         }
         // What the declarations made, including what came from jurisdiction CSV files.
@@ -247,6 +253,22 @@ extension Checker {
         }
         for e in program.enums { structure.mix(e.name); for m in e.members { structure.mix(m) } }
         whole.mix(structure.value)
+        // A world is its scenario's text (and its parents') over everything outside scenarios.
+        outsideScenarios.mix(structure.value)
+        outsideScenarios.mix(UInt64(program.cascadeLimit))
+        program.worldFingerprints = program.scenarios.indices.map { i in
+            var h = StableHash()
+            h.mix(outsideScenarios.value)
+            var next: Int? = i
+            var depth = 0
+            while let k = next, k > 0, depth <= program.scenarios.count {
+                h.mix(program.scenarios[k].name)
+                h.mix(scenarioText[program.scenarios[k].name] ?? 0)
+                next = program.scenarios[k].parent
+                depth += 1
+            }
+            return h.value
+        }
         for p in program.populations.indices {
             for v in program.populations[p].versions.indices {
                 let version = program.populations[p].versions[v]

@@ -45,6 +45,8 @@ public final class PopulationData: @unchecked Sendable {
     public let record: Int
     public let count: Int
     public let seed: UInt64
+    /// Its version's fingerprint (0: none), which identifies the cases across programs.
+    var fingerprint: UInt64 = 0
     public let columns: [Column]
 
     init(record: Int, count: Int, seed: UInt64, columns: [Column]) {
@@ -125,6 +127,7 @@ enum PopulationBuilder {
         } else {
             data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
         }
+        data.fingerprint = key
         program.populationCache.set(key, data)
         program.builtHere.insert(key)
         return data

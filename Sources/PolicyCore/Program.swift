@@ -286,6 +286,11 @@ public final class Program: @unchecked Sendable {
     public weak var provider: SourceProvider?
     /// Generated and loaded cases; `adoptPopulations(from:)` shares it with the program before.
     public private(set) var populationCache = PopulationCache()
+    /// Per scenario, a fingerprint of what its world is made of (the program outside
+    /// scenarios and its scenario chain's text): equal fingerprints, equal answers.
+    var worldFingerprints: [UInt64] = []
+    /// Answers of fast queries; `adoptPopulations(from:)` shares it with the program before.
+    public private(set) var answerCache = AnswerCache()
     /// Fingerprints of the populations this program built itself (the rest were reused).
     var builtHere: Set<UInt64> = []
 
@@ -294,6 +299,7 @@ public final class Program: @unchecked Sendable {
     public func adoptPopulations(from earlier: Program) {
         populationCache = earlier.populationCache
         populationCache.prune(keeping: self)
+        answerCache = earlier.answerCache
     }
     /// Attribute values that are not literals, evaluated when the baseline world is built.
     var attributeEvaluations: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []

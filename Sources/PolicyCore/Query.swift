@@ -47,6 +47,8 @@ public struct Query: Sendable {
     /// `plot … to "file.svg"`, resolved against the script's folder.
     public var output: String?
     var filterDeps = Deps()
+    /// The `where` condition as written (part of what identifies its answers).
+    var filterLabel = ""
 }
 
 extension Checker {
@@ -89,6 +91,7 @@ extension Checker {
         var q = Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filterTyped?.eval,
                       scenarios: scenarios, output: path)
         q.filterDeps = filterTyped?.deps ?? Deps()
+        q.filterLabel = condition?.formatted ?? ""
         return .query(q, source: src)
     }
 

@@ -47,6 +47,7 @@ extension Workloads {
         }
         guard code == .success else { return code }
         let first = output
+        let firstWork = session.program?.answerCache.lastQuery ?? AnswerCache.Work()
         output = ""
         // The edit, then what `:reload` does: load afresh and take over the session.
         guard SourceLoader.writeAtomically(variantPath, variant("2013-07-01")) == nil else { return .noInput }
@@ -60,7 +61,9 @@ extension Workloads {
         }
         guard code == .success, let program = session.program else { return code }
         let cache = program.populationCache
+        let work = program.answerCache.lastQuery
         let peak = Benchmark.peakResidentBytes()
+        func keys(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)) }
         console.out("""
         W3 — \(ValueFormatter.grouped(Int64(cases))) generated bookings; compare, change one scenario for one state, compare again
         first run:
@@ -70,7 +73,10 @@ extension Workloads {
           first compare (check, generate, evaluate)   \(Benchmark.format3(tFirst * 1000)) ms
           after the change (reload, evaluate)         \(Benchmark.format3(tSecond * 1000)) ms
           reused                                      \(cache.reused) population, \(ValueFormatter.grouped(Int64(cache.reusedCases))) cases not generated again
-          evaluated again                             every case in both scenarios (per-scenario answers are not kept yet)
+          keys (case kinds) the compare uses          \(keys(work.keysUsed)) per scenario
+          first compare: keys evaluated               \(keys(firstWork.evaluated)) (\(keys(firstWork.fromFirstScenario)) of the second scenario's taken from the first)
+          after the change: keys evaluated            \(keys(work.evaluated))
+          after the change: answers not evaluated     \(keys(work.fromEarlier)) kept from the first run, \(keys(work.fromFirstScenario)) taken from the first scenario
           peak memory                                 \(Benchmark.formatBytes(Double(peak)))
 
         """)

@@ -1,0 +1,151 @@
+import PolicySyntax
+
+// Answers kept from one program to the next at the prompt (issue 4, W3). A fast query's
+// memo answers, per expression and world, are stored under a fingerprint of everything
+// they depend on: the population, the expression as written, the world (the program
+// outside scenarios and the world's scenario text), and the shape of the key. After
+// `:reload` or a new entry, a memo whose fingerprint is unchanged takes them back — mapped
+// through the new layout, whose classes and periods may be finer — instead of evaluating
+// its keys again. A world whose scenario changed is evaluated again, except for the
+// jurisdictions where it agrees with the first scenario of the query (`sameClasses`).
+
+/// A memo's answers, on their own (no program, no closures).
+struct _Answers {
+    let layout: MemoLayout
+    let table: [Int32]
+    let values: [Value]
+    let nodes: [Memo.ChanceNode]
+    let errors: [EvalError]
+}
+
+public final class AnswerCache: @unchecked Sendable {
+    private var entries: [UInt64: (answers: _Answers, used: Int)] = [:]
+    private var clock = 0
+    private let lock = Lock()
+    /// At most this many memos' answers are kept (the least recently used go first).
+    static let capacity = 8
+
+    /// What the last fast query did with its keys: how many its cases used, how many came
+    /// from an earlier program, how many from the query's first scenario, how many were
+    /// evaluated (per memo: an expression in a world).
+    public struct Work: Sendable {
+        public var keysUsed = 0
+        public var fromEarlier = 0
+        public var fromFirstScenario = 0
+        public var evaluated = 0
+        public init() {}
+    }
+    public private(set) var lastQuery = Work()
+
+    public init() {}
+
+    func get(_ key: UInt64) -> _Answers? {
+        lock.withLock {
+            clock += 1
+            guard let e = entries[key] else { return nil }
+            entries[key] = (e.answers, clock)
+            return e.answers
+        }
+    }
+
+    func set(_ key: UInt64, _ answers: _Answers) {
+        lock.withLock {
+            clock += 1
+            entries[key] = (answers, clock)
+            while entries.count > AnswerCache.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+                entries[oldest.key] = nil
+            }
+        }
+    }
+
+    func note(_ work: Work) { lock.withLock { lastQuery = work } }
+}
+
+extension Memo {
+    /// This memo's answers, to keep.
+    var answers: _Answers {
+        _Answers(layout: layout, table: Array(table), values: values, nodes: nodes, errors: errors)
+    }
+
+    /// Takes the entries of `source` this memo does not know: entry `i` here is entry
+    /// `entryOf(i)` there (nil: none), codes and trees translated into this memo's; only
+    /// complete trees are taken, and errors only when `errors` (an error can name its
+    /// scenario or its program's files). Returns how many entries were taken.
+    @discardableResult
+    func take(_ source: _Answers, errors: Bool, entryOf: (Int) -> Int?) -> Int {
+        var map: [Int32: Int32] = [:]
+        func translate(_ c: Int32, _ depth: Int) -> Int32? {
+            if let m = map[c] { return m }
+            let out: Int32
+            if c >= Memo.treeBase {
+                let k = Int(c - Memo.treeBase)
+                guard depth < 64, k < source.nodes.count else { return nil }
+                let node = source.nodes[k]
+                // An unexplored branch is -1: such a tree is not taken.
+                guard let onFalse = translate(node.next.0, depth + 1), let onTrue = translate(node.next.1, depth + 1) else { return nil }
+                let key = NodeKey(stream: node.stream, probability: node.probability.bitPattern, onFalse: onFalse, onTrue: onTrue)
+                if let shared = interned[key] {
+                    out = shared
+                } else {
+                    nodes.append(ChanceNode(stream: node.stream, probability: node.probability, next: (onFalse, onTrue)))
+                    out = Memo.treeBase + Int32(nodes.count - 1)
+                    interned[key] = out
+                }
+            } else if c >= 0, Int(c) < source.values.count {
+                out = valueCode(source.values[Int(c)])
+            } else if errors, c <= -2, Int(-2 - c) < source.errors.count {
+                out = errorCode(source.errors[Int(-2 - c)])
+            } else {
+                return nil
+            }
+            map[c] = out
+            return out
+        }
+        var taken = 0
+        for i in 0..<table.count where table[i] == -1 {
+            guard let j = entryOf(i), j >= 0, j < source.table.count, source.table[j] != -1 else { continue }
+            if let c = translate(source.table[j], 0) {
+                table[i] = c
+                taken += 1
+            }
+        }
+        return taken
+    }
+}
+
+extension MemoLayout {
+    /// For each entry of this layout, the entry of `old` (another program's layout of the
+    /// same expression over the same population) whose cell contains it — the same
+    /// combination of small fields, a class holding all of this class's jurisdictions, a
+    /// period covering this period — or -1.
+    func entries(from old: MemoLayout) -> [Int32] {
+        var out = [Int32](repeating: -1, count: tableSize)
+        guard plan.combos == old.plan.combos, classOf.count == old.classOf.count,
+              plan.smallFields.map({ [$0.field, $0.size, $0.stride] }) == old.plan.smallFields.map({ [$0.field, $0.size, $0.stride] })
+        else { return out }
+        // Each class's old class, when all its jurisdictions share one.
+        var oldClass = [Int32](repeating: -2, count: tableStart.count)
+        for j in classOf.indices {
+            let c = Int(classOf[j]), o = old.classOf[j]
+            if oldClass[c] == -2 { oldClass[c] = o } else if oldClass[c] != o { oldClass[c] = -1 }
+        }
+        let combos = plan.combos
+        for c in tableStart.indices where oldClass[c] >= 0 {
+            let o = Int(oldClass[c])
+            let mine = boundaryDates[boundaryStart[c]..<boundaryStart[c] + boundaryCount[c]]
+            let theirs = old.boundaryDates[old.boundaryStart[o]..<old.boundaryStart[o] + old.boundaryCount[o]]
+            for p in 0...mine.count {
+                // This period is [start, end); find the old one that holds start.
+                let start = p == 0 ? Int32.min : mine[mine.startIndex + p - 1]
+                let end = p == mine.count ? Int32.max : mine[mine.startIndex + p]
+                let q = p == 0 ? 0 : theirs.filter { $0 <= start }.count
+                let oldEnd = q == theirs.count ? Int32.max : theirs[theirs.startIndex + q]
+                guard end <= oldEnd else { continue }
+                for k in 0..<combos {
+                    out[tableStart[c] + p * combos + k] = Int32(old.tableStart[o] + q * combos + k)
+                }
+            }
+        }
+        return out
+    }
+}
