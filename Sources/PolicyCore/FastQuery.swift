@@ -89,7 +89,7 @@ extension QueryRunner {
             Engine.mark("plan and date range")
             let layout = MemoLayout(plan: plan, program: program, dates: (minDate, maxDate, maxJurisdiction))
             Engine.mark("memo layout (\(layout.tableSize) entries)")
-            let shared = _FastShared(
+            var shared = _FastShared(
                 q: q, data: data, worlds: worlds, layout: layout, columns: raw, dates: dates, keyKinds: keyKinds,
                 colAggregate: cols.map(\.aggregate), colMember: cols.map { $0.member ?? -1 }, colKind: colKind,
                 calendarTable: calendar, calendarStart: minDate, dayGroups: dayGroups, calendarGroupCodes: groupCodes,
@@ -98,7 +98,10 @@ extension QueryRunner {
             let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
             let workers = min(workerCount(), chunkCount)
             // Each key evaluated once for all the workers, each of which gets a copy.
-            let seeded = _FastWorker.precomputedMemos(shared, workers: workers)
+            let store = _RowIndexStore(count: data.count)
+            let seeded = _FastWorker.precomputedMemos(shared, workers: workers, store: store)
+            if seeded != nil { shared.rowIndex = store }
+            let finalShared = shared
             let copies = _MemoBox((0..<workers).map { w in
                 guard let seeded else { return [] }
                 return w == 0 ? seeded : seeded.map { $0.map { Memo(copying: $0) } }
@@ -107,7 +110,7 @@ extension QueryRunner {
             let slots = Slots<ChunkResult>(chunkCount)
             let counter = ChunkCounter()
             runParallel(workers: workers) { w in
-                let worker = _FastWorker(shared, memos: copies.memos[w].isEmpty ? nil : copies.memos[w])
+                let worker = _FastWorker(finalShared, memos: copies.memos[w].isEmpty ? nil : copies.memos[w])
                 while true {
                     let chunk = counter.take()
                     guard chunk < chunkCount else { break }
@@ -211,7 +214,7 @@ public enum Engine {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         let now = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-        note("  \(what): \(Int(((now - lastMark) * 1e6).rounded())) µs")
+        note(lastMark == 0 ? "  \(what)" : "  \(what): \(Int(((now - lastMark) * 1e6).rounded())) µs")
         lastMark = now
     }
     nonisolated(unsafe) private static var lastMark = 0.0
