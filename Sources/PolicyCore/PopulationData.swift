@@ -201,9 +201,28 @@ enum PopulationBuilder {
         // Column by column (§9.18: each field has its own stream, keyed by row). Every column
         // starts as its default; then each rule, in order, fills its column — so a `when` or
         // `= EXPR` sees the fields of earlier rules, as it would row by row.
-        for (f, builder) in builders.enumerated() {
+        // A column whose first rule draws every row, with nothing before it that could read
+        // the column, is not filled with its default first (writing it twice costs time).
+        var drawnWhole = Set<Int>(), seen = Set<Int>()
+        var readerBefore = false
+        for (rule, gen, _) in ready {
+            if !seen.contains(rule.field), !readerBefore, rule.condition == nil,
+               PopulationBuilder.drawsInParallel(gen, builders[rule.field].kind) {
+                drawnWhole.insert(rule.field)
+            }
+            seen.insert(rule.field)
+            if rule.condition != nil { readerBefore = true }
+            if case .computed = gen { readerBefore = true }
+        }
+        for (f, builder) in builders.enumerated() where !drawnWhole.contains(f) {
             if cancel?.isRaised == true { throw Interrupted() }
             builder.fill(defaults[f], count: size)
+        }
+        /// The column at full size: as it is, or (not filled yet) with every row to be drawn.
+        func sized<T>(_ column: inout [T]) {
+            guard column.count != size else { return }
+            // Only plain values (Bool, Int32, UInt8): every row is written by the draw below.
+            column = [T](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
         }
         for (rule, gen, name) in ready {
             let stream = StableHash.streamKey(seed: seed, stream: name)
@@ -236,11 +255,13 @@ enum PopulationBuilder {
             // between the cores (each row's draw depends only on its stream and number).
             switch (gen, column.kind) {
             case (.probability(let p), .bools):
+                sized(&column.bools)
                 try column.bools.withUnsafeMutableBufferPointer { out in
                     let out = _Rows(out)
                     try generateInParallel(size, cancel) { rows in for r in rows { out.set(r, StableHash.uniform(stream, UInt64(r)) < p) } }
                 }
             case (.uniformDate(let lo, let hi), .dates):
+                sized(&column.int32s)
                 try column.int32s.withUnsafeMutableBufferPointer { out in
                     let out = _Rows(out)
                     let days = Double(Int64(hi) - Int64(lo) + 1), last = Double(hi - lo)
@@ -249,22 +270,32 @@ enum PopulationBuilder {
                     }
                 }
             case (.weighted(let leaves, let cumulative), .jurisdictions):
+                sized(&column.int32s)
                 try column.int32s.withUnsafeMutableBufferPointer { out in
                     let out = _Rows(out)
+                    // Where to start looking, per 1/4096 of [0, 1): the first leaf whose
+                    // cumulative weight passes the bucket's start (then a short scan gives
+                    // exactly what the binary search in `draw` gives).
+                    let last = cumulative.count - 1
+                    var start = [Int32](repeating: 0, count: 4096)
+                    var k = 0
+                    for b in 0..<4096 {
+                        while k < last, cumulative[k] <= Double(b) * 0x1p-12 { k += 1 }
+                        start[b] = Int32(k)
+                    }
+                    let starts = start
                     try generateInParallel(size, cancel) { rows in
                         for r in rows {
                             let x = StableHash.uniform(stream, UInt64(r))
-                            var lo = 0, hi = cumulative.count - 1
-                            while lo < hi {
-                                let mid = (lo + hi) / 2
-                                if cumulative[mid] > x { hi = mid } else { lo = mid + 1 }
-                            }
-                            out.set(r, leaves[lo])
+                            var k = Int(starts[Int(x * 4096)])
+                            while k < last, cumulative[k] <= x { k += 1 }
+                            out.set(r, leaves[k])
                         }
                     }
                 }
             case (.categorical(let cumulative, _), .small) where !cumulative.isEmpty:
                 let members = cumulative.map { UInt8(truncatingIfNeeded: $0.0) }, bounds = cumulative.map(\.1)
+                sized(&column.small)
                 try column.small.withUnsafeMutableBufferPointer { out in
                     let out = _Rows(out)
                     try generateInParallel(size, cancel) { rows in
@@ -284,6 +315,16 @@ enum PopulationBuilder {
             }
         }
         return PopulationData(record: version.record, count: size, seed: seed, columns: builders.map(\.column))
+    }
+
+    /// Whether `generate` draws this generator into this kind of column in parallel, every
+    /// row (the cases of its tight loops).
+    static func drawsInParallel(_ gen: Ready, _ kind: CSVCaseLoader.Builder.Kind) -> Bool {
+        switch (gen, kind) {
+        case (.probability, .bools), (.uniformDate, .dates), (.weighted, .jurisdictions): return true
+        case (.categorical(let cumulative, _), .small): return !cumulative.isEmpty
+        default: return false
+        }
     }
 
     /// Runs `body` over `0..<size` in pieces on every core; throws `Interrupted` when the
