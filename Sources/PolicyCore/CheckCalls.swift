@@ -118,12 +118,13 @@ extension Checker {
             } else { // evaluated while checking (before `prepareCode`)
                 (localCount, body) = (program.lets[l].versions[v].localCount, program.lets[l].versions[v].body)
             }
-            var locals: [Value] = []
-            locals.reserveCapacity(localCount)
-            for e in evals { locals.append(try e(&frame)) }
-            while locals.count < localCount { locals.append(.bool(false)) }
+            var locals = frame.takeLocals(max(localCount, evals.count))
+            for (k, e) in evals.enumerated() { locals[k] = try e(&frame) }
             swap(&locals, &frame.locals)
-            defer { swap(&locals, &frame.locals) }
+            defer {
+                swap(&locals, &frame.locals)
+                frame.giveBack(&locals)
+            }
             return try body(&frame)
         }
     }

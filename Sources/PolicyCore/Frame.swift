@@ -52,6 +52,29 @@ public struct Frame {
     }
 
     public var program: Program { world.program }
+
+    /// Arrays for locals, kept between calls: a decision or `let` call takes one and gives it
+    /// back when it returns, so calls allocate nothing once warm. A stack: nested calls take
+    /// and give back in order.
+    var localsPool: [[Value]] = []
+
+    /// An array of at least `count` locals, from the pool when it has one. Its slots may hold
+    /// values from an earlier call: every slot is written before it is read (parameters by
+    /// the caller, `let` and loop variables where they are bound).
+    @inline(__always)
+    mutating func takeLocals(_ count: Int) -> [Value] {
+        var locals = localsPool.popLast() ?? []
+        while locals.count < count { locals.append(.bool(false)) }
+        return locals
+    }
+
+    /// Returns an array taken with `takeLocals`.
+    @inline(__always)
+    mutating func giveBack(_ locals: inout [Value]) {
+        var spare: [Value] = []
+        swap(&spare, &locals)
+        if localsPool.count < 64 { localsPool.append(spare) }
+    }
 }
 
 /// The `chance` draws made while evaluating one case, in order.

@@ -38,11 +38,17 @@ enum Resolution {
         defer { if trace != nil { frame.recorder?.end() } }
 
         // 1–2. Candidates in force on the case's date, and each one's answer.
+        // Usually one candidate answers: it is kept aside, and the list is made only for more.
+        var single: Answer?
         var answers: [Answer] = []
-        let savedDate = frame.date, savedLocals = frame.locals, savedCase = frame.caseRecord
+        let savedDate = frame.date, savedCase = frame.caseRecord
+        // The caller's locals are set aside (not copied) for a pooled array of our own.
+        var callerLocals = frame.takeLocals(1)
+        swap(&callerLocals, &frame.locals)
         defer {
             frame.date = savedDate
-            frame.locals = savedLocals
+            swap(&callerLocals, &frame.locals)
+            frame.giveBack(&callerLocals)
             frame.caseRecord = savedCase
         }
         frame.date = date
@@ -59,10 +65,10 @@ enum Resolution {
                 }
             for rule in rules where rule.decision == d {
                 // The rule's frame: the case, then the instance's arguments, then its locals.
-                frame.locals.removeAll(keepingCapacity: true)
-                frame.locals.append(.record(c))
-                frame.locals.append(contentsOf: world.instanceStates[s].instance.arguments)
-                while frame.locals.count < rule.localCount { frame.locals.append(.bool(false)) }
+                let argumentCount = world.instanceStates[s].instance.arguments.count
+                while frame.locals.count < max(rule.localCount, 1 + argumentCount) { frame.locals.append(.bool(false)) }
+                frame.locals[0] = .record(c)
+                for k in 0..<argumentCount { frame.locals[1 + k] = world.instanceStates[s].instance.arguments[k] }
                 if let condition = rule.condition, try !condition(&frame).asBool { continue }
                 answered = (try rule.value(&frame), rule.source)
                 break
@@ -77,9 +83,23 @@ enum Resolution {
             }
             if let (value, rule) = answered {
                 // When its period began matters only to break ties (filled in below).
-                answers.append(Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
-                                      depth: world.instanceStates[s].depth))
+                let answer = Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
+                                    depth: world.instanceStates[s].depth)
+                if single == nil, answers.isEmpty {
+                    single = answer
+                } else {
+                    if let first = single { answers.append(first) }
+                    single = nil
+                    answers.append(answer)
+                }
             }
+        }
+        if let only = single {
+            if trace == nil {
+                // One answer and no one recording: it is the value.
+                return only.value
+            }
+            answers = [only]
         }
         if answers.count > 1 {
             for k in answers.indices {
@@ -106,8 +126,7 @@ enum Resolution {
         }
 
         // 4. Combine, or the default.
-        frame.locals.removeAll(keepingCapacity: true)
-        frame.locals.append(.record(c))
+        frame.locals[0] = .record(c)
         let value: Value
         if answers.isEmpty {
             value = try program.decisions[d].versions[version].defaultValue(&frame)
