@@ -53,6 +53,31 @@ public struct Frame {
 
     public var program: Program { world.program }
 
+    /// The last decisions answered (for one case in one world): a small ring. It holds the
+    /// case and the world, so neither can be freed and its address reused while it is here.
+    private var recentDecisions: [(decision: Int, record: RecordValue, world: World, value: Value)] = []
+    private var recentNext = 0
+
+    /// A decision's answer for this case in this frame's world, if it was just worked out.
+    @inline(__always)
+    func decided(_ d: Int, _ c: RecordValue) -> Value? {
+        for k in recentDecisions.indices where recentDecisions[k].decision == d
+            && recentDecisions[k].record === c && recentDecisions[k].world === world {
+            return recentDecisions[k].value
+        }
+        return nil
+    }
+
+    mutating func noteDecided(_ d: Int, _ c: RecordValue, _ value: Value) {
+        let entry = (decision: d, record: c, world: world, value: value)
+        if recentDecisions.count < 8 {
+            recentDecisions.append(entry)
+        } else {
+            recentDecisions[recentNext] = entry
+            recentNext = (recentNext + 1) % 8
+        }
+    }
+
     /// Arrays for locals, kept between calls: a decision or `let` call takes one and gives it
     /// back when it returns, so calls allocate nothing once warm. A stack: nested calls take
     /// and give back in order.

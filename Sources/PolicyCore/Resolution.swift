@@ -11,7 +11,19 @@ enum Resolution {
         var depth: Int32
     }
 
+    /// The answer of decision `d` for case `c` in the frame's world. Within one evaluation
+    /// a decision is often asked again for the same case (`outcome` asks `matched`, and so
+    /// does `detainer`): the last few answers are kept in the frame — unless someone records
+    /// the derivation or the draws, which must see every step.
     static func decide(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
+        let remember = frame.recorder == nil && frame.chanceLog == nil
+        if remember, let known = frame.decided(d, c) { return known }
+        let value = try decideAfresh(d, c, &frame)
+        if remember { frame.noteDecided(d, c, value) }
+        return value
+    }
+
+    static func decideAfresh(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
         let world = frame.world
         let program = world.program
         let version = world.decisionVersion[d]
