@@ -11,7 +11,7 @@
 /// `at`, `where`, `by`).
 public struct Lexer {
     public let file: SourceFile
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     /// The file's bytes with a NUL after the end.
     let buf: UnsafeBufferPointer<UInt8>
     let count: Int
@@ -267,7 +267,7 @@ public struct Lexer {
     }
 
     /// The length of the valid UTF-8 sequence at `i`, or 0 when it is not valid.
-    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int) -> Int {
+    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
         let b0 = bytes[i]
         if b0 < 0x80 { return 1 }
         let n: Int

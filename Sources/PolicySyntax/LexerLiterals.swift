@@ -293,7 +293,7 @@ extension Lexer {
     }
 
     /// The value of a string token (escapes decoded; errors were reported when lexing).
-    public static func stringValue(_ bytes: [UInt8], _ span: Span) -> String {
+    public static func stringValue(_ bytes: UnsafeBufferPointer<UInt8>, _ span: Span) -> String {
         var out: [UInt8] = []
         var i = Int(span.start) + 1
         var end = Int(span.end)

@@ -7,23 +7,24 @@
 public final class SourceFile: @unchecked Sendable {
     /// The name shown in diagnostics: a path, or `<repl>`.
     public let name: String
-    /// The raw bytes. Invalid UTF-8 is kept as is; the lexer reports it.
-    public let bytes: [UInt8]
+    /// The raw bytes (invalid UTF-8 is kept as is; the lexer reports it): a view of the
+    /// file's one copy of them, valid while the file lives.
+    public let bytes: UnsafeBufferPointer<UInt8>
     /// Byte offset at which each line starts (line 1 at index 0).
     public let lineStarts: [UInt32]
-    /// The same bytes followed by a NUL, for the lexer's unchecked reads. Owned by the file.
+    /// The bytes followed by a NUL, for the lexer's unchecked reads. Owned by the file.
     /// (The allocation has 16 more zero bytes past the NUL, so the lexer may read a word
     /// as two 8-byte blocks.)
     let storage: UnsafeMutableBufferPointer<UInt8>
 
-    public init(name: String, bytes: [UInt8]) {
+    public init<Bytes: Collection>(name: String, bytes: Bytes) where Bytes.Element == UInt8 {
         self.name = name
-        self.bytes = bytes
         let padded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count + 17)
         _ = padded.initialize(from: bytes)
         for i in bytes.count..<padded.count { padded[i] = 0 }
         let storage = UnsafeMutableBufferPointer(rebasing: padded[0..<(bytes.count + 1)])
         self.storage = storage
+        self.bytes = UnsafeBufferPointer(rebasing: storage[0..<bytes.count])
         var starts: [UInt32] = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)
         for i in 0..<bytes.count where storage[i] == 0x0A { starts.append(UInt32(truncatingIfNeeded: i + 1)) }
@@ -38,7 +39,7 @@ public final class SourceFile: @unchecked Sendable {
     }
 
     public convenience init(name: String, text: String) {
-        self.init(name: name, bytes: Array(text.utf8))
+        self.init(name: name, bytes: text.utf8)
     }
 
     /// The text between two byte offsets (invalid UTF-8 repaired).
