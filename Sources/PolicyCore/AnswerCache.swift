@@ -83,14 +83,7 @@ extension Memo {
                 let node = source.nodes[k]
                 // An unexplored branch is -1: such a tree is not taken.
                 guard let onFalse = translate(node.next.0, depth + 1), let onTrue = translate(node.next.1, depth + 1) else { return nil }
-                let key = NodeKey(stream: node.stream, probability: node.probability.bitPattern, onFalse: onFalse, onTrue: onTrue)
-                if let shared = interned[key] {
-                    out = shared
-                } else {
-                    nodes.append(ChanceNode(stream: node.stream, probability: node.probability, next: (onFalse, onTrue)))
-                    out = Memo.treeBase + Int32(nodes.count - 1)
-                    interned[key] = out
-                }
+                out = intern(stream: node.stream, probability: node.probability, onFalse: onFalse, onTrue: onTrue)
             } else if c >= 0, Int(c) < source.values.count {
                 out = valueCode(source.values[Int(c)])
             } else if errors, c <= -2, Int(-2 - c) < source.errors.count {

@@ -118,28 +118,15 @@ struct CSVCaseLoader {
         @inline(__always)
         func appendFast(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ enumTable: ByteTable?,
                         _ names: ByteTable, _ labels: ByteTable) -> Bool {
-            let len = hi - lo
             switch kind {
             case .dates:
-                guard len == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return false }
-                var bad = false
-                @inline(__always) func d(_ k: Int) -> Int { let x = p[lo + k]; if x < 0x30 || x > 0x39 { bad = true }; return Int(x &- 0x30) }
-                let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
-                guard !bad, y >= 1800, y <= 2299, m >= 1, m <= 12, dd >= 1, dd <= CivilDate.daysInMonth(year: y, month: m) else { return false }
-                int32s.append(Int32(CivilDate.dayNumber(year: y, month: m, day: dd)))
+                guard let d = _FastPiece.date(p, lo, hi) else { return false }
+                int32s.append(d)
                 return true
             case .bools:
-                let b0 = p[lo]
-                if len == 1 {
-                    if b0 == 0x31 { bools.append(true); return true }
-                    if b0 == 0x30 { bools.append(false); return true }
-                    return false
-                }
-                if len == 4, b0 | 0x20 == 0x74, p[lo + 1] | 0x20 == 0x72, p[lo + 2] | 0x20 == 0x75, p[lo + 3] | 0x20 == 0x65 { bools.append(true); return true }
-                if len == 5, b0 | 0x20 == 0x66, p[lo + 1] | 0x20 == 0x61, p[lo + 2] | 0x20 == 0x6C, p[lo + 3] | 0x20 == 0x73, p[lo + 4] | 0x20 == 0x65 { bools.append(false); return true }
-                if len == 3, b0 == 0x79, p[lo + 1] == 0x65, p[lo + 2] == 0x73 { bools.append(true); return true }
-                if len == 2, b0 == 0x6E, p[lo + 1] == 0x6F { bools.append(false); return true }
-                return false
+                guard let b = _FastPiece.bool(p, lo, hi) else { return false }
+                bools.append(b)
+                return true
             case .small:
                 guard let m = enumTable?.find(p, lo, hi) else { return false }
                 small.append(UInt8(truncatingIfNeeded: m))

@@ -290,6 +290,28 @@ final class Memo {
         return c
     }
 
+    /// The code of the expression's value (or of its error) for the case in the frame.
+    private func evaluateLeaf() -> Int32 {
+        do {
+            return valueCode(try eval(&frame))
+        } catch let e as EvalError {
+            return errorCode(e)
+        } catch {
+            return errorCode(EvalError("\(error)", at: nil))
+        }
+    }
+
+    /// The node of a complete tree: the one already made for this draw and these subtrees,
+    /// or a new one.
+    func intern(stream: UInt64, probability: Double, onFalse: Int32, onTrue: Int32) -> Int32 {
+        let key = NodeKey(stream: stream, probability: probability.bitPattern, onFalse: onFalse, onTrue: onTrue)
+        if let shared = interned[key] { return shared }
+        nodes.append(ChanceNode(stream: stream, probability: probability, next: (onFalse, onTrue)))
+        let node = Memo.treeBase + Int32(nodes.count - 1)
+        interned[key] = node
+        return node
+    }
+
     /// Complete trees are shared between keys: a node is its draw and its two subtrees.
     struct NodeKey: Hashable {
         var stream: UInt64, probability: UInt64, onFalse: Int32, onTrue: Int32
@@ -320,29 +342,14 @@ final class Memo {
             guard budget >= 0 else { return nil }
             log.entries.removeAll(keepingCapacity: true)
             log.forced = prefix
-            var leaf: Int32
-            do {
-                leaf = valueCode(try eval(&frame))
-            } catch let e as EvalError {
-                leaf = errorCode(e)
-            } catch {
-                leaf = errorCode(EvalError("\(error)", at: nil))
-            }
+            let leaf = evaluateLeaf()
             if leaf < -1, uncached { return nil }
             let path = log.entries
             guard path.count >= prefix.count else { return nil }
             var subtree = leaf
             for k in stride(from: path.count - 1, through: prefix.count, by: -1) {
                 guard let onTrue = explore(path[0..<k].map(\.outcome) + [true]) else { return nil }
-                let key = NodeKey(stream: streamKey(path[k].stream), probability: path[k].probability.bitPattern,
-                                  onFalse: subtree, onTrue: onTrue)
-                if let shared = interned[key] {
-                    subtree = shared
-                } else {
-                    nodes.append(ChanceNode(stream: key.stream, probability: path[k].probability, next: (subtree, onTrue)))
-                    subtree = Memo.treeBase + Int32(nodes.count - 1)
-                    interned[key] = subtree
-                }
+                subtree = intern(stream: streamKey(path[k].stream), probability: path[k].probability, onFalse: subtree, onTrue: onTrue)
             }
             return subtree
         }
@@ -357,14 +364,7 @@ final class Memo {
         log.entries.removeAll(keepingCapacity: true)
         frame.chanceLog = log
         defer { frame.chanceLog = nil }
-        let leaf: Int32
-        do {
-            leaf = valueCode(try eval(&frame))
-        } catch let e as EvalError {
-            leaf = errorCode(e)
-        } catch {
-            leaf = errorCode(EvalError("\(error)", at: nil))
-        }
+        let leaf = evaluateLeaf()
         lastLeaf = leaf
         guard !log.entries.isEmpty else { return leaf }
         if leaf < -1, uncachedErrors(row) { return leaf }

@@ -59,6 +59,8 @@ extension QueryRunner {
         let results: [ChunkResult?] = data.withRawColumns { raw in
             guard dateField < raw.count, jurisdictionField < raw.count else { return [] }
             let dates = raw[dateField].bindMemory(to: Int32.self), jurisdictions = raw[jurisdictionField].bindMemory(to: Int32.self)
+            // (The plan took only typed date and jurisdiction columns; be sure of it.)
+            guard dates.count == data.count, jurisdictions.count == data.count else { return [] }
             var minDate = Int32.max, maxDate = Int32.min, maxJurisdiction: Int32 = -1
             for d in dates { minDate = Swift.min(minDate, d); maxDate = Swift.max(maxDate, d) }
             for j in jurisdictions { maxJurisdiction = Swift.max(maxJurisdiction, j) }
