@@ -23,7 +23,7 @@ public final class AnswerCache: @unchecked Sendable {
     private var clock = 0
     private let lock = Lock()
     /// At most this many memos' answers are kept (the least recently used go first).
-    static let capacity = 8
+    static let capacity = 6
 
     /// What the last fast query did with its keys: how many its cases used, how many came
     /// from an earlier program, how many from the query's first scenario, how many were
@@ -49,6 +49,8 @@ public final class AnswerCache: @unchecked Sendable {
     }
 
     func set(_ key: UInt64, _ answers: _Answers) {
+        // Large tables are not kept (each entry holds its table and its layout's day table).
+        guard answers.table.count <= 1 << 20 else { return }
         lock.withLock {
             clock += 1
             entries[key] = (answers, clock)

@@ -91,6 +91,9 @@ extension QueryRunner {
             Engine.mark("plan and date range")
             let layout = MemoLayout(plan: plan, program: program, dates: (minDate, maxDate, maxJurisdiction))
             Engine.mark("memo layout (\(layout.tableSize) entries)")
+            // A table far larger than the cases (many classes, periods and combinations)
+            // would cost more memory than it saves work: each case is evaluated instead.
+            guard layout.tableSize <= max(1 << 22, 4 * data.count) else { return [] }
             var shared = _FastShared(
                 q: q, data: data, worlds: worlds, layout: layout, columns: raw, dates: dates, keyKinds: keyKinds,
                 colAggregate: cols.map(\.aggregate), colMember: cols.map { $0.member ?? -1 }, colKind: colKind,
