@@ -14,9 +14,10 @@ enum Resolution {
     /// The answer of decision `d` for case `c` in the frame's world. Within one evaluation
     /// a decision is often asked again for the same case (`outcome` asks `matched`, and so
     /// does `detainer`): the last few answers are kept in the frame — unless someone records
-    /// the derivation or the draws, which must see every step.
+    /// the derivation or the draws, which must see every step, and not while the world's
+    /// timeline is still running (its policies change from one date to the next).
     static func decide(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
-        let remember = frame.recorder == nil && frame.chanceLog == nil
+        let remember = frame.recorder == nil && frame.chanceLog == nil && frame.world.isFrozen
         if remember, let known = frame.decided(d, c) { return known }
         let value = try decideAfresh(d, c, &frame)
         if remember { frame.noteDecided(d, c, value) }
