@@ -55,7 +55,7 @@ extension Checker {
         case .ifThenElse(let c, let a, let b):
             let cond = require(expr(c, scope, expected: .bool), .bool, c, scope, what: "the condition of 'if'")
             var then = expr(a, scope, expected: expected)
-            var otherwise = expr(b, scope, expected: expected ?? then.type)
+            let otherwise = expr(b, scope, expected: expected ?? then.type)
             if then.type == .emptyCollection, otherwise.type != .emptyCollection { then = expr(a, scope, expected: otherwise.type) }
             guard let type = PType.unify(then.type, otherwise.type) else {
                 error("the branches of 'if' have different types: \(program.describe(then.type)) and \(program.describe(otherwise.type))",

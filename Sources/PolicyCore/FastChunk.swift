@@ -29,15 +29,6 @@ struct _FastShared: @unchecked Sendable {
     /// Whether the histogram path may be used (one key at most, no number sums).
     let histogram: Bool
     let runner: QueryRunner
-    /// Every case's table entry, when the shared evaluation already worked them out.
-    var rowIndex: _RowIndexStore?
-}
-
-/// One table entry per case, written by the workers at their own cases.
-final class _RowIndexStore: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Int32>
-    init(count: Int) { base = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, count)) }
-    deinit { base.deallocate() }
 }
 
 /// One worker: its memos (never shared: no locks on the hot path), its buffers (reused
@@ -114,7 +105,7 @@ final class _FastWorker {
         let n = hi - lo
         // Codes for the whole chunk, one tight loop per memo; the table indices once for all.
         let anyMemo = filterMemo ?? keyMemos.lazy.compactMap { $0 }.first ?? aggMemos.lazy.flatMap { $0 }.compactMap { $0 }.first
-        let indexed = s.rowIndex != nil || rowIndex.withUnsafeMutableBufferPointer { index in
+        let indexed = rowIndex.withUnsafeMutableBufferPointer { index in
             guard let m = anyMemo, let base = index.baseAddress else { return false }
             return m.indices(lo, hi, base)
         }
@@ -122,9 +113,7 @@ final class _FastWorker {
             guard let m else { return }
             out.withUnsafeMutableBufferPointer { codes in
                 guard let base = codes.baseAddress else { return }
-                if let store = s.rowIndex {
-                    m.lookup(store.base + lo, lo, n, base)
-                } else if indexed {
+                if indexed {
                     rowIndex.withUnsafeBufferPointer { index in
                         if let i = index.baseAddress { m.lookup(i, lo, n, base) }
                     }

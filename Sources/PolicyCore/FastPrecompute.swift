@@ -36,8 +36,7 @@ extension _FastWorker {
     /// The memos of a query (as `_FastWorker.specs` lists them) with every key its cases
     /// use evaluated once, by all the workers together; nil entries where there is no memo.
     /// Nil when the cases are too few for it to pay (each worker then evaluates what it meets).
-    /// `store`: where to write each case's table entry (kept for the main pass).
-    static func precomputedMemos(_ s: _FastShared, workers: Int, store: _RowIndexStore) -> [Memo?]? {
+    static func precomputedMemos(_ s: _FastShared, workers: Int) -> [Memo?]? {
         let size = s.layout.tableSize
         guard workers >= 1, s.layout.dayBase != nil, size > 0, s.data.count >= 4 * size else { return nil }
         let specs = _FastWorker.specs(s)
@@ -55,24 +54,30 @@ extension _FastWorker {
             guard let m = box.memos[w].lazy.compactMap({ $0 }).first else { return }
             var rows = [Int32](repeating: -1, count: size)
             var complete = true
+            var entries = [Int32](repeating: 0, count: QueryRunner.chunkSize)
             while true {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
                 let lo = chunk * QueryRunner.chunkSize, hi = min(s.data.count, lo + QueryRunner.chunkSize)
-                let index = store.base + lo
-                guard m.indices(lo, hi, index) else {
+                let ok = entries.withUnsafeMutableBufferPointer { index in
+                    guard let base = index.baseAddress, m.indices(lo, hi, base) else { return false }
+                    rows.withUnsafeMutableBufferPointer { first in
+                        for r in 0..<(hi - lo) {
+                            let i = Int(base[r])
+                            if i < size, first[i] < 0 { first[i] = Int32(truncatingIfNeeded: lo &+ r) }
+                        }
+                    }
+                    return true
+                }
+                guard ok else {
                     complete = false
                     break
-                }
-                for r in 0..<(hi - lo) {
-                    let i = Int(index[r])
-                    if i < size, rows[i] < 0 { rows[i] = Int32(lo + r) }
                 }
             }
             firstRows.set(w, complete ? rows : [])
         }
-        // Every case's entry is needed (the main pass reads them).
         guard firstRows.all.allSatisfy({ $0?.count == size }) else { return nil }
+        Engine.mark("the keys the cases use")
         var rowOf = [Int32](repeating: -1, count: size)
         for case let rows? in firstRows.all {
             for i in 0..<min(size, rows.count) where rowOf[i] < 0 { rowOf[i] = rows[i] }
@@ -120,6 +125,7 @@ extension _FastWorker {
                 }
             }
         }
+        Engine.mark("keys evaluated")
         // (3) One memo per expression.
         var merged = protos[0]
         for e in merged.indices {

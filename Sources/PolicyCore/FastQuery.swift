@@ -94,7 +94,7 @@ extension QueryRunner {
             // A table far larger than the cases (many classes, periods and combinations)
             // would cost more memory than it saves work: each case is evaluated instead.
             guard layout.tableSize <= max(1 << 22, 4 * data.count) else { return [] }
-            var shared = _FastShared(
+            let shared = _FastShared(
                 q: q, data: data, worlds: worlds, layout: layout, columns: raw, dates: dates, keyKinds: keyKinds,
                 colAggregate: cols.map(\.aggregate), colMember: cols.map { $0.member ?? -1 }, colKind: colKind,
                 calendarTable: calendar, calendarStart: minDate, dayGroups: dayGroups, calendarGroupCodes: groupCodes,
@@ -103,10 +103,7 @@ extension QueryRunner {
             let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
             let workers = min(workerCount(), chunkCount)
             // Each key evaluated once for all the workers, each of which gets a copy.
-            let store = _RowIndexStore(count: data.count)
-            let seeded = _FastWorker.precomputedMemos(shared, workers: workers, store: store)
-            if seeded != nil { shared.rowIndex = store }
-            let finalShared = shared
+            let seeded = _FastWorker.precomputedMemos(shared, workers: workers)
             let copies = _MemoBox((0..<workers).map { w in
                 guard let seeded else { return [] }
                 return w == 0 ? seeded : seeded.map { $0.map { Memo(copying: $0) } }
@@ -115,7 +112,7 @@ extension QueryRunner {
             let slots = Slots<ChunkResult>(chunkCount)
             let counter = ChunkCounter()
             runParallel(workers: workers) { w in
-                let worker = _FastWorker(finalShared, memos: copies.memos[w].isEmpty ? nil : copies.memos[w])
+                let worker = _FastWorker(shared, memos: copies.memos[w].isEmpty ? nil : copies.memos[w])
                 while true {
                     let chunk = counter.take()
                     guard chunk < chunkCount else { break }

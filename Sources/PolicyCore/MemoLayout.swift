@@ -54,26 +54,40 @@ final class MemoLayout: @unchecked Sendable {
         classOf = Array(repeating: 0, count: count)
         var classes: [[Int]: Int32] = [:]
         let interchangeable = plan.byEnvironment ? MemoLayout.interchangeablePolicies(program) : []
+        // Per world and instance, its part of a signature (an instance serves many jurisdictions).
+        var parts: [[[Int]?]] = plan.byEnvironment ? program.worlds.map { [[Int]?](repeating: nil, count: $0.instanceStates.count) } : []
         for j in 0..<Int32(count) {
             var signature: [Int] = []
             var sharesInstances = false
             if plan.byEnvironment {
-                for w in program.worlds {
+                signature.reserveCapacity(32)
+                for (wi, w) in program.worlds.enumerated() {
                     for d in plan.decisions {
                         signature.append(-1 - d)
                         for s in w.candidates(d, j) {
-                            let state = w.instanceStates[s]
-                            let policy = state.instance.policy
-                            guard interchangeable.contains(policy) else {
-                                signature.append(s)
+                            if let part = parts[wi][s] {
+                                signature += part
+                                sharesInstances = sharesInstances || part.first == Int.min + 1
                                 continue
                             }
-                            // An instance whose rules do not read its arguments answers like
-                            // any other instance of its policy at the same depth in force
-                            // over the same periods.
-                            sharesInstances = true
-                            signature += [Int.min + 1, policy, Int(state.depth), state.inForce.pieces.count]
-                            for piece in state.inForce.pieces { signature += [Int(piece.start), Int(piece.end)] }
+                            // (The state is read in place: a copy would retain its arrays.)
+                            let policy = w.instanceStates[s].instance.policy
+                            var part: [Int]
+                            if interchangeable.contains(policy) {
+                                // An instance whose rules do not read its arguments answers like
+                                // any other instance of its policy at the same depth in force
+                                // over the same periods.
+                                part = [Int.min + 1, policy, Int(w.instanceStates[s].depth), w.instanceStates[s].inForce.pieces.count]
+                                for piece in w.instanceStates[s].inForce.pieces {
+                                    part.append(Int(piece.start))
+                                    part.append(Int(piece.end))
+                                }
+                                sharesInstances = true
+                            } else {
+                                part = [s]
+                            }
+                            parts[wi][s] = part
+                            signature += part
                         }
                     }
                     signature.append(Int.min)
