@@ -147,13 +147,16 @@ final class _FastWorker {
 
     /// Codes back to values, so chunks from different workers merge.
     private func keyValues(_ k: [Int64]) -> [Value] {
-        k.enumerated().map { i, code in
-            switch s.keyKinds[i] {
-            case .year: return .int(code)
-            case .month: return .string("\(code / 100)-\(code % 100 < 10 ? "0" : "")\(code % 100)")
-            case .quarter: return .string("\(code / 10)-Q\(code % 10)")
-            case .expression: return keyMemos[i]?.value(Int32(code)) ?? .bool(false)
-            }
+        k.enumerated().map { i, code in _FastWorker.keyValue(s.keyKinds[i], code, keyMemos[i]) }
+    }
+
+    /// A key's value from its code: a calendar code, or a code of the key's memo.
+    static func keyValue(_ kind: _FastShared.KeyKind, _ code: Int64, _ memo: Memo?) -> Value {
+        switch kind {
+        case .year: return .int(code)
+        case .month: return .string("\(code / 100)-\(code % 100 < 10 ? "0" : "")\(code % 100)")
+        case .quarter: return .string("\(code / 10)-Q\(code % 10)")
+        case .expression: return memo?.value(Int32(code)) ?? .bool(false)
         }
     }
 

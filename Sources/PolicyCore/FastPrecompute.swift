@@ -36,7 +36,9 @@ extension _FastWorker {
     /// The memos of a query (as `_FastWorker.specs` lists them) with every key its cases
     /// use evaluated once, by all the workers together; nil entries where there is no memo.
     /// Nil when the cases are too few for it to pay (each worker then evaluates what it meets).
-    static func precomputedMemos(_ s: _FastShared, workers: Int) -> [Memo?]? {
+    /// With `counted`, also counts the cases per (calendar group, table entry) — enough for a
+    /// table whose answers involve no draws (`countedResult`).
+    static func precomputedMemos(_ s: _FastShared, workers: Int, counted: UnsafeMutablePointer<[Int]>? = nil) -> [Memo?]? {
         let size = s.layout.tableSize
         guard workers >= 1, s.layout.dayBase != nil, size > 0, s.data.count >= 4 * size else { return nil }
         let specs = _FastWorker.specs(s)
@@ -46,8 +48,12 @@ extension _FastWorker {
             specs.map { spec in spec.map { Memo(layout: s.layout, eval: $0.eval, world: $0.world, data: s.data, columns: s.columns) } }
         }
         guard protos[0].contains(where: { $0 != nil }) else { return nil }
-        // (1) Which entries the cases use, and a case for each.
+        // (1) Which entries the cases use, and a case for each (and, for a table, how many
+        // cases of each calendar group fall in each entry).
         let firstRows = Slots<[Int32]>(workers)
+        let calendarGroups = s.q.keys.count == 1 && s.keyKinds[0] != .expression ? s.calendarGroupCodes.count : 1
+        let counting = counted != nil && s.histogram && s.q.kind != .compare && calendarGroups * size <= 1 << 20
+        let tallies = Slots<[Int]>(workers)
         let counter = ChunkCounter()
         let box = _MemoBox(protos)
         runParallel(workers: workers) { w in
@@ -55,6 +61,7 @@ extension _FastWorker {
             var rows = [Int32](repeating: -1, count: size)
             var complete = true
             var entries = [Int32](repeating: 0, count: QueryRunner.chunkSize)
+            var tally = [Int](repeating: 0, count: counting ? calendarGroups * size : 0)
             while true {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
@@ -67,6 +74,17 @@ extension _FastWorker {
                             if i < size, first[i] < 0 { first[i] = Int32(truncatingIfNeeded: lo &+ r) }
                         }
                     }
+                    guard counting else { return true }
+                    tally.withUnsafeMutableBufferPointer { t in
+                        s.dayGroups.withUnsafeBufferPointer { days in
+                            for r in 0..<(hi - lo) {
+                                let i = Int(base[r])
+                                guard i < size else { continue }
+                                let g = calendarGroups == 1 ? 0 : Int(days[Int(s.dates[lo + r] &- s.calendarStart)])
+                                t[g &* size &+ i] &+= 1
+                            }
+                        }
+                    }
                     return true
                 }
                 guard ok else {
@@ -75,6 +93,12 @@ extension _FastWorker {
                 }
             }
             firstRows.set(w, complete ? rows : [])
+            if counting { tallies.set(w, tally) }
+        }
+        if counting, let counted {
+            var total = [Int](repeating: 0, count: calendarGroups * size)
+            for case let t? in tallies.all where t.count == total.count { for k in t.indices { total[k] &+= t[k] } }
+            counted.pointee = total
         }
         guard firstRows.all.allSatisfy({ $0?.count == size }) else { return nil }
         Engine.mark("the keys the cases use")
@@ -178,4 +202,79 @@ extension _FastWorker {
 final class _MemoBox: @unchecked Sendable {
     let memos: [[Memo?]]
     init(_ memos: [[Memo?]]) { self.memos = memos }
+}
+
+extension _FastWorker {
+    /// A table's totals straight from the count of cases per (calendar group, table entry)
+    /// and the memos' answers per entry — no second pass over the cases. Nil when an entry
+    /// the cases use has no plain answer (a draw tree, an error, not evaluated): then the
+    /// cases are gone through one by one.
+    static func countedResult(_ s: _FastShared, _ memos: [Memo?], _ counts: [Int]) -> QueryRunner.ChunkResult? {
+        let size = s.layout.tableSize
+        guard size > 0, counts.count % size == 0, !counts.isEmpty else { return nil }
+        let calendarGroups = counts.count / size
+        let keyCount = s.q.keys.count, aggregateCount = s.q.aggregates.count
+        guard memos.count == 1 + keyCount + s.worlds.count * aggregateCount else { return nil }
+        let filter = memos[0]
+        let byExpression = keyCount == 1 && s.keyKinds[0] == .expression
+        let keyMemo = byExpression ? memos[1] : nil
+        func answer(_ m: Memo?, _ i: Int) -> Int32? {
+            guard let m else { return 0 }
+            let c = m.table[i]
+            return c >= 0 && c < Memo.treeBase ? c : nil
+        }
+        // Per group (a calendar group, or the key's answer code): cases and totals.
+        let groupCount = byExpression ? (keyMemo?.values.count ?? 0) : calendarGroups
+        let cols = s.colKind.count
+        var cases = [Int](repeating: 0, count: groupCount)
+        var totals = [Int64](repeating: 0, count: groupCount * s.worlds.count * cols)
+        for g in 0..<calendarGroups {
+            for i in 0..<size {
+                let n = counts[g * size + i]
+                guard n > 0 else { continue }
+                guard let f = answer(filter, i), let k = answer(keyMemo, i) else { return nil }
+                if let m = filter, m.boolOf[Int(f)] == 0 { continue }
+                let group = byExpression ? Int(k) : g
+                cases[group] += n
+                for w in s.worlds.indices {
+                    for ci in 0..<cols {
+                        let at = (group * s.worlds.count + w) * cols + ci
+                        if s.colKind[ci] == .count {
+                            totals[at] += Int64(n)
+                            continue
+                        }
+                        guard let m = memos[1 + keyCount + w * aggregateCount + s.colAggregate[ci]] else { continue }
+                        guard let c = answer(m, i) else { return nil }
+                        switch s.colKind[ci] {
+                        case .countIf: totals[at] += Int64(n) * Int64(m.boolOf[Int(c)])
+                        case .spread: if m.memberOf[Int(c)] == s.colMember[ci] { totals[at] += Int64(n) }
+                        case .intSum: totals[at] &+= Int64(n) &* m.intOf[Int(c)]
+                        case .count, .numberSum: return nil
+                        }
+                    }
+                }
+            }
+        }
+        var result = QueryRunner.ChunkResult()
+        for group in 0..<groupCount where cases[group] > 0 {
+            var acc = QueryRunner.Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols), count: s.worlds.count),
+                                              intTotals: Array(repeating: Array(repeating: 0, count: cols), count: s.worlds.count))
+            acc.cases = cases[group]
+            for w in s.worlds.indices {
+                let at = (group * s.worlds.count + w) * cols
+                acc.intTotals[w] = Array(totals[at..<(at + cols)])
+            }
+            let key: [Value]
+            if keyCount == 0 {
+                key = []
+            } else if byExpression {
+                key = [_FastWorker.keyValue(.expression, Int64(group), keyMemo)]
+            } else {
+                key = [_FastWorker.keyValue(s.keyKinds[0], s.calendarGroupCodes[group], nil)]
+            }
+            result.groups[key] = acc
+            result.groupOrder.append(key)
+        }
+        return result
+    }
 }

@@ -103,7 +103,15 @@ extension QueryRunner {
             let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
             let workers = min(workerCount(), chunkCount)
             // Each key evaluated once for all the workers, each of which gets a copy.
-            let seeded = _FastWorker.precomputedMemos(shared, workers: workers)
+            var counts: [Int] = []
+            let seeded = withUnsafeMutablePointer(to: &counts) { _FastWorker.precomputedMemos(shared, workers: workers, counted: $0) }
+            // A table whose answers involve no draws and no errors: its totals follow from the
+            // counts, with no second pass over the cases.
+            if let seeded, !counts.isEmpty, !program.cancellation.isRaised,
+               let counted = _FastWorker.countedResult(shared, seeded, counts) {
+                Engine.mark("totals from the counts of cases per key")
+                return [counted]
+            }
             let copies = _MemoBox((0..<workers).map { w in
                 guard let seeded else { return [] }
                 return w == 0 ? seeded : seeded.map { $0.map { Memo(copying: $0) } }

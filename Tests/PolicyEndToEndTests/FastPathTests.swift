@@ -43,6 +43,9 @@ final class FastPathTests: XCTestCase {
         table count, sum(n), share(match) by charge from p
         table count, mean(n) by quarter from p
         table count by outcome from p where n > 2
+        table count, share(outcome == transferred) by charge from p where match
+        table outcome by month from p where charge != felony
+
         compare baseline, late on outcome by year from p
 
         """
@@ -82,6 +85,10 @@ final class FastPathTests: XCTestCase {
         let expected = try run(plain, model + queries, environment: ["POLICY_ENGINE": "general"])
         XCTAssertEqual(expected.status, 0, expected.stderr)
         XCTAssertTrue(expected.stdout.contains("Attribution of the"), expected.stdout)
+        // Tables with no draws add up the counts of cases per key (no second pass).
+        let explained = try run(plain, model + queries, environment: ["POLICY_ENGINE_EXPLAIN": "1"])
+        XCTAssertTrue(explained.stderr.contains("totals from the counts of cases per key"), explained.stderr)
+        XCTAssertEqual(explained.stdout, expected.stdout)
 
         // A BOM, CRLF, blank lines, spaces around cells, an empty cell that takes the default.
         var messy = "\u{FEFF}" + header + "\r\n"
