@@ -162,101 +162,51 @@ struct CSVCaseLoader {
         }
     }
 
-    /// Names looked up by their bytes (FNV-1a), verified byte for byte. A hash shared by
-    /// two names (or a name shared by two jurisdictions) sends the cell to the slow path.
-    /// Names → values, looked up straight from the file's bytes: open addressing over an
-    /// FNV-1a hash, the names' bytes in one flat store (no per-lookup hashing of the key
-    /// again, no copies). A name inserted twice with different values is ambiguous.
-    final class ByteTable {
+    /// Names → values, looked up straight from the file's bytes. A name inserted twice with
+    /// different values is ambiguous (found as nothing). Built by `insert`, then read through
+    /// a `_NameTable` (made on the first byte lookup; `lookup` hands it to the fast reader's
+    /// workers, which only read it).
+    final class ByteTable: @unchecked Sendable {
         init() {}
 
-        private var hashes: [UInt64] = Array(repeating: 0, count: 16)
-        private var slots: [Int32] = Array(repeating: -1, count: 16) // entry index, -1 empty
-        private var values: [Int32] = []
-        private var ambiguous: [Bool] = []
-        private var starts: [Int] = []
-        private var store: [UInt8] = []
-        private var mask = 15
+        private var values: [[UInt8]: Int32] = [:]
+        private var ambiguous = Set<[UInt8]>()
+        private var order: [[UInt8]] = []
+        private var table: _NameTable?
+
+        deinit { table?.free() }
 
         func insert(_ name: String, _ v: Int32) {
-            let b = Array(name.utf8)
-            let h = ByteTable.hash(b)
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 {
-                let e = Int(slots[i])
-                if hashes[i] == h, equal(e, b) {
-                    if values[e] != v { ambiguous[e] = true }
-                    return
-                }
-                i = (i + 1) & mask
+            let key = Array(name.utf8)
+            if let old = values[key] {
+                if old != v { ambiguous.insert(key) }
+                return
             }
-            slots[i] = Int32(values.count)
-            hashes[i] = h
-            values.append(v)
-            ambiguous.append(false)
-            starts.append(store.count)
-            store += b
-            if values.count * 2 > mask + 1 { grow() }
+            values[key] = v
+            order.append(key)
         }
 
-        private func equal(_ e: Int, _ b: [UInt8]) -> Bool {
-            let lo = starts[e], hi = e + 1 < starts.count ? starts[e + 1] : store.count
-            return hi - lo == b.count && store[lo..<hi].elementsEqual(b)
-        }
-
-        private func grow() {
-            let size = (mask + 1) * 2
-            var newHashes = [UInt64](repeating: 0, count: size), newSlots = [Int32](repeating: -1, count: size)
-            for i in 0...mask where slots[i] >= 0 {
-                var j = Int(truncatingIfNeeded: hashes[i]) & (size - 1)
-                while newSlots[j] >= 0 { j = (j + 1) & (size - 1) }
-                newSlots[j] = slots[i]
-                newHashes[j] = hashes[i]
-            }
-            hashes = newHashes
-            slots = newSlots
-            mask = size - 1
-        }
-
-        @inline(__always)
-        static func hash<C: Collection>(_ b: C) -> UInt64 where C.Element == UInt8 {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for x in b { h = (h ^ UInt64(x)) &* 0x100_0000_01B3 }
-            return h ^ (h >> 29)
-        }
-
-        /// Every name inserted (ambiguous ones included), with its value.
+        /// Every name that is not ambiguous, with its value, in the order inserted.
         var entries: [([UInt8], Int32)] {
-            values.indices.map { e in
-                let lo = starts[e], hi = e + 1 < starts.count ? starts[e + 1] : store.count
-                return (Array(store[lo..<hi]), values[e])
-            }
+            order.compactMap { key in find(key).map { (key, $0) } }
         }
 
         /// The value of `name`; nil when absent or ambiguous.
         func find(_ name: [UInt8]) -> Int32? {
-            name.withUnsafeBufferPointer { find($0, 0, name.count) }
+            ambiguous.contains(name) ? nil : values[name]
+        }
+
+        /// The table the byte lookups read (owned by this object: valid while it lives).
+        var lookup: _NameTable {
+            if let table { return table }
+            let made = _NameTable(entries)
+            table = made
+            return made
         }
 
         @inline(__always)
         func find(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int32? {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for k in lo..<hi { h = (h ^ UInt64(p[k])) &* 0x100_0000_01B3 }
-            h ^= h >> 29
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 {
-                if hashes[i] == h {
-                    let e = Int(slots[i])
-                    let s = starts[e], t = e + 1 < starts.count ? starts[e + 1] : store.count
-                    if t - s == hi - lo {
-                        var same = true
-                        for k in 0..<(t - s) where store[s + k] != p[lo + k] { same = false; break }
-                        if same { return ambiguous[e] ? nil : values[e] }
-                    }
-                }
-                i = (i + 1) & mask
-            }
-            return nil
+            lookup.find(p, lo, hi)
         }
     }
 

@@ -18,8 +18,9 @@ extension CSVCaseLoader {
         // A quote anywhere means quoted cells (commas or line breaks inside): careful path.
         if memchr(base + start, 0x22, p.count - start) != nil { return nil }
         var kinds: [_FastKind] = []
+        // The tables the workers read, owned by these objects (alive until we return).
         var tables: [_NameTable] = []
-        defer { for t in tables { t.free() } }
+        let places = ByteTable()
         for (c, b) in builders.enumerated() {
             switch b.kind {
             case .dates: kinds.append(.date); tables.append(.empty)
@@ -28,16 +29,14 @@ extension CSVCaseLoader {
             case .small, .members:
                 guard let t = enumTables[c] else { return nil }
                 kinds.append(b.kind.isSmall ? .small : .member)
-                tables.append(_NameTable(t.entries.compactMap { key, _ in t.find(key).map { (key, $0) } }))
+                tables.append(t.lookup)
             case .jurisdictions:
                 // What the careful reader finds: a name, else a label.
-                var entries: [([UInt8], Int32)] = []
-                var seen = Set<[UInt8]>()
-                for (key, _) in names.entries + labels.entries where seen.insert(key).inserted {
-                    if let j = names.find(key) ?? labels.find(key) { entries.append((key, j)) }
+                for (key, _) in names.entries + labels.entries {
+                    if let j = names.find(key) ?? labels.find(key) { places.insert(String(decoding: key, as: UTF8.self), j) }
                 }
                 kinds.append(.jurisdiction)
-                tables.append(_NameTable(entries))
+                tables.append(places.lookup)
             case .numbers, .values:
                 return nil
             }
@@ -60,6 +59,7 @@ extension CSVCaseLoader {
         let widths = kinds.map(\.width)
         let kindsCopy = kinds, tablesCopy = tables, cutsCopy = cuts
         let bytes = _SendableBytes(p: p)
+        defer { withExtendedLifetime((enumTables, places)) {} }
         runParallel(workers: min(workerCount(), pieceCount)) { _ in
             while true {
                 let k = counter.take()
