@@ -82,9 +82,9 @@ public struct Expr: Hashable, Sendable {
         /// An integer; `grouped` when written with `_` separators (`1_000_000`), which the
         /// formatter keeps as groups of three.
         case int(Int64, grouped: Bool)
-        case number(Double, String)
+        indirect case number(Double, String)
         /// `8%`: the value (0.08) and the spelling.
-        case percent(Double, String)
+        indirect case percent(Double, String)
         /// Days since 1970-01-01.
         case date(Int32)
         case duration(Int64, DurationUnit)
@@ -96,7 +96,7 @@ public struct Expr: Hashable, Sendable {
         /// `f(args)`; `count(bookings where cond)` keeps the `where` condition.
         indirect case call(Name, [Expr], filter: Expr?)
         /// `booking { field: value, … }`
-        case record(Name, [FieldInit])
+        indirect case record(Name, [FieldInit])
         /// `base with { field: value, … }`
         indirect case with(Expr, [FieldInit])
         case set([Expr])

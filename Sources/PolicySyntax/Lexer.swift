@@ -25,14 +25,30 @@ public struct Lexer {
     var openParens = 0, openBrackets = 0, openBraces = 0
     var previous: TokenKind = .newline
     var pending: Token?
+    /// Until the first token is scanned: the lexer stands at the start of a line.
+    var atFirstToken = true
 
     public init(file: SourceFile) {
+        self.init(file: file, range: 0..<file.bytes.count)
+    }
+
+    /// A lexer over part of a file, from the start of a line to just after a newline (or the
+    /// end of the file), as if that part were a file of its own; spans stay file offsets.
+    /// Every token is line-local, so no scan crosses the end of such a part.
+    init(file: SourceFile, range: Range<Int>) {
         self.file = file
         self.bytes = file.bytes
         self.buf = UnsafeBufferPointer(file.storage)
-        self.count = file.bytes.count
+        self.count = range.upperBound
+        self.pos = range.lowerBound
         // A UTF-8 byte order mark is allowed and ignored.
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
+        if pos == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
+    }
+
+    /// Whether the text so far could end here: no bracket open and the last token does not
+    /// carry the statement on to the next line.
+    var isAtStatementBoundary: Bool {
+        brackets.isEmpty && pending == nil && !previous.continuesAfter
     }
 
     /// The next token, with statement-ending newlines made explicit.
@@ -127,7 +143,8 @@ public struct Lexer {
 
     /// Skips blanks and comments; returns whether a newline was crossed.
     mutating func skipTrivia() -> Bool {
-        var sawNewline = pos == 0 || (pos == 3 && bytes.starts(with: [0xEF, 0xBB, 0xBF]))
+        var sawNewline = atFirstToken
+        atFirstToken = false
         var lineHasContent = !sawNewline
         while pos < count {
             let b = buf[pos]

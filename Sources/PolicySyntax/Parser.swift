@@ -42,8 +42,13 @@ public struct Parser {
     struct ParseError: Error {}
 
     public init(file: SourceFile) {
+        self.init(file: file, range: 0..<file.bytes.count)
+    }
+
+    /// A parser of part of a file (see `Lexer.init(file:range:)`).
+    init(file: SourceFile, range: Range<Int>) {
         self.file = file
-        self.lexer = Lexer(file: file)
+        self.lexer = Lexer(file: file, range: range)
         self.token = Token(kind: .eof, span: .zero)
         self.token = lexer.next()
     }
@@ -58,6 +63,7 @@ public struct Parser {
         }
         var parser = Parser(file: file)
         parser.checkLineLengths(limits.lineCharacters)
+        if parser.diagnostics.isEmpty, let unit = _PieceParse.parse(file) { return unit }
         let statements = parser.parseProgram()
         return parser.finish(statements)
     }
