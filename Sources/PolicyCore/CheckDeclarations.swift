@@ -12,6 +12,7 @@ extension Checker {
                 let scope = Scope(file: field.source.file)
                 let t = require(expr(ast, scope, expected: field.type), field.type, ast, scope, what: "the default of '\(field.name)'")
                 program.records[r].fields[i].defaultValue = t.eval
+                program.records[r].fields[i].defaultConstant = t.constant
             }
         }
         for i in pendingParams.indices { checkParamItem(i) }

@@ -307,10 +307,19 @@ extension Checker {
             }
             if case .record(let r) = t.type, let i = program.records[r].field(field.text) {
                 note { $0.fields[ref, default: 0] |= 1 << UInt64(min(i, 63)) }
-                let be = t.eval
-                return Typed(program.records[r].fields[i].type) { frame in
-                    guard case .record(let c) = try be(&frame) else { return .bool(false) }
-                    return c.fields[i]
+                let type = program.records[r].fields[i].type
+                // `b.charge` is read in every rule: the case is read in place, in one step.
+                switch ref {
+                case .slot(let slot):
+                    return Typed(type) { frame in
+                        guard case .record(let c) = frame.locals[slot] else { return .bool(false) }
+                        return c.fields[i]
+                    }
+                case .subject:
+                    return Typed(type) { frame in
+                        guard case .record(let c)? = frame.subject else { return .bool(false) }
+                        return c.fields[i]
+                    }
                 }
             }
         }
@@ -389,7 +398,7 @@ extension Checker {
             return .error
         }
         let info = program.records[r]
-        var given: [Int: Eval] = [:]
+        var given: [Int: Typed] = [:]
         for f in inits {
             guard let i = info.field(f.name.text) else {
                 error("record '\(info.name)' has no field '\(f.name.text)'", scope.ref(f.name.span),
@@ -400,9 +409,8 @@ extension Checker {
                 error("field '\(f.name.text)' is given twice", scope.ref(f.name.span))
                 continue
             }
-            let t = require(expr(f.value, scope, expected: info.fields[i].type), info.fields[i].type, f.value, scope,
-                            what: "field '\(f.name.text)'")
-            given[i] = t.eval
+            given[i] = require(expr(f.value, scope, expected: info.fields[i].type), info.fields[i].type, f.value, scope,
+                               what: "field '\(f.name.text)'")
         }
         let missing = info.fields.indices.filter { given[$0] == nil && !recordFieldHasDefault(r, $0) }
         if !missing.isEmpty {
@@ -411,7 +419,20 @@ extension Checker {
                   hint: "add \(names.map { "\($0): …" }.joined(separator: ", "))")
             return .error
         }
-        let evals: [Eval?] = info.fields.indices.map { given[$0] }
+        if let (template, computed) = recordTemplate(r, given) {
+            // Constants (literals, members, jurisdictions, constant defaults) are in the
+            // template; only the other fields are evaluated. A literal of constants shares
+            // the template's storage (each evaluation still makes a record of its own).
+            return Typed(.record(r)) { frame in
+                guard !computed.isEmpty else { return .record(RecordValue(literal: r, fields: template)) }
+                var values = template
+                for (i, e) in computed { values[i] = try e(&frame) }
+                return .record(RecordValue(literal: r, fields: values))
+            }
+        }
+        // A default not compiled yet (a record default that builds another record): read
+        // the defaults when evaluated.
+        let evals: [Eval?] = info.fields.indices.map { given[$0]?.eval }
         return Typed(.record(r)) { frame in
             var values: [Value] = []
             values.reserveCapacity(evals.count)
@@ -424,6 +445,30 @@ extension Checker {
             }
             return .record(RecordValue(literal: r, fields: values))
         }
+    }
+
+    /// A record literal's fields as a template of constants and the fields to evaluate, in
+    /// field order; nil while a default it needs is not compiled yet.
+    func recordTemplate(_ r: Int, _ given: [Int: Typed]) -> (template: [Value], computed: [(Int, Eval)])? {
+        var template: [Value] = []
+        var computed: [(Int, Eval)] = []
+        for (i, field) in program.records[r].fields.enumerated() {
+            let constant: Value?, eval: Eval
+            if let t = given[i] {
+                (constant, eval) = (t.constant, t.eval)
+            } else if let d = field.defaultValue {
+                (constant, eval) = (field.defaultConstant, d)
+            } else {
+                return nil
+            }
+            if let constant {
+                template.append(constant)
+            } else {
+                template.append(.bool(false)) // a placeholder, overwritten on every evaluation
+                computed.append((i, eval))
+            }
+        }
+        return (template, computed)
     }
 
     func recordFieldHasDefault(_ r: Int, _ i: Int) -> Bool {

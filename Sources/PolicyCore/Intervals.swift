@@ -65,8 +65,19 @@ public struct InForce: Sendable {
         return lo < pieces.count && pieces[lo].start <= date ? pieces[lo] : nil
     }
 
+    /// Whether `date` is in a piece (searched without copying the piece: its provenance
+    /// string would be retained and released on every decision).
     @inline(__always)
-    public func contains(_ date: Int32) -> Bool { piece(at: date) != nil }
+    public func contains(_ date: Int32) -> Bool {
+        pieces.withUnsafeBufferPointer { buffer in
+            var lo = 0, hi = buffer.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if buffer[mid].end <= date { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < buffer.count && buffer[lo].start <= date
+        }
+    }
 
     /// When the contiguous in-force period containing `date` began (pieces that touch count
     /// as one period).

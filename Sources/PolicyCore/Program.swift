@@ -37,6 +37,8 @@ public struct FieldInfo: Sendable {
     /// Set when the declaration has a default; compiled with the bodies.
     public var hasDefault: Bool
     public var defaultValue: Eval?
+    /// The default's value when it is a constant (a literal, an enum member, a jurisdiction).
+    var defaultConstant: Value?
     public var source: SourceRef
 }
 

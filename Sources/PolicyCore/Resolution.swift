@@ -27,18 +27,16 @@ enum Resolution {
     static func decideAfresh(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
         let world = frame.world
         let program = world.program
-        let version = world.decisionVersion[d]
-        guard version >= 0 else {
+        let code = world.decisionCode(d)
+        guard code.version >= 0 else {
             throw EvalError("decision '\(program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
-        // Fields are read in place: copying the decision's or the record's description would
-        // retain every reference inside it, on every call.
-        let combiner = program.decisions[d].versions[version].combiner
+        let combiner = code.combiner
         let caseFields = c.type < program.caseFields.count ? program.caseFields[c.type]
             : (date: program.records[c.type].dateField ?? -1, jurisdiction: program.records[c.type].jurisdictionField ?? -1)
         guard caseFields.date >= 0, caseFields.jurisdiction >= 0 else {
             throw EvalError("'\(program.records[c.type].name)' is not a case type (it needs fields date and jurisdiction)",
-                            at: program.decisions[d].versions[version].source)
+                            at: code.source)
         }
         let date = c.fields[caseFields.date].asDate
         let j = c.fields[caseFields.jurisdiction].asJurisdiction
@@ -66,28 +64,31 @@ enum Resolution {
         }
         frame.date = date
         frame.caseRecord = c
-        for s in world.candidates(d, j) {
-            // Read the instance's state in place (copying it would copy its arrays).
-            guard world.instanceStates[s].inForce.contains(date) else { continue }
-            let policyIndex = world.instanceStates[s].instance.policy
-            let versionIndex = world.policyVersion[policyIndex]
+        let plan = code.plan(world, d, j)
+        for e in plan.entries {
+            guard plan.inForce(e, on: date) else { continue }
             var answered: (Value, SourceRef)?
-            let rules = policyIndex < program.ruleCode.count ? program.ruleCode[policyIndex][versionIndex]
-                : program.policies[policyIndex].versions[versionIndex].rules.map {
-                    RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value, localCount: $0.localCount, source: $0.source)
-                }
-            for rule in rules where rule.decision == d {
+            if !e.rules.isEmpty {
+                while frame.locals.count < e.localCount { frame.locals.append(.bool(false)) }
+            }
+            for r in e.rules {
                 // The rule's frame: the case, then the instance's arguments, then its locals.
-                let argumentCount = world.instanceStates[s].instance.arguments.count
-                while frame.locals.count < max(rule.localCount, 1 + argumentCount) { frame.locals.append(.bool(false)) }
                 frame.locals[0] = .record(c)
-                for k in 0..<argumentCount { frame.locals[1 + k] = world.instanceStates[s].instance.arguments[k] }
+                var slot = 1
+                for a in e.arguments {
+                    frame.locals[slot] = plan.arguments[a]
+                    slot += 1
+                }
+                let rule = plan.rules[r]
                 if let condition = rule.condition, try !condition(&frame).asBool { continue }
                 answered = (try rule.value(&frame), rule.source)
                 break
             }
+            let s = e.state
             if let trace {
                 let state = world.instanceStates[s]
+                let policyIndex = state.instance.policy
+                let versionIndex = world.policyVersion[policyIndex]
                 let piece = state.inForce.piece(at: date)
                 trace.candidates.append(.init(
                     instance: state.instance, owner: ownerName(program, program.policies[policyIndex].versions[versionIndex].owner, state.instance),
@@ -97,7 +98,7 @@ enum Resolution {
             if let (value, rule) = answered {
                 // When its period began matters only to break ties (filled in below).
                 let answer = Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
-                                    depth: world.instanceStates[s].depth)
+                                    depth: e.depth)
                 if single == nil, answers.isEmpty {
                     single = answer
                 } else {
@@ -142,9 +143,9 @@ enum Resolution {
         frame.locals[0] = .record(c)
         let value: Value
         if answers.isEmpty {
-            value = try program.decisions[d].versions[version].defaultValue(&frame)
+            value = try code.defaultValue(&frame)
             trace?.usedDefault = true
-            trace?.defaultSource = program.decisions[d].versions[version].defaultSource
+            trace?.defaultSource = code.defaultSource
         } else if answers.count == 1, trace == nil {
             value = answers[0].value
         } else {

@@ -75,6 +75,8 @@ public final class World: @unchecked Sendable {
     var rulesByTerritory: [[Int32: [Int]]] = []
     /// Per decision and jurisdiction, the candidates (once frozen).
     var candidateLists: [[[Int]]] = []
+    /// Per decision, what resolving it needs, with its candidates by jurisdiction (once frozen).
+    var decisionCodes: [DecisionCode] = []
     /// Per decision and jurisdiction, the candidate instances whose territory contains it.
     private var candidateCache: [Int: [Int32: [Int]]] = [:]
     private let cacheLock = Lock()
@@ -110,19 +112,27 @@ public final class World: @unchecked Sendable {
             return byTerritory
         }
         // Every (decision, jurisdiction)'s candidates, computed once: lookups need no lock.
+        // Most decisions have rules in few territories: those are marked, so walking a
+        // jurisdiction's ancestors reads an array, and hashes only where a mark is.
         let parents = program.jurisdictions.parents
+        let count = program.jurisdictions.count
+        var marked = [Bool](repeating: false, count: count)
         candidateLists = rulesByTerritory.map { byTerritory in
-            (0..<Int32(program.jurisdictions.count)).map { j in
+            if byTerritory.isEmpty { return Array(repeating: [], count: count) }
+            for t in byTerritory.keys where Int(t) < count { marked[Int(t)] = true }
+            defer { for t in byTerritory.keys where Int(t) < count { marked[Int(t)] = false } }
+            return (0..<Int32(count)).map { j in
                 var list: [Int] = []
                 var x = j
                 while x >= 0 {
-                    if let owned = byTerritory[x] { list += owned }
+                    if marked[Int(x)], let owned = byTerritory[x] { list += owned }
                     x = parents[Int(x)]
                 }
-                list.sort()
+                if list.count > 1 { list.sort() }
                 return list
             }
         }
+        buildDecisionCode()
         isFrozen = true
     }
 

@@ -1,0 +1,134 @@
+/// A decision's candidates for one jurisdiction, with what resolving needs of each laid out
+/// flat: when it is in force, its rules for that decision, its arguments.
+///
+/// Resolution reads this instead of walking the world's instance states, the policy's
+/// version and all its rules on every call — each of those reads retained and released an
+/// array or two. Built once per (decision, candidate list) when the world is frozen (many
+/// counties share one list), or on the spot while the timeline still runs.
+final class CandidatePlan: @unchecked Sendable {
+    struct Entry {
+        /// The instance state (for traces, overrides and tie-breaks).
+        var state: Int
+        /// `periodStarts/periodEnds[periods]`: the in-force pieces.
+        var periods: Range<Int>
+        /// `rules[rules]`: the instance's rules for the decision, in order.
+        var rules: Range<Int>
+        /// `arguments[arguments]`: the instance's arguments.
+        var arguments: Range<Int>
+        /// Locals a rule needs: the case, the arguments, the rule's own.
+        var localCount: Int
+        var depth: Int32
+    }
+
+    let entries: [Entry]
+    let periodStarts: [Int32]
+    let periodEnds: [Int32]
+    let rules: [RuleCode]
+    let arguments: [Value]
+
+    static let empty = CandidatePlan(entries: [], periodStarts: [], periodEnds: [], rules: [], arguments: [])
+
+    init(entries: [Entry], periodStarts: [Int32], periodEnds: [Int32], rules: [RuleCode], arguments: [Value]) {
+        self.entries = entries
+        self.periodStarts = periodStarts
+        self.periodEnds = periodEnds
+        self.rules = rules
+        self.arguments = arguments
+    }
+
+    /// The plan for decision `d` over the instance states `candidates` of `world`.
+    convenience init(_ world: World, _ d: Int, _ candidates: [Int]) {
+        let program = world.program
+        var entries: [Entry] = [], starts: [Int32] = [], ends: [Int32] = []
+        var rules: [RuleCode] = [], arguments: [Value] = []
+        for s in candidates {
+            let state = world.instanceStates[s]
+            let policy = state.instance.policy
+            let version = world.policyVersion[policy]
+            guard version >= 0 else { continue }
+            let periodsStart = starts.count
+            for piece in state.inForce.pieces {
+                starts.append(piece.start)
+                ends.append(piece.end)
+            }
+            let rulesStart = rules.count
+            var localCount = 1 + state.instance.arguments.count
+            let code = policy < program.ruleCode.count ? program.ruleCode[policy][version]
+                : program.policies[policy].versions[version].rules.map {
+                    RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value, localCount: $0.localCount, source: $0.source)
+                }
+            for rule in code where rule.decision == d {
+                rules.append(rule)
+                localCount = max(localCount, rule.localCount)
+            }
+            let argumentsStart = arguments.count
+            arguments += state.instance.arguments
+            entries.append(Entry(state: s, periods: periodsStart..<starts.count, rules: rulesStart..<rules.count,
+                                 arguments: argumentsStart..<arguments.count, localCount: localCount, depth: state.depth))
+        }
+        self.init(entries: entries, periodStarts: starts, periodEnds: ends, rules: rules, arguments: arguments)
+    }
+
+    /// Whether entry `e`'s instance is in force on `date`.
+    @inline(__always)
+    func inForce(_ e: Entry, on date: Int32) -> Bool {
+        for p in e.periods where periodStarts[p] <= date && date < periodEnds[p] { return true }
+        return false
+    }
+}
+
+/// What resolving decision `d` needs in one world, read once instead of through the
+/// program's nested descriptions (each read of those retained an array or a closure).
+final class DecisionCode: @unchecked Sendable {
+    /// The decision's version in this world (-1: absent or cancelled).
+    let version: Int
+    let combiner: Combiner
+    let defaultValue: Eval
+    let source: SourceRef?
+    let defaultSource: SourceRef?
+    /// The candidates by jurisdiction (empty until the world is frozen).
+    let plans: [CandidatePlan]
+
+    init(_ world: World, _ d: Int, plans: [CandidatePlan]) {
+        let version = world.decisionVersion[d]
+        self.version = version
+        self.plans = plans
+        if version >= 0 {
+            let v = world.program.decisions[d].versions[version]
+            (combiner, defaultValue, source, defaultSource) = (v.combiner, v.defaultValue, v.source, v.defaultSource)
+        } else {
+            (combiner, source, defaultSource) = (.mostSpecific, nil, nil)
+            defaultValue = { _ in throw EvalError("internal error: a decision with no version was resolved", at: nil) }
+        }
+    }
+
+    /// The candidates for a case in `j`.
+    @inline(__always)
+    func plan(_ world: World, _ d: Int, _ j: Int32) -> CandidatePlan {
+        Int(j) < plans.count ? plans[Int(j)] : CandidatePlan(world, d, world.candidates(d, j))
+    }
+}
+
+extension World {
+    /// Every decision's code, with its plans by jurisdiction: one plan per distinct list.
+    func buildDecisionCode() {
+        decisionCodes = candidateLists.enumerated().map { d, lists in
+            var shared: [[Int]: CandidatePlan] = [:]
+            let plans = lists.map { list in
+                if list.isEmpty { return CandidatePlan.empty }
+                if let plan = shared[list] { return plan }
+                let plan = CandidatePlan(self, d, list)
+                shared[list] = plan
+                return plan
+            }
+            return DecisionCode(self, d, plans: plans)
+        }
+    }
+
+    /// What resolving decision `d` needs (made on the spot while the timeline still runs).
+    @inline(__always)
+    func decisionCode(_ d: Int) -> DecisionCode {
+        if isFrozen, d < decisionCodes.count { return decisionCodes[d] }
+        return DecisionCode(self, d, plans: [])
+    }
+}
