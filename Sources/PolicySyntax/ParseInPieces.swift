@@ -39,8 +39,9 @@ enum _PieceParse {
         let workers = workerCount()
         let minimum = minimumPieceBytes
         guard workers > 1, file.bytes.count >= 2 * minimum else { return nil }
-        // Two pieces per worker evens out pieces that parse at different speeds.
-        let target = max(minimum, file.bytes.count / (2 * workers) + 1)
+        // Several pieces per worker, handed out as workers finish: a core slowed down (by
+        // another process, or by pieces that parse slower) takes fewer.
+        let target = max(minimum, file.bytes.count / (4 * workers) + 1)
         let cuts = cutPoints(file, every: target)
         guard cuts.count > 2 else { return nil }
         let pieceCount = cuts.count - 1
@@ -51,13 +52,11 @@ enum _PieceParse {
             results.deallocate()
         }
         let shared = _Results(results)
-        // Each worker parses pieces w, w + workers, …; each writes only its own slots, and
-        // the join orders those writes before the reads below.
-        runParallel(workers: min(workers, pieceCount), stackBytes: 1 << 30) { w in
-            var k = w
-            while k < pieceCount {
+        // Workers take the next piece until none is left; each piece's slot is written by the
+        // one worker that took it, and the join orders those writes before the reads below.
+        runParallel(workers: min(workers, pieceCount), stackBytes: 1 << 30) { _ in
+            while let k = shared.take(below: pieceCount) {
                 shared.pieces[k] = parsePiece(file, cuts[k]..<cuts[k + 1], isLast: k == pieceCount - 1)
-                k += min(workers, pieceCount)
             }
         }
         guard results.allSatisfy(\.clean) else { return nil }
@@ -72,10 +71,25 @@ enum _PieceParse {
         return SourceUnit(file: file, statements: statements, comments: comments, diagnostics: [])
     }
 
-    /// The slots the workers write.
+    /// The slots the workers write, and the number of the next piece to take.
     final class _Results: @unchecked Sendable {
         let pieces: UnsafeMutableBufferPointer<_Piece>
-        init(_ pieces: UnsafeMutableBufferPointer<_Piece>) { self.pieces = pieces }
+        private var next = 0
+        private var mutex = pthread_mutex_t()
+        init(_ pieces: UnsafeMutableBufferPointer<_Piece>) {
+            self.pieces = pieces
+            pthread_mutex_init(&mutex, nil)
+        }
+        deinit { pthread_mutex_destroy(&mutex) }
+
+        /// The next piece's number, or nil when all `count` are taken.
+        func take(below count: Int) -> Int? {
+            pthread_mutex_lock(&mutex)
+            defer { pthread_mutex_unlock(&mutex) }
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 
     static func parsePiece(_ file: SourceFile, _ range: Range<Int>, isLast: Bool) -> _Piece {
