@@ -329,9 +329,15 @@ struct FiringCounter {
         guard total > limit else { return }
         let top = perBinding.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
         let names = top.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        // Edge-triggered reactions fire again only when their condition falls and rises: a
+        // binding that fired twice is a loop. When none did, the date simply has more
+        // (reaction, jurisdiction) pairs turning true than the limit allows.
+        let loops = (top.first?.value ?? 0) > 1
+        let hint = loops
+            ? "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (or \(Limits.raiseHint("cascade")))"
+            : "no binding fired twice: \(FiringCounter.grouped(total)) different bindings turned true on this date, more than the limit; if that many are expected, \(Limits.raiseHint("cascade"))"
         throw EvalError("cascade limit (\(FiringCounter.grouped(limit)) firings) exceeded on \(CivilDate(dayNumber: Int(date))): \(names)",
-                        at: top.first.flatMap { sources[$0.key] },
-                        hint: "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (or \(Limits.raiseHint("cascade")))")
+                        at: top.first.flatMap { sources[$0.key] }, hint: hint)
     }
 
     static func grouped(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)).count > 4 ? ValueFormatter.grouped(Int64(n)) : String(n) }

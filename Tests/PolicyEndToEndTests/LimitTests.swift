@@ -110,8 +110,30 @@ final class LimitTests: XCTestCase {
             a.c at 2012-01-02
 
             """
-        assertLimit(try run(["run", "--limit", "cascade=30"], "c.policy", program),
-                    "cascade limit (30 firings) exceeded on 2012-01-01: spin", at: "c.policy:8:1", raise: "cascade")
+        let r = try run(["run", "--limit", "cascade=30"], "c.policy", program)
+        assertLimit(r, "cascade limit (30 firings) exceeded on 2012-01-01: spin", at: "c.policy:8:1", raise: "cascade")
+        XCTAssertTrue(r.stderr.contains("a reaction keeps undoing and redoing its own condition"), r.stderr)
+    }
+
+    func testCascadeLimitWithoutALoopSaysSo() throws {
+        // Forty counties turn true once each on one date: no loop, just more firings than
+        // a limit of 30 allows. The hint says so, instead of blaming a loop.
+        let counties = (1...40).map { "jurisdiction k\($0): county in usa" }.joined(separator: "\n")
+        let program = """
+            jurisdiction attributes { marked: bool = false }
+            jurisdiction usa: federal
+            \(counties)
+            param go: bool = false
+            when j in jurisdictions where j.kind == county and go as mark { set j.marked = true }
+            event kick on 2012-01-01 by usa { set go = true }
+            k1.marked at 2012-01-02
+
+            """
+        let r = try run(["run", "--limit", "cascade=30"], "m.policy", program)
+        assertLimit(r, "cascade limit (30 firings) exceeded on 2012-01-01: mark (j = k", at: "m.policy:44:1", raise: "cascade")
+        XCTAssertTrue(r.stderr.contains("no binding fired twice: 31 different bindings turned true on this date, more than the limit; if that many are expected, raise the limit with --limit cascade=N"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("undoing"), r.stderr)
+        XCTAssertEqual(try run(["run", "--limit", "cascade=40"], "m.policy", program).stdout, "true\n")
     }
 
     func testBadLimitSettingsAreUsageErrors() throws {
