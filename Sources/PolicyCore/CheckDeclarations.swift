@@ -72,7 +72,7 @@ extension Checker {
             var stack = [e]
             while let x = stack.popLast() {
                 switch x.kind {
-                case .name(let n): out.append(n)
+                case .name(let n): out.append(n.text)
                 case .member(let b, _): stack.append(b)
                 case .call(let f, let args, let filter):
                     out.append(f.text)
@@ -372,7 +372,8 @@ extension Checker {
                 let type = program.attributes[a].type
                 let v = require(expr(value, scope, expected: type), type, value, scope, what: "the new value of '\(field.text)'")
                 return .setAttribute(jurisdiction: j.eval, attribute: a, value: v.eval, source: src)
-            case .name(let n):
+            case .name(let id):
+                let n = id.text
                 guard case .param(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
                     error("'set' changes a param or a jurisdiction's attribute; '\(n)' is neither", scope.ref(target.span),
                           hint: suggest(n, program.params.map(\.name)))

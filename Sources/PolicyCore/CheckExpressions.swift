@@ -35,7 +35,7 @@ extension Checker {
         case .bool(let b):
             return .const(.bool, .bool(b))
         case .name(let n):
-            return name(n, e.span, scope, expected: expected)
+            return name(n.text, e.span, scope, expected: expected)
         case .member(let base, let field):
             return member(base, field, src, scope)
         case .call(let f, let args, let filter):
@@ -277,7 +277,7 @@ extension Checker {
 
     /// Whether a bare name would only make sense as an enum member that needs a type.
     func isAmbiguousBareMember(_ e: Expr, _ scope: Scope) -> Bool {
-        guard case .name(let n) = e.kind, scope.local(n) == nil, lookupSymbol(n, scenario: scope.scenario) == nil else { return false }
+        guard case .name(let nameID) = e.kind, case let n = nameID.text, scope.local(n) == nil, lookupSymbol(n, scenario: scope.scenario) == nil else { return false }
         if case .record(let r)? = scope.subject, program.records[r].field(n) != nil { return false }
         return program.enums.filter { $0.members.contains(n) }.count > 1
     }
@@ -286,7 +286,7 @@ extension Checker {
 
     func member(_ base: Expr, _ field: Name, _ src: SourceRef, _ scope: Scope) -> Typed {
         // `Enum.member` is always qualification (§9.1).
-        if case .name(let n) = base.kind, scope.local(n) == nil,
+        if case .name(let nameID) = base.kind, case let n = nameID.text, scope.local(n) == nil,
            let e = (n == "kind" ? Program.kindEnum : { if case .enumType(let i)? = types[n] { return i }; return nil }()) {
             guard let index = program.enums[e].members.firstIndex(of: field.text) else {
                 error("enum '\(n)' has no member '\(field.text)'", scope.ref(field.span),
@@ -302,7 +302,7 @@ extension Checker {
             switch ref {
             case .subject: t = b
             case .slot(let slot):
-                let type = scope.local({ if case .name(let n) = base.kind { return n }; return "" }())?.type ?? .error
+                let type = scope.local({ if case .name(let id) = base.kind { return id.text }; return "" }())?.type ?? .error
                 t = Typed(type) { frame in frame.locals[slot] }
             }
             if case .record(let r) = t.type, let i = program.records[r].field(field.text) {

@@ -91,7 +91,7 @@ extension Checker {
             let literal: Bool
             switch x.kind {
             case .int, .number, .percent, .date, .duration, .string, .bool, .set, .list, .record, .error: literal = true
-            case .name(let n): literal = program.enums.contains { $0.members.contains(n) } && lookupSymbol(n, scenario: scope.scenario) == nil
+            case .name(let id): literal = program.enums.contains { $0.members.contains(id.text) } && lookupSymbol(id.text, scenario: scope.scenario) == nil
             default: literal = false
             }
             if !literal {

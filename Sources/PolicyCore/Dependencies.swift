@@ -102,7 +102,7 @@ extension Checker {
     /// The case a bare name stands for, if it stands for one whole: a record-typed local,
     /// or `it` in a query.
     func caseRef(_ e: Expr, _ scope: Scope) -> CaseRef? {
-        guard case .name(let n) = e.kind else { return nil }
+        guard case .name(let nameID) = e.kind, case let n = nameID.text else { return nil }
         if let local = scope.local(n) {
             if case .record = local.type { return .slot(local.slot) }
             return nil

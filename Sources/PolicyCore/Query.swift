@@ -96,7 +96,7 @@ extension Checker {
     }
 
     func queryKey(_ e: Expr, _ scope: Scope, record: Int) -> QueryKey {
-        if case .name(let n) = e.kind, program.records[record].field(n) == nil, scope.local(n) == nil,
+        if case .name(let nameID) = e.kind, case let n = nameID.text, program.records[record].field(n) == nil, scope.local(n) == nil,
            lookupSymbol(n, scenario: scope.scenario) == nil {
             switch n {
             case "year": return QueryKey(kind: .year, label: "year")
@@ -117,7 +117,7 @@ extension Checker {
         }
         if case .call(let f, let args, let filter) = e.kind, lookupSymbol(f.text, scenario: scope.scenario) == nil,
            ["count", "share", "sum", "mean"].contains(f.text) {
-            if let first = args.first, case .name(let n) = first.kind, case .population? = lookupSymbol(n, scenario: scope.scenario) {
+            if let first = args.first, case .name(let nameID) = first.kind, case let n = nameID.text, case .population? = lookupSymbol(n, scenario: scope.scenario) {
                 error("in a \(program.populations[population].name) query, aggregates name no population", scope.ref(first.span),
                       hint: "write \(f.text)(COND): the population comes after 'from'")
                 return nil
@@ -161,16 +161,16 @@ extension Checker {
             if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
             return false
         }
-        if let first = args.first, case .name(let n) = first.kind, scope.local(n) == nil,
+        if let first = args.first, case .name(let nameID) = first.kind, case let n = nameID.text, scope.local(n) == nil,
            lookupSymbol(n, scenario: scope.scenario) == nil, !(scope.subject.map { if case .record(let r) = $0 { return program.records[r].field(n) != nil }; return false } ?? false) {
             error("unknown population '\(n)'", scope.ref(first.span), hint: suggest(n, pops))
             return .error
         }
-        guard let first = args.first, case .name(let n) = first.kind,
+        guard let first = args.first, case .name(let nameID) = first.kind, case let n = nameID.text,
               case .population(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
             let shape = f.text == "sum" || f.text == "mean" ? "\(f.text)(\(pops.first ?? "POPULATION"), EXPR)" : "\(f.text)(\(pops.first ?? "POPULATION") where …)"
             error("'\(f.text)' needs a population first, as \(shape)", src,
-                  hint: args.first.flatMap { a -> String? in if case .name(let n) = a.kind { return suggest(n, pops) }; return nil })
+                  hint: args.first.flatMap { a -> String? in if case .name(let id) = a.kind { return suggest(id.text, pops) }; return nil })
             return .error
         }
         let record = program.populations[p].record

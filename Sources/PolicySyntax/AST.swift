@@ -12,6 +12,31 @@ public struct Name: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 }
 
+/// A name used as an expression. It holds its text in a shared object, so an expression
+/// node stays small (a `String` in `Expr.Kind` would make every node 8 bytes bigger); the
+/// parser hands out one object per distinct name.
+///
+/// ```swift
+/// let id: Identifier = "cook"
+/// id.text            // "cook"
+/// id == "cook"       // true
+/// ```
+public struct Identifier: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    private let storage: _IdentifierText
+    public init(_ text: String) { storage = _IdentifierText(text) }
+    public init(stringLiteral text: String) { self.init(text) }
+    public var text: String { storage.text }
+    public var description: String { storage.text }
+    public static func == (a: Identifier, b: Identifier) -> Bool { a.storage === b.storage || a.storage.text == b.storage.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage.text) }
+}
+
+/// The text an `Identifier` shares.
+final class _IdentifierText: Sendable {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
 /// A string literal's decoded value and span.
 public struct StringLiteral: Hashable, Sendable {
     public var value: String
@@ -88,9 +113,9 @@ public struct Expr: Hashable, Sendable {
         /// Days since 1970-01-01.
         case date(Int32)
         case duration(Int64, DurationUnit)
-        case string(String)
+        indirect case string(String)
         case bool(Bool)
-        case name(String)
+        case name(Identifier)
         /// `base.field` — field access or `Enum.member` qualification.
         indirect case member(Expr, Name)
         /// `f(args)`; `count(bookings where cond)` keeps the `where` condition.

@@ -11,7 +11,7 @@ extension Expr {
         case .duration(let n, let u): return "(duration \(n) \(u.singular))"
         case .string(let s): return "\(s.debugDescription)"
         case .bool(let b): return "\(b)"
-        case .name(let n): return n
+        case .name(let n): return n.text
         case .member(let base, let field): return "(. \(base.dump) \(field.text))"
         case .call(let f, let args, let filter):
             let w = filter.map { " (where \($0.dump))" } ?? ""

@@ -11,7 +11,7 @@ extension Expr {
         case .duration(let n, let unit): return "\(n) \(unit.singular)\(n == 1 ? "" : "s")"
         case .string(let s): return Formatter.quote(s)
         case .bool(let b): return b ? "true" : "false"
-        case .name(let n): return n
+        case .name(let n): return n.text
         case .member(let base, let field): return "\(base.formatted).\(field.text)"
         case .call(let f, let args, let filter):
             var parts = args.map(\.formatted)

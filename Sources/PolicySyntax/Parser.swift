@@ -161,6 +161,15 @@ public struct Parser {
         return file.slice(start, start + len)
     }
 
+    /// A name token as an `Identifier`, shared with the other uses of the same name.
+    func identifier(_ t: Token) -> Identifier {
+        let start = Int(t.span.start), len = Int(t.span.end) - start
+        if len > 0, len <= IdentifierTable.maxLength, t.kind == .identifier || t.kind.isKeyword {
+            return identifiers.identifier(file, start, len)
+        }
+        return Identifier(file.slice(start, start + len))
+    }
+
     /// How a token reads in "found …" messages.
     func describe(_ t: Token) -> String {
         switch t.kind {
@@ -375,32 +384,37 @@ public struct Parser {
     }
 }
 
-/// Strings of short names already made in this parse, keyed by their bytes packed into two
-/// words (as the keyword table does). Open addressing; when full, names are simply decoded.
+/// Short names already made in this parse, keyed by their bytes packed into two words (as
+/// the keyword table does), so a name used a thousand times is one string and one
+/// `Identifier`. Open addressing; when full, names are simply decoded.
 final class IdentifierTable {
     static let maxLength = 15
     private static let size = 4096
     private var keys = [(UInt64, UInt64)](repeating: (0, 0), count: IdentifierTable.size)
-    private var strings = [String?](repeating: nil, count: IdentifierTable.size)
+    private var entries = [Identifier?](repeating: nil, count: IdentifierTable.size)
     private var used = 0
 
     func text(_ file: SourceFile, _ start: Int, _ len: Int) -> String {
+        identifier(file, start, len).text
+    }
+
+    func identifier(_ file: SourceFile, _ start: Int, _ len: Int) -> Identifier {
         let buf = UnsafeBufferPointer(file.storage)
         let key = KeywordTable.packFast(buf, start, len)
         var i = Int(truncatingIfNeeded: ((key.0 ^ (key.1 &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 52) & (IdentifierTable.size - 1)
         var probes = 0
-        while let s = strings[i] {
-            if keys[i] == key { return s }
+        while let known = entries[i] {
+            if keys[i] == key { return known }
             i = (i + 1) & (IdentifierTable.size - 1)
             probes += 1
-            if probes > 8 { return file.slice(start, start + len) }
+            if probes > 8 { return Identifier(file.slice(start, start + len)) }
         }
-        let s = file.slice(start, start + len)
+        let made = Identifier(file.slice(start, start + len))
         if used < IdentifierTable.size / 2 {
             keys[i] = key
-            strings[i] = s
+            entries[i] = made
             used += 1
         }
-        return s
+        return made
     }
 }
