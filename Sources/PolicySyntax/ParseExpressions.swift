@@ -211,8 +211,8 @@ extension Parser {
 
     /// NAME, a call `NAME(args [where cond])`, or a record literal `NAME { … }`.
     mutating func parseNamePrimary() throws -> Expr {
-        let id = identifier(token)
-        let name = Name(id.text, token.span)
+        let nameToken = token
+        let name = Name(text(token), token.span)
         advance()
         if at(.lParen) {
             let open = token
@@ -238,7 +238,7 @@ extension Parser {
             let fields = try parseFieldInits()
             return Expr(.record(name, fields), span(from: name.span))
         }
-        return Expr(.name(id), name.span)
+        return Expr(.name(identifier(nameToken)), name.span)
     }
 
     /// "{" [ FIELD ":" expr { SEP FIELD ":" expr } ] "}"

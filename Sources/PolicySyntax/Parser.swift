@@ -395,10 +395,17 @@ final class IdentifierTable {
     private var used = 0
 
     func text(_ file: SourceFile, _ start: Int, _ len: Int) -> String {
-        identifier(file, start, len).text
+        // A short string needs no allocation: only a name the table keeps gets an object.
+        lookup(file, start, len, always: false)?.text ?? file.slice(start, start + len)
     }
 
     func identifier(_ file: SourceFile, _ start: Int, _ len: Int) -> Identifier {
+        lookup(file, start, len, always: true) ?? Identifier(file.slice(start, start + len))
+    }
+
+    /// The name's shared identifier; one is made (and kept while there is room) when it is
+    /// new, or — when `always` is false and the table is full — nil.
+    private func lookup(_ file: SourceFile, _ start: Int, _ len: Int, always: Bool) -> Identifier? {
         let buf = UnsafeBufferPointer(file.storage)
         let key = KeywordTable.packFast(buf, start, len)
         var i = Int(truncatingIfNeeded: ((key.0 ^ (key.1 &* 31)) &* 0x9E37_79B9_7F4A_7C15) >> 52) & (IdentifierTable.size - 1)
@@ -407,14 +414,13 @@ final class IdentifierTable {
             if keys[i] == key { return known }
             i = (i + 1) & (IdentifierTable.size - 1)
             probes += 1
-            if probes > 8 { return Identifier(file.slice(start, start + len)) }
+            if probes > 8 { return always ? Identifier(file.slice(start, start + len)) : nil }
         }
+        guard used < IdentifierTable.size / 2 else { return always ? Identifier(file.slice(start, start + len)) : nil }
         let made = Identifier(file.slice(start, start + len))
-        if used < IdentifierTable.size / 2 {
-            keys[i] = key
-            entries[i] = made
-            used += 1
-        }
+        keys[i] = key
+        entries[i] = made
+        used += 1
         return made
     }
 }
