@@ -10,7 +10,7 @@ extension Memo {
     /// A copy of `other`, for another worker: its own table, values, trees and frame.
     convenience init(copying other: Memo) {
         self.init(layout: other.layout, eval: other.eval, world: other.world, data: other.data, columns: other.columns)
-        table.update(fromContentsOf: other.table)
+        _ = table.update(fromContentsOf: other.table)
         values = other.values
         codes = other.codes
         boolOf = other.boolOf

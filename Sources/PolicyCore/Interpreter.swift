@@ -115,7 +115,7 @@ public final class Interpreter {
     func assertFailure(_ parts: [AssertPart], message: String?, source: SourceRef, _ frame: inout Frame) -> String {
         let f = ValueFormatter(program)
         var condition = String(source.file.text(source.span).dropFirst("assert".count)).trimmingSpaces()
-        if let message, condition.hasSuffix("\"") , let quote = condition.dropLast().lastIndex(of: "\"") {
+        if message != nil, condition.hasSuffix("\""), let quote = condition.dropLast().lastIndex(of: "\"") {
             condition = String(condition[..<quote]).trimmingSpaces() // the message is shown once, below
         }
         var lines = ["assertion failed: \(condition)"]

@@ -130,7 +130,8 @@ public enum Benchmark {
     private static func fscanf2(_ f: UnsafeMutablePointer<FILE>, _ a: inout Int, _ b: inout Int) -> Int {
         var line = [CChar](repeating: 0, count: 256)
         guard fgets(&line, Int32(line.count), f) != nil else { return 0 }
-        let fields = String(cString: line).split(separator: " ")
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let fields = text.split(separator: " ")
         guard fields.count >= 2, let x = Int(fields[0]), let y = Int(fields[1]) else { return 0 }
         a = x
         b = y

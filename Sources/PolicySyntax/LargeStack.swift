@@ -15,42 +15,17 @@ import Darwin
 /// let unit = withLargeStack { Parser.parse(file) }
 /// ```
 public func withLargeStack<T>(bytes: Int = 1 << 30, _ body: @escaping () -> T) -> T {
-    var result: T?
-    let box = _LargeStackBox()
-    box.body = { result = body() }
-    let context = Unmanaged.passRetained(box).toOpaque()
-
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    defer { pthread_attr_destroy(&attributes) }
-    pthread_attr_setstacksize(&attributes, bytes)
-    #if canImport(Glibc)
-    var thread = pthread_t()
-    #else
-    var thread: pthread_t?
-    #endif
-    let created = pthread_create(&thread, &attributes, { raw in
-        guard let raw else { return nil }
-        let box = Unmanaged<_LargeStackBox>.fromOpaque(raw).takeRetainedValue()
-        box.body?()
-        box.body = nil
-        return nil
-    }, context)
-    if created != 0 {
+    let result = _LargeStackResult<T>()
+    guard let thread = _startThread(stackBytes: bytes, { result.value = body() }) else {
         // No thread could be made (resource limits): run here, with the stack we have.
-        Unmanaged<_LargeStackBox>.fromOpaque(context).release()
         return body()
     }
-    #if canImport(Glibc)
     pthread_join(thread, nil)
-    #else
-    if let thread { pthread_join(thread, nil) }
-    #endif
-    guard let value = result else { return body() }
+    guard let value = result.value else { return body() }
     return value
 }
 
-/// The closure handed to the large-stack thread.
-final class _LargeStackBox: @unchecked Sendable {
-    var body: (() -> Void)?
+/// What the large-stack thread hands back (read after the join).
+final class _LargeStackResult<T>: @unchecked Sendable {
+    var value: T?
 }

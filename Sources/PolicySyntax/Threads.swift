@@ -14,40 +14,47 @@ public func runParallel(workers: Int, stackBytes: Int = 256 << 20, _ body: @esca
         body(0)
         return
     }
-    final class Box: @unchecked Sendable {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
-    }
     var threads: [pthread_t] = []
     for w in 1..<workers {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setstacksize(&attributes, stackBytes)
-        let box = Unmanaged.passRetained(Box { body(w) }).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let ok = pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, box)
-        pthread_attr_destroy(&attributes)
-        if ok == 0 {
-            #if canImport(Glibc)
+        if let thread = _startThread(stackBytes: stackBytes, { body(w) }) {
             threads.append(thread)
-            #else
-            if let thread { threads.append(thread) }
-            #endif
         } else {
-            Unmanaged<Box>.fromOpaque(box).release()
             body(w) // no thread: do that worker's share here
         }
     }
     body(0)
     for t in threads { pthread_join(t, nil) }
+}
+
+/// Starts `body` on a new thread with a stack of `stackBytes` (reserved, not committed);
+/// nil when no thread could be made (resource limits). The caller joins it.
+func _startThread(stackBytes: Int, _ body: @escaping () -> Void) -> pthread_t? {
+    let box = Unmanaged.passRetained(_ThreadBody(body)).toOpaque()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setstacksize(&attributes, stackBytes)
+    #if canImport(Glibc)
+    var thread = pthread_t()
+    #else
+    var thread: pthread_t?
+    #endif
+    let created = pthread_create(&thread, &attributes, { raw in
+        guard let raw else { return nil }
+        Unmanaged<_ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
+        return nil
+    }, box)
+    guard created == 0 else {
+        Unmanaged<_ThreadBody>.fromOpaque(box).release()
+        return nil
+    }
+    return thread
+}
+
+/// The closure handed to a new thread.
+final class _ThreadBody: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// How many workers to use: the cores online (at least 1, at most 8), unless
