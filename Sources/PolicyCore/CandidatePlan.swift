@@ -86,10 +86,19 @@ final class DecisionCode: @unchecked Sendable {
     let defaultValue: Eval
     let source: SourceRef?
     let defaultSource: SourceRef?
-    /// The candidates by jurisdiction (empty until the world is frozen).
-    let plans: [CandidatePlan]
+    /// The candidates by jurisdiction (none until the world is frozen).
+    let plans: PlanIndex
 
-    init(_ world: World, _ d: Int, plans: [CandidatePlan]) {
+    /// Plans by jurisdiction: in an array when most jurisdictions have candidates, in a
+    /// dictionary when few do (a county's own decision), so no decisions × jurisdictions
+    /// table is made for a program with thousands of each.
+    enum PlanIndex {
+        case none
+        case dense([CandidatePlan])
+        case sparse([Int32: CandidatePlan])
+    }
+
+    init(_ world: World, _ d: Int, plans: PlanIndex) {
         let version = world.decisionVersion[d]
         self.version = version
         self.plans = plans
@@ -105,23 +114,35 @@ final class DecisionCode: @unchecked Sendable {
     /// The candidates for a case in `j`.
     @inline(__always)
     func plan(_ world: World, _ d: Int, _ j: Int32) -> CandidatePlan {
-        Int(j) < plans.count ? plans[Int(j)] : CandidatePlan(world, d, world.candidates(d, j))
+        switch plans {
+        case .dense(let byJurisdiction) where Int(j) >= 0 && Int(j) < byJurisdiction.count:
+            return byJurisdiction[Int(j)]
+        case .sparse(let byJurisdiction):
+            return byJurisdiction[j] ?? CandidatePlan.empty
+        default:
+            return CandidatePlan(world, d, world.candidates(d, j))
+        }
     }
 }
 
 extension World {
     /// Every decision's code, with its plans by jurisdiction: one plan per distinct list.
     func buildDecisionCode() {
+        let count = program.jurisdictions.count
         decisionCodes = candidateLists.enumerated().map { d, lists in
             var shared: [[Int]: CandidatePlan] = [:]
-            let plans = lists.map { list in
-                if list.isEmpty { return CandidatePlan.empty }
-                if let plan = shared[list] { return plan }
-                let plan = CandidatePlan(self, d, list)
-                shared[list] = plan
-                return plan
+            func plan(_ list: [Int]) -> CandidatePlan {
+                if let known = shared[list] { return known }
+                let made = CandidatePlan(self, d, list)
+                shared[list] = made
+                return made
             }
-            return DecisionCode(self, d, plans: plans)
+            if lists.count * 4 >= count {
+                var dense = [CandidatePlan](repeating: CandidatePlan.empty, count: count)
+                for (j, list) in lists where Int(j) < count { dense[Int(j)] = plan(list) }
+                return DecisionCode(self, d, plans: .dense(dense))
+            }
+            return DecisionCode(self, d, plans: .sparse(lists.mapValues(plan)))
         }
     }
 
@@ -129,6 +150,6 @@ extension World {
     @inline(__always)
     func decisionCode(_ d: Int) -> DecisionCode {
         if isFrozen, d < decisionCodes.count { return decisionCodes[d] }
-        return DecisionCode(self, d, plans: [])
+        return DecisionCode(self, d, plans: .none)
     }
 }

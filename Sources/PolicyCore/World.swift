@@ -73,13 +73,10 @@ public final class World: @unchecked Sendable {
     var rulesByDecision: [[Int]] = []
     /// Per decision, those instances by the jurisdiction their owner covers.
     var rulesByTerritory: [[Int32: [Int]]] = []
-    /// Per decision and jurisdiction, the candidates (once frozen).
-    var candidateLists: [[[Int]]] = []
+    /// Per decision, the candidates of each jurisdiction that has any (once frozen).
+    var candidateLists: [[Int32: [Int]]] = []
     /// Per decision, what resolving it needs, with its candidates by jurisdiction (once frozen).
     var decisionCodes: [DecisionCode] = []
-    /// Per decision and jurisdiction, the candidate instances whose territory contains it.
-    private var candidateCache: [Int: [Int32: [Int]]] = [:]
-    private let cacheLock = Lock()
 
     init(program: Program, scenario: Int, parent: World?) {
         self.program = program
@@ -112,25 +109,21 @@ public final class World: @unchecked Sendable {
             return byTerritory
         }
         // Every (decision, jurisdiction)'s candidates, computed once: lookups need no lock.
-        // Most decisions have rules in few territories: those are marked, so walking a
-        // jurisdiction's ancestors reads an array, and hashes only where a mark is.
-        let parents = program.jurisdictions.parents
-        let count = program.jurisdictions.count
-        var marked = [Bool](repeating: false, count: count)
+        // Each territory's instances go to it and every jurisdiction under it, so the work
+        // and the memory are those of the lists that are not empty (a program with thousands
+        // of counties, each with a decision of its own, makes no decisions × counties table).
+        let children = program.jurisdictions.children
         candidateLists = rulesByTerritory.map { byTerritory in
-            if byTerritory.isEmpty { return Array(repeating: [], count: count) }
-            for t in byTerritory.keys where Int(t) < count { marked[Int(t)] = true }
-            defer { for t in byTerritory.keys where Int(t) < count { marked[Int(t)] = false } }
-            return (0..<Int32(count)).map { j in
-                var list: [Int] = []
-                var x = j
-                while x >= 0 {
-                    if marked[Int(x)], let owned = byTerritory[x] { list += owned }
-                    x = parents[Int(x)]
+            var lists: [Int32: [Int]] = [:]
+            for (territory, owned) in byTerritory {
+                var pending = [territory]
+                while let x = pending.popLast() {
+                    lists[x, default: []] += owned
+                    if Int(x) < children.count { pending += children[Int(x)] }
                 }
-                if list.count > 1 { list.sort() }
-                return list
             }
+            // In instance order, as resolution and attribution expect.
+            return lists.mapValues { $0.count > 1 ? $0.sorted() : $0 }
         }
         buildDecisionCode()
         isFrozen = true
@@ -184,24 +177,8 @@ public final class World: @unchecked Sendable {
                     && program.policies[s.instance.policy].versions[v].rules.contains { $0.decision == decision }
             }
         }
-        if decision < candidateLists.count, Int(j) < candidateLists[decision].count {
-            return candidateLists[decision][Int(j)]
-        }
-        return cacheLock.withLock {
-            if let hit = candidateCache[decision]?[j] { return hit }
-            // The instances owned by j or one of its ancestors, in instance order.
-            let byTerritory = rulesByTerritory[decision]
-            var list: [Int] = []
-            let parents = program.jurisdictions.parents
-            var x = j
-            while x >= 0 {
-                if let owned = byTerritory[x] { list += owned }
-                x = parents[Int(x)]
-            }
-            list.sort()
-            candidateCache[decision, default: [:]][j] = list
-            return list
-        }
+        guard decision < candidateLists.count else { return [] }
+        return candidateLists[decision][j] ?? []
     }
 
     /// The world of another scenario (for `under`).
