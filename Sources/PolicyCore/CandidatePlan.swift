@@ -86,6 +86,9 @@ final class DecisionCode: @unchecked Sendable {
     let defaultValue: Eval
     let source: SourceRef?
     let defaultSource: SourceRef?
+    /// The decision's case type and that record's `date` and `jurisdiction` fields.
+    let caseType: Int
+    let caseFields: (date: Int, jurisdiction: Int)
     /// The candidates by jurisdiction (none until the world is frozen).
     let plans: PlanIndex
 
@@ -102,6 +105,8 @@ final class DecisionCode: @unchecked Sendable {
         let version = world.decisionVersion[d]
         self.version = version
         self.plans = plans
+        caseType = world.program.decisions[d].caseType
+        caseFields = caseType >= 0 ? Resolution.caseFieldsOf(caseType, world.program) : (-1, -1)
         if version >= 0 {
             let v = world.program.decisions[d].versions[version]
             (combiner, defaultValue, source, defaultSource) = (v.combiner, v.defaultValue, v.source, v.defaultSource)
@@ -144,6 +149,20 @@ extension World {
             }
             return DecisionCode(self, d, plans: .sparse(lists.mapValues(plan)))
         }
+    }
+
+    /// This world's version of each `let`, once frozen (nil where it has none).
+    func buildLetCode() {
+        letCodes = letVersion.enumerated().map { l, v in
+            v >= 0 && l < program.letCode.count && v < program.letCode[l].count ? program.letCode[l][v] : nil
+        }
+    }
+
+    /// The code of `let` number `l` in this world: nil before the world is frozen, or when
+    /// the world has no version of it (the caller then looks it up, or reports it).
+    @inline(__always)
+    func letCode(_ l: Int) -> LetCode? {
+        isFrozen && l < letCodes.count ? letCodes[l] : nil
     }
 
     /// What resolving decision `d` needs (made on the spot while the timeline still runs).

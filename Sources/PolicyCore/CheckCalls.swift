@@ -106,17 +106,21 @@ extension Checker {
         let evals = args.map(\.eval)
         let name = program.lets[l].name
         return Typed(program.lets[l].type) { frame in
-            let v = frame.world.letVersion[l]
-            guard v >= 0 else {
-                throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
-            }
-            let program = frame.program
             let localCount: Int, body: Eval
-            if l < program.letCode.count {
-                let code = program.letCode[l][v]
+            if let code = frame.world.letCode(l) {
                 (localCount, body) = (code.localCount, code.body)
-            } else { // evaluated while checking (before `prepareCode`)
-                (localCount, body) = (program.lets[l].versions[v].localCount, program.lets[l].versions[v].body)
+            } else {
+                let v = frame.world.letVersion[l]
+                guard v >= 0 else {
+                    throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
+                }
+                let program = frame.program
+                if l < program.letCode.count {
+                    let code = program.letCode[l][v]
+                    (localCount, body) = (code.localCount, code.body)
+                } else { // evaluated while checking (before `prepareCode`)
+                    (localCount, body) = (program.lets[l].versions[v].localCount, program.lets[l].versions[v].body)
+                }
             }
             var locals = frame.takeLocals(max(localCount, evals.count))
             for (k, e) in evals.enumerated() { locals[k] = try e(&frame) }

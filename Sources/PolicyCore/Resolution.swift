@@ -26,16 +26,16 @@ enum Resolution {
 
     static func decideAfresh(_ d: Int, _ c: RecordValue, _ frame: inout Frame) throws -> Value {
         let world = frame.world
-        let program = world.program
         let code = world.decisionCode(d)
         guard code.version >= 0 else {
-            throw EvalError("decision '\(program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
+            throw EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
         let combiner = code.combiner
-        let caseFields = c.type < program.caseFields.count ? program.caseFields[c.type]
-            : (date: program.records[c.type].dateField ?? -1, jurisdiction: program.records[c.type].jurisdictionField ?? -1)
+        // The program is read only off the common path: reaching it from the world costs a
+        // retain (the world holds it unowned).
+        let caseFields = c.type == code.caseType ? code.caseFields : caseFieldsOf(c.type, world.program)
         guard caseFields.date >= 0, caseFields.jurisdiction >= 0 else {
-            throw EvalError("'\(program.records[c.type].name)' is not a case type (it needs fields date and jurisdiction)",
+            throw EvalError("'\(world.program.records[c.type].name)' is not a case type (it needs fields date and jurisdiction)",
                             at: code.source)
         }
         let date = c.fields[caseFields.date].asDate
@@ -91,7 +91,7 @@ enum Resolution {
                 let versionIndex = world.policyVersion[policyIndex]
                 let piece = state.inForce.piece(at: date)
                 trace.candidates.append(.init(
-                    instance: state.instance, owner: ownerName(program, program.policies[policyIndex].versions[versionIndex].owner, state.instance),
+                    instance: state.instance, owner: ownerName(world.program, world.program.policies[policyIndex].versions[versionIndex].owner, state.instance),
                     answer: answered?.0, rule: answered?.1,
                     inForceSince: state.inForce.periodStart(at: date), enactedBy: piece?.enactedBy, enactedOn: piece?.enactedOn))
             }
@@ -130,7 +130,7 @@ enum Resolution {
                     b.state != a.state && overrides(world, b.state, target, &frame)
                 }
                 if let overrider {
-                    let name = program.policies[world.instanceStates[overrider.state].instance.policy].name
+                    let name = world.program.policies[world.instanceStates[overrider.state].instance.policy].name
                     markDropped(trace, a.state, world, "overridden by \(name)")
                 } else {
                     kept.append(a)
@@ -149,10 +149,16 @@ enum Resolution {
         } else if answers.count == 1, trace == nil {
             value = answers[0].value
         } else {
-            value = try combine(combiner, answers, program.decisions[d].name, world, trace)
+            value = try combine(combiner, answers, world.program.decisions[d].name, world, trace)
         }
         trace?.value = value
         return value
+    }
+
+    /// The `date` and `jurisdiction` fields of record type `type` (-1 where it has none).
+    static func caseFieldsOf(_ type: Int, _ program: Program) -> (date: Int, jurisdiction: Int) {
+        type < program.caseFields.count ? program.caseFields[type]
+            : (date: program.records[type].dateField ?? -1, jurisdiction: program.records[type].jurisdictionField ?? -1)
     }
 
     static func ownerName(_ program: Program, _ owner: Owner, _ instance: PolicyInstance) -> String {

@@ -77,6 +77,8 @@ public final class World: @unchecked Sendable {
     var candidateLists: [[Int32: [Int]]] = []
     /// Per decision, what resolving it needs, with its candidates by jurisdiction (once frozen).
     var decisionCodes: [DecisionCode] = []
+    /// Per `let`, this world's version's code (once frozen).
+    var letCodes: [LetCode?] = []
 
     init(program: Program, scenario: Int, parent: World?) {
         self.program = program
@@ -126,6 +128,7 @@ public final class World: @unchecked Sendable {
             return lists.mapValues { $0.count > 1 ? $0.sorted() : $0 }
         }
         buildDecisionCode()
+        buildLetCode()
         isFrozen = true
     }
 
