@@ -85,16 +85,7 @@ enum Resolution {
                 break
             }
             let s = e.state
-            if let trace {
-                let state = world.instanceStates[s]
-                let policyIndex = state.instance.policy
-                let versionIndex = world.policyVersion[policyIndex]
-                let piece = state.inForce.piece(at: date)
-                trace.candidates.append(.init(
-                    instance: state.instance, owner: ownerName(world.program, world.program.policies[policyIndex].versions[versionIndex].owner, state.instance),
-                    answer: answered?.0, rule: answered?.1,
-                    inForceSince: state.inForce.periodStart(at: date), enactedBy: piece?.enactedBy, enactedOn: piece?.enactedOn))
-            }
+            if let trace { noteCandidate(trace, s, answered, world, date) }
             if let (value, rule) = answered {
                 // When its period began matters only to break ties (filled in below).
                 let answer = Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
@@ -114,7 +105,21 @@ enum Resolution {
                 return only.value
             }
             answers = [only]
+        } else if answers.isEmpty, trace == nil {
+            // No answer: the default.
+            frame.locals[0] = .record(c)
+            return try code.defaultValue(&frame)
         }
+        return try resolve(answers, d, c, code, world, date, trace, &frame)
+    }
+
+    /// Steps 3–4 for zero or several answers, or for any when the derivation is recorded:
+    /// overrides, then combine, or the default. (Kept out of `decideAfresh`, whose common
+    /// path — one answer, no recorder — stays small.)
+    @inline(never)
+    static func resolve(_ given: [Answer], _ d: Int, _ c: RecordValue, _ code: DecisionCode, _ world: World,
+                        _ date: Int32, _ trace: DecisionTrace?, _ frame: inout Frame) throws -> Value {
+        var answers = given
         if answers.count > 1 {
             for k in answers.indices {
                 answers[k].periodStart = world.instanceStates[answers[k].state].inForce.periodStart(at: date) ?? InForce.minusInfinity
@@ -149,10 +154,23 @@ enum Resolution {
         } else if answers.count == 1, trace == nil {
             value = answers[0].value
         } else {
-            value = try combine(combiner, answers, world.program.decisions[d].name, world, trace)
+            value = try combine(code.combiner, answers, world.program.decisions[d].name, world, trace)
         }
         trace?.value = value
         return value
+    }
+
+    /// Records one candidate in the derivation: its instance, owner, answer and period.
+    @inline(never)
+    static func noteCandidate(_ trace: DecisionTrace, _ s: Int, _ answered: (Value, SourceRef)?, _ world: World, _ date: Int32) {
+        let state = world.instanceStates[s]
+        let policyIndex = state.instance.policy
+        let versionIndex = world.policyVersion[policyIndex]
+        let piece = state.inForce.piece(at: date)
+        trace.candidates.append(.init(
+            instance: state.instance, owner: ownerName(world.program, world.program.policies[policyIndex].versions[versionIndex].owner, state.instance),
+            answer: answered?.0, rule: answered?.1,
+            inForceSince: state.inForce.periodStart(at: date), enactedBy: piece?.enactedBy, enactedOn: piece?.enactedOn))
     }
 
     /// The `date` and `jurisdiction` fields of record type `type` (-1 where it has none).
