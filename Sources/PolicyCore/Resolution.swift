@@ -50,8 +50,14 @@ enum Resolution {
 
         // 1–2. Candidates in force on the case's date, and each one's answer.
         // Usually one candidate answers: it is kept aside, and the list is made only for more.
-        var single: Answer?
+        // The first answer is kept as the rule's number, not its source: the source (a
+        // retained file) is looked up only when several answer or someone records.
+        var single: (state: Int, value: Value, rule: Int, depth: Int32)?
         var answers: [Answer] = []
+        func answer(_ a: (state: Int, value: Value, rule: Int, depth: Int32), _ plan: CandidatePlan) -> Answer {
+            // When its period began matters only to break ties (filled in by `resolve`).
+            Answer(state: a.state, value: a.value, rule: plan.rules[a.rule].source, periodStart: InForce.minusInfinity, depth: a.depth)
+        }
         let savedDate = frame.date, savedCase = frame.caseRecord
         // The caller's locals are set aside (not copied) for a pooled array of our own.
         var callerLocals = frame.takeLocals(1)
@@ -67,7 +73,7 @@ enum Resolution {
         let plan = code.plan(world, d, j)
         for e in plan.entries {
             guard plan.inForce(e, on: date) else { continue }
-            var answered: (Value, SourceRef)?
+            var answered: (value: Value, rule: Int)?
             if !e.rules.isEmpty {
                 while frame.locals.count < e.localCount { frame.locals.append(.bool(false)) }
             }
@@ -81,21 +87,18 @@ enum Resolution {
                 }
                 let rule = plan.rules[r]
                 if let condition = rule.condition, try !condition(&frame).asBool { continue }
-                answered = (try rule.value(&frame), rule.source)
+                answered = (try rule.value(&frame), r)
                 break
             }
-            let s = e.state
-            if let trace { noteCandidate(trace, s, answered, world, date) }
+            if let trace { noteCandidate(trace, e.state, answered.map { ($0.value, plan.rules[$0.rule].source) }, world, date) }
             if let (value, rule) = answered {
-                // When its period began matters only to break ties (filled in below).
-                let answer = Answer(state: s, value: value, rule: rule, periodStart: InForce.minusInfinity,
-                                    depth: e.depth)
+                let this = (state: e.state, value: value, rule: rule, depth: e.depth)
                 if single == nil, answers.isEmpty {
-                    single = answer
+                    single = this
                 } else {
-                    if let first = single { answers.append(first) }
+                    if let first = single { answers.append(answer(first, plan)) }
                     single = nil
-                    answers.append(answer)
+                    answers.append(answer(this, plan))
                 }
             }
         }
@@ -104,7 +107,7 @@ enum Resolution {
                 // One answer and no one recording: it is the value.
                 return only.value
             }
-            answers = [only]
+            answers = [answer(only, plan)]
         } else if answers.isEmpty, trace == nil {
             // No answer: the default.
             frame.locals[0] = .record(c)
