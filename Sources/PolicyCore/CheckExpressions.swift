@@ -297,15 +297,13 @@ extension Checker {
         }
         // A field of a case: noted as a field read, without using the case as a whole.
         if let ref = caseRef(base, scope) {
-            let b = Typed(scope.subject ?? .error) { frame in frame.subject ?? .bool(false) }
-            var t: Typed
+            let caseType: PType
             switch ref {
-            case .subject: t = b
-            case .slot(let slot):
-                let type = scope.local({ if case .name(let id) = base.kind { return id.text }; return "" }())?.type ?? .error
-                t = Typed(type) { frame in frame.locals[slot] }
+            case .subject: caseType = scope.subject ?? .error
+            case .slot:
+                caseType = scope.local({ if case .name(let id) = base.kind { return id.text }; return "" }())?.type ?? .error
             }
-            if case .record(let r) = t.type, let i = program.records[r].field(field.text) {
+            if case .record(let r) = caseType, let i = program.records[r].field(field.text) {
                 note { $0.fields[ref, default: 0] |= 1 << UInt64(min(i, 63)) }
                 let type = program.records[r].fields[i].type
                 // `b.charge` is read in every rule: the case is read in place, in one step.

@@ -30,7 +30,6 @@ enum Resolution {
         guard code.version >= 0 else {
             throw EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
-        let combiner = code.combiner
         // The program is read only off the common path: reaching it from the world costs a
         // retain (the world holds it unowned).
         let caseFields = c.type == code.caseType ? code.caseFields : caseFieldsOf(c.type, world.program)
@@ -43,7 +42,7 @@ enum Resolution {
 
         let trace: DecisionTrace? = frame.recorder.map { _ in DecisionTrace(decision: d, scenario: world.scenario, caseRecord: c) }
         if let trace {
-            trace.combiner = combiner
+            trace.combiner = code.combiner
             frame.recorder?.begin(trace)
         }
         defer { if trace != nil { frame.recorder?.end() } }

@@ -187,31 +187,3 @@ public final class World: @unchecked Sendable {
     /// The world of another scenario (for `under`).
     public func world(_ scenario: Int) -> World { program.worlds[scenario] }
 }
-
-/// A mutex for the few caches filled lazily while several threads evaluate.
-final class Lock: @unchecked Sendable {
-    #if canImport(Glibc)
-    private var mutex = pthread_mutex_t()
-    #endif
-    init() {
-        #if canImport(Glibc)
-        pthread_mutex_init(&mutex, nil)
-        #endif
-    }
-    deinit {
-        #if canImport(Glibc)
-        pthread_mutex_destroy(&mutex)
-        #endif
-    }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        #if canImport(Glibc)
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        #endif
-        return try body()
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -75,20 +75,16 @@ enum _PieceParse {
     final class _Results: @unchecked Sendable {
         let pieces: UnsafeMutableBufferPointer<_Piece>
         private var next = 0
-        private var mutex = pthread_mutex_t()
-        init(_ pieces: UnsafeMutableBufferPointer<_Piece>) {
-            self.pieces = pieces
-            pthread_mutex_init(&mutex, nil)
-        }
-        deinit { pthread_mutex_destroy(&mutex) }
+        private let lock = Lock()
+        init(_ pieces: UnsafeMutableBufferPointer<_Piece>) { self.pieces = pieces }
 
         /// The next piece's number, or nil when all `count` are taken.
         func take(below count: Int) -> Int? {
-            pthread_mutex_lock(&mutex)
-            defer { pthread_mutex_unlock(&mutex) }
-            guard next < count else { return nil }
-            next += 1
-            return next - 1
+            lock.withLock {
+                guard next < count else { return nil }
+                next += 1
+                return next - 1
+            }
         }
     }
 

@@ -63,3 +63,28 @@ public func workerCount() -> Int {
     if let raw = getenv("POLICY_THREADS"), let n = Int(String(cString: raw)), n >= 1 { return min(n, 64) }
     return max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 }
+
+/// A mutex for the few things shared between threads: caches filled lazily while several
+/// threads evaluate, the next piece of a file to parse.
+public final class Lock: @unchecked Sendable {
+    #if canImport(Glibc)
+    private var mutex = pthread_mutex_t()
+    #endif
+    public init() {
+        #if canImport(Glibc)
+        pthread_mutex_init(&mutex, nil)
+        #endif
+    }
+    deinit {
+        #if canImport(Glibc)
+        pthread_mutex_destroy(&mutex)
+        #endif
+    }
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        #if canImport(Glibc)
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        #endif
+        return try body()
+    }
+}
