@@ -257,8 +257,8 @@ extension Checker {
             rules.append(compiled)
         }
         // The parameters' slots follow the case's (slot 0) in every rule's scope.
-        let parameterSlots: UInt64 = paramTypes.isEmpty ? 0 : ((1 << UInt64(min(paramTypes.count, 62))) - 1) << 1
-        let readsParameters = paramTypes.count > 62 || rules.contains { $0.deps.slotsRead & parameterSlots != 0 }
+        let parameterSlots = IndexBits(paramTypes.indices.map { $0 + 1 })
+        let readsParameters = rules.contains { !$0.deps.slotsRead.isDisjoint(with: parameterSlots) }
         program.policies[p.id].versions.append(PolicyVersion(
             owner: owner, from: from, until: until, proposed: decl.proposed, overrides: overrides,
             label: decl.label?.value, rules: rules, source: SourceRef(p.file, decl.name.span),

@@ -161,7 +161,7 @@ extension Checker {
         // 1. Locals.
         if let local = scope.local(n) {
             let slot = local.slot
-            note { $0.slotsRead |= 1 << UInt64(min(slot, 63)) }
+            note { $0.slotsRead.insert(slot) }
             // A case used as a whole value (not read field by field): not followed.
             if case .record = local.type { note { $0.opaque = true } }
             return Typed(local.type) { frame in frame.locals[slot] }
@@ -173,7 +173,7 @@ extension Checker {
                 return Typed(subject) { frame in frame.subject ?? .bool(false) }
             }
             if case .record(let r) = subject, let i = program.records[r].field(n) {
-                note { $0.fields[.subject, default: 0] |= 1 << UInt64(min(i, 63)) }
+                note { $0.fields[.subject, default: IndexBits()].insert(i) }
                 return Typed(program.records[r].fields[i].type) { frame in
                     guard case .record(let c)? = frame.subject else { return .bool(false) }
                     return c.fields[i]
@@ -304,7 +304,7 @@ extension Checker {
                 caseType = scope.local({ if case .name(let id) = base.kind { return id.text }; return "" }())?.type ?? .error
             }
             if case .record(let r) = caseType, let i = program.records[r].field(field.text) {
-                note { $0.fields[ref, default: 0] |= 1 << UInt64(min(i, 63)) }
+                note { $0.fields[ref, default: IndexBits()].insert(i) }
                 let type = program.records[r].fields[i].type
                 // `b.charge` is read in every rule: the case is read in place, in one step.
                 switch ref {
@@ -365,7 +365,7 @@ extension Checker {
                 let own = isCaseJurisdiction(base, scope)
                 note {
                     if own { $0.ownAttributes = true } else { $0.otherAttributes = true }
-                    $0.attributesRead |= 1 << UInt64(min(a, 63))
+                    $0.attributesRead.insert(a)
                 }
                 return Typed(program.attributes[a].type) { frame in
                     frame.world.attribute(try be(&frame).asJurisdiction, a, on: frame.date)

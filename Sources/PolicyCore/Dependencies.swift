@@ -12,7 +12,7 @@ enum CaseRef: Hashable, Sendable {
 /// case's date is compared with, and what it calls. Built while checking (each `expr` call
 /// adds to the innermost record), resolved per query.
 struct Deps: Sendable {
-    var fields: [CaseRef: UInt64] = [:]
+    var fields: [CaseRef: IndexBits] = [:]
     /// The case's date compared with these constant dates.
     var dateBreaks: Set<Int32> = []
     /// The case's date compared with these date attributes of the case's jurisdiction.
@@ -26,12 +26,12 @@ struct Deps: Sendable {
     /// Reads an attribute of the case's own jurisdiction chain, or of another jurisdiction.
     var ownAttributes = false
     var otherAttributes = false
-    /// Which attributes are read (bit i: attribute i; attributes past 63 share bit 63).
-    var attributesRead: UInt64 = 0
+    /// Which attributes are read.
+    var attributesRead = IndexBits()
     var params = false
-    /// Local slots read by name (bit i: slot i; slots past 63 share bit 63) — a policy's
-    /// rules that read none of its parameters answer alike for every instance.
-    var slotsRead: UInt64 = 0
+    /// Local slots read by name — a policy's rules that read none of its parameters answer
+    /// alike for every instance.
+    var slotsRead = IndexBits()
 
     struct DecisionCall: Hashable, Sendable {
         var decision: Int
@@ -45,7 +45,7 @@ struct Deps: Sendable {
     }
 
     mutating func merge(_ o: Deps) {
-        for (k, v) in o.fields { fields[k, default: 0] |= v }
+        for (k, v) in o.fields { fields[k, default: IndexBits()].formUnion(v) }
         dateBreaks.formUnion(o.dateBreaks)
         dateAttributes.formUnion(o.dateAttributes)
         chance = chance || o.chance
@@ -54,9 +54,9 @@ struct Deps: Sendable {
         letCalls += o.letCalls
         ownAttributes = ownAttributes || o.ownAttributes
         otherAttributes = otherAttributes || o.otherAttributes
-        attributesRead |= o.attributesRead
+        attributesRead.formUnion(o.attributesRead)
         params = params || o.params
-        slotsRead |= o.slotsRead
+        slotsRead.formUnion(o.slotsRead)
     }
 
     /// Re-expresses dependencies on `from` as dependencies on `to` (a callee's case
@@ -65,7 +65,7 @@ struct Deps: Sendable {
         var d = self
         d.fields = [:]
         for (k, v) in fields {
-            if k == from { d.fields[to, default: 0] |= v } else { d.opaque = true }
+            if k == from { d.fields[to, default: IndexBits()].formUnion(v) } else { d.opaque = true }
         }
         d.decisionCalls = Set(decisionCalls.map { c in
             if c.on == from { return DecisionCall(decision: c.decision, on: to) }
@@ -79,8 +79,8 @@ struct Deps: Sendable {
 
 /// What a query's per-case values depend on once every call is followed.
 public struct ResolvedDeps: Sendable {
-    /// Fields of the case read (bit i: field i).
-    public var fields: UInt64 = 0
+    /// Fields of the case read.
+    public var fields = IndexBits()
     public var dateBreaks: Set<Int32> = []
     public var dateAttributes: Set<Int> = []
     public var chance = false
@@ -88,7 +88,7 @@ public struct ResolvedDeps: Sendable {
     public var decisions: Set<Int> = []
     public var ownAttributes = false
     public var otherAttributes = false
-    public var attributesRead: UInt64 = 0
+    public var attributesRead = IndexBits()
     public var params = false
 }
 
@@ -130,7 +130,7 @@ struct DependencyResolver {
     private func add(_ d: Deps, on ref: CaseRef, _ out: inout ResolvedDeps, _ visiting: inout Set<String>, depth: Int) {
         guard depth < 64 else { out.opaque = true; return }
         for (k, v) in d.fields {
-            if k == ref { out.fields |= v } else { out.opaque = true }
+            if k == ref { out.fields.formUnion(v) } else { out.opaque = true }
         }
         out.dateBreaks.formUnion(d.dateBreaks)
         out.dateAttributes.formUnion(d.dateAttributes)
@@ -138,7 +138,7 @@ struct DependencyResolver {
         out.opaque = out.opaque || d.opaque
         out.ownAttributes = out.ownAttributes || d.ownAttributes
         out.otherAttributes = out.otherAttributes || d.otherAttributes
-        out.attributesRead |= d.attributesRead
+        out.attributesRead.formUnion(d.attributesRead)
         out.params = out.params || d.params
         for call in d.decisionCalls {
             guard call.on == ref else { out.opaque = true; continue }
@@ -163,7 +163,7 @@ struct DependencyResolver {
             remapped.decisionCalls = []
             for (k, v) in body.fields {
                 if case .slot(let s) = k, let i = slots.firstIndex(of: s), i < call.cases.count, let c = call.cases[i], c == ref {
-                    remapped.fields[ref, default: 0] |= v
+                    remapped.fields[ref, default: IndexBits()].formUnion(v)
                 } else {
                     remapped.opaque = true
                 }

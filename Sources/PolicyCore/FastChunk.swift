@@ -226,19 +226,19 @@ final class _FastWorker {
                 for ci in 0..<cols {
                     let a = s.colAggregate[ci]
                     if s.colKind[ci] == .count {
-                        acc.intTotals[w][ci] = Int64(cases[g])
+                        acc.intTotals[w][ci] = IntTotal(cases[g])
                         continue
                     }
                     guard let m = aggMemos[w][a] else { continue }
                     let width = m.values.count
-                    var total: Int64 = 0
+                    var total: IntTotal = 0
                     for v in 0..<width {
-                        let k = Int64(hist[w][a][g * width + v])
+                        let k = hist[w][a][g * width + v]
                         guard k != 0 else { continue }
                         switch s.colKind[ci] {
-                        case .countIf: total += k * Int64(m.boolOf[v])
-                        case .spread: if m.memberOf[v] == s.colMember[ci] { total += k }
-                        case .intSum: total &+= k &* m.intOf[v]
+                        case .countIf: total += IntTotal(k) * IntTotal(m.boolOf[v])
+                        case .spread: if m.memberOf[v] == s.colMember[ci] { total += IntTotal(k) }
+                        case .intSum: total.add(m.intOf[v], times: k)
                         case .count, .numberSum: break
                         }
                     }
@@ -263,7 +263,7 @@ final class _FastWorker {
         let cols = s.colKind.count
         let stride = worlds.count * cols
         var caseCounts: [Int] = []
-        var flatInt: [Int64] = []
+        var flatInt: [IntTotal] = []
         var flatNum: [Double] = []
         var keysByIndex: [[Int64]] = []
         var key = [Int64](repeating: 0, count: q.keys.count)
@@ -336,11 +336,11 @@ final class _FastWorker {
                     case .count:
                         flatInt[wbase + ci] += 1
                     case .countIf:
-                        flatInt[wbase + ci] += Int64(boolOf[w][a][Int(aggCodes[w][a][r])])
+                        flatInt[wbase + ci] += IntTotal(boolOf[w][a][Int(aggCodes[w][a][r])])
                     case .spread:
                         if memberOf[w][a][Int(aggCodes[w][a][r])] == s.colMember[ci] { flatInt[wbase + ci] += 1 }
                     case .intSum:
-                        flatInt[wbase + ci] &+= intOf[w][a][Int(aggCodes[w][a][r])]
+                        flatInt[wbase + ci].add(intOf[w][a][Int(aggCodes[w][a][r])])
                     case .numberSum:
                         flatNum[wbase + ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
                     }

@@ -25,35 +25,35 @@ struct FastPlan {
     let params: Bool
     let ownAttributes: Bool
     let otherAttributes: Bool
-    let attributesRead: UInt64
+    let attributesRead: IndexBits
 
     /// A plan for expressions with these (resolved) dependencies over `data`, or nil when
     /// the fast path does not apply.
     static func make(_ program: Program, _ data: PopulationData, _ deps: [ResolvedDeps]) -> FastPlan? {
-        var fields: UInt64 = 0
+        var fields = IndexBits()
         var breaks = Set<Int32>()
         var dateAttributes = Set<Int>()
         var decisions = Set<Int>()
         var params = false, own = false, other = false
-        var attributesRead: UInt64 = 0
+        var attributesRead = IndexBits()
         for d in deps {
             if d.opaque { return nil }
-            fields |= d.fields
+            fields.formUnion(d.fields)
             breaks.formUnion(d.dateBreaks)
             dateAttributes.formUnion(d.dateAttributes)
             decisions.formUnion(d.decisions)
             params = params || d.params
             own = own || d.ownAttributes
             other = other || d.otherAttributes
-            attributesRead |= d.attributesRead
+            attributesRead.formUnion(d.attributesRead)
         }
         let info = program.records[data.record]
         guard let dateField = info.dateField, let jField = info.jurisdictionField else { return nil }
-        if fields & (1 << UInt64(dateField)) != 0 { return nil }
+        if fields.contains(dateField) { return nil }
         var small: [SmallField] = []
         var combos = 1
-        for f in 0..<min(64, info.fields.count) where fields & (1 << UInt64(f)) != 0 && f != jField {
-            guard f < data.columns.count else { return nil }
+        for f in fields.indices where f != jField {
+            guard f < info.fields.count, f < data.columns.count else { return nil }
             let size: Int
             switch data.columns[f] {
             case .bools: size = 2
@@ -65,7 +65,7 @@ struct FastPlan {
             if combos > 1 << 16 { return nil }
         }
         guard case .dates = data.columns[dateField], case .jurisdictions = data.columns[jField] else { return nil }
-        let readsJurisdiction = fields & (1 << UInt64(jField)) != 0 || own || other
+        let readsJurisdiction = fields.contains(jField) || own || other
         return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction && dateAttributes.isEmpty,
                         dateBreaks: breaks.sorted(), dateAttributes: dateAttributes.sorted(),
                         decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other,

@@ -227,7 +227,7 @@ extension _FastWorker {
         let groupCount = byExpression ? (keyMemo?.values.count ?? 0) : calendarGroups
         let cols = s.colKind.count
         var cases = [Int](repeating: 0, count: groupCount)
-        var totals = [Int64](repeating: 0, count: groupCount * s.worlds.count * cols)
+        var totals = [IntTotal](repeating: 0, count: groupCount * s.worlds.count * cols)
         for g in 0..<calendarGroups {
             for i in 0..<size {
                 let n = counts[g * size + i]
@@ -240,15 +240,15 @@ extension _FastWorker {
                     for ci in 0..<cols {
                         let at = (group * s.worlds.count + w) * cols + ci
                         if s.colKind[ci] == .count {
-                            totals[at] += Int64(n)
+                            totals[at] += IntTotal(n)
                             continue
                         }
                         guard let m = memos[1 + keyCount + w * aggregateCount + s.colAggregate[ci]] else { continue }
                         guard let c = answer(m, i) else { return nil }
                         switch s.colKind[ci] {
-                        case .countIf: totals[at] += Int64(n) * Int64(m.boolOf[Int(c)])
-                        case .spread: if m.memberOf[Int(c)] == s.colMember[ci] { totals[at] += Int64(n) }
-                        case .intSum: totals[at] &+= Int64(n) &* m.intOf[Int(c)]
+                        case .countIf: totals[at] += IntTotal(n) * IntTotal(m.boolOf[Int(c)])
+                        case .spread: if m.memberOf[Int(c)] == s.colMember[ci] { totals[at] += IntTotal(n) }
+                        case .intSum: totals[at].add(m.intOf[Int(c)], times: n)
                         case .count, .numberSum: return nil
                         }
                     }

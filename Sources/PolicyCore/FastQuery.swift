@@ -29,7 +29,7 @@ extension QueryRunner {
         for k in q.keys { if case .expression = k.kind { deps.append(resolver.resolve(k.deps)) } }
         if q.filter != nil { deps.append(resolver.resolve(q.filterDeps)) }
         guard let plan = FastPlan.make(program, data, deps) else {
-            if Engine.explain { Engine.note("general engine: \(deps.map { "fields \(String($0.fields, radix: 2)) opaque \($0.opaque) chance \($0.chance)" })") }
+            if Engine.explain { Engine.note("general engine: \(deps.map { "fields \($0.fields) opaque \($0.opaque) chance \($0.chance)" })") }
             return nil
         }
         if Engine.explain { Engine.note("fast engine: \(plan.smallFields.count) small fields, \(plan.combos) combinations, decisions \(plan.decisions)") }
@@ -207,7 +207,7 @@ extension QueryRunner.Accumulator {
         for s in totals.indices {
             for c in totals[s].indices {
                 totals[s][c] += o.totals[s][c]
-                intTotals[s][c] &+= o.intTotals[s][c]
+                intTotals[s][c] += o.intTotals[s][c]
             }
         }
     }

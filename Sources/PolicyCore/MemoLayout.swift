@@ -196,7 +196,7 @@ final class MemoLayout: @unchecked Sendable {
         for (a, b) in zip(w.paramChanges, base.paramChanges) where !same(a, b) { return none }
         let attributeCount = program.attributes.count
         // Only the attributes the expressions read.
-        func read(_ a: Int) -> Bool { plan.attributesRead & (1 << UInt64(min(a, 63))) != 0 }
+        func read(_ a: Int) -> Bool { plan.attributesRead.contains(a) }
         if plan.otherAttributes {
             for key in Set(w.attributeChanges.keys).union(base.attributeChanges.keys) where read(key % max(1, attributeCount)) {
                 guard same(w.attributeChanges[key], base.attributeChanges[key]) else { return none }

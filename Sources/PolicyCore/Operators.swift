@@ -7,6 +7,21 @@ enum Operators {
         EvalError("integer overflow in \(what)", at: source, hint: "the result does not fit in a 64-bit int; use numbers (e.g. 1.0 * x) for very large values")
     }
 
+    /// A number result: infinity (and the NaN it would lead to) is an error, as `/` by zero
+    /// is, so no value past the largest double ever reaches a table, a chart or a compare.
+    @inline(__always)
+    static func finite(_ x: Double, _ what: String, _ source: SourceRef) throws -> Value {
+        guard x.isFinite else {
+            throw EvalError("number overflow in \(what)", at: source,
+                            hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
+        }
+        return .number(x)
+    }
+
+    /// The first and last days a date may be (§3: years 1800–2299).
+    static let firstDay = Int64(CivilDate.dayNumber(year: CivilDate.yearRange.lowerBound, month: 1, day: 1))
+    static let lastDay = Int64(CivilDate.dayNumber(year: CivilDate.yearRange.upperBound, month: 12, day: 31))
+
     static func add(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
         switch (a, b) {
         case (.int(let x), .int(let y)):
@@ -20,7 +35,7 @@ enum Operators {
             if o { throw overflow("'+'", source) }
             return .duration(r, f)
         case (.string(let x), .string(let y)): return .string(x + y)
-        default: return .number(a.asNumber + b.asNumber)
+        default: return try finite(a.asNumber + b.asNumber, "'+'", source)
         }
     }
 
@@ -38,7 +53,7 @@ enum Operators {
             let (r, o) = x.subtractingReportingOverflow(y)
             if o { throw overflow("'-'", source) }
             return .duration(r, f)
-        default: return .number(a.asNumber - b.asNumber)
+        default: return try finite(a.asNumber - b.asNumber, "'-'", source)
         }
     }
 
@@ -52,14 +67,14 @@ enum Operators {
             let (r, o) = n.multipliedReportingOverflow(by: k)
             if o { throw overflow("'*'", source) }
             return .duration(r, f)
-        default: return .number(a.asNumber * b.asNumber)
+        default: return try finite(a.asNumber * b.asNumber, "'*'", source)
         }
     }
 
     static func divide(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
         let d = b.asNumber
         if d == 0 { throw EvalError("division by zero", at: source, hint: "guard it: if y == 0 then … else x / y") }
-        return .number(a.asNumber / d)
+        return try finite(a.asNumber / d, "'/'", source)
     }
 
     static func negate(_ a: Value, _ source: SourceRef) throws -> Value {
@@ -75,17 +90,22 @@ enum Operators {
     }
 
     /// A date moved by days, or by months with the day clamped to the month's end (§3).
+    /// The result must be a date of the language (years 1800–2299).
     static func shift(_ d: Int32, _ n: Int64, _ f: DurationFamily, _ source: SourceRef) throws -> Value {
-        let limit: Int64 = 10_000_000
-        guard n > -limit, n < limit else {
-            throw EvalError("date arithmetic out of range", at: source, hint: "dates run from 1800 to 2299")
+        func outOfRange() -> EvalError {
+            EvalError("date arithmetic out of range: the result is not between 1800-01-01 and 2299-12-31", at: source,
+                      hint: "dates run from 1800 to 2299; check the duration added")
         }
+        // No shift of a date within 1800–2299 by 200,000 days or 10,000 months or more stays in it.
+        let limit: Int64 = f == .days ? 200_000 : 10_000
+        guard n > -limit, n < limit else { throw outOfRange() }
+        let day: Int64
         switch f {
-        case .days: return .date(Int32(Int64(d) + n))
-        case .months:
-            let moved = CivilDate(dayNumber: Int(d)).addingMonths(Int(n))
-            return .date(Int32(moved.dayNumber))
+        case .days: day = Int64(d) + n
+        case .months: day = Int64(CivilDate(dayNumber: Int(d)).addingMonths(Int(n)).dayNumber)
         }
+        guard day >= firstDay, day <= lastDay else { throw outOfRange() }
+        return .date(Int32(day))
     }
 
     static func compare(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Bool {

@@ -48,8 +48,7 @@ public struct PopulationInfo: Sendable {
 extension Checker {
     /// `0.9` as `90%`, `0.125` as `12.5%`.
     static func percentText(_ fraction: Double) -> String {
-        let v = (fraction * 10000).rounded() / 100
-        return (v == v.rounded() ? String(Int64(v)) : "\(v)") + "%"
+        NumberText.rounded(fraction * 100, decimals: 2) + "%"
     }
 
     /// Checks a population's generators.
@@ -114,6 +113,7 @@ extension Checker {
                     var list: [(Int32, Eval)] = []
                     var total = 0.0
                     var allConstant = true
+                    var seen: [Int: Span] = [:]
                     for m in members {
                         guard let index = program.enums[e].members.firstIndex(of: m.name.text) else {
                             error("enum '\(program.enums[e].name)' has no member '\(m.name.text)'", file, m.name.span,
@@ -121,8 +121,24 @@ extension Checker {
                             allConstant = false // the total means nothing with a misspelt member
                             continue
                         }
+                        if let first = seen[index] {
+                            error("member '\(m.name.text)' appears twice in the distribution of '\(name.text)'", SourceRef(file, m.name.span),
+                                  hint: "give each member one probability", notes: [Diagnostic.Note("first given here", span: first)])
+                            allConstant = false
+                            continue
+                        }
+                        seen[index] = m.name.span
                         let p = require(expr(m.value, scope, expected: .number), .number, m.value, scope, what: "a probability")
-                        if let c = p.constant { total += c.asNumber } else { allConstant = false }
+                        if let c = p.constant?.asNumber {
+                            total += c
+                            if !(c >= 0 && c <= 1) {
+                                error("a probability must be between 0% and 100%", file, m.value.span,
+                                      hint: "'\(m.name.text)' is given \(Checker.percentText(c))")
+                                allConstant = false
+                            }
+                        } else {
+                            allConstant = false
+                        }
                         list.append((Int32(index), p.eval))
                     }
                     if allConstant, abs(total - 1) > 0.0001 {
@@ -137,7 +153,7 @@ extension Checker {
                         continue
                     }
                     let t = require(expr(p, scope, expected: .number), .number, p, scope, what: "a probability")
-                    if let c = t.constant?.asNumber, c < 0 || c > 1 {
+                    if let c = t.constant?.asNumber, !(c >= 0 && c <= 1) {
                         error("a probability must be between 0% and 100%", file, p.span)
                     }
                     gen = .probability(t.eval)

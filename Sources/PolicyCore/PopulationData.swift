@@ -169,7 +169,11 @@ enum PopulationBuilder {
                 var cumulative: [(Int32, Double)] = []
                 var total = 0.0
                 for (m, p) in members {
-                    total += try p(&frame).asNumber
+                    let probability = try p(&frame).asNumber
+                    guard probability >= 0, probability <= 1 else {
+                        throw EvalError("a probability of '\(name)' is \(ValueFormatter.number(probability * 100))%, not between 0% and 100%", at: rule.source)
+                    }
+                    total += probability
                     cumulative.append((m, total))
                 }
                 guard abs(total - 1) <= 0.0001 else {
@@ -177,7 +181,11 @@ enum PopulationBuilder {
                 }
                 ready.append((rule, .categorical(cumulative, Int32(e)), name))
             case .probability(let p):
-                ready.append((rule, .probability(try p(&frame).asNumber), name))
+                let probability = try p(&frame).asNumber
+                guard probability >= 0, probability <= 1 else {
+                    throw EvalError("the probability of '\(name)' is \(ValueFormatter.number(probability * 100))%, not between 0% and 100%", at: rule.source)
+                }
+                ready.append((rule, .probability(probability), name))
             case .weighted(let a):
                 let table = program.jurisdictions
                 var leaves: [Int32] = []
@@ -364,7 +372,9 @@ enum PopulationBuilder {
             let span = UInt64(bitPattern: hi &- lo) &+ 1
             return .int(span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span))))
         case .uniformNumber(let lo, let hi):
-            return .number(lo + u * (hi - lo))
+            // Weighted, not `lo + u * (hi - lo)`: the width of the range may be beyond the
+            // largest double even when both ends are finite.
+            return .number(Swift.min(hi, Swift.max(lo, lo * (1 - u) + hi * u)))
         case .uniformDate(let lo, let hi):
             return .date(lo + Int32(min(Double(hi - lo), (u * Double(Int64(hi) - Int64(lo) + 1)).rounded(.down))))
         case .categorical(let cumulative, let e):

@@ -207,7 +207,7 @@ extension Checker {
         let type: PType = which == "count" ? .int : which == "sum" && isInt ? .int : .number
         return Typed(type) { frame in
             let data = try PopulationBuilder.build(p, in: frame.world, cancel: frame.world.program.cancellation)
-            var count: Int64 = 0, matched: Int64 = 0, intSum: Int64 = 0, sum = 0.0
+            var count: Int64 = 0, matched: Int64 = 0, intSum: IntTotal = 0, sum = 0.0
             var errors = RunErrors()
             let saved = frame.subject
             defer { frame.subject = saved }
@@ -225,9 +225,7 @@ extension Checker {
                     if let v {
                         let x = try v(&frame)
                         if isInt {
-                            let (r, o) = intSum.addingReportingOverflow(x.asInt)
-                            if o { throw Operators.overflow("'sum'", src) }
-                            intSum = r
+                            intSum.add(x.asInt)
                         } else {
                             sum += x.asNumber
                         }
@@ -240,10 +238,10 @@ extension Checker {
             switch which {
             case "count": return .int(matched)
             case "share": return .number(count == 0 ? 0 : Double(matched) / Double(count))
-            case "sum": return isInt ? .int(intSum) : .number(sum)
+            case "sum": return isInt ? .int(try intSum.finish(what: "'sum'", at: src)) : .number(try sum.finishNumber(what: "'sum'", at: src))
             default:
                 guard matched > 0 else { throw EvalError("'mean' of no cases", at: src, hint: "check the 'where' condition") }
-                return .number((isInt ? Double(intSum) : sum) / Double(matched))
+                return .number(try ((isInt ? Double(intSum) : sum) / Double(matched)).finishNumber(what: "'mean'", at: src))
             }
         }
     }

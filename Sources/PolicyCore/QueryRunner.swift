@@ -8,9 +8,9 @@ struct QueryRunner {
     /// Per group: for each scenario and each output column, a running total.
     struct Accumulator {
         var cases = 0
-        /// [scenario][column]: count or sum.
+        /// [scenario][column]: number sums, and counts or int sums (exact; finished once).
         var totals: [[Double]]
-        var intTotals: [[Int64]]
+        var intTotals: [[IntTotal]]
     }
 
     /// One output column of an aggregate (a spread gives one per enum member).
@@ -74,12 +74,20 @@ struct QueryRunner {
             return false
         }
         let f = ValueFormatter(program)
-        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int) -> ResultTable.Cell {
+        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int, _ key: [Value]) throws -> ResultTable.Cell {
             let col = cols[ci]
+            let what = "'\(col.label)'"
+            func group() -> String {
+                let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
+                let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
+                return k + s
+            }
             if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
-            if col.isMean { return .number(acc.cases == 0 ? 0 : acc.totals[s][ci] / Double(acc.cases)) }
-            if col.isInt { return .int(acc.intTotals[s][ci]) }
-            return .number(acc.totals[s][ci])
+            if col.isMean {
+                return .number(acc.cases == 0 ? 0 : try (acc.totals[s][ci] / Double(acc.cases)).finishNumber(what: what, at: source, group: group()))
+            }
+            if col.isInt { return .int(try acc.intTotals[s][ci].finish(what: what, at: source, group: group())) }
+            return .number(try acc.totals[s][ci].finishNumber(what: what, at: source, group: group()))
         }
         func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
             key.map { v in
@@ -98,7 +106,7 @@ struct QueryRunner {
         switch q.kind {
         case .table:
             var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
-                                    rows: keys.map { k in keyCells(k) + cols.indices.map { cell(groups[k] ?? empty, 0, $0) } })
+                                    rows: try keys.map { k in keyCells(k) + (try cols.indices.map { try cell(groups[k] ?? empty, 0, $0, k) }) })
             if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
             return [.table(table)]
         case .compare:
@@ -116,10 +124,10 @@ struct QueryRunner {
                 let acc = groups[k] ?? empty
                 var row = keyCells(k)
                 for ci in cols.indices {
-                    let base = cell(acc, 0, ci)
-                    for s in scenarios.indices { row.append(cell(acc, s, ci)) }
+                    let base = try cell(acc, 0, ci, k)
+                    for s in scenarios.indices { row.append(try cell(acc, s, ci, k)) }
                     for s in scenarios.indices.dropFirst() {
-                        let other = cell(acc, s, ci)
+                        let other = try cell(acc, s, ci, k)
                         row.append(difference(other, base))
                         row.append(change(other, base))
                     }
@@ -136,8 +144,8 @@ struct QueryRunner {
                 for s in scenarios.indices {
                     let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
                         : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
-                    series.append((name, keys.map { k in
-                        switch cell(groups[k] ?? empty, s, ci) {
+                    series.append((name, try keys.map { k in
+                        switch try cell(groups[k] ?? empty, s, ci, k) {
                         case .int(let i): return Double(i)
                         case .number(let d), .percent(let d): return d
                         default: return 0
@@ -194,9 +202,7 @@ struct QueryRunner {
                         case .spread: if case .member(_, let m) = v, m == col.member { acc.intTotals[s][ci] += 1 }
                         case .sum, .mean:
                             if col.isInt && isIntSum(q.aggregates[col.aggregate]) {
-                                let (r, o) = acc.intTotals[s][ci].addingReportingOverflow(v.asInt)
-                                if o { throw Operators.overflow("'sum'", source) }
-                                acc.intTotals[s][ci] = r
+                                acc.intTotals[s][ci].add(v.asInt)
                             } else {
                                 acc.totals[s][ci] += v.asNumber
                             }
@@ -223,7 +229,10 @@ struct QueryRunner {
 
     func difference(_ a: ResultTable.Cell, _ b: ResultTable.Cell) -> ResultTable.Cell {
         switch (a, b) {
-        case (.int(let x), .int(let y)): return .int(x - y)
+        case (.int(let x), .int(let y)):
+            // A difference past the int range is still a difference: shown as a number.
+            let (d, o) = x.subtractingReportingOverflow(y)
+            return o ? .number(Double(x) - Double(y)) : .int(d)
         case (.number(let x), .number(let y)): return .number(x - y)
         case (.percent(let x), .percent(let y)): return .percent(x - y)
         default: return .empty

@@ -6,13 +6,36 @@ public struct ChartRenderer {
 
     public init() {}
 
+    /// Where `v` sits between `lo` and `hi`, in [0, 1], for any finite or infinite values:
+    /// the halves are taken first, so even `hi - lo` beyond the largest double cannot make
+    /// the position infinite, and anything not a number sits at 0.
+    static func position(_ v: Double, _ lo: Double, _ hi: Double) -> Double {
+        let span = hi / 2 - lo / 2
+        guard span > 0, span.isFinite else { return 0 }
+        let p = (v / 2 - lo / 2) / span
+        return p.isNaN ? 0 : Swift.min(1, Swift.max(0, p))
+    }
+
+    /// The value at position `t` in [0, 1] between `lo` and `hi`, without overflow.
+    static func value(at t: Double, _ lo: Double, _ hi: Double) -> Double {
+        lo * (1 - t) + hi * t
+    }
+
+    /// The scale of a chart: from the smallest value (or 0) to the largest (or 0), over the
+    /// finite values only; a flat chart gets a range of 1.
+    static func scale(_ values: [Double]) -> (lo: Double, hi: Double) {
+        let finite = values.filter(\.isFinite)
+        let lo = Swift.min(finite.min() ?? 0, 0)
+        var hi = Swift.max(finite.max() ?? 0, 0)
+        if hi == lo { hi = lo + 1 }
+        return (lo, hi)
+    }
+
     /// `16k`, `2.5M`, `980`.
     static func compact(_ v: Double) -> String {
         let a = abs(v)
-        func trim(_ x: Double) -> String {
-            let r = (x * 10).rounded() / 10
-            return r == r.rounded() ? String(Int64(r)) : "\(r)"
-        }
+        func trim(_ x: Double) -> String { NumberText.rounded(x, decimals: 1) }
+        if a >= 1e12 { return NumberText.scientific(v) }
         if a >= 1e9 { return trim(v / 1e9) + "G" }
         if a >= 1e6 { return trim(v / 1e6) + "M" }
         if a >= 1e3 { return trim(v / 1e3) + "k" }
@@ -28,26 +51,24 @@ public struct ChartRenderer {
         func bucket(_ values: [Double]) -> [Double] {
             (0..<columns).map { col in
                 let lo = col * n / columns, hi = max(lo + 1, (col + 1) * n / columns)
-                return values[lo..<hi].reduce(0, +) / Double(hi - lo)
+                let k = Double(hi - lo)
+                return values[lo..<hi].reduce(0) { $0 + $1 / k }
             }
         }
         let series = c.series.map { (name: $0.name, values: bucket($0.values)) }
-        let maxValue = max(series.flatMap(\.values).max() ?? 0, 0)
-        let minValue = min(series.flatMap(\.values).min() ?? 0, 0)
-        let range = maxValue - minValue == 0 ? 1 : maxValue - minValue
+        let (minValue, maxValue) = ChartRenderer.scale(series.flatMap(\.values))
         var grid = Array(repeating: Array(repeating: Character(" "), count: columns), count: height)
         for (si, s) in series.enumerated() {
             let glyph = ChartRenderer.glyphs[si % ChartRenderer.glyphs.count]
             for (x, v) in s.values.enumerated() {
-                let level = Int(((v - minValue) / range * Double(height - 1)).rounded())
-                let row = height - 1 - max(0, min(height - 1, level))
+                let level = Int((ChartRenderer.position(v, minValue, maxValue) * Double(height - 1)).rounded())
+                let row = height - 1 - level
                 if grid[row][x] == " " { grid[row][x] = glyph }
             }
         }
         let labels = (0..<height).map { r -> String in
             guard r == 0 || r == height - 1 || r == height / 2 else { return "" }
-            let v = minValue + range * Double(height - 1 - r) / Double(height - 1)
-            return ChartRenderer.compact(v)
+            return ChartRenderer.compact(ChartRenderer.value(at: Double(height - 1 - r) / Double(height - 1), minValue, maxValue))
         }
         let labelWidth = labels.map(\.count).max() ?? 1
         var out = "\(c.title)\n"
@@ -102,12 +123,10 @@ public struct ChartRenderer {
         let width = 800.0, height = 420.0, left = 70.0, right = 20.0, top = 40.0, bottom = 80.0
         let plotW = width - left - right, plotH = height - top - bottom
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-        let all = c.series.flatMap(\.values)
-        let maxValue = max(all.max() ?? 1, 0), minValue = min(all.min() ?? 0, 0)
-        let range = maxValue - minValue == 0 ? 1 : maxValue - minValue
+        let (minValue, maxValue) = ChartRenderer.scale(c.series.flatMap(\.values))
         let n = max(c.keys.count, 1)
         func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
-        func y(_ v: Double) -> Double { top + plotH - (v - minValue) / range * plotH }
+        func y(_ v: Double) -> Double { top + plotH - ChartRenderer.position(v, minValue, maxValue) * plotH }
         func f(_ v: Double) -> String { String(format1: v) }
         var out = """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -119,7 +138,7 @@ public struct ChartRenderer {
 
         """
         for k in 0...4 {
-            let v = minValue + range * Double(k) / 4
+            let v = ChartRenderer.value(at: Double(k) / 4, minValue, maxValue)
             out += "<line x1=\"\(f(left - 4))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#ddd\"/>\n"
             out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(ChartRenderer.xml(ChartRenderer.compact(v)))</text>\n"
         }
@@ -143,7 +162,6 @@ public struct ChartRenderer {
 extension String {
     /// One decimal place, without Foundation.
     init(format1 v: Double) {
-        let r = (v * 10).rounded() / 10
-        self = r == r.rounded() ? String(Int64(r)) : "\(r)"
+        self = NumberText.rounded(v, decimals: 1)
     }
 }

@@ -34,26 +34,17 @@ public struct TableRenderer {
 
     /// Every integer grouped by thousands in tables: `12,877`.
     static func grouped(_ i: Int64) -> String {
-        let digits = String(i.magnitude)
-        var out = ""
-        for (k, ch) in digits.enumerated() {
-            if k > 0, (digits.count - k) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return (i < 0 ? "−" : "") + out
+        (i < 0 ? "−" : "") + NumberText.groupDigits(String(i.magnitude))
     }
 
     static func number(_ d: Double) -> String {
-        guard d.isFinite else { return "\(d)" }
-        if abs(d) >= 1000 { return grouped(Int64(d.rounded())) }
-        let r = (d * 1000).rounded() / 1000
-        return r == r.rounded() ? String(Int64(r)) : "\(r)"
+        if Swift.abs(d) >= 1000 { return NumberText.grouped(d, minus: "−") }
+        return NumberText.rounded(d, decimals: 3)
     }
 
     static func percent(_ p: Double) -> String {
         guard p.isFinite else { return "" }
-        let v = (p * 1000).rounded() / 10
-        let s = v == v.rounded() ? String(Int64(v)) : "\(v)"
+        let s = NumberText.rounded(p * 100, decimals: 1)
         return s.replacingOccurrences(of: "-", with: "−") + "%"
     }
 

@@ -1,0 +1,189 @@
+import Foundation
+import XCTest
+
+/// Answers where the memoised engine, the chunked adders and the general engine once
+/// disagreed: each engine must print exactly what the others print, and what a person
+/// working the figures out by hand would get.
+final class EngineAgreementTests: XCTestCase {
+    let engines: [[String: String]] = [
+        [:], ["POLICY_ENGINE": "general"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
+    ]
+
+    func run(_ program: String, csv: String? = nil, environment: [String: String] = [:],
+             file: StaticString = #filePath, line: UInt = #line) throws -> PolicyProcess.Result {
+        let dir = try scratchDirectory()
+        if let csv { _ = try writeFile(dir, "cases.csv", csv) }
+        _ = try writeFile(dir, "m.policy", program)
+        let r = try PolicyProcess.run(["run", "--no-color", "m.policy"], environment: environment,
+                                      currentDirectory: dir, file: file, line: line)
+        assertNoCrash(r, "run", file: file, line: line)
+        return r
+    }
+
+    /// Every engine prints the same, and that is `expected`.
+    func assertAllEngines(_ program: String, csv: String? = nil, status: Int32 = 0, stdout expected: String? = nil,
+                          stderrContains: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+        var first: PolicyProcess.Result?
+        for env in engines {
+            let r = try run(program, csv: csv, environment: env, file: file, line: line)
+            XCTAssertEqual(r.status, status, "\(env): \(r.stderr)", file: file, line: line)
+            if let expected { XCTAssertEqual(r.stdout, expected, "\(env)", file: file, line: line) }
+            for text in stderrContains { XCTAssertTrue(r.stderr.contains(text), "\(env): \(r.stderr)", file: file, line: line) }
+            if let first {
+                XCTAssertEqual(r.stdout, first.stdout, "\(env) against the default engine", file: file, line: line)
+                XCTAssertEqual(r.stderr, first.stderr, "\(env) against the default engine", file: file, line: line)
+            }
+            first = first ?? r
+        }
+    }
+
+    /// Records wider than 64 fields: a field past the 63rd is read as itself (it once
+    /// shared one bit of the "fields read" mask with the 63rd and later ones, so the memo
+    /// keyed on too few fields).
+    func testARecordWiderThan64FieldsReadsEveryField() throws {
+        let padding = (0..<70).map { "f\($0): bool = false" }.joined(separator: ", ")
+        var rows = ["date,jurisdiction,x,flag"]
+        var expected: [Int: (count: Int, sum: Int)] = [:]
+        var state: UInt64 = 12_345
+        for i in 0..<3_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let year = 2010 + i % 3, x = Int((state >> 33) % 4), flag = (state >> 20) & 1 == 1
+            rows.append("\(year)-0\(1 + i % 9)-1\(i % 10),c0,\(x),\(flag)")
+            expected[year, default: (0, 0)].count += x >= 2 ? 1 : 0
+            expected[year, default: (0, 0)].sum += x
+        }
+        let program = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record wide { date: date, jurisdiction: jurisdiction, \(padding), x: int = 0, flag: bool = false }
+            decision big(w: wide): bool = w.x >= 2 and not w.f69
+            population p of wide from "cases.csv"
+            table count(x >= 2), sum(x), count(big) by year from p
+
+            """
+        let r = try run(program, csv: rows.joined(separator: "\n") + "\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for year in 2010...2012 {
+            let e = expected[year] ?? (0, 0)
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("\(year) ") }.map(String.init) ?? ""
+            let cells = line.split(separator: " ").map(String.init)
+            XCTAssertEqual(cells, ["\(year)", grouped(e.count), grouped(e.sum), grouped(e.count)], r.stdout)
+        }
+        try assertAllEngines(program, csv: rows.joined(separator: "\n") + "\n", stdout: r.stdout)
+    }
+
+    /// An int `sum` is exact in every engine, whatever the order of the cases or the number
+    /// of threads: a total past 2^63 is an overflow error naming the group (it once wrapped
+    /// silently in the memo's adders), and a total back in range after a large term is the
+    /// exact total.
+    func testIntSumsAreExactAndOverflowIsAnErrorInEveryEngine() throws {
+        let model = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record b { date: date, jurisdiction: jurisdiction, big: bool = false, n: int = 1 }
+            population p of b {
+              size 20_000
+              seed 7
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction = c0
+              big 50%
+            }
+
+            """
+        try assertAllEngines(model + "table sum(if big then 4_611_686_018_427_387_904 else 1) by year from p\n",
+                             status: 65, stdout: "",
+                             stderrContains: ["error: integer overflow in 'sum(if big then 4_611_686_018_427_387_904 else 1)' for 2010",
+                                              "m.policy:11:1", "the total does not fit in a 64-bit int"])
+        // Inside an expression too.
+        try assertAllEngines(model + "sum(p, if big then 4_611_686_018_427_387_904 else 1)\n", status: 65, stdout: "",
+                             stderrContains: ["error: integer overflow in 'sum'"])
+        // One huge positive and one huge negative term per year: the exact totals fit.
+        let csv = """
+            date,jurisdiction,n
+            2010-01-01,c0,9223372036854775807
+            2010-02-01,c0,1
+            2010-03-01,c0,-9223372036854775807
+            2011-01-01,c0,-9223372036854775807
+            2011-02-01,c0,-5
+            2011-03-01,c0,9223372036854775807
+
+            """
+        let program = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record b { date: date, jurisdiction: jurisdiction, n: int = 1 }
+            population p of b from "cases.csv"
+            table count, sum(n) by year from p
+            sum(p, n)
+
+            """
+        try assertAllEngines(program, csv: csv, stdout: "year  count  sum(n)\n2010      3       1\n2011      3      −5\n-4\n")
+    }
+
+    /// Any finite total prints: a number sum past 2^63 (it once trapped converting to an
+    /// int), a `compare` whose change in percent is huge, and charts of such values.
+    func testHugeTotalsPrintInTablesComparesAndCharts() throws {
+        let model = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record b { date: date, jurisdiction: jurisdiction, flag: bool = false }
+            param tiny: number = 1.0e-300
+            population p of b {
+              size 2_000
+              seed 7
+              date uniform 2010-01-01 .. 2011-12-31
+              jurisdiction = c0
+              flag 10%
+            }
+            scenario huge { param tiny: number = 1.0 }
+
+            """
+        let r = try run(model + "table sum(if flag then 9.0e19 else 0.0), sum(1.0e300) by year from p\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.count, 3, r.stdout)
+        XCTAssertTrue(rows[1].hasPrefix("2010"), r.stdout)
+        XCTAssertTrue(rows[1].contains("0,000,000,000,000,000,000"), r.stdout)
+        XCTAssertTrue(rows[1].contains("e+30"), r.stdout)  // 1e300 × about 1,000 cases: scientific
+        try assertAllEngines(model + "table sum(if flag then 9.0e19 else 0.0), sum(1.0e300) by year from p\n", stdout: r.stdout)
+
+        let compare = try run(model + "compare baseline, huge on sum(tiny) by year from p\n")
+        XCTAssertEqual(compare.status, 0, compare.stderr)
+        XCTAssertTrue(compare.stdout.contains("e+30"), compare.stdout)  // the change in percent
+        XCTAssertTrue(compare.stdout.contains("%"), compare.stdout)
+
+        for target in ["", " to \"huge.svg\""] {
+            let plot = try run(model + "plot sum(if flag then 1.0e304 else 0.0), sum(-1.0e305) by year from p\(target)\n")
+            XCTAssertEqual(plot.status, 0, plot.stderr)
+        }
+    }
+
+    /// A number total beyond the largest double is an error, as `/` by zero is.
+    func testANumberTotalThatIsNotFiniteIsAnError() throws {
+        let program = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record b { date: date, jurisdiction: jurisdiction }
+            population p of b {
+              size 1_000
+              date uniform 2010-01-01 .. 2010-12-31
+              jurisdiction = c0
+            }
+            table sum(1.0e308) by year from p
+
+            """
+        try assertAllEngines(program, status: 65, stdout: "",
+                             stderrContains: ["error: number overflow in 'sum(1.0e308)' for 2010", "m.policy:9:1"])
+    }
+
+    func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        guard digits.count >= 4 else { return digits }
+        var out = ""
+        for (k, ch) in digits.enumerated() {
+            if k > 0, (digits.count - k) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return out
+    }
+}
