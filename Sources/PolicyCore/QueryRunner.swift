@@ -160,68 +160,6 @@ struct QueryRunner {
         }
     }
 
-    /// Evaluates every case (the general path).
-    func generalAccumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
-                           _ source: SourceRef) throws -> (groups: [[Value]: Accumulator], differing: [Int]) {
-        var groups: [[Value]: Accumulator] = [:]
-        var differing: [Int] = []
-        var errors = RunErrors()
-        var frame = Frame(world: worlds[0])
-        let dateField = program.records[data.record].dateField
-
-        for row in 0..<data.count {
-            if row & 0x3FFF == 0, program.cancellation.isRaised { throw Interrupted() }
-            let c = data.caseRecord(row)
-            frame.subject = .record(c)
-            frame.world = worlds[0]
-            do {
-                if let filter = q.filter, try !filter(&frame).asBool { continue }
-                var key: [Value] = []
-                for k in q.keys {
-                    switch k.kind {
-                    case .year: key.append(.int(Int64(CivilDate(dayNumber: Int(c.fields[dateField ?? 0].asDate)).year)))
-                    case .month: key.append(.string(Calendar.monthKey(c.fields[dateField ?? 0].asDate)))
-                    case .quarter: key.append(.string(Calendar.quarterKey(c.fields[dateField ?? 0].asDate)))
-                    case .expression(let e): key.append(try e(&frame))
-                    }
-                }
-                var values: [[Value]] = []
-                for w in worlds {
-                    frame.world = w
-                    values.append(try q.aggregates.map { try caseValue($0, &frame) })
-                }
-                var acc = groups[key] ?? Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count),
-                                                     intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: worlds.count))
-                acc.cases += 1
-                for s in worlds.indices {
-                    for (ci, col) in cols.enumerated() {
-                        let v = values[s][col.aggregate]
-                        switch q.aggregates[col.aggregate].kind {
-                        case .count: acc.intTotals[s][ci] += 1
-                        case .countIf, .share: if v.asBool { acc.intTotals[s][ci] += 1 }
-                        case .spread: if case .member(_, let m) = v, m == col.member { acc.intTotals[s][ci] += 1 }
-                        case .sum, .mean:
-                            if col.isInt && isIntSum(q.aggregates[col.aggregate]) {
-                                acc.intTotals[s][ci].add(v.asInt)
-                            } else {
-                                acc.totals[s][ci] += v.asNumber
-                            }
-                        }
-                    }
-                }
-                groups[key] = acc
-                if q.kind == .compare, values.count > 1, values.dropFirst().contains(where: { $0 != values[0] }) {
-                    differing.append(row)
-                }
-            } catch let e as EvalError {
-                errors.add(e, row: row, c)
-            }
-        }
-        try errors.throwIfAny()
-
-        return (groups, differing)
-    }
-
     func isIntSum(_ a: QueryAggregate) -> Bool {
         if case .sum(_, let isInt) = a.kind { return isInt }
         return false

@@ -158,6 +158,41 @@ final class EngineAgreementTests: XCTestCase {
         }
     }
 
+    /// Populations of several chunks: the general engine runs its chunks on every core and
+    /// merges them in order, the memo adds up the same chunks, so totals (number sums
+    /// included, whose last bits depend on the order of the additions) and the first case
+    /// of each error are the same for any engine and thread count.
+    func testSeveralChunksAddUpAlikeOnEveryEngineAndThreadCount() throws {
+        let program = """
+            jurisdiction attributes { weight: int = 1 }
+            jurisdiction usa: federal
+            jurisdiction s0: state in usa
+            jurisdiction c0: county in s0
+            jurisdiction c1: county in s0
+            enum charge { felony, misdemeanor }
+            record b { date: date, jurisdiction: jurisdiction, charge: charge = felony, x: number = 0.0, n: int = 0 }
+            decision held(c: b): bool = c.x > 0.3 and chance(50%)
+            policy lenient by c1 from 2011-01-01 { held(c) = c.x > 0.9 }
+            population p of b {
+              size 140_000
+              seed 11
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction weighted by weight
+              charge { felony: 40%, misdemeanor: 60% }
+              x uniform 0.0 .. 1.0
+              n uniform -5 .. 5
+            }
+            table count, sum(x), mean(x), sum(n), share(held) by year from p
+            table sum(x * 1.1), count(held) by charge from p where n > 0
+            compare baseline, baseline on sum(x) by quarter from p
+
+            """
+        try assertAllEngines(program)
+        // The first case of an error is the first in row order, whichever chunk ran first.
+        try assertAllEngines(program + "table sum(1.0 / (n - n)) by year from p\n", status: 65,
+                             stderrContains: ["error: division by zero", "the first is case 0:"])
+    }
+
     /// A number total beyond the largest double is an error, as `/` by zero is.
     func testANumberTotalThatIsNotFiniteIsAnError() throws {
         let program = """
