@@ -173,10 +173,11 @@ struct Bench: ParsableCommand {
             bookings from CSV, four outcomes per year (--cases to change the size); w2 — \
             10,000,000 generated bookings of the Secure Communities model, two scenarios compared; \
             w3 — W2's compare, one scenario changed for one state, and the compare run again; \
+            w4 — W1 with continuous fields (bail, age, days held), so no two cases share an answer; \
             engine — one decision's latency and checking a 5,000-line program.
             """)
 
-    @Argument(help: "The workload: parse, engine, w1, w2 or w3.")
+    @Argument(help: "The workload: parse, engine, w1, w2, w3 or w4.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
@@ -205,6 +206,8 @@ struct Bench: ParsableCommand {
             exitWith(Benchmark.parse(megabytes: megabytes, repeats: repeats, console: console))
         case "w1":
             exitWith(Workloads.w1(dir: dir, cases: cases, console: console))
+        case "w4":
+            exitWith(Workloads.w4(dir: dir, cases: cases, console: console))
         case "engine":
             exitWith(Workloads.engine(console: console))
         case "w2":
@@ -214,7 +217,7 @@ struct Bench: ParsableCommand {
             exitWith(Workloads.w3(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4\n")
             exitWith(.usage)
         }
     }

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicyCore
+import PolicySyntax
+
+// W4: W1's pipeline with continuous fields (bail, age, days held) and a per-county
+// attribute, so almost every case is distinct and no memo can share answers. The same
+// files are read by the peers in bench/w4 (a C program and a numpy script), which must
+// print the same table.
+
+extension Workloads {
+    static let w4Program = """
+    ## W4: W1's pipeline with bail, age and days held, over bookings read from CSV.
+    enum charge { violent_felony, felony, misdemeanor }
+    enum outcome { not_matched, no_detainer, declined, transferred }
+
+    jurisdiction attributes { bail_cap: int = 100_000 }
+    jurisdiction usa: federal "United States"
+    jurisdictions from "jurisdictions.csv"
+
+    record booking {
+      date: date
+      jurisdiction: jurisdiction
+      charge: charge
+      prior_conviction: bool
+      prior_removal: bool
+      match: bool
+      bail: int
+      age: int
+      days_held: int
+    }
+
+    decision detainer(b: booking): bool = false
+    decision honored(b: booking): bool = true
+
+    decision outcome(b: booking): outcome =
+      if not b.match then not_matched
+      else if not detainer(b) then no_detainer
+      else if not honored(b) then declined
+      else transferred
+
+    policy any_match by usa until 2012-12-21 { detainer(b) = b.match }
+    policy priorities by usa from 2012-12-21 {
+      detainer(b) = b.match and (b.prior_conviction or b.prior_removal or b.charge == violent_felony or b.bail >= 50_000)
+    }
+    policy ban(j: jurisdiction) by j { honored(b) = b.bail >= 90_000 }
+    policy bail_rule(j: jurisdiction) by j {
+      honored(b) = b.prior_removal or (b.age >= 18 and b.bail >= b.jurisdiction.bail_cap)
+    }
+    policy trust by S05 from 2014-01-01 {
+      honored(b) = b.charge == violent_felony or b.prior_conviction or b.age >= 65
+    }
+
+    event bans on 2011-09-07 {
+      for j in jurisdictions where j.kind == county and j.name < "C0100" { enact ban(j) }
+    }
+    event bail_wave on 2014-06-01 {
+      for j in jurisdictions where j.kind == county and j.name >= "C0100" and j.name < "C1000" { enact bail_rule(j) }
+    }
+
+    population bookings of booking from "bookings.csv"
+
+    table outcome, sum(if outcome == transferred then days_held else 0) by year from bookings
+
+    """
+
+    static func countyName(_ c: Int) -> String {
+        "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
+    }
+
+    /// Writes W4's files (once) and returns the folder.
+    static func prepareW4(_ dir: String, cases: Int) -> String? {
+        let folder = "\(dir)/w4-\(cases)"
+        let csvPath = "\(folder)/bookings.csv"
+        if access(csvPath, F_OK) == 0 { return folder }
+        mkdir(dir, 0o755)
+        mkdir(folder, 0o755)
+        var j = "name,kind,parent,label,bail_cap\n"
+        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s),100000\n" }
+        for c in 0..<3000 {
+            let state = c % 50
+            j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),,\(20_000 + (c * 7_919) % 80_001)\n"
+        }
+        guard SourceLoader.writeAtomically("\(folder)/jurisdictions.csv", j) == nil else { return nil }
+        var rng = SplitMix(state: 2027)
+        let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
+        let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
+        var out = "date,jurisdiction,charge,prior_conviction,prior_removal,match,bail,age,days_held\n"
+        out.reserveCapacity(cases * 64)
+        for _ in 0..<cases {
+            let day = first + Int(rng.next() % UInt64(last - first + 1))
+            let county = Int(rng.next() % 3000)
+            let u = rng.unit()
+            let charge = u < 0.10 ? "violent_felony" : u < 0.40 ? "felony" : "misdemeanor"
+            let conviction = rng.unit() < 0.30, removal = rng.unit() < 0.04, match = rng.unit() < 0.30
+            let bail = rng.next() % 100_001, age = 16 + rng.next() % 65, held = 1 + rng.next() % 60
+            out += "\(CivilDate(dayNumber: day)),\(countyName(county)),\(charge),\(conviction),\(removal),\(match),\(bail),\(age),\(held)\n"
+        }
+        guard SourceLoader.writeAtomically(csvPath, out) == nil,
+              SourceLoader.writeAtomically("\(folder)/w4.policy", w4Program) == nil else { return nil }
+        return folder
+    }
+
+    /// `policy bench w4`: W1's phases and figures for W4, and how to run the peers.
+    public static func w4(dir: String, cases: Int, console: Console) -> ExitCode {
+        let t0 = Benchmark.monotonicSeconds()
+        guard let folder = prepareW4(dir, cases: cases) else {
+            console.err("error: cannot write the workload's files under \(dir)\n")
+            return .noInput
+        }
+        let prepared = Benchmark.monotonicSeconds()
+        var output = ""
+        let quiet = Console(out: { output += $0 }, err: { console.err($0) })
+        let session = Session(console: quiet)
+        var code = ExitCode.success
+        let tLoad = seconds { code = session.load(["\(folder)/w4.policy"]) }
+        guard code == .success, let program = session.program else { return code }
+        var loadError: Error?
+        let tCSV = seconds {
+            do { _ = try program.population(named: "bookings") } catch { loadError = error }
+        }
+        if let loadError { session.reportRuntime(loadError); return .dataError }
+        let tRun = seconds { _ = session.run(tests: false) }
+        let total = Benchmark.monotonicSeconds() - prepared
+        let peak = Benchmark.peakResidentBytes()
+        console.out("""
+        W4 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV with bail, age and days held; outcome and days held of transfers by year \(prepared - t0 > 0.5 ? "(files generated in \(Benchmark.format3(prepared - t0)) s)" : "")
+        \(output)
+          check the program (incl. 3,050 jurisdictions from CSV)   \(Benchmark.format3(tLoad * 1000)) ms
+          read the bookings CSV                                   \(Benchmark.format3(tCSV * 1000)) ms
+          evaluate and add up                                      \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
+          total in process                                         \(Benchmark.format3(total * 1000)) ms
+          peak memory                                              \(Benchmark.formatBytes(Double(peak)))
+          (against a C program and numpy on the same files: bench/w4/run.sh \(folder))
+
+        """)
+        return .success
+    }
+}
