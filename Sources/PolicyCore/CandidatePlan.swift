@@ -54,9 +54,7 @@ final class CandidatePlan: @unchecked Sendable {
             let rulesStart = rules.count
             var localCount = 1 + state.instance.arguments.count
             let code = policy < program.ruleCode.count ? program.ruleCode[policy][version]
-                : program.policies[policy].versions[version].rules.map {
-                    RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value, localCount: $0.localCount, source: $0.source)
-                }
+                : program.policies[policy].versions[version].rules.map(RuleCode.init)
             for rule in code where rule.decision == d {
                 rules.append(rule)
                 localCount = max(localCount, rule.localCount)
@@ -84,6 +82,8 @@ final class DecisionCode: @unchecked Sendable {
     let version: Int
     let combiner: Combiner
     let defaultValue: Eval
+    /// The default as a node (for the evaluators of many cases at once).
+    let defaultNode: Node
     let source: SourceRef?
     let defaultSource: SourceRef?
     /// The decision's case type and that record's `date` and `jurisdiction` fields.
@@ -110,9 +110,11 @@ final class DecisionCode: @unchecked Sendable {
         if version >= 0 {
             let v = world.program.decisions[d].versions[version]
             (combiner, defaultValue, source, defaultSource) = (v.combiner, v.defaultValue, v.source, v.defaultSource)
+            defaultNode = v.defaultNode ?? .scalar(v.defaultValue)
         } else {
             (combiner, source, defaultSource) = (.mostSpecific, nil, nil)
             defaultValue = { _ in throw EvalError("internal error: a decision with no version was resolved", at: nil) }
+            defaultNode = .scalar(defaultValue)
         }
     }
 

@@ -91,12 +91,13 @@ extension Checker {
         edge(scope, .decision(d), src)
         if let ref { note { $0.decisionCalls.insert(Deps.DecisionCall(decision: d, on: ref)) } }
         let a = arg.eval
-        return Typed(program.decisions[d].type) { frame in
+        let t = Typed(program.decisions[d].type) { frame in
             guard case .record(let c) = try a(&frame) else {
                 throw EvalError("internal error: a decision was given something other than a case", at: src)
             }
             return try Resolution.decide(d, c, &frame)
         }
+        return ref.map { t.with(.decision(d, on: $0)) } ?? t
     }
 
     func letCall(_ l: Int, _ args: [Typed], _ src: SourceRef, _ scope: Scope, cases: [CaseRef?]) -> Typed {
@@ -271,7 +272,8 @@ extension Checker {
             }
         case "chance":
             guard arity(1...2) else { return .error }
-            let p = require(expr(args[0], scope, expected: .number), .number, args[0], scope, what: "the probability given to 'chance'").eval
+            let pt = require(expr(args[0], scope, expected: .number), .number, args[0], scope, what: "the probability given to 'chance'")
+            let p = pt.eval
             var stream: String
             if args.count == 2 {
                 guard case .string(let label) = args[1].kind else {
@@ -300,7 +302,7 @@ extension Checker {
                 }
                 frame.chanceLog?.entries.append((label, probability, outcome))
                 return .bool(outcome)
-            }
+            }.with(.chance(pt.ir, stream: streamKey, src))
         default:
             let user = visibleNames(scenario: scope.scenario).filter { name in
                 if case .letDef? = lookupSymbol(name, scenario: scope.scenario) { return true }

@@ -194,6 +194,7 @@ extension Checker {
             defaultValue: t.eval, combiner: combiner, source: SourceRef(d.file, d.decl.name.span),
             defaultSource: SourceRef(d.file, d.decl.defaultValue.span))
         version.deps = t.deps
+        version.defaultNode = t.ir
         program.decisions[d.id].versions.append(version)
         patch(d.scenario, \.decisions, d.id, program.decisions[d.id].versions.count - 1)
     }
@@ -253,6 +254,8 @@ extension Checker {
             var compiled = CompiledRule(decision: d, value: value.eval, condition: conditionTyped?.eval,
                                         localCount: scope.slots.maximum, source: SourceRef(p.file, rule.span))
             compiled.deps = value.deps
+            compiled.valueNode = value.ir
+            compiled.conditionNode = conditionTyped?.ir
             if let c = conditionTyped { compiled.deps.merge(c.deps) }
             rules.append(compiled)
         }

@@ -62,8 +62,10 @@ extension Checker {
                       scope.ref(b.span), hint: "both branches must give the same type")
                 return .error
             }
-            let t = coerce(then, to: type).eval, o = coerce(otherwise, to: type).eval, c = cond.eval
+            let tt = coerce(then, to: type), ot = coerce(otherwise, to: type)
+            let t = tt.eval, o = ot.eval, c = cond.eval
             return Typed(type) { frame in try c(&frame).asBool ? try t(&frame) : try o(&frame) }
+                .with(.ifThenElse(cond.ir, tt.ir, ot.ir))
         case .under(let inner, let scenarioName):
             guard let s = scenarioIndex(scenarioName, scope) else { return .error }
             let body = expr(inner, scope, expected: expected)
@@ -125,8 +127,8 @@ extension Checker {
         switch (t.type, type) {
         case (.int, .number):
             let e = t.eval
-            return Typed(.number, { frame in .number(try e(&frame).asNumber) },
-                         constant: t.constant.map { .number($0.asNumber) })
+            if let c = t.constant { return .const(.number, .number(c.asNumber)) }
+            return Typed(.number, { frame in .number(try e(&frame).asNumber) }).with(.toNumber(t.ir))
         case (.setOf(.int), .setOf(.number)), (.listOf(.int), .listOf(.number)):
             let e = t.eval
             let isSet: Bool
@@ -140,7 +142,9 @@ extension Checker {
             if case .setOf = type { isSet = true } else { isSet = false }
             return .const(type, isSet ? .set([]) : .list([]))
         case (.duration(nil), .duration(let f?)):
-            return Typed(.duration(f), t.eval)
+            var d = t
+            d.type = .duration(f)
+            return d
         default:
             return t
         }
@@ -164,7 +168,7 @@ extension Checker {
             note { $0.slotsRead.insert(slot) }
             // A case used as a whole value (not read field by field): not followed.
             if case .record = local.type { note { $0.opaque = true } }
-            return Typed(local.type) { frame in frame.locals[slot] }
+            return Typed(local.type) { frame in frame.locals[slot] }.with(.local(slot))
         }
         // 2. The implicit subject's fields, then one-case decisions and lets applied to it.
         if let subject = scope.subject {
@@ -177,7 +181,7 @@ extension Checker {
                 return Typed(program.records[r].fields[i].type) { frame in
                     guard case .record(let c)? = frame.subject else { return .bool(false) }
                     return c.fields[i]
-                }
+                }.with(.field(.subject, i))
             }
             if let sym = lookupSymbol(n, scenario: scope.scenario) {
                 switch sym {
@@ -312,12 +316,12 @@ extension Checker {
                     return Typed(type) { frame in
                         guard case .record(let c) = frame.locals[slot] else { return .bool(false) }
                         return c.fields[i]
-                    }
+                    }.with(.field(ref, i))
                 case .subject:
                     return Typed(type) { frame in
                         guard case .record(let c)? = frame.subject else { return .bool(false) }
                         return c.fields[i]
-                    }
+                    }.with(.field(ref, i))
                 }
             }
         }
@@ -369,7 +373,7 @@ extension Checker {
                 }
                 return Typed(program.attributes[a].type) { frame in
                     frame.world.attribute(try be(&frame).asJurisdiction, a, on: frame.date)
-                }
+                }.with(.attribute(b.ir, a))
             }
         default:
             error("\(article(b.type)) has no field '\(field.text)'", scope.ref(field.span))
@@ -555,8 +559,9 @@ extension Checker {
     func unary(_ op: UnaryOperator, _ operand: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         switch op {
         case .not:
-            let e = require(expr(operand, scope, expected: .bool), .bool, operand, scope, what: "the operand of 'not'").eval
-            return Typed(.bool) { frame in .bool(!(try e(&frame).asBool)) }
+            let t = require(expr(operand, scope, expected: .bool), .bool, operand, scope, what: "the operand of 'not'")
+            let e = t.eval
+            return Typed(.bool) { frame in .bool(!(try e(&frame).asBool)) }.with(.not(t.ir))
         case .negate:
             let t = expr(operand, scope, expected: expected)
             switch t.type {
@@ -564,7 +569,7 @@ extension Checker {
                 let e = t.eval
                 if case .int(let v)? = t.constant, v != Int64.min { return .const(.int, .int(-v)) }
                 if case .number(let v)? = t.constant { return .const(.number, .number(-v)) }
-                return Typed(t.type) { frame in try Operators.negate(try e(&frame), src) }
+                return Typed(t.type) { frame in try Operators.negate(try e(&frame), src) }.with(.negate(t.ir, src))
             default:
                 error("'-' needs a number, an int or a duration, not \(article(t.type))", scope.ref(operand.span))
                 return .error
@@ -575,10 +580,11 @@ extension Checker {
     func binary(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         switch op {
         case .and, .or:
-            let x = require(expr(a, scope, expected: .bool), .bool, a, scope, what: "the left side of '\(op.rawValue)'").eval
-            let y = require(expr(b, scope, expected: .bool), .bool, b, scope, what: "the right side of '\(op.rawValue)'").eval
-            if op == .and { return Typed(.bool) { frame in .bool(try x(&frame).asBool && (try y(&frame).asBool)) } }
-            return Typed(.bool) { frame in .bool(try x(&frame).asBool || (try y(&frame).asBool)) }
+            let xt = require(expr(a, scope, expected: .bool), .bool, a, scope, what: "the left side of '\(op.rawValue)'")
+            let yt = require(expr(b, scope, expected: .bool), .bool, b, scope, what: "the right side of '\(op.rawValue)'")
+            let x = xt.eval, y = yt.eval
+            if op == .and { return Typed(.bool) { frame in .bool(try x(&frame).asBool && (try y(&frame).asBool)) }.with(.and(xt.ir, yt.ir)) }
+            return Typed(.bool) { frame in .bool(try x(&frame).asBool || (try y(&frame).asBool)) }.with(.or(xt.ir, yt.ir))
         case .add, .subtract, .multiply, .divide:
             return arithmetic(op, a, b, src, scope, expected: expected)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
@@ -608,6 +614,7 @@ extension Checker {
             }
             let xe = x.eval, ye = y.eval
             return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+                .with(.compare(op, x.ir, y.ir))
         case .in:
             var x = expr(a, scope)
             var elementType: PType? = nil
@@ -632,13 +639,14 @@ extension Checker {
             return Typed(.bool) { frame in
                 let v = try xe(&frame)
                 return .bool(try ye(&frame).elements.contains { ValueOrder.equal($0, v) })
-            }
+            }.with(.contains(x.ir, y.ir))
         case .within:
-            let x = require(expr(a, scope, expected: .jurisdiction), .jurisdiction, a, scope, what: "the left side of 'within'").eval
-            let y = require(expr(b, scope, expected: .jurisdiction), .jurisdiction, b, scope, what: "the right side of 'within'").eval
+            let xt = require(expr(a, scope, expected: .jurisdiction), .jurisdiction, a, scope, what: "the left side of 'within'")
+            let yt = require(expr(b, scope, expected: .jurisdiction), .jurisdiction, b, scope, what: "the right side of 'within'")
+            let x = xt.eval, y = yt.eval
             return Typed(.bool) { frame in
                 .bool(frame.program.jurisdictions.within(try x(&frame).asJurisdiction, try y(&frame).asJurisdiction))
-            }
+            }.with(.within(xt.ir, yt.ir))
         }
     }
 
@@ -678,6 +686,7 @@ extension Checker {
             let x = dateSide == a_ ? ds : o, y = dateSide == a_ ? o : ds
             let xe = x.eval, ye = y.eval
             return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+                .with(.compare(op, x.ir, y.ir))
         }
         guard depsStack.count == saved, case .date(let d)? = o.constant, o.type == .date else {
             note { $0.merge(otherDeps) }
@@ -691,6 +700,7 @@ extension Checker {
         let x = dateSide == a ? ds : o, y = dateSide == a ? o : ds
         let xe = x.eval, ye = y.eval
         return Typed(.bool) { frame in .bool(Operators.compare(op, try xe(&frame), try ye(&frame))) }
+            .with(.compare(op, x.ir, y.ir))
     }
 
     func arithmetic(_ op: BinaryOperator, _ a: Expr, _ b: Expr, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
@@ -715,6 +725,7 @@ extension Checker {
         switch (op, x.type, y.type) {
         case (.divide, let l, let r) where l.isNumeric && r.isNumeric:
             return Typed(.number) { frame in try Operators.divide(try xe(&frame), try ye(&frame), src) }
+                .with(.arithmetic(.divide, x.ir, y.ir, src))
         case (_, .int, .int) where op != .divide: resultType = .int
         case (_, let l, let r) where l.isNumeric && r.isNumeric: resultType = .number
         case (.add, .date, .duration(let f)), (.add, .duration(let f), .date), (.subtract, .date, .duration(let f)):
@@ -742,10 +753,11 @@ extension Checker {
             }
             if let folded { return .const(resultType, folded) }
         }
+        let node = Node.arithmetic(op, x.ir, y.ir, src)
         switch op {
-        case .add: return Typed(resultType) { frame in try Operators.add(try xe(&frame), try ye(&frame), src) }
-        case .subtract: return Typed(resultType) { frame in try Operators.subtract(try xe(&frame), try ye(&frame), src) }
-        default: return Typed(resultType) { frame in try Operators.multiply(try xe(&frame), try ye(&frame), src) }
+        case .add: return Typed(resultType) { frame in try Operators.add(try xe(&frame), try ye(&frame), src) }.with(node)
+        case .subtract: return Typed(resultType) { frame in try Operators.subtract(try xe(&frame), try ye(&frame), src) }.with(node)
+        default: return Typed(resultType) { frame in try Operators.multiply(try xe(&frame), try ye(&frame), src) }.with(node)
         }
     }
 }

@@ -234,9 +234,16 @@ public enum Engine {
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 
+    /// `POLICY_ENGINE=general`: no memo; `POLICY_ENGINE=scalar`: no memo and every case
+    /// evaluated alone (the reference the others are compared with).
     public static var generalOnly: Bool {
         guard let raw = getenv("POLICY_ENGINE") else { return false }
-        return String(cString: raw) == "general"
+        return ["general", "scalar"].contains(String(cString: raw))
+    }
+
+    public static var scalarOnly: Bool {
+        guard let raw = getenv("POLICY_ENGINE") else { return false }
+        return String(cString: raw) == "scalar"
     }
 }
 

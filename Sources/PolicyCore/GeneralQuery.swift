@@ -41,7 +41,8 @@ extension QueryRunner {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
                 let lo = chunk * QueryRunner.chunkSize
-                let result = runner.generalChunk(q, data, worlds, cols, lo: lo, n: Swift.min(QueryRunner.chunkSize, data.count - lo))
+                let result = runner.generalChunk(q, data, worlds, cols, lo: lo, n: Swift.min(QueryRunner.chunkSize, data.count - lo),
+                                                 vector: !Engine.scalarOnly)
                 slots.set(chunk, result)
                 if result.interrupted || result.stop != nil { break }
             }
@@ -71,20 +72,115 @@ extension QueryRunner {
         return (groups, differing)
     }
 
-    /// Rows `lo ..< lo + n`, case by case.
-    func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int) -> GeneralChunk {
-        var out = GeneralChunk()
-        var frame = Frame(world: worlds[0])
-        let dateField = program.records[data.record].dateField ?? 0
-        let aggregateCount = q.aggregates.count
-        let intSum = cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) }
-        let kinds = cols.map { q.aggregates[$0.aggregate].kind }
-        // Per group (numbered in the chunk): cases and [world][column] totals, flat.
-        let stride = worlds.count * cols.count
+    /// Adds up one chunk's cases, in row order, into per-group totals.
+    struct ChunkAdder {
+        let q: Query
+        let cols: [Column]
+        let worldCount: Int
+        let aggregateCount: Int
+        let intSum: [Bool]
+        let kinds: [AggregateKind]
+        let stride: Int
         var groupOf: [[Value]: Int] = [:]
         var caseCounts: [Int] = []
         var intTotals: [IntTotal] = []
         var totals: [Double] = []
+
+        init(_ q: Query, _ cols: [Column], worlds: Int, intSum: [Bool]) {
+            self.q = q
+            self.cols = cols
+            worldCount = worlds
+            aggregateCount = q.aggregates.count
+            self.intSum = intSum
+            kinds = cols.map { q.aggregates[$0.aggregate].kind }
+            stride = worlds * cols.count
+        }
+
+        /// One case: its key, and its aggregates' values per world (`values[w * aggregates + a]`).
+        mutating func add(row: Int, key: [Value], values: [Value], into out: inout GeneralChunk) {
+            let g: Int
+            if let found = groupOf[key] {
+                g = found
+            } else {
+                g = caseCounts.count
+                groupOf[key] = g
+                out.groupOrder.append(key)
+                caseCounts.append(0)
+                intTotals.append(contentsOf: repeatElement(0, count: stride))
+                totals.append(contentsOf: repeatElement(0, count: stride))
+            }
+            caseCounts[g] += 1
+            for w in 0..<worldCount {
+                let base = g * stride + w * cols.count
+                for ci in cols.indices {
+                    let v = values[w * aggregateCount + cols[ci].aggregate]
+                    switch kinds[ci] {
+                    case .count: intTotals[base + ci] += 1
+                    case .countIf, .share: if v.asBool { intTotals[base + ci] += 1 }
+                    case .spread: if case .member(_, let m) = v, m == cols[ci].member { intTotals[base + ci] += 1 }
+                    case .sum, .mean:
+                        if intSum[ci] { intTotals[base + ci].add(v.asInt) } else { totals[base + ci] += v.asNumber }
+                    }
+                }
+            }
+            if q.kind == .compare, worldCount > 1,
+               (1..<worldCount).contains(where: { w in
+                   (0..<aggregateCount).contains { values[w * aggregateCount + $0] != values[$0] }
+               }) {
+                out.differing.append(row)
+            }
+        }
+
+        func finish(into out: inout GeneralChunk) {
+            for (g, k) in out.groupOrder.enumerated() {
+                var acc = Accumulator(totals: [], intTotals: [])
+                acc.cases = caseCounts[g]
+                for w in 0..<worldCount {
+                    let base = g * stride + w * cols.count
+                    acc.intTotals.append(Array(intTotals[base..<(base + cols.count)]))
+                    acc.totals.append(Array(totals[base..<(base + cols.count)]))
+                }
+                out.groups[k] = acc
+            }
+        }
+    }
+
+    /// Rows `lo ..< lo + n`: many cases at a time where every expression has nodes the
+    /// chunk evaluator can take (`vector`), else case by case.
+    func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
+                      vector: Bool) -> GeneralChunk {
+        let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) })
+        if vector {
+            do {
+                return try vectorChunk(q, data, worlds, adder, lo: lo, n: n)
+            } catch is Interrupted {
+                var out = GeneralChunk()
+                out.interrupted = true
+                return out
+            } catch {
+                // A node the chunk evaluator does not take here: case by case.
+            }
+        }
+        return scalarChunk(q, data, worlds, adder, lo: lo, n: n)
+    }
+
+    /// The calendar key of a case's date.
+    func calendarKey(_ kind: KeyKind, _ day: Int32) -> Value? {
+        switch kind {
+        case .year: return .int(Int64(CivilDate(dayNumber: Int(day)).year))
+        case .month: return .string(Calendar.monthKey(day))
+        case .quarter: return .string(Calendar.quarterKey(day))
+        case .expression: return nil
+        }
+    }
+
+    /// Case by case, with the checked code.
+    func scalarChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, lo: Int, n: Int) -> GeneralChunk {
+        var out = GeneralChunk()
+        var adder = adder
+        var frame = Frame(world: worlds[0])
+        let dateField = program.records[data.record].dateField ?? 0
+        let aggregateCount = q.aggregates.count
         // Reused for every case: the key and the aggregates' values per world.
         var key: [Value] = []
         key.reserveCapacity(q.keys.count)
@@ -101,48 +197,17 @@ extension QueryRunner {
                 if let filter = q.filter, try !filter(&frame).asBool { continue }
                 key.removeAll(keepingCapacity: true)
                 for k in q.keys {
-                    switch k.kind {
-                    case .year: key.append(.int(Int64(CivilDate(dayNumber: Int(c.fields[dateField].asDate)).year)))
-                    case .month: key.append(.string(Calendar.monthKey(c.fields[dateField].asDate)))
-                    case .quarter: key.append(.string(Calendar.quarterKey(c.fields[dateField].asDate)))
-                    case .expression(let e): key.append(try e(&frame))
+                    if case .expression(let e) = k.kind {
+                        key.append(try e(&frame))
+                    } else if let v = calendarKey(k.kind, c.fields[dateField].asDate) {
+                        key.append(v)
                     }
                 }
                 for (w, world) in worlds.enumerated() {
                     frame.world = world
                     for a in 0..<aggregateCount { values[w * aggregateCount + a] = try caseValue(q.aggregates[a], &frame) }
                 }
-                let g: Int
-                if let found = groupOf[key] {
-                    g = found
-                } else {
-                    g = caseCounts.count
-                    groupOf[key] = g
-                    out.groupOrder.append(key)
-                    caseCounts.append(0)
-                    intTotals.append(contentsOf: repeatElement(0, count: stride))
-                    totals.append(contentsOf: repeatElement(0, count: stride))
-                }
-                caseCounts[g] += 1
-                for w in worlds.indices {
-                    let base = g * stride + w * cols.count
-                    for ci in cols.indices {
-                        let v = values[w * aggregateCount + cols[ci].aggregate]
-                        switch kinds[ci] {
-                        case .count: intTotals[base + ci] += 1
-                        case .countIf, .share: if v.asBool { intTotals[base + ci] += 1 }
-                        case .spread: if case .member(_, let m) = v, m == cols[ci].member { intTotals[base + ci] += 1 }
-                        case .sum, .mean:
-                            if intSum[ci] { intTotals[base + ci].add(v.asInt) } else { totals[base + ci] += v.asNumber }
-                        }
-                    }
-                }
-                if q.kind == .compare, worlds.count > 1,
-                   (1..<worlds.count).contains(where: { w in
-                       (0..<aggregateCount).contains { values[w * aggregateCount + $0] != values[$0] }
-                   }) {
-                    out.differing.append(row)
-                }
+                adder.add(row: row, key: key, values: values, into: &out)
             } catch let e as EvalError {
                 out.errors.add(e, row: row, c)
             } catch is Interrupted {
@@ -153,16 +218,63 @@ extension QueryRunner {
                 return out
             }
         }
-        for (g, k) in out.groupOrder.enumerated() {
-            var acc = Accumulator(totals: [], intTotals: [])
-            acc.cases = caseCounts[g]
-            for w in worlds.indices {
-                let base = g * stride + w * cols.count
-                acc.intTotals.append(Array(intTotals[base..<(base + cols.count)]))
-                acc.totals.append(Array(totals[base..<(base + cols.count)]))
-            }
-            out.groups[k] = acc
+        adder.finish(into: &out)
+        return out
+    }
+
+    /// Many cases at a time: the filter, then each key, then each world's aggregates, each
+    /// over the cases still in (so each case meets its steps, and its first error, in the
+    /// order evaluating it alone would), then added up in row order.
+    func vectorChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, lo: Int, n: Int) throws -> GeneralChunk {
+        let chunk = try VectorChunk(data: data, lo: lo, n: n, world: worlds[0], queryDate: nil)
+        guard case .dates(let dates) = data.columns[chunk.dateField] else { throw VectorUnsupported() }
+        var rows = (0..<n).map { Int32($0) }
+        let baseline = VectorChunk.Context.query(worlds[0])
+        if let filter = q.filter {
+            let holds = try chunk.eval(q.filterNode ?? .scalar(filter), rows, baseline)
+            rows = rows.indices.compactMap { k in chunk.alive(rows[k]) && holds[k].asBool ? rows[k] : nil }
         }
+        // Keys per row of the chunk.
+        var keys = [[Value]](repeating: [], count: n)
+        for k in q.keys {
+            if case .expression(let e) = k.kind {
+                let live = chunk.surviving(rows)
+                let values = try chunk.eval(k.node ?? .scalar(e), live, baseline)
+                for (p, r) in live.enumerated() { keys[Int(r)].append(values[p]) }
+            } else {
+                for r in rows { if let v = calendarKey(k.kind, dates[lo + Int(r)]) { keys[Int(r)].append(v) } }
+            }
+        }
+        let aggregateCount = q.aggregates.count
+        var values = [[Value]](repeating: [], count: worlds.count * aggregateCount)
+        var positions = [Int32](repeating: -1, count: n)
+        let live = chunk.surviving(rows)
+        for (w, world) in worlds.enumerated() {
+            for (a, aggregate) in q.aggregates.enumerated() {
+                let node: Node
+                switch aggregate.kind {
+                case .count: node = .constant(.bool(true))
+                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): node = aggregate.node ?? .scalar(e)
+                }
+                // Every aggregate over the same rows (failures show in `failure`).
+                values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
+            }
+        }
+        for (p, r) in live.enumerated() { positions[Int(r)] = Int32(p) }
+        var out = GeneralChunk()
+        var adder = adder
+        var caseValues = [Value](repeating: .bool(false), count: worlds.count * aggregateCount)
+        for r in 0..<n {
+            if let failure = chunk.failure[r] {
+                out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
+                continue
+            }
+            let p = Int(positions[r])
+            guard p >= 0 else { continue }
+            for i in caseValues.indices { caseValues[i] = values[i][p] }
+            adder.add(row: lo + r, key: keys[r], values: caseValues, into: &out)
+        }
+        adder.finish(into: &out)
         return out
     }
 }

@@ -122,6 +122,7 @@ public struct DecisionVersion: Sendable {
     public var defaultValue: Eval
     public var combiner: Combiner
     var deps = Deps()
+    var defaultNode: Node?
     public var source: SourceRef
     public var defaultSource: SourceRef
 }
@@ -142,6 +143,8 @@ public struct CompiledRule: Sendable {
     public var condition: Eval?
     public var localCount: Int
     var deps = Deps()
+    var valueNode: Node?
+    var conditionNode: Node?
     public var source: SourceRef
 }
 
@@ -277,8 +280,7 @@ public final class Program: @unchecked Sendable {
         letCode = lets.map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
         ruleCode = policies.map { p in
             p.versions.map { v in
-                v.rules.map { RuleCode(decision: $0.decision, condition: $0.condition, value: $0.value,
-                                       localCount: $0.localCount, source: $0.source) }
+                v.rules.map(RuleCode.init)
             }
         }
     }
@@ -351,17 +353,27 @@ final class LetCode: Sendable {
     }
 }
 
-final class RuleCode: Sendable {
+final class RuleCode: @unchecked Sendable {
     let decision: Int
     let condition: Eval?
     let value: Eval
     let localCount: Int
     let source: SourceRef
-    init(decision: Int, condition: Eval?, value: @escaping Eval, localCount: Int, source: SourceRef) {
-        self.decision = decision
-        self.condition = condition
-        self.value = value
-        self.localCount = localCount
-        self.source = source
+    /// The condition and value as nodes, for the evaluators of many cases at once.
+    let conditionNode: Node?
+    let valueNode: Node
+    /// Whether the rule reads a local slot other than the case (its policy's arguments):
+    /// if not, every instance of its policy answers alike for the same case.
+    let readsArguments: Bool
+
+    init(_ rule: CompiledRule) {
+        decision = rule.decision
+        condition = rule.condition
+        value = rule.value
+        localCount = rule.localCount
+        source = rule.source
+        conditionNode = rule.condition.map { c in rule.conditionNode ?? .scalar(c) }
+        valueNode = rule.valueNode ?? .scalar(rule.value)
+        readsArguments = rule.deps.slotsRead.indices.contains { $0 != 0 } || rule.deps.opaque
     }
 }

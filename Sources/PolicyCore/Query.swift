@@ -21,6 +21,8 @@ public struct QueryAggregate: Sendable {
     /// The aggregate as written (`count(outcome == transferred)`).
     public var label: String
     var deps = Deps()
+    /// The per-case value as a node (`count`: none).
+    var node: Node?
 }
 
 public enum KeyKind: Sendable {
@@ -32,6 +34,7 @@ public struct QueryKey: Sendable {
     public var kind: KeyKind
     public var label: String
     var deps = Deps()
+    var node: Node?
 }
 
 public enum QueryKind: Sendable { case table, compare, plot }
@@ -47,6 +50,7 @@ public struct Query: Sendable {
     /// `plot … to "file.svg"`, resolved against the script's folder.
     public var output: String?
     var filterDeps = Deps()
+    var filterNode: Node?
     /// The `where` condition as written (part of what identifies its answers).
     var filterLabel = ""
 }
@@ -91,6 +95,7 @@ extension Checker {
         var q = Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filterTyped?.eval,
                       scenarios: scenarios, output: path)
         q.filterDeps = filterTyped?.deps ?? Deps()
+        q.filterNode = filterTyped?.ir
         q.filterLabel = condition?.formatted ?? ""
         return .query(q, source: src)
     }
@@ -106,7 +111,7 @@ extension Checker {
             }
         }
         let t = expr(e, scope)
-        return QueryKey(kind: .expression(t.eval), label: e.formatted, deps: t.deps)
+        return QueryKey(kind: .expression(t.eval), label: e.formatted, deps: t.deps, node: t.ir)
     }
 
     /// `count`, `count(COND)`, `share(COND)`, `sum(EXPR)`, `mean(EXPR)`, or an enum value.
@@ -133,20 +138,20 @@ extension Checker {
             switch f.text {
             case "count", "share":
                 let t = require(expr(args[0], scope, expected: .bool), .bool, args[0], scope, what: "the condition of '\(f.text)'")
-                return QueryAggregate(kind: f.text == "count" ? .countIf(t.eval) : .share(t.eval), label: label, deps: t.deps)
+                return QueryAggregate(kind: f.text == "count" ? .countIf(t.eval) : .share(t.eval), label: label, deps: t.deps, node: t.ir)
             default:
                 let t = expr(args[0], scope)
                 guard t.type.isNumeric else {
                     if t.type != .error { error("'\(f.text)' needs a number or an int, not \(article(t.type))", scope.ref(args[0].span)) }
                     return nil
                 }
-                return QueryAggregate(kind: f.text == "sum" ? .sum(t.eval, isInt: t.type == .int) : .mean(t.eval), label: label, deps: t.deps)
+                return QueryAggregate(kind: f.text == "sum" ? .sum(t.eval, isInt: t.type == .int) : .mean(t.eval), label: label, deps: t.deps, node: t.ir)
             }
         }
         let t = expr(e, scope)
         switch t.type {
-        case .enumType(let en): return QueryAggregate(kind: .spread(t.eval, enumType: en), label: label, deps: t.deps)
-        case .bool: return QueryAggregate(kind: .countIf(t.eval), label: label, deps: t.deps)
+        case .enumType(let en): return QueryAggregate(kind: .spread(t.eval, enumType: en), label: label, deps: t.deps, node: t.ir)
+        case .bool: return QueryAggregate(kind: .countIf(t.eval), label: label, deps: t.deps, node: t.ir)
         case .error: return nil
         default:
             error("not an aggregate: use count, count(COND), share(COND), sum(EXPR), mean(EXPR) or an enum-valued expression",

@@ -8,6 +8,8 @@ struct Typed {
     var constant: Value?
     /// What the value depends on (for the fast population engine).
     var deps = Deps()
+    /// The expression as data, where the checker made a node for it (see `ir`).
+    var node: Node?
 
     init(_ type: PType, _ eval: @escaping Eval, constant: Value? = nil) {
         self.type = type
@@ -16,7 +18,7 @@ struct Typed {
     }
 
     static func const(_ type: PType, _ v: Value) -> Typed {
-        Typed(type, { _ in v }, constant: v)
+        Typed(type, { _ in v }, constant: v).with(.constant(v))
     }
 
     /// Stands for an expression that failed to check (its error is already reported).

@@ -5,8 +5,11 @@ import XCTest
 /// disagreed: each engine must print exactly what the others print, and what a person
 /// working the figures out by hand would get.
 final class EngineAgreementTests: XCTestCase {
+    /// The default (memo where it applies), the general engine (chunks many cases at a
+    /// time), the reference (every case alone), and other thread counts.
     let engines: [[String: String]] = [
-        [:], ["POLICY_ENGINE": "general"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
+        [:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
+        ["POLICY_ENGINE": "general", "POLICY_THREADS": "1"],
     ]
 
     func run(_ program: String, csv: String? = nil, environment: [String: String] = [:],

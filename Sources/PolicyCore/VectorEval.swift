@@ -1,0 +1,363 @@
+import PolicySyntax
+
+/// Raised when a node cannot be evaluated over many cases in the context it is met in (a
+/// decision about some other record, a local slot of a query): the chunk is evaluated case
+/// by case instead, so nothing is answered differently.
+struct VectorUnsupported: Error {}
+
+/// Evaluates nodes over the cases of one chunk of a population, many cases at a time.
+///
+/// Each node is worked out for a list of rows (a selection) and gives one value per row.
+/// `and`, `or` and `if` narrow the selection for the operand they may skip, so each case
+/// meets exactly the operations, and so the first error, that evaluating it alone meets;
+/// a case that fails is out of every later step. Decisions are resolved in rounds: round k
+/// takes each case's k-th candidate in force, grouped by the rules that answer for it (all
+/// instances of a policy whose rules read no argument form one group), so a rule is
+/// evaluated once for every case it applies to; a case with several answers is resolved
+/// case by case (`Resolution`), one with none takes the default.
+final class VectorChunk {
+    let data: PopulationData
+    let lo: Int
+    let n: Int
+    let dateField: Int
+    let jurisdictionField: Int
+    /// The query's date (attributes read outside a decision are read as of it).
+    let queryDate: Int32?
+    /// Per row of the chunk: the first error the case met.
+    private(set) var failure: [EvalError?]
+    /// Answers per (world, decision), per row.
+    private var decided: [DecisionKey: [Value?]] = [:]
+    private var frame: Frame
+    private let cancellation: CancellationFlag
+
+    struct DecisionKey: Hashable {
+        var world: ObjectIdentifier
+        var decision: Int
+    }
+
+    /// Where a node is evaluated: over the query's subject, or inside a rule (or a default)
+    /// about the case, with the instance's arguments in the slots after the case's.
+    struct Context {
+        var world: World
+        var inRule: Bool
+        var locals: [Value]
+        var localCount: Int
+
+        static func query(_ world: World) -> Context { Context(world: world, inRule: false, locals: [], localCount: 0) }
+        /// The case's own slot in a rule; the subject in a query.
+        var caseRef: CaseRef { inRule ? .slot(0) : .subject }
+    }
+
+    init(data: PopulationData, lo: Int, n: Int, world: World, queryDate: Int32?) throws {
+        let info = world.program.records[data.record]
+        guard let d = info.dateField, let j = info.jurisdictionField, d < data.columns.count, j < data.columns.count else {
+            throw VectorUnsupported()
+        }
+        self.data = data
+        self.lo = lo
+        self.n = n
+        dateField = d
+        jurisdictionField = j
+        self.queryDate = queryDate
+        failure = Array(repeating: nil, count: n)
+        frame = Frame(world: world, date: queryDate)
+        cancellation = world.program.cancellation
+    }
+
+    @inline(__always) func alive(_ r: Int32) -> Bool { failure[Int(r)] == nil }
+
+    private func fail(_ r: Int32, _ e: EvalError) {
+        if failure[Int(r)] == nil { failure[Int(r)] = e }
+    }
+
+    /// The rows of `rows` that have not failed.
+    func surviving(_ rows: [Int32]) -> [Int32] { rows.filter(alive) }
+
+    // MARK: - Nodes
+
+    /// `node` for each row of `rows` (a row that fails gets a placeholder and its error).
+    func eval(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
+        if rows.isEmpty { return [] }
+        switch node {
+        case .constant(let v):
+            return Array(repeating: v, count: rows.count)
+        case .field(let ref, let i):
+            if ref == ctx.caseRef {
+                guard i < data.columns.count else { throw VectorUnsupported() }
+                let column = data.columns[i]
+                return rows.map { column.value(lo + Int($0)) }
+            }
+            guard ctx.inRule, case .slot(let s) = ref, s > 0, s < ctx.locals.count,
+                  case .record(let c) = ctx.locals[s], i < c.fields.count else { throw VectorUnsupported() }
+            return Array(repeating: c.fields[i], count: rows.count)
+        case .local(let s):
+            guard ctx.inRule else { throw VectorUnsupported() }
+            if s == 0 { return rows.map { .record(data.caseRecord(lo + Int($0))) } }
+            guard s < ctx.locals.count else { throw VectorUnsupported() }
+            return Array(repeating: ctx.locals[s], count: rows.count)
+        case .attribute(let x, let a):
+            let js = try eval(x, rows, ctx)
+            let world = ctx.world
+            var out = js
+            for k in rows.indices where alive(rows[k]) {
+                out[k] = world.attribute(js[k].asJurisdiction, a, on: date(rows[k], ctx))
+            }
+            return out
+        case .not(let x):
+            return try eval(x, rows, ctx).map { .bool(!$0.asBool) }
+        case .toNumber(let x):
+            return try eval(x, rows, ctx).map { .number($0.asNumber) }
+        case .negate(let x, let src):
+            var out = try eval(x, rows, ctx)
+            for k in rows.indices where alive(rows[k]) {
+                do { out[k] = try Operators.negate(out[k], src) } catch let e as EvalError { fail(rows[k], e) }
+            }
+            return out
+        case .and(let x, let y), .or(let x, let y):
+            let isAnd: Bool
+            if case .and = node { isAnd = true } else { isAnd = false }
+            var out = try eval(x, rows, ctx)
+            // The right side only where the left does not settle it.
+            var positions: [Int] = []
+            for k in rows.indices where alive(rows[k]) && out[k].asBool == isAnd { positions.append(k) }
+            let right = try eval(y, positions.map { rows[$0] }, ctx)
+            for (p, k) in positions.enumerated() { out[k] = .bool(right[p].asBool) }
+            return out
+        case .arithmetic(let op, let x, let y, let src):
+            var out = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                do {
+                    switch op {
+                    case .add: out[k] = try Operators.add(out[k], right[p], src)
+                    case .subtract: out[k] = try Operators.subtract(out[k], right[p], src)
+                    case .multiply: out[k] = try Operators.multiply(out[k], right[p], src)
+                    case .divide: out[k] = try Operators.divide(out[k], right[p], src)
+                    default: throw VectorUnsupported()
+                    }
+                } catch let e as EvalError {
+                    fail(rows[k], e)
+                }
+            }
+            return out
+        case .compare(let op, let x, let y):
+            var out = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            for (p, k) in positions.enumerated() where alive(rows[k]) { out[k] = .bool(Operators.compare(op, out[k], right[p])) }
+            return out
+        case .contains(let x, let y):
+            var out = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                let v = out[k]
+                out[k] = .bool(right[p].elements.contains { ValueOrder.equal($0, v) })
+            }
+            return out
+        case .within(let x, let y):
+            var out = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            let table = ctx.world.program.jurisdictions
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                out[k] = .bool(table.within(out[k].asJurisdiction, right[p].asJurisdiction))
+            }
+            return out
+        case .ifThenElse(let c, let x, let y):
+            let conditions = try eval(c, rows, ctx)
+            var yes: [Int] = [], no: [Int] = []
+            for k in rows.indices where alive(rows[k]) {
+                if conditions[k].asBool { yes.append(k) } else { no.append(k) }
+            }
+            var out = conditions
+            let a = try eval(x, yes.map { rows[$0] }, ctx)
+            for (p, k) in yes.enumerated() { out[k] = a[p] }
+            let b = try eval(y, no.map { rows[$0] }, ctx)
+            for (p, k) in no.enumerated() { out[k] = b[p] }
+            return out
+        case .decision(let d, let ref):
+            guard ref == ctx.caseRef else { throw VectorUnsupported() }
+            return try decide(d, rows, ctx.world)
+        case .chance(let p, let stream, _):
+            var out = try eval(p, rows, ctx)
+            let seed = data.seed
+            for k in rows.indices where alive(rows[k]) {
+                let u = Operators.draw(stream: stream, seed: seed, identity: UInt64(lo + Int(rows[k])))
+                out[k] = .bool(u < out[k].asNumber)
+            }
+            return out
+        case .scalar(let code):
+            return try scalar(code, rows, ctx)
+        }
+    }
+
+    /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
+    private func evalAlive(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> ([Int], [Value]) {
+        var positions: [Int] = []
+        positions.reserveCapacity(rows.count)
+        for k in rows.indices where alive(rows[k]) { positions.append(k) }
+        return (positions, try eval(node, positions.map { rows[$0] }, ctx))
+    }
+
+    /// The date attributes and `at`-less reads are taken at: the case's own inside a
+    /// decision, the query's outside.
+    @inline(__always)
+    private func date(_ r: Int32, _ ctx: Context) -> Int32? {
+        guard ctx.inRule, case .dates(let ds) = data.columns[dateField] else { return queryDate }
+        return ds[lo + Int(r)]
+    }
+
+    /// Compiled code, case by case, in the frame that evaluating the case alone would have.
+    private func scalar(_ code: Eval, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
+        var out = [Value](repeating: .bool(false), count: rows.count)
+        frame.world = ctx.world
+        for (k, r) in rows.enumerated() where alive(r) {
+            let c = data.caseRecord(lo + Int(r))
+            if ctx.inRule {
+                frame.locals = [.record(c)] + ctx.locals.dropFirst()
+                while frame.locals.count < ctx.localCount { frame.locals.append(.bool(false)) }
+                frame.caseRecord = c
+                frame.date = c.fields[dateField].asDate
+                frame.subject = .record(c)
+            } else {
+                frame.locals = []
+                frame.caseRecord = nil
+                frame.date = queryDate
+                frame.subject = .record(c)
+            }
+            do {
+                out[k] = try code(&frame)
+            } catch let e as EvalError {
+                fail(r, e)
+            } catch is Interrupted {
+                throw Interrupted()
+            } catch {
+                // Not one case's error (an aggregate inside, say): leave it to the case-by-case path.
+                throw VectorUnsupported()
+            }
+        }
+        return out
+    }
+
+    // MARK: - Decisions
+
+    /// Decision `d` for each row of `rows` in `world`, worked out once per row.
+    func decide(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
+        let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
+        var known = decided[key] ?? Array(repeating: nil, count: n)
+        let todo = rows.filter { known[Int($0)] == nil && alive($0) }
+        if !todo.isEmpty {
+            if cancellation.isRaised { throw Interrupted() }
+            let answers = try resolve(d, todo, world)
+            for (k, r) in todo.enumerated() where alive(r) { known[Int(r)] = answers[k] }
+            decided[key] = known
+        }
+        return rows.map { known[Int($0)] ?? .bool(false) }
+    }
+
+    /// A group of candidates that answer alike: the same rules, and the same arguments when
+    /// the rules read them.
+    private struct GroupKey: Hashable {
+        var rules: [ObjectIdentifier]
+        var arguments: [Value]
+    }
+
+    private struct Group {
+        var rules: [RuleCode]
+        var context: Context
+    }
+
+    private func resolve(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
+        let code = world.decisionCode(d)
+        var out = [Value](repeating: .bool(false), count: rows.count)
+        guard code.version >= 0 else {
+            let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
+            for r in rows { fail(r, e) }
+            return out
+        }
+        guard code.caseType == data.record, code.caseFields.date == dateField, code.caseFields.jurisdiction == jurisdictionField,
+              case .dates(let dates) = data.columns[dateField], case .jurisdictions(let places) = data.columns[jurisdictionField] else {
+            throw VectorUnsupported()
+        }
+        // Each row's candidates in force, as group numbers in candidate order.
+        var groups: [Group] = []
+        var groupIndex: [GroupKey: Int] = [:]
+        var planGroups: [ObjectIdentifier: [Int]] = [:]
+        var start = [Int](repeating: 0, count: rows.count + 1)
+        var entries: [Int] = []
+        for (k, r) in rows.enumerated() {
+            let row = lo + Int(r)
+            let plan = code.plan(world, d, places[row])
+            let id = ObjectIdentifier(plan)
+            let ids: [Int]
+            if let known = planGroups[id] {
+                ids = known
+            } else {
+                ids = plan.entries.map { e in
+                    let rules = Array(plan.rules[e.rules])
+                    let arguments = Array(plan.arguments[e.arguments])
+                    let readsArguments = rules.contains { $0.readsArguments }
+                    let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
+                    if let g = groupIndex[key] { return g }
+                    let localCount = max(e.localCount, 1 + arguments.count)
+                    groups.append(Group(rules: rules, context: Context(world: world, inRule: true,
+                                                                        locals: [.bool(false)] + arguments, localCount: localCount)))
+                    groupIndex[key] = groups.count - 1
+                    return groups.count - 1
+                }
+                planGroups[id] = ids
+            }
+            let date = dates[row]
+            for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { entries.append(ids[i]) }
+            start[k + 1] = entries.count
+        }
+        // Round by round: each row's k-th candidate, by group.
+        var answers = [Int8](repeating: 0, count: rows.count)
+        var round = 0
+        while true {
+            var byGroup: [Int: [Int]] = [:]
+            var order: [Int] = []
+            for k in rows.indices where start[k] + round < start[k + 1] && alive(rows[k]) {
+                let g = entries[start[k] + round]
+                if byGroup[g] == nil { order.append(g) }
+                byGroup[g, default: []].append(k)
+            }
+            if order.isEmpty { break }
+            for g in order {
+                let group = groups[g]
+                var open = byGroup[g] ?? []
+                for rule in group.rules where !open.isEmpty {
+                    var hit = open
+                    var miss: [Int] = []
+                    if let condition = rule.conditionNode {
+                        let holds = try eval(condition, open.map { rows[$0] }, group.context)
+                        hit = []
+                        for (p, k) in open.enumerated() where alive(rows[k]) {
+                            if holds[p].asBool { hit.append(k) } else { miss.append(k) }
+                        }
+                    }
+                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
+                    for (p, k) in hit.enumerated() where alive(rows[k]) {
+                        if answers[k] == 0 { out[k] = values[p] }
+                        answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
+                    }
+                    open = miss
+                }
+            }
+            round += 1
+        }
+        // No answer: the default. Several: resolved case by case (overrides, combiners, ties).
+        var none: [Int] = []
+        for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
+        let defaults = try eval(code.defaultNode, none.map { rows[$0] },
+                                Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
+        for (p, k) in none.enumerated() { out[k] = defaults[p] }
+        frame.world = world
+        for k in rows.indices where alive(rows[k]) && answers[k] > 1 {
+            let c = data.caseRecord(lo + Int(rows[k]))
+            frame.subject = .record(c)
+            frame.caseRecord = nil
+            frame.locals = []
+            do { out[k] = try Resolution.decide(d, c, &frame) } catch let e as EvalError { fail(rows[k], e) }
+        }
+        return out
+    }
+}
