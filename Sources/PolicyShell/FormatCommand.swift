@@ -44,7 +44,7 @@ extension Commands {
                     note(.testFailed)
                 }
             case .write:
-                if formatted != original, let reason = SourceLoader.writeAtomically(path, formatted) {
+                if formatted != original, let reason = FileWriter.write(path, formatted) {
                     console.err("error: cannot write '\(path)': \(reason)\n")
                     note(.noInput)
                 }

@@ -216,7 +216,7 @@ public final class REPL {
         case ":save":
             guard !argument.isEmpty else { console.err("usage: :save FILE\n"); return true }
             let path = unquote(argument)
-            if let reason = SourceLoader.writeAtomically(path, session.definitionsScript()) {
+            if let reason = FileWriter.write(path, session.definitionsScript()) {
                 console.err("error: cannot write '\(path)': \(reason)\n")
             } else {
                 console.out("saved the session's definitions to \(path)\n")

@@ -112,11 +112,12 @@ public final class Session {
         case .table(let t): console.out(TableRenderer(format: format).render(t))
         case .chart(let c):
             if let path = c.output {
-                if let reason = SourceLoader.writeAtomically(path, ChartRenderer().svg(c)) {
+                if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
                     // The old file, if any, is untouched (written to a temporary file, then renamed).
                     writeFailed = true
+                    // A reason that says what to do needs no generic hint.
                     reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source,
-                                            hint: "check that the folder exists and that you may write there"))
+                                            hint: reason.contains(";") ? nil : "check that the folder exists and that you may write there"))
                 } else {
                     console.out("wrote \(path)\n")
                 }

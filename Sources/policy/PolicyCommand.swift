@@ -44,7 +44,7 @@ struct PolicyCommand: ParsableCommand {
 }
 
 func exitWith(_ code: PolicyShell.ExitCode) -> Never {
-    exit(code.rawValue)
+    exit(StandardOutput.exitCode(code).rawValue)
 }
 
 /// Writes to stderr without Foundation.
@@ -195,7 +195,7 @@ struct Bench: ParsableCommand {
         case "parse":
             if let output {
                 let text = Benchmark.syntheticProgram(bytes: Int(megabytes * 1_000_000))
-                if let reason = SourceLoader.writeAtomically(output, text) {
+                if let reason = FileWriter.write(output, text) {
                     console.err("error: cannot write '\(output)': \(reason)\n")
                     exitWith(.noInput)
                 }

@@ -18,6 +18,13 @@ int policy_take_interrupt(void);
 int policy_peek_interrupt(void);
 void policy_clear_interrupt(void);
 
+/// Registers a temporary file to be removed if SIGINT, SIGTERM, SIGHUP or SIGQUIT ends the
+/// process before it is renamed into place (the handlers are installed on first use, only
+/// for signals still at their default action). Returns a slot for `policy_temp_unregister`,
+/// or -1 if the table is full.
+int policy_temp_register(const char *path);
+void policy_temp_unregister(int slot);
+
 static inline FILE *policy_stdin(void) { return stdin; }
 static inline FILE *policy_stdout(void) { return stdout; }
 static inline FILE *policy_stderr(void) { return stderr; }
