@@ -71,17 +71,18 @@ public final class Session {
             }
         }
         guard code == .success else { return code }
-        return accept(parsed) ? .success : .dataError
+        return accept(parsed)
     }
 
     /// Checks `new` together with what is already accepted; applies it only if all checks.
-    func accept(_ new: [SourceUnit]) -> Bool {
+    /// Returns 0, 65 (errors) or 66 (an included file or CSV could not be read).
+    func accept(_ new: [SourceUnit]) -> ExitCode {
         let checker = Checker(provider: provider)
         let result = checker.check(units + new)
         let errors = result.diagnostics.filter { $0.diagnostic.severity == .error }
         // Only diagnostics about the new input are news (the rest was reported before).
         for d in result.diagnostics { console.err(DiagnosticRenderer(useColor: console.useColor).render(d)) }
-        guard errors.isEmpty else { return false }
+        guard errors.isEmpty else { return result.unreadableInput ? .noInput : .dataError }
         units += new
         // Populations the entry did not change are reused, not built again; the rest are freed.
         if let earlier = self.result?.program { result.program.adoptPopulations(from: earlier) }
@@ -89,7 +90,16 @@ public final class Session {
         let interpreter = Interpreter(program: result.program)
         interpreter.currentScenario = result.program.scenarioIndex(scenario) ?? 0
         self.interpreter = interpreter
-        return true
+        return .success
+    }
+
+    /// The exit code for a runtime error: 66 if it is a file that could not be read, else 65.
+    public static func exitCode(for error: Error) -> ExitCode {
+        switch error {
+        case let e as EvalError: return e.unreadableInput ? .noInput : .dataError
+        case let e as RunErrors: return e.entries.contains { $0.error.unreadableInput } ? .noInput : .dataError
+        default: return .dataError
+        }
     }
 
     /// Runs the statements of the accepted units (`tests: false`: skip tests; `true`: only tests).

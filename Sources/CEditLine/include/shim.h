@@ -71,6 +71,10 @@ static inline int policy_history_save(History *h, const char *path) {
     HistEvent ev;
     return history(h, &ev, H_SAVE, path);
 }
+static inline int policy_history_save_fp(History *h, FILE *fp) {
+    HistEvent ev;
+    return history(h, &ev, H_SAVE_FP, fp);
+}
 /// The history's entries, oldest first, through a callback (for `:history`).
 static inline void policy_history_each(History *h, void *context, void (*fn)(void *, const char *)) {
     HistEvent ev;
