@@ -131,13 +131,13 @@ public enum FileWriter {
             temp.discard()
             return reason
         }
+        pauseForTests()
         if let (uid, gid) = owner { _ = fchown(temp.fd, uid, gid) }
         if fchmod(temp.fd, mode) != 0 || fsync(temp.fd) != 0 {
             let reason = errorText()
             temp.discard()
             return reason
         }
-        pauseForTests()
         if close(temp.fd) != 0 {
             let reason = errorText()
             unlink(temp.path)
@@ -151,8 +151,9 @@ public enum FileWriter {
         return nil
     }
 
-    /// For the signal tests only: `POLICY_TEST_WRITE_PAUSE_MS` holds each write between the
-    /// temporary file's last byte and the rename, so a test can deliver a signal then.
+    /// For the signal tests only: `POLICY_TEST_WRITE_PAUSE_MS` holds each write after the
+    /// temporary file's last byte (before its final mode and the rename), so a test can
+    /// deliver a signal then.
     static func pauseForTests() {
         guard let raw = getenv("POLICY_TEST_WRITE_PAUSE_MS"), let ms = UInt32(String(cString: raw)), ms > 0 else { return }
         usleep(min(ms, 10_000) * 1000)
