@@ -284,6 +284,63 @@ final class ReplTests: XCTestCase {
         terminal.expectPrompt()
     }
 
+    /// A history file libedit cannot read (here: no '_HiStOrY_V2_' header) is not loaded,
+    /// and never overwritten: the prompt says so once and keeps its history in memory.
+    func testAHistoryFileThatCannotBeReadIsNeverOverwritten() throws {
+        let junk = Data("my notes, not a history\n1 + 1\n".utf8)
+        // Wide enough for the whole warning on one line.
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 400)
+        try FileManager.default.createDirectory(at: terminal.historyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try junk.write(to: terminal.historyFile)
+        try terminal.start([])
+        terminal.expect("warning: the history file '\(terminal.historyFile.path)' is not used: it does not start with libedit's '_HiStOrY_V2_' line; it is left as it is")
+        terminal.expectPrompt()
+        terminal.enter("2 + 2")
+        terminal.expectLine("4")
+        terminal.expectPrompt()
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> 2 + 2"])
+        terminal.press("C-u")
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+        XCTAssertEqual(try Data(contentsOf: terminal.historyFile), junk, "the unreadable history was overwritten")
+    }
+
+    /// Two prompts open at once: each save re-reads the file under a lock and adds its own
+    /// entries, so neither loses the other's.
+    func testTwoPromptsAtOnceBothKeepTheirHistory() throws {
+        let other = try ReplTerminal(folder: scratch)
+        defer { other.close() }
+        try terminal.start([])
+        try other.start([])
+        terminal.expectPrompt()
+        other.expectPrompt()
+        terminal.enter("1 + 100")
+        terminal.expectLine("101")
+        terminal.expectPrompt()
+        other.enter("2 + 200")
+        other.expectLine("202")
+        other.expectPrompt()
+        terminal.enter("3 + 300")
+        terminal.expectLine("303")
+        terminal.expectPrompt()
+        other.press("C-d")
+        XCTAssertEqual(other.expectExit(), 0)
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.enter(":history")
+        terminal.expect("1 + 100")
+        terminal.expect("2 + 200")
+        terminal.expect("3 + 300")
+        terminal.expectPrompt()
+        let left = try FileManager.default.contentsOfDirectory(atPath: terminal.historyFile.deletingLastPathComponent().path)
+        XCTAssertEqual(left, ["history"], "temporary files left beside the history")
+    }
+
     func testCtrlDOnAnEmptyLineExitsWithStatusZero() throws {
         try startWithTaste()
         terminal.enter("1 + 1")
