@@ -245,7 +245,7 @@ public final class REPL {
         case ":save":
             guard !argument.isEmpty else { return usage(":save FILE") }
             let path = unquote(argument)
-            if let reason = FileWriter.write(path, session.definitionsScript()) {
+            if let reason = FileWriter.write(path, session.definitionsScript(savingTo: path)) {
                 console.err("error: cannot write '\(path)': \(reason)\n")
                 note(.noInput)
             } else {

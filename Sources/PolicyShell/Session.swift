@@ -33,8 +33,10 @@ public final class Session {
         interpreter?.currentScenario = result?.program.scenarioIndex(scenario) ?? 0
     }
 
-    /// The accepted definitions as one formatted script (`:save`): declarations only.
-    func definitionsScript() -> String {
+    /// The accepted definitions as one formatted script (`:save`): declarations only, with
+    /// file paths rewritten for the folder of `target`.
+    func definitionsScript(savingTo target: String) -> String {
+        let paths = SavedPaths(savingTo: target, provider: provider)
         var out = ""
         for unit in units {
             let declarations = unit.statements.filter { s in
@@ -42,7 +44,7 @@ public final class Session {
                 case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert: return false
                 default: return true
                 }
-            }
+            }.map { paths.rewrite($0, from: unit.file) }
             guard !declarations.isEmpty else { continue }
             let trimmed = SourceUnit(file: unit.file, statements: declarations, comments: [], diagnostics: [])
             out += Formatter.format(trimmed)
