@@ -11,7 +11,8 @@ import CEditLine
 /// - a regular file is written to a temporary file in the same folder (created exclusively,
 ///   mode 0600, removed if a signal ends the process) and renamed over the old one, so an
 ///   error leaves the old file whole; its permissions and owner are kept;
-/// - a regular file with other hard links is written in place, so the links stay one file;
+/// - a regular file with other hard links, or owned by another user, is written in place, so
+///   the links stay one file and the owner stays;
 /// - a symbolic link is followed, and its target written (the link stays);
 /// - `/dev/stdout`, `/dev/stderr` and `/dev/fd/N` write to that descriptor; a character
 ///   device or a named pipe is opened and written in place, never replaced;
@@ -48,7 +49,9 @@ public enum FileWriter {
             if access(path, W_OK) != 0 {
                 return "\(errorText()) (you may not write to this file); write to another file"
             }
-            if st.st_nlink > 1 { return inPlace(path, bytes, kind: .linkedFile) }
+            // Other hard links, or another user's file we may write: a new file would split
+            // the links or change the owner, so the file itself is written.
+            if st.st_nlink > 1 || (st.st_uid != geteuid() && geteuid() != 0) { return inPlace(path, bytes, kind: .linkedFile) }
             return replace(path, bytes, mode: mode_t(st.st_mode & 0o7777), owner: (st.st_uid, st.st_gid))
         case S_IFIFO:
             return inPlace(path, bytes, kind: .pipe)
