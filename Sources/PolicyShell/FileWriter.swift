@@ -245,11 +245,11 @@ struct TemporaryFile {
     static func create(beside target: String) -> Result<TemporaryFile, Failure> {
         for attempt in 0..<100 {
             let path = "\(target).tmp-\(getpid())" + (attempt == 0 ? "" : "-\(attempt)")
-            let slot = policy_temp_register(path)
+            // Registered once it is ours: a signal in between may leave it behind, but a
+            // handler never removes a file of that name that belongs to someone else.
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 { return .success(TemporaryFile(path: path, fd: fd, slot: slot)) }
+            if fd >= 0 { return .success(TemporaryFile(path: path, fd: fd, slot: policy_temp_register(path))) }
             let code = errno
-            policy_temp_unregister(slot)
             if code != EEXIST { return .failure(Failure(code: code, reason: String(cString: strerror(code)))) }
         }
         return .failure(Failure(code: EEXIST, reason: "no unused temporary file name beside it"))

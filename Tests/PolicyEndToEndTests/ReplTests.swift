@@ -307,6 +307,28 @@ final class ReplTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: terminal.historyFile), junk, "the unreadable history was overwritten")
     }
 
+    /// A read-only history is read (Up recalls it) but never rewritten.
+    func testAReadOnlyHistoryIsReadButNotRewritten() throws {
+        let history = Data("_HiStOrY_V2_\n40\\040+\\0402\n".utf8)
+        try FileManager.default.createDirectory(at: terminal.historyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try history.write(to: terminal.historyFile)
+        XCTAssertEqual(chmod(terminal.historyFile.path, 0o444), 0)
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 400)
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> 40 + 2"])
+        terminal.press("Enter")
+        // The entry is remembered (and the save refused) before it runs.
+        terminal.expect("warning: the history file '\(terminal.historyFile.path)' is not used: it could not be written: the file is read-only (mode 0444)")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+        XCTAssertEqual(try Data(contentsOf: terminal.historyFile), history)
+    }
+
     /// Two prompts open at once: each save re-reads the file under a lock and adds its own
     /// entries, so neither loses the other's.
     func testTwoPromptsAtOnceBothKeepTheirHistory() throws {
