@@ -217,6 +217,24 @@ public enum FileWriter {
         return nil
     }
 
+    /// What would fix a failure whose reason is a bare system error; nil when the reason
+    /// already says what to do, or there is nothing general to say.
+    public static func hint(for reason: String) -> String? {
+        func text(_ code: Int32) -> String { String(cString: strerror(code)) }
+        switch reason {
+        case text(ENOENT), text(ENOTDIR): return "check that the folder exists"
+        case text(EACCES), text(EPERM): return "check that you may write there"
+        case text(ENOSPC), text(EDQUOT): return "free some space, or write somewhere else"
+        case text(EROFS): return "write somewhere else"
+        default: return nil
+        }
+    }
+
+    /// `error: cannot write 'PATH': REASON[ — HINT]`, with a newline.
+    public static func message(_ path: String, _ reason: String) -> String {
+        "error: cannot write '\(path)': \(reason)" + (hint(for: reason).map { " — \($0)" } ?? "") + "\n"
+    }
+
     static func errorText() -> String { String(cString: strerror(errno)) }
 
     static func octal(_ mode: mode_t) -> String {

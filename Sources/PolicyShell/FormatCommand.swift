@@ -45,7 +45,7 @@ extension Commands {
                 }
             case .write:
                 if formatted != original, let reason = FileWriter.write(path, formatted) {
-                    console.err("error: cannot write '\(path)': \(reason)\n")
+                    console.err(FileWriter.message(path, reason))
                     note(.noInput)
                 }
             }

@@ -246,7 +246,7 @@ public final class REPL {
             guard !argument.isEmpty else { return usage(":save FILE") }
             let path = unquote(argument)
             if let reason = FileWriter.write(path, session.definitionsScript(savingTo: path)) {
-                console.err("error: cannot write '\(path)': \(reason)\n")
+                console.err(FileWriter.message(path, reason))
                 note(.noInput)
             } else {
                 console.out("saved the session's definitions to \(path)\n")

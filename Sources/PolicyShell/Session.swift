@@ -127,9 +127,7 @@ public final class Session {
                 if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
                     // The old file, if any, is untouched (written to a temporary file, then renamed).
                     writeFailed = true
-                    // A reason that says what to do needs no generic hint.
-                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source,
-                                            hint: reason.contains(";") ? nil : "check that the folder exists and that you may write there"))
+                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source, hint: FileWriter.hint(for: reason)))
                 } else {
                     console.out("wrote \(path)\n")
                 }

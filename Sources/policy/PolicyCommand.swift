@@ -196,7 +196,7 @@ struct Bench: ParsableCommand {
             if let output {
                 let text = Benchmark.syntheticProgram(bytes: Int(megabytes * 1_000_000))
                 if let reason = FileWriter.write(output, text) {
-                    console.err("error: cannot write '\(output)': \(reason)\n")
+                    console.err(FileWriter.message(output, reason))
                     exitWith(.noInput)
                 }
                 console.out("wrote \(output) (\(text.utf8.count) bytes)\n")

@@ -93,7 +93,7 @@ final class ExitCodeTests: XCTestCase {
     func testFailingSaveExits66() throws {
         let r = try pipe("let x = 1\n:save /nonexistent-folder/x.policy\n")
         XCTAssertEqual(r.status, 66, r.stderr)
-        XCTAssertEqual(r.stderr, "error: cannot write '/nonexistent-folder/x.policy': No such file or directory\n")
+        XCTAssertEqual(r.stderr, "error: cannot write '/nonexistent-folder/x.policy': No such file or directory — check that the folder exists\n")
     }
 
     func testFailingLoadExits66Or65() throws {

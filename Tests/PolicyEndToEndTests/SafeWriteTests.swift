@@ -141,7 +141,7 @@ final class SafeWriteTests: XCTestCase {
     func testSaveToAFullDeviceIsAnError() throws {
         let r = try PolicyProcess.run([], stdin: Data("let x = 1\n:save /dev/full\n".utf8), timeout: 20)
         XCTAssertEqual(r.status, 66, r.stderr)
-        XCTAssertEqual(r.stderr, "error: cannot write '/dev/full': No space left on device\n")
+        XCTAssertEqual(r.stderr, "error: cannot write '/dev/full': No space left on device — free some space, or write somewhere else\n")
         XCTAssertEqual(try fileType("/dev/full"), .typeCharacterSpecial)
     }
 
