@@ -398,6 +398,7 @@ extension Checker {
         let csvFile: SourceFile
         switch provider.load(resolved) {
         case .failure(let e):
+            unreadableInput = true
             error("cannot read '\(path.value)': \(e.reason)", file, path.span, hint: "paths are relative to the folder of \(file.name)")
             return
         case .success(let f): csvFile = f

@@ -24,6 +24,8 @@ public struct CheckResult: Sendable {
     public var statementsByUnit: [[CheckedStatement]]
     public var statements: [CheckedStatement] { statementsByUnit.flatMap { $0 } }
     public var hasErrors: Bool { diagnostics.contains { $0.diagnostic.severity == .error } }
+    /// An included file or a CSV could not be read (exit 66 rather than 65, LANGUAGE.md §8).
+    public var unreadableInput = false
 }
 
 /// Name resolution and static types for a whole program (§3–§9), compiling every
@@ -92,6 +94,8 @@ public final class Checker {
         case policy(Int, scenario: Int)
     }
     var included: Set<String> = []
+    /// Set when an `include` or a `jurisdictions from` file could not be read.
+    var unreadableInput = false
     var paramsChecked = Set<Int>()
     var firstPendingLet: [Int: Int] = [:]
     /// `visibleNames` per scenario, cached (names only change while collecting).
@@ -168,7 +172,9 @@ public final class Checker {
             program.resolver = makeResolver()
             fingerprintPopulations(all)
         }
-        return CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
+        var result = CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
+        result.unreadableInput = unreadableInput
+        return result
     }
 
     /// Files in the order given; within a file, by position.
@@ -201,6 +207,7 @@ public final class Checker {
             included.insert(resolved)
             switch provider.load(resolved) {
             case .failure(let e):
+                unreadableInput = true
                 error("cannot read '\(path.value)': \(e.reason)", unit.file, path.span,
                       hint: "paths are relative to the folder of \(unit.file.name)")
             case .success(let file):

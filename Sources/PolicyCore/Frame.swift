@@ -6,6 +6,8 @@ public struct EvalError: Error, Sendable {
     public var source: SourceRef?
     public var hint: String?
     public var notes: [Diagnostic.Note]
+    /// The error is a file that could not be read (a cases CSV): exit 66, not 65 (§8).
+    public var unreadableInput = false
     /// The source of the note spans (when not the same file as `source`).
     public init(_ message: String, at source: SourceRef?, hint: String? = nil, notes: [Diagnostic.Note] = []) {
         self.message = message

@@ -402,8 +402,10 @@ enum PopulationBuilder {
         case .success(let bytes):
             return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes).load(seed: seed)
         case .failure(let e):
-            throw EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
-                            hint: "paths are relative to the folder of the script that names them")
+            var error = EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
+                                  hint: "paths are relative to the folder of the script that names them")
+            error.unreadableInput = true
+            throw error
         }
     }
 }

@@ -32,7 +32,8 @@ public struct Commands {
         let code = session.load(paths)
         guard code == .success else { return code }
         let status = session.run(tests: false)
-        if status.error != nil || session.writeFailed { return .dataError }
+        if let error = status.error { return Session.exitCode(for: error) }
+        if session.writeFailed { return .dataError }
         if status.interrupted {
             console.err("interrupted\n")
             return .dataError
@@ -64,7 +65,7 @@ public struct Commands {
             let status = session.run(tests: true)
             passed += status.passed
             failed += status.failed
-            if status.error != nil { code = ExitCode.worse(code, .dataError) }
+            if let error = status.error { code = ExitCode.worse(code, Session.exitCode(for: error)) }
         }
         console.out("\(passed) passed, \(failed) failed\n")
         if code != .success { return code }

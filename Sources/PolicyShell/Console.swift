@@ -31,7 +31,7 @@ public final class Console: @unchecked Sendable {
     /// The process's stdout and stderr; colour only on a terminal and without `NO_COLOR`.
     public static func standard(noColor: Bool = false) -> Console {
         let colour = !noColor && getenv("NO_COLOR") == nil && isatty(2) != 0
-        return Console(out: { writeAll(1, $0) }, err: { writeAll(2, $0) }, useColor: colour)
+        return Console(out: { StandardOutput.write($0) }, err: { writeAll(2, $0) }, useColor: colour)
     }
 
     /// Renders and prints diagnostics to stderr.
@@ -41,20 +41,48 @@ public final class Console: @unchecked Sendable {
     }
 }
 
-/// Writes every byte, retrying on partial writes and EINTR.
-func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { buf -> Int in
-            guard let base = buf.baseAddress else { return 0 }
-            return write(fd, base + offset, buf.count - offset)
+/// Writes every byte, retrying on partial writes and EINTR; false if the write failed.
+@discardableResult
+func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    FileWriter.writeAll(fd, Array(text.utf8)) == nil
+}
+
+/// The process's standard output. A write that fails (a full disk, `/dev/full`, a closed
+/// descriptor) is reported once on stderr, and the process then exits non-zero (66): output
+/// that was lost is never a success.
+public enum StandardOutput {
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var closedAtStart = false
+    nonisolated(unsafe) private static var failed = false
+
+    /// At start-up: descriptors 0, 1 and 2 that are closed are opened on /dev/null, so a file
+    /// the program opens never lands on them (and output meant for the terminal never goes
+    /// into it); a closed stdout is remembered, and the first output reports it.
+    public static func prepare() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if opened >= 0, opened != fd {
+                dup2(opened, fd)
+                close(opened)
+            }
+            if fd == 1 { closedAtStart = true }
         }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += n
     }
-    bytes.removeAll()
+
+    static func write(_ text: String) {
+        guard !text.isEmpty else { return }
+        lock.withLock {
+            guard !failed else { return }
+            let reason = closedAtStart ? "it is closed" : FileWriter.writeAll(1, Array(text.utf8))
+            if let reason {
+                failed = true
+                writeAll(2, "error: cannot write to standard output: \(reason); the output is incomplete\n")
+            }
+        }
+    }
+
+    /// The exit code, made at least 66 if output was lost.
+    public static func exitCode(_ code: ExitCode) -> ExitCode {
+        lock.withLock { failed ? ExitCode.worse(code, .noInput) : code }
+    }
 }

@@ -28,7 +28,7 @@ extension Commands {
                 continue
             }
             let formatted = Formatter.format(unit)
-            let again = Parser.parse(SourceFile(name: path, text: formatted))
+            let again = Commands.parseOwnOutput(SourceFile(name: path, text: formatted))
             if again.hasErrors || again.dump != unit.dump {
                 console.err("error: internal error: formatting '\(path)' would change its meaning; the file was left as it is. Please report this with the file attached.\n")
                 note(.internalError)
@@ -44,12 +44,25 @@ extension Commands {
                     note(.testFailed)
                 }
             case .write:
-                if formatted != original, let reason = SourceLoader.writeAtomically(path, formatted) {
-                    console.err("error: cannot write '\(path)': \(reason)\n")
+                if formatted != original, let reason = FileWriter.write(path, formatted) {
+                    console.err(FileWriter.message(path, reason))
                     note(.noInput)
                 }
             }
         }
         return worst
+    }
+}
+
+extension Commands {
+    /// Parses the formatter's own output for the safety check. The size limits bound the
+    /// input a user gives, not what `fmt` makes of a valid file (spacing can make it larger),
+    /// so they are lifted for this parse.
+    static func parseOwnOutput(_ file: SourceFile) -> SourceUnit {
+        let saved = Limits.current
+        Limits.current.fileBytes = Int.max
+        Limits.current.lineCharacters = Int.max
+        defer { Limits.current = saved }
+        return Parser.parse(file)
     }
 }

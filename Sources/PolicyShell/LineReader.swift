@@ -58,7 +58,7 @@ public final class PlainLineReader: LineReader {
 public final class EditLineReader: LineReader {
     private let el: OpaquePointer
     private let hist: OpaquePointer
-    private let historyPath: String?
+    private let historyFile: HistoryFile?
     /// The prompt libedit shows (it asks through a C callback).
     nonisolated(unsafe) static var currentPrompt: [CChar] = Array("policy> ".utf8CString)
     public var complete: ((String) -> [String])?
@@ -72,9 +72,9 @@ public final class EditLineReader: LineReader {
               let hist = history_init() else { return nil }
         self.el = el
         self.hist = hist
-        self.historyPath = historyPath
+        self.historyFile = historyPath.map(HistoryFile.init(path:))
         policy_el_set_editor(el, "emacs")
-        policy_history_setsize(hist, 1000)
+        policy_history_setsize(hist, HistoryFile.capacity)
         policy_history_setunique(hist, 1)
         policy_el_set_history(el, hist)
         policy_el_set_prompt(el) { _ in
@@ -97,7 +97,7 @@ public final class EditLineReader: LineReader {
         policy_el_setty_noisig(el)
         policy_el_bind(el, "^C", "policy-interrupt")
         el_source(el, nil) // ~/.editrc
-        if let path = historyPath { policy_history_load(hist, path) }
+        historyFile?.load(into: hist)
     }
 
     deinit {
@@ -138,19 +138,8 @@ public final class EditLineReader: LineReader {
     public func remember(_ entry: String) {
         guard !entry.trimmingCharacters(in: " \t").isEmpty else { return }
         policy_history_enter(hist, entry)
-        saveHistory()
-    }
-
-    /// Written to a temporary file beside it, then renamed: a crash or a full disk never
-    /// leaves a truncated history.
-    func saveHistory() {
-        guard let path = historyPath else { return }
-        let temp = "\(path).tmp-\(getpid())"
-        if policy_history_save(hist, temp) >= 0 {
-            if rename(temp, path) != 0 { unlink(temp) }
-        } else {
-            unlink(temp)
-        }
+        historyFile?.add(entry)
+        historyFile?.save()
     }
 
     public var history: [String] {
@@ -190,7 +179,7 @@ public final class EditLineReader: LineReader {
         return UInt8(CC_REFRESH)
     }
 
-    public func close() { saveHistory() }
+    public func close() { historyFile?.save() }
 }
 
 extension String {

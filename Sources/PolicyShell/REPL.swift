@@ -40,11 +40,18 @@ public final class REPL {
             console.out(banner())
         }
         var pending = ""
+        var lineNumber = 0, pendingStart = 1
         while true {
             guard let line = reader.readLine(prompt: pending.isEmpty ? prompt : "   ...> ") else {
-                if interactive { console.out("\n") }
+                if interactive {
+                    console.out("\n")
+                } else if !pending.isEmpty {
+                    unfinishedAtEnd(pending, startLine: pendingStart)
+                }
                 break
             }
+            lineNumber += 1
+            if pending.isEmpty { pendingStart = lineNumber }
             if reader.wasInterrupted {
                 // Ctrl-C while typing abandons the entry.
                 pending = ""
@@ -106,15 +113,16 @@ public final class REPL {
             note(.dataError)
             return
         }
-        guard session.accept([unit]) else {
-            note(.dataError)
+        let accepted = session.accept([unit])
+        guard accepted == .success else {
+            note(accepted)
             return
         }
         let status = withInterrupts { session.run(tests: false, unitRange: (session.units.count - 1)..<session.units.count) }
         if status.interrupted {
             console.err("interrupted — the session is unchanged\n")
-        } else if status.error != nil {
-            note(.dataError)
+        } else if let error = status.error {
+            note(Session.exitCode(for: error))
         } else if status.failed > 0 {
             note(.testFailed)
         }
@@ -124,6 +132,22 @@ public final class REPL {
     }
 
     func note(_ code: ExitCode) { outcome = ExitCode.worse(outcome, code) }
+
+    /// Piped input that ends inside an entry (an open bracket, a trailing operator): the
+    /// parser's errors, saying where the entry began, and exit 65 — never silently dropped.
+    func unfinishedAtEnd(_ text: String, startLine: Int) {
+        let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
+        var diagnostics = unit.diagnostics.filter { $0.severity == .error }
+        let ended = Diagnostic.Note("the input ended inside this entry, which begins on line \(startLine) of the input; complete it, or remove it")
+        if diagnostics.isEmpty {
+            let end = text.utf8.count
+            diagnostics = [Diagnostic(.error, "the input ended inside an unfinished entry", at: Span(end, end), notes: [ended])]
+        } else {
+            diagnostics[0].notes.append(ended)
+        }
+        console.report(diagnostics, in: unit.file)
+        note(.dataError)
+    }
 
     /// Runs `body` while a watcher turns Ctrl-C into the program's cancellation flag, so a
     /// long evaluation stops at its next check (every few thousand cases).
@@ -168,20 +192,25 @@ public final class REPL {
         case ":help", ":h", ":?":
             console.out(help(argument))
         case ":load", ":l":
-            guard !argument.isEmpty else { console.err("usage: :load FILE\n"); return true }
+            guard !argument.isEmpty else { return usage(":load FILE") }
             let path = unquote(argument)
-            if session.load([path]) == .success {
+            let code = session.load([path])
+            if code == .success {
                 files.append(path)
                 console.out("loaded \(path)\n")
             } else {
-                note(.dataError)
+                note(code)
             }
         case ":reload":
             let fresh = Session(console: console)
             fresh.format = session.format
-            if files.isEmpty || fresh.load(files) == .success {
+            let code = files.isEmpty ? .success : fresh.load(files)
+            if code == .success {
                 session.replace(with: fresh)
                 console.out(files.isEmpty ? "nothing to reload\n" : "reloaded \(files.joined(separator: ", "))\n")
+            } else {
+                console.err("error: :reload failed; the session keeps the definitions it had\n")
+                note(code)
             }
         case ":reset":
             session.replace(with: Session(console: console))
@@ -200,24 +229,25 @@ public final class REPL {
                 let names = session.program?.scenarios.map(\.name) ?? ["baseline"]
                 let hint = Suggest.publicHint(argument, names).map { " — \($0)" } ?? ""
                 console.err("error: unknown scenario '\(argument)'\(hint)\n")
+                note(.dataError)
             }
         case ":timing":
             switch argument {
             case "on": timing = true
             case "off": timing = false
-            default: console.err("usage: :timing on|off\n")
+            default: return usage(":timing on|off")
             }
         case ":format":
             guard let f = OutputFormat(rawValue: argument) else {
-                console.err("usage: :format table|csv|json (now \(session.format.rawValue))\n")
-                return true
+                return usage(":format table|csv|json (now \(session.format.rawValue))")
             }
             session.format = f
         case ":save":
-            guard !argument.isEmpty else { console.err("usage: :save FILE\n"); return true }
+            guard !argument.isEmpty else { return usage(":save FILE") }
             let path = unquote(argument)
-            if let reason = SourceLoader.writeAtomically(path, session.definitionsScript()) {
-                console.err("error: cannot write '\(path)': \(reason)\n")
+            if let reason = FileWriter.write(path, session.definitionsScript(savingTo: path)) {
+                console.err(FileWriter.message(path, reason))
+                note(.noInput)
             } else {
                 console.out("saved the session's definitions to \(path)\n")
             }
@@ -228,7 +258,15 @@ public final class REPL {
         default:
             let hint = Suggest.publicHint(command, REPL.metaCommands).map { " — \($0)" } ?? ""
             console.err("error: unknown command '\(command)'\(hint); :help lists the commands\n")
+            note(.usage)
         }
+        return true
+    }
+
+    /// A meta-command used wrongly: says how to use it (with piped input, the exit is 2).
+    func usage(_ text: String) -> Bool {
+        console.err("usage: \(text)\n")
+        note(.usage)
         return true
     }
 

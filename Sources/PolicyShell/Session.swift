@@ -33,8 +33,10 @@ public final class Session {
         interpreter?.currentScenario = result?.program.scenarioIndex(scenario) ?? 0
     }
 
-    /// The accepted definitions as one formatted script (`:save`): declarations only.
-    func definitionsScript() -> String {
+    /// The accepted definitions as one formatted script (`:save`): declarations only, with
+    /// file paths rewritten for the folder of `target`.
+    func definitionsScript(savingTo target: String) -> String {
+        let paths = SavedPaths(savingTo: target, provider: provider)
         var out = ""
         for unit in units {
             let declarations = unit.statements.filter { s in
@@ -42,7 +44,7 @@ public final class Session {
                 case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert: return false
                 default: return true
                 }
-            }
+            }.map { paths.rewrite($0, from: unit.file) }
             guard !declarations.isEmpty else { continue }
             let trimmed = SourceUnit(file: unit.file, statements: declarations, comments: [], diagnostics: [])
             out += Formatter.format(trimmed)
@@ -71,17 +73,18 @@ public final class Session {
             }
         }
         guard code == .success else { return code }
-        return accept(parsed) ? .success : .dataError
+        return accept(parsed)
     }
 
     /// Checks `new` together with what is already accepted; applies it only if all checks.
-    func accept(_ new: [SourceUnit]) -> Bool {
+    /// Returns 0, 65 (errors) or 66 (an included file or CSV could not be read).
+    func accept(_ new: [SourceUnit]) -> ExitCode {
         let checker = Checker(provider: provider)
         let result = checker.check(units + new)
         let errors = result.diagnostics.filter { $0.diagnostic.severity == .error }
         // Only diagnostics about the new input are news (the rest was reported before).
         for d in result.diagnostics { console.err(DiagnosticRenderer(useColor: console.useColor).render(d)) }
-        guard errors.isEmpty else { return false }
+        guard errors.isEmpty else { return result.unreadableInput ? .noInput : .dataError }
         units += new
         // Populations the entry did not change are reused, not built again; the rest are freed.
         if let earlier = self.result?.program { result.program.adoptPopulations(from: earlier) }
@@ -89,7 +92,16 @@ public final class Session {
         let interpreter = Interpreter(program: result.program)
         interpreter.currentScenario = result.program.scenarioIndex(scenario) ?? 0
         self.interpreter = interpreter
-        return true
+        return .success
+    }
+
+    /// The exit code for a runtime error: 66 if it is a file that could not be read, else 65.
+    public static func exitCode(for error: Error) -> ExitCode {
+        switch error {
+        case let e as EvalError: return e.unreadableInput ? .noInput : .dataError
+        case let e as RunErrors: return e.entries.contains { $0.error.unreadableInput } ? .noInput : .dataError
+        default: return .dataError
+        }
     }
 
     /// Runs the statements of the accepted units (`tests: false`: skip tests; `true`: only tests).
@@ -112,11 +124,10 @@ public final class Session {
         case .table(let t): console.out(TableRenderer(format: format).render(t))
         case .chart(let c):
             if let path = c.output {
-                if let reason = SourceLoader.writeAtomically(path, ChartRenderer().svg(c)) {
+                if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
                     // The old file, if any, is untouched (written to a temporary file, then renamed).
                     writeFailed = true
-                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source,
-                                            hint: "check that the folder exists and that you may write there"))
+                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source, hint: FileWriter.hint(for: reason)))
                 } else {
                     console.out("wrote \(path)\n")
                 }

@@ -66,7 +66,7 @@ extension Commands {
                 let status = interpreter.runOne(s) { session.render($0) }
                 if let e = status.error {
                     session.reportRuntime(e)
-                    return .dataError
+                    return Session.exitCode(for: e)
                 }
             }
         }

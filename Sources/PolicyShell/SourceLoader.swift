@@ -49,51 +49,6 @@ public enum SourceLoader {
     public static func load(_ path: String) -> Result<SourceFile, ReadError> {
         readBytes(path).map { SourceFile(name: path, bytes: $0) }
     }
-
-    /// Writes a file atomically: a temporary file in the same folder, then a rename, so an
-    /// error leaves the old file whole.
-    public static func writeAtomically(_ requested: String, _ text: String) -> String? {
-        // Through a symbolic link, write the file it points to (and keep the link).
-        var path = requested
-        if let resolved = realpath(requested, nil) {
-            path = String(cString: resolved)
-            free(resolved)
-        }
-        let temp = "\(path).tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { return String(cString: strerror(errno)) }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return write(fd, base + offset, buf.count - offset)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temp)
-                return reason
-            }
-            offset += n
-        }
-        bytes.removeAll()
-        if fsync(fd) != 0 || close(fd) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            return reason
-        }
-        // Keep the original file's permissions.
-        var st = stat()
-        if stat(path, &st) == 0 { chmod(temp, st.st_mode & 0o7777) }
-        if rename(temp, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            return reason
-        }
-        return nil
-    }
 }
 
 extension SourceLoader {

@@ -34,8 +34,8 @@ extension Workloads {
             """
         }
         let mainPath = "\(folder)/w3.policy", variantPath = "\(folder)/variant.policy"
-        guard SourceLoader.writeAtomically(mainPath, main) == nil,
-              SourceLoader.writeAtomically(variantPath, variant("2013-01-01")) == nil else { return .noInput }
+        guard FileWriter.write(mainPath, main) == nil,
+              FileWriter.write(variantPath, variant("2013-01-01")) == nil else { return .noInput }
 
         var output = ""
         let quiet = Console(out: { output += $0 }, err: { console.err($0) })
@@ -50,7 +50,7 @@ extension Workloads {
         let firstWork = session.program?.answerCache.lastQuery ?? AnswerCache.Work()
         output = ""
         // The edit, then what `:reload` does: load afresh and take over the session.
-        guard SourceLoader.writeAtomically(variantPath, variant("2013-07-01")) == nil else { return .noInput }
+        guard FileWriter.write(variantPath, variant("2013-07-01")) == nil else { return .noInput }
         let tSecond = seconds {
             let fresh = Session(console: quiet)
             code = fresh.load([mainPath])

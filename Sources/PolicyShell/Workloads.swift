@@ -83,7 +83,7 @@ public enum Workloads {
             let state = c % 50
             j += "\(name),county,S\(state < 10 ? "0" : "")\(state),\n"
         }
-        guard SourceLoader.writeAtomically("\(folder)/jurisdictions.csv", j) == nil else { return nil }
+        guard FileWriter.write("\(folder)/jurisdictions.csv", j) == nil else { return nil }
         var rng = SplitMix(state: 2026)
         let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
         let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
@@ -97,8 +97,8 @@ public enum Workloads {
             let name = "C" + String(repeating: "0", count: 4 - String(county).count) + String(county)
             out += "\(CivilDate(dayNumber: day)),\(name),\(charge),\(rng.unit() < 0.30),\(rng.unit() < 0.04),\(rng.unit() < 0.08)\n"
         }
-        guard SourceLoader.writeAtomically(csvPath, out) == nil,
-              SourceLoader.writeAtomically("\(folder)/w1.policy", w1Program) == nil else { return nil }
+        guard FileWriter.write(csvPath, out) == nil,
+              FileWriter.write("\(folder)/w1.policy", w1Program) == nil else { return nil }
         return folder
     }
 
@@ -116,7 +116,7 @@ public enum Workloads {
 
         """
         let path = "\(folder)/w2.policy"
-        guard SourceLoader.writeAtomically(path, script) == nil else { return .noInput }
+        guard FileWriter.write(path, script) == nil else { return .noInput }
         let t0 = Benchmark.monotonicSeconds()
         var output = ""
         let quiet = Console(out: { output += $0 }, err: { console.err($0) })

@@ -44,7 +44,7 @@ struct PolicyCommand: ParsableCommand {
 }
 
 func exitWith(_ code: PolicyShell.ExitCode) -> Never {
-    exit(code.rawValue)
+    exit(StandardOutput.exitCode(code).rawValue)
 }
 
 /// Writes to stderr without Foundation.
@@ -196,8 +196,8 @@ struct Bench: ParsableCommand {
         case "parse":
             if let output {
                 let text = Benchmark.syntheticProgram(bytes: Int(megabytes * 1_000_000))
-                if let reason = SourceLoader.writeAtomically(output, text) {
-                    console.err("error: cannot write '\(output)': \(reason)\n")
+                if let reason = FileWriter.write(output, text) {
+                    console.err(FileWriter.message(output, reason))
                     exitWith(.noInput)
                 }
                 console.out("wrote \(output) (\(text.utf8.count) bytes)\n")

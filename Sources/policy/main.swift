@@ -4,6 +4,7 @@ import PolicySyntax
 
 // All work runs on a thread with a large stack (see `withLargeStack`); the process exits
 // from there with the command's exit code.
+StandardOutput.prepare()
 let arguments = PolicyCommand.preprocess(Array(CommandLine.arguments.dropFirst()))
 withLargeStack {
     do {

@@ -43,14 +43,14 @@ extension XCTestCase {
         XCTAssertNotEqual(r.status, 70, "\(what): internal error\n\(r.stderr.prefix(2_000))", file: file, line: line)
     }
 
-    /// Bad input: exit 65, no crash, at least one diagnostic, and every diagnostic is
+    /// Bad input: exit 65 (or `status`, e.g. 66 for a file that cannot be read), no crash, at least one diagnostic, and every diagnostic is
     /// rendered in full (`error: …` then ` --> path:line:col`, a `|` line, the source line
     /// and the caret line). Returns the diagnostics' `line:col` positions.
     @discardableResult
-    func assertRejected(_ r: PolicyProcess.Result, path: String, maxLineBytes: Int? = 400,
+    func assertRejected(_ r: PolicyProcess.Result, path: String, maxLineBytes: Int? = 400, status: Int32 = 65,
                         file: StaticString = #filePath, line: UInt = #line) -> [String] {
         assertNoCrash(r, path, file: file, line: line)
-        XCTAssertEqual(r.status, 65, "expected exit 65 for \(path)\n\(r.stderr.prefix(2_000))", file: file, line: line)
+        XCTAssertEqual(r.status, status, "expected exit \(status) for \(path)\n\(r.stderr.prefix(2_000))", file: file, line: line)
         XCTAssertEqual(r.stdout, "", "nothing on stdout for \(path)", file: file, line: line)
         // Split and compare by bytes: a combining mark right after a space or a newline
         // would otherwise merge into one Character and defeat `hasPrefix`.

@@ -168,7 +168,8 @@ final class FormatCommandTests: XCTestCase {
     /// idempotent on it and keeps its tree. The first block ("A taste") is a whole program
     /// and passes `check`; the later blocks are fragments that name declarations they do not
     /// contain (`usa`, `booking`, `oregon_court`, CSV files), so for them `check` must only
-    /// behave: exit 0, or 65 with well-formed located diagnostics — never a crash.
+    /// behave: exit 0, or 65 (66 when a file they name is missing) with well-formed located
+    /// diagnostics — never a crash.
     func testLanguageReferenceExamplesCheckAndFormatIdempotently() throws {
         let reference = PolicyProcess.packageRoot.appendingPathComponent("../shared/LANGUAGE.md").standardized
         guard let markdown = try? String(contentsOf: reference, encoding: .utf8) else {
@@ -186,6 +187,9 @@ final class FormatCommandTests: XCTestCase {
             if i == 0 {
                 XCTAssertEqual(checked.status, 0, "block 1 (\(firstLine)) fails check:\n\(checked.stderr)")
                 XCTAssertEqual(checked.stderr, "")
+            } else if checked.status == 66 {
+                XCTAssertTrue(checked.stderr.contains("error: cannot read '"), checked.stderr)
+                assertRejected(checked, path: name, status: 66)
             } else if checked.status != 0 {
                 assertRejected(checked, path: name)
             }

@@ -284,6 +284,85 @@ final class ReplTests: XCTestCase {
         terminal.expectPrompt()
     }
 
+    /// A history file libedit cannot read (here: no '_HiStOrY_V2_' header) is not loaded,
+    /// and never overwritten: the prompt says so once and keeps its history in memory.
+    func testAHistoryFileThatCannotBeReadIsNeverOverwritten() throws {
+        let junk = Data("my notes, not a history\n1 + 1\n".utf8)
+        // Wide enough for the whole warning on one line.
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 400)
+        try FileManager.default.createDirectory(at: terminal.historyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try junk.write(to: terminal.historyFile)
+        try terminal.start([])
+        terminal.expect("warning: the history file '\(terminal.historyFile.path)' is not used: it does not start with libedit's '_HiStOrY_V2_' line; it is left as it is")
+        terminal.expectPrompt()
+        terminal.enter("2 + 2")
+        terminal.expectLine("4")
+        terminal.expectPrompt()
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> 2 + 2"])
+        terminal.press("C-u")
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+        XCTAssertEqual(try Data(contentsOf: terminal.historyFile), junk, "the unreadable history was overwritten")
+    }
+
+    /// A read-only history is read (Up recalls it) but never rewritten.
+    func testAReadOnlyHistoryIsReadButNotRewritten() throws {
+        let history = Data("_HiStOrY_V2_\n40\\040+\\0402\n".utf8)
+        try FileManager.default.createDirectory(at: terminal.historyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try history.write(to: terminal.historyFile)
+        XCTAssertEqual(chmod(terminal.historyFile.path, 0o444), 0)
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 400)
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.press("Up")
+        terminal.expectScreenEnds(with: ["policy> 40 + 2"])
+        terminal.press("Enter")
+        // The entry is remembered (and the save refused) before it runs.
+        terminal.expect("warning: the history file '\(terminal.historyFile.path)' is not used: it could not be written: the file is read-only (mode 0444)")
+        terminal.expectLine("42")
+        terminal.expectPrompt()
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+        XCTAssertEqual(try Data(contentsOf: terminal.historyFile), history)
+    }
+
+    /// Two prompts open at once: each save re-reads the file under a lock and adds its own
+    /// entries, so neither loses the other's.
+    func testTwoPromptsAtOnceBothKeepTheirHistory() throws {
+        let other = try ReplTerminal(folder: scratch)
+        defer { other.close() }
+        try terminal.start([])
+        try other.start([])
+        terminal.expectPrompt()
+        other.expectPrompt()
+        terminal.enter("1 + 100")
+        terminal.expectLine("101")
+        terminal.expectPrompt()
+        other.enter("2 + 200")
+        other.expectLine("202")
+        other.expectPrompt()
+        terminal.enter("3 + 300")
+        terminal.expectLine("303")
+        terminal.expectPrompt()
+        other.press("C-d")
+        XCTAssertEqual(other.expectExit(), 0)
+        terminal.press("C-d")
+        XCTAssertEqual(terminal.expectExit(), 0)
+
+        try terminal.start([])
+        terminal.expectPrompt()
+        terminal.enter(":history")
+        terminal.expect("1 + 100")
+        terminal.expect("2 + 200")
+        terminal.expect("3 + 300")
+        terminal.expectPrompt()
+        let left = try FileManager.default.contentsOfDirectory(atPath: terminal.historyFile.deletingLastPathComponent().path)
+        XCTAssertEqual(left, ["history"], "temporary files left beside the history")
+    }
+
     func testCtrlDOnAnEmptyLineExitsWithStatusZero() throws {
         try startWithTaste()
         terminal.enter("1 + 1")

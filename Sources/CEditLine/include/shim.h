@@ -18,6 +18,13 @@ int policy_take_interrupt(void);
 int policy_peek_interrupt(void);
 void policy_clear_interrupt(void);
 
+/// Registers a temporary file to be removed if SIGINT, SIGTERM, SIGHUP or SIGQUIT ends the
+/// process before it is renamed into place (the handlers are installed on first use, only
+/// for signals still at their default action). Returns a slot for `policy_temp_unregister`,
+/// or -1 if the table is full.
+int policy_temp_register(const char *path);
+void policy_temp_unregister(int slot);
+
 static inline FILE *policy_stdin(void) { return stdin; }
 static inline FILE *policy_stdout(void) { return stdout; }
 static inline FILE *policy_stderr(void) { return stderr; }
@@ -63,6 +70,10 @@ static inline int policy_history_load(History *h, const char *path) {
 static inline int policy_history_save(History *h, const char *path) {
     HistEvent ev;
     return history(h, &ev, H_SAVE, path);
+}
+static inline int policy_history_save_fp(History *h, FILE *fp) {
+    HistEvent ev;
+    return history(h, &ev, H_SAVE_FP, fp);
 }
 /// The history's entries, oldest first, through a callback (for `:history`).
 static inline void policy_history_each(History *h, void *context, void (*fn)(void *, const char *)) {
