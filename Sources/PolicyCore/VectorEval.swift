@@ -267,31 +267,51 @@ final class VectorChunk {
 
     private func resolve(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
         let code = world.decisionCode(d)
-        var out = [Value](repeating: .bool(false), count: rows.count)
         guard code.version >= 0 else {
             let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
             for r in rows { fail(r, e) }
-            return out
+            return Array(repeating: .bool(false), count: rows.count)
         }
         guard code.caseType == data.record, code.caseFields.date == dateField, code.caseFields.jurisdiction == jurisdictionField,
               case .dates(let dates) = data.columns[dateField], case .jurisdictions(let places) = data.columns[jurisdictionField] else {
             throw VectorUnsupported()
         }
-        // Each row's candidates in force, as group numbers in candidate order.
+        // Each row's candidates in force, as group numbers in candidate order. The plan of
+        // each jurisdiction is looked up once (`plans[planOf[j]]`), and its entries' groups
+        // once per plan.
         var groups: [Group] = []
         var groupIndex: [GroupKey: Int] = [:]
-        var planGroups: [ObjectIdentifier: [Int]] = [:]
+        var planGroups: [ObjectIdentifier: Int] = [:]
+        var plans: [(plan: CandidatePlan, groups: [Int])] = []
+        var planOf = [Int32](repeating: -1, count: world.program.jurisdictions.count)
         var start = [Int](repeating: 0, count: rows.count + 1)
         var entries: [Int] = []
         for (k, r) in rows.enumerated() {
             let row = lo + Int(r)
-            let plan = code.plan(world, d, places[row])
-            let id = ObjectIdentifier(plan)
-            let ids: [Int]
-            if let known = planGroups[id] {
-                ids = known
-            } else {
-                ids = plan.entries.map { e in
+            let j = Int(places[row])
+            var p = j >= 0 && j < planOf.count ? Int(planOf[j]) : -1
+            if p < 0 {
+                let plan = code.plan(world, d, places[row])
+                if let known = planGroups[ObjectIdentifier(plan)] {
+                    p = known
+                } else {
+                    plans.append((plan, groupsOf(plan, world, &groups, &groupIndex)))
+                    p = plans.count - 1
+                    planGroups[ObjectIdentifier(plan)] = p
+                }
+                if j >= 0 && j < planOf.count { planOf[j] = Int32(p) }
+            }
+            let (plan, ids) = plans[p]
+            let date = dates[row]
+            for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { entries.append(ids[i]) }
+            start[k + 1] = entries.count
+        }
+        return try answer(d, rows, code, world, groups, start, entries)
+    }
+
+    /// The group of each of `plan`'s entries (new groups are added to `groups`).
+    private func groupsOf(_ plan: CandidatePlan, _ world: World, _ groups: inout [Group], _ groupIndex: inout [GroupKey: Int]) -> [Int] {
+                plan.entries.map { e in
                     let rules = Array(plan.rules[e.rules])
                     let arguments = Array(plan.arguments[e.arguments])
                     let readsArguments = rules.contains { $0.readsArguments }
@@ -303,12 +323,13 @@ final class VectorChunk {
                     groupIndex[key] = groups.count - 1
                     return groups.count - 1
                 }
-                planGroups[id] = ids
-            }
-            let date = dates[row]
-            for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { entries.append(ids[i]) }
-            start[k + 1] = entries.count
-        }
+    }
+
+    /// The answers of decision `d` for `rows`, whose candidates in force are
+    /// `entries[start[k] ..< start[k + 1]]` (group numbers).
+    private func answer(_ d: Int, _ rows: [Int32], _ code: DecisionCode, _ world: World, _ groups: [Group],
+                        _ start: [Int], _ entries: [Int]) throws -> [Value] {
+        var out = [Value](repeating: .bool(false), count: rows.count)
         // Round by round: each row's k-th candidate, by group.
         var answers = [Int8](repeating: 0, count: rows.count)
         var round = 0

@@ -84,7 +84,7 @@ extension Workloads {
             let state = c % 50
             j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),,\(20_000 + (c * 7_919) % 80_001)\n"
         }
-        guard SourceLoader.writeAtomically("\(folder)/jurisdictions.csv", j) == nil else { return nil }
+        guard FileWriter.write("\(folder)/jurisdictions.csv", j) == nil else { return nil }
         var rng = SplitMix(state: 2027)
         let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
         let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
@@ -99,8 +99,8 @@ extension Workloads {
             let bail = rng.next() % 100_001, age = 16 + rng.next() % 65, held = 1 + rng.next() % 60
             out += "\(CivilDate(dayNumber: day)),\(countyName(county)),\(charge),\(conviction),\(removal),\(match),\(bail),\(age),\(held)\n"
         }
-        guard SourceLoader.writeAtomically(csvPath, out) == nil,
-              SourceLoader.writeAtomically("\(folder)/w4.policy", w4Program) == nil else { return nil }
+        guard FileWriter.write(csvPath, out) == nil,
+              FileWriter.write("\(folder)/w4.policy", w4Program) == nil else { return nil }
         return folder
     }
 
