@@ -231,22 +231,20 @@ extension QueryRunner {
         var rows = (0..<n).map { Int32($0) }
         let baseline = VectorChunk.Context.query(worlds[0])
         if let filter = q.filter {
-            let holds = try chunk.eval(q.filterNode ?? .scalar(filter), rows, baseline)
-            rows = rows.indices.compactMap { k in chunk.alive(rows[k]) && holds[k].asBool ? rows[k] : nil }
+            let holds = try chunk.eval(q.filterNode ?? .scalar(filter), rows, baseline).bools
+            rows = rows.indices.compactMap { k in chunk.alive(rows[k]) && holds[k] ? rows[k] : nil }
         }
-        // Keys per row of the chunk.
-        var keys = [[Value]](repeating: [], count: n)
-        for k in q.keys {
-            if case .expression(let e) = k.kind {
-                let live = chunk.surviving(rows)
-                let values = try chunk.eval(k.node ?? .scalar(e), live, baseline)
-                for (p, r) in live.enumerated() { keys[Int(r)].append(values[p]) }
-            } else {
-                for r in rows { if let v = calendarKey(k.kind, dates[lo + Int(r)]) { keys[Int(r)].append(v) } }
-            }
+        // Each key's value per row of the chunk (calendar keys are read when adding up).
+        var keyValues = [[Value]](repeating: [], count: q.keys.count)
+        for (i, k) in q.keys.enumerated() {
+            guard case .expression(let e) = k.kind else { continue }
+            let live = chunk.surviving(rows)
+            let values = try chunk.values(k.node ?? .scalar(e), live, baseline)
+            keyValues[i] = [Value](repeating: .bool(false), count: n)
+            for (p, r) in live.enumerated() { keyValues[i][Int(r)] = values[p] }
         }
         let aggregateCount = q.aggregates.count
-        var values = [[Value]](repeating: [], count: worlds.count * aggregateCount)
+        var values = [Vec](repeating: .values([]), count: worlds.count * aggregateCount)
         var positions = [Int32](repeating: -1, count: n)
         let live = chunk.surviving(rows)
         for (w, world) in worlds.enumerated() {
@@ -264,6 +262,8 @@ extension QueryRunner {
         var out = GeneralChunk()
         var adder = adder
         var caseValues = [Value](repeating: .bool(false), count: worlds.count * aggregateCount)
+        var key: [Value] = []
+        key.reserveCapacity(q.keys.count)
         for r in 0..<n {
             if let failure = chunk.failure[r] {
                 out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
@@ -272,7 +272,15 @@ extension QueryRunner {
             let p = Int(positions[r])
             guard p >= 0 else { continue }
             for i in caseValues.indices { caseValues[i] = values[i][p] }
-            adder.add(row: lo + r, key: keys[r], values: caseValues, into: &out)
+            key.removeAll(keepingCapacity: true)
+            for (i, k) in q.keys.enumerated() {
+                if case .expression = k.kind {
+                    key.append(keyValues[i][r])
+                } else if let v = calendarKey(k.kind, dates[lo + r]) {
+                    key.append(v)
+                }
+            }
+            adder.add(row: lo + r, key: key, values: caseValues, into: &out)
         }
         adder.finish(into: &out)
         return out

@@ -7,27 +7,46 @@ enum Operators {
         EvalError("integer overflow in \(what)", at: source, hint: "the result does not fit in a 64-bit int; use numbers (e.g. 1.0 * x) for very large values")
     }
 
-    /// A number result: infinity (and the NaN it would lead to) is an error, as `/` by zero
-    /// is, so no value past the largest double ever reaches a table, a chart or a compare.
-    @inline(__always)
-    static func finite(_ x: Double, _ what: String, _ source: SourceRef) throws -> Value {
-        guard x.isFinite else {
-            throw EvalError("number overflow in \(what)", at: source,
-                            hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
-        }
-        return .number(x)
-    }
-
     /// The first and last days a date may be (§3: years 1800–2299).
     static let firstDay = Int64(CivilDate.dayNumber(year: CivilDate.yearRange.lowerBound, month: 1, day: 1))
     static let lastDay = Int64(CivilDate.dayNumber(year: CivilDate.yearRange.upperBound, month: 12, day: 31))
 
+    /// `+ - *` of two ints, checked: the one definition every evaluator uses.
+    @inline(__always)
+    static func intArithmetic(_ op: BinaryOperator, _ x: Int64, _ y: Int64, _ source: SourceRef) throws -> Int64 {
+        let (r, o): (Int64, Bool)
+        switch op {
+        case .add: (r, o) = x.addingReportingOverflow(y)
+        case .subtract: (r, o) = x.subtractingReportingOverflow(y)
+        default: (r, o) = x.multipliedReportingOverflow(by: y)
+        }
+        if o { throw overflow("'\(op.rawValue)'", source) }
+        return r
+    }
+
+    /// `+ - * /` of two numbers: `/` by zero and results past the largest double are errors.
+    @inline(__always)
+    static func numberArithmetic(_ op: BinaryOperator, _ x: Double, _ y: Double, _ source: SourceRef) throws -> Double {
+        let r: Double
+        switch op {
+        case .add: r = x + y
+        case .subtract: r = x - y
+        case .multiply: r = x * y
+        default:
+            if y == 0 { throw EvalError("division by zero", at: source, hint: "guard it: if y == 0 then … else x / y") }
+            r = x / y
+        }
+        guard r.isFinite else {
+            throw EvalError("number overflow in '\(op.rawValue)'", at: source,
+                            hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
+        }
+        return r
+    }
+
     static func add(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
         switch (a, b) {
         case (.int(let x), .int(let y)):
-            let (r, o) = x.addingReportingOverflow(y)
-            if o { throw overflow("'+'", source) }
-            return .int(r)
+            return .int(try intArithmetic(.add, x, y, source))
         case (.date(let d), .duration(let n, let f)): return try shift(d, n, f, source)
         case (.duration(let n, let f), .date(let d)): return try shift(d, n, f, source)
         case (.duration(let x, let f), .duration(let y, _)):
@@ -35,16 +54,14 @@ enum Operators {
             if o { throw overflow("'+'", source) }
             return .duration(r, f)
         case (.string(let x), .string(let y)): return .string(x + y)
-        default: return try finite(a.asNumber + b.asNumber, "'+'", source)
+        default: return .number(try numberArithmetic(.add, a.asNumber, b.asNumber, source))
         }
     }
 
     static func subtract(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
         switch (a, b) {
         case (.int(let x), .int(let y)):
-            let (r, o) = x.subtractingReportingOverflow(y)
-            if o { throw overflow("'-'", source) }
-            return .int(r)
+            return .int(try intArithmetic(.subtract, x, y, source))
         case (.date(let d), .duration(let n, let f)):
             guard n != Int64.min else { throw overflow("'-'", source) }
             return try shift(d, -n, f, source)
@@ -53,28 +70,24 @@ enum Operators {
             let (r, o) = x.subtractingReportingOverflow(y)
             if o { throw overflow("'-'", source) }
             return .duration(r, f)
-        default: return try finite(a.asNumber - b.asNumber, "'-'", source)
+        default: return .number(try numberArithmetic(.subtract, a.asNumber, b.asNumber, source))
         }
     }
 
     static func multiply(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
         switch (a, b) {
         case (.int(let x), .int(let y)):
-            let (r, o) = x.multipliedReportingOverflow(by: y)
-            if o { throw overflow("'*'", source) }
-            return .int(r)
+            return .int(try intArithmetic(.multiply, x, y, source))
         case (.duration(let n, let f), .int(let k)), (.int(let k), .duration(let n, let f)):
             let (r, o) = n.multipliedReportingOverflow(by: k)
             if o { throw overflow("'*'", source) }
             return .duration(r, f)
-        default: return try finite(a.asNumber * b.asNumber, "'*'", source)
+        default: return .number(try numberArithmetic(.multiply, a.asNumber, b.asNumber, source))
         }
     }
 
     static func divide(_ a: Value, _ b: Value, _ source: SourceRef) throws -> Value {
-        let d = b.asNumber
-        if d == 0 { throw EvalError("division by zero", at: source, hint: "guard it: if y == 0 then … else x / y") }
-        return try finite(a.asNumber / d, "'/'", source)
+        .number(try numberArithmetic(.divide, a.asNumber, b.asNumber, source))
     }
 
     static func negate(_ a: Value, _ source: SourceRef) throws -> Value {

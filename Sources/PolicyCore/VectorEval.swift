@@ -76,17 +76,108 @@ final class VectorChunk {
     // MARK: - Nodes
 
     /// `node` for each row of `rows` (a row that fails gets a placeholder and its error).
-    func eval(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
-        if rows.isEmpty { return [] }
+    func eval(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> Vec {
+        if rows.isEmpty { return .values([]) }
         switch node {
         case .constant(let v):
-            return Array(repeating: v, count: rows.count)
-        case .field(let ref, let i):
-            if ref == ctx.caseRef {
-                guard i < data.columns.count else { throw VectorUnsupported() }
-                let column = data.columns[i]
-                return rows.map { column.value(lo + Int($0)) }
+            return Vec.repeating(v, rows.count)
+        case .field(let ref, let i) where ref == ctx.caseRef:
+            guard i < data.columns.count else { throw VectorUnsupported() }
+            return Vec.column(data.columns[i], rows, lo)
+        case .not(let x):
+            let v = try eval(x, rows, ctx)
+            guard case .bools(var b) = v else { return .values(v.boxed.map { .bool(!$0.asBool) }) }
+            for k in b.indices { b[k].toggle() }
+            return .bools(b)
+        case .and(let x, let y), .or(let x, let y):
+            let isAnd: Bool
+            if case .and = node { isAnd = true } else { isAnd = false }
+            var out = try eval(x, rows, ctx).bools
+            // The right side only where the left does not settle it.
+            var positions: [Int] = []
+            for k in rows.indices where alive(rows[k]) && out[k] == isAnd { positions.append(k) }
+            let right = try eval(y, positions.map { rows[$0] }, ctx).bools
+            for (p, k) in positions.enumerated() { out[k] = right[p] }
+            return .bools(out)
+        case .compare(let op, let x, let y):
+            let left = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            return .bools(Vec.compare(op, left, right, positions, rows.count))
+        case .arithmetic(let op, let x, let y, let src):
+            let left = try eval(x, rows, ctx)
+            let (positions, right) = try evalAlive(y, rows, ctx)
+            return arithmetic(op, left, right, positions, rows, src)
+        case .ifThenElse(let c, let x, let y):
+            let conditions = try eval(c, rows, ctx).bools
+            var yes: [Int] = [], no: [Int] = []
+            for k in rows.indices where alive(rows[k]) {
+                if conditions[k] { yes.append(k) } else { no.append(k) }
             }
+            let a = try eval(x, yes.map { rows[$0] }, ctx)
+            let b = try eval(y, no.map { rows[$0] }, ctx)
+            return Vec.merge(a, yes, b, no, rows.count)
+        case .decision(let d, let ref):
+            guard ref == ctx.caseRef else { throw VectorUnsupported() }
+            return Vec.from(try decide(d, rows, ctx.world))
+        case .chance(let p, let stream, _):
+            let probability = try eval(p, rows, ctx).numbers
+            let seed = data.seed
+            var out = [Bool](repeating: false, count: rows.count)
+            for k in rows.indices where alive(rows[k]) {
+                out[k] = Operators.draw(stream: stream, seed: seed, identity: UInt64(lo + Int(rows[k]))) < probability[k]
+            }
+            return .bools(out)
+        default:
+            return .values(try generic(node, rows, ctx))
+        }
+    }
+
+    /// The node's values, boxed.
+    func values(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
+        try eval(node, rows, ctx).boxed
+    }
+
+    /// `+ - * /` of the rows at `positions` (the others failed on the left).
+    private func arithmetic(_ op: BinaryOperator, _ left: Vec, _ right: Vec, _ positions: [Int], _ rows: [Int32],
+                            _ src: SourceRef) -> Vec {
+        switch (left, right) {
+        case (.ints(var x, .int), .ints(let y, .int)) where op != .divide:
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                do { x[k] = try Operators.intArithmetic(op, x[k], y[p], src) } catch let e as EvalError { fail(rows[k], e) } catch {}
+            }
+            return .ints(x, .int)
+        case (.numbers, _), (_, .numbers), (.ints(_, .int), .ints(_, .int)):
+            guard left.isNumeric, right.isNumeric else { break }
+            var x = left.numbers
+            let y = right.numbers
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                do { x[k] = try Operators.numberArithmetic(op, x[k], y[p], src) } catch let e as EvalError { fail(rows[k], e) } catch {}
+            }
+            return .numbers(x)
+        default:
+            break
+        }
+        var x = left.boxed
+        let y = right.boxed
+        for (p, k) in positions.enumerated() where alive(rows[k]) {
+            do {
+                switch op {
+                case .add: x[k] = try Operators.add(x[k], y[p], src)
+                case .subtract: x[k] = try Operators.subtract(x[k], y[p], src)
+                case .multiply: x[k] = try Operators.multiply(x[k], y[p], src)
+                default: x[k] = try Operators.divide(x[k], y[p], src)
+                }
+            } catch let e as EvalError {
+                fail(rows[k], e)
+            } catch {}
+        }
+        return .values(x)
+    }
+
+    /// The nodes with no typed form here: one value per row.
+    private func generic(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
+        switch node {
+        case .field(let ref, let i):
             guard ctx.inRule, case .slot(let s) = ref, s > 0, s < ctx.locals.count,
                   case .record(let c) = ctx.locals[s], i < c.fields.count else { throw VectorUnsupported() }
             return Array(repeating: c.fields[i], count: rows.count)
@@ -96,101 +187,48 @@ final class VectorChunk {
             guard s < ctx.locals.count else { throw VectorUnsupported() }
             return Array(repeating: ctx.locals[s], count: rows.count)
         case .attribute(let x, let a):
-            let js = try eval(x, rows, ctx)
+            let js = try values(x, rows, ctx)
             let world = ctx.world
             var out = js
             for k in rows.indices where alive(rows[k]) {
                 out[k] = world.attribute(js[k].asJurisdiction, a, on: date(rows[k], ctx))
             }
             return out
-        case .not(let x):
-            return try eval(x, rows, ctx).map { .bool(!$0.asBool) }
         case .toNumber(let x):
-            return try eval(x, rows, ctx).map { .number($0.asNumber) }
+            return try values(x, rows, ctx).map { .number($0.asNumber) }
         case .negate(let x, let src):
-            var out = try eval(x, rows, ctx)
+            var out = try values(x, rows, ctx)
             for k in rows.indices where alive(rows[k]) {
                 do { out[k] = try Operators.negate(out[k], src) } catch let e as EvalError { fail(rows[k], e) }
             }
             return out
-        case .and(let x, let y), .or(let x, let y):
-            let isAnd: Bool
-            if case .and = node { isAnd = true } else { isAnd = false }
-            var out = try eval(x, rows, ctx)
-            // The right side only where the left does not settle it.
-            var positions: [Int] = []
-            for k in rows.indices where alive(rows[k]) && out[k].asBool == isAnd { positions.append(k) }
-            let right = try eval(y, positions.map { rows[$0] }, ctx)
-            for (p, k) in positions.enumerated() { out[k] = .bool(right[p].asBool) }
-            return out
-        case .arithmetic(let op, let x, let y, let src):
-            var out = try eval(x, rows, ctx)
-            let (positions, right) = try evalAlive(y, rows, ctx)
-            for (p, k) in positions.enumerated() where alive(rows[k]) {
-                do {
-                    switch op {
-                    case .add: out[k] = try Operators.add(out[k], right[p], src)
-                    case .subtract: out[k] = try Operators.subtract(out[k], right[p], src)
-                    case .multiply: out[k] = try Operators.multiply(out[k], right[p], src)
-                    case .divide: out[k] = try Operators.divide(out[k], right[p], src)
-                    default: throw VectorUnsupported()
-                    }
-                } catch let e as EvalError {
-                    fail(rows[k], e)
-                }
-            }
-            return out
-        case .compare(let op, let x, let y):
-            var out = try eval(x, rows, ctx)
-            let (positions, right) = try evalAlive(y, rows, ctx)
-            for (p, k) in positions.enumerated() where alive(rows[k]) { out[k] = .bool(Operators.compare(op, out[k], right[p])) }
-            return out
         case .contains(let x, let y):
-            var out = try eval(x, rows, ctx)
+            var out = try values(x, rows, ctx)
             let (positions, right) = try evalAlive(y, rows, ctx)
+            let r = right.boxed
             for (p, k) in positions.enumerated() where alive(rows[k]) {
                 let v = out[k]
-                out[k] = .bool(right[p].elements.contains { ValueOrder.equal($0, v) })
+                out[k] = .bool(r[p].elements.contains { ValueOrder.equal($0, v) })
             }
             return out
         case .within(let x, let y):
-            var out = try eval(x, rows, ctx)
+            var out = try values(x, rows, ctx)
             let (positions, right) = try evalAlive(y, rows, ctx)
+            let r = right.boxed
             let table = ctx.world.program.jurisdictions
             for (p, k) in positions.enumerated() where alive(rows[k]) {
-                out[k] = .bool(table.within(out[k].asJurisdiction, right[p].asJurisdiction))
-            }
-            return out
-        case .ifThenElse(let c, let x, let y):
-            let conditions = try eval(c, rows, ctx)
-            var yes: [Int] = [], no: [Int] = []
-            for k in rows.indices where alive(rows[k]) {
-                if conditions[k].asBool { yes.append(k) } else { no.append(k) }
-            }
-            var out = conditions
-            let a = try eval(x, yes.map { rows[$0] }, ctx)
-            for (p, k) in yes.enumerated() { out[k] = a[p] }
-            let b = try eval(y, no.map { rows[$0] }, ctx)
-            for (p, k) in no.enumerated() { out[k] = b[p] }
-            return out
-        case .decision(let d, let ref):
-            guard ref == ctx.caseRef else { throw VectorUnsupported() }
-            return try decide(d, rows, ctx.world)
-        case .chance(let p, let stream, _):
-            var out = try eval(p, rows, ctx)
-            let seed = data.seed
-            for k in rows.indices where alive(rows[k]) {
-                let u = Operators.draw(stream: stream, seed: seed, identity: UInt64(lo + Int(rows[k])))
-                out[k] = .bool(u < out[k].asNumber)
+                out[k] = .bool(table.within(out[k].asJurisdiction, r[p].asJurisdiction))
             }
             return out
         case .scalar(let code):
             return try scalar(code, rows, ctx)
+        case .constant, .not, .and, .or, .compare, .arithmetic, .ifThenElse, .decision, .chance:
+            return try values(node, rows, ctx)
         }
     }
 
     /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
-    private func evalAlive(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> ([Int], [Value]) {
+    private func evalAlive(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> ([Int], Vec) {
         var positions: [Int] = []
         positions.reserveCapacity(rows.count)
         for k in rows.indices where alive(rows[k]) { positions.append(k) }
@@ -349,13 +387,13 @@ final class VectorChunk {
                     var hit = open
                     var miss: [Int] = []
                     if let condition = rule.conditionNode {
-                        let holds = try eval(condition, open.map { rows[$0] }, group.context)
+                        let holds = try eval(condition, open.map { rows[$0] }, group.context).bools
                         hit = []
                         for (p, k) in open.enumerated() where alive(rows[k]) {
-                            if holds[p].asBool { hit.append(k) } else { miss.append(k) }
+                            if holds[p] { hit.append(k) } else { miss.append(k) }
                         }
                     }
-                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
+                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context).boxed
                     for (p, k) in hit.enumerated() where alive(rows[k]) {
                         if answers[k] == 0 { out[k] = values[p] }
                         answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
@@ -368,7 +406,7 @@ final class VectorChunk {
         // No answer: the default. Several: resolved case by case (overrides, combiners, ties).
         var none: [Int] = []
         for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
-        let defaults = try eval(code.defaultNode, none.map { rows[$0] },
+        let defaults = try values(code.defaultNode, none.map { rows[$0] },
                                 Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
         for (p, k) in none.enumerated() { out[k] = defaults[p] }
         frame.world = world
