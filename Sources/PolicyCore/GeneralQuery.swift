@@ -96,19 +96,25 @@ extension QueryRunner {
             stride = worlds * cols.count
         }
 
+        /// The group of `key`, made when it first appears (groups keep that order).
+        mutating func group(_ key: [Value], into out: inout GeneralChunk) -> Int {
+            if let found = groupOf[key] { return found }
+            let g = caseCounts.count
+            groupOf[key] = g
+            out.groupOrder.append(key)
+            caseCounts.append(0)
+            intTotals.append(contentsOf: repeatElement(0, count: stride))
+            totals.append(contentsOf: repeatElement(0, count: stride))
+            return g
+        }
+
         /// One case: its key, and its aggregates' values per world (`values[w * aggregates + a]`).
         mutating func add(row: Int, key: [Value], values: [Value], into out: inout GeneralChunk) {
-            let g: Int
-            if let found = groupOf[key] {
-                g = found
-            } else {
-                g = caseCounts.count
-                groupOf[key] = g
-                out.groupOrder.append(key)
-                caseCounts.append(0)
-                intTotals.append(contentsOf: repeatElement(0, count: stride))
-                totals.append(contentsOf: repeatElement(0, count: stride))
-            }
+            add(row: row, group: group(key, into: &out), values: values, into: &out)
+        }
+
+        /// One case of group `g` (from `group`).
+        mutating func add(row: Int, group g: Int, values: [Value], into out: inout GeneralChunk) {
             caseCounts[g] += 1
             for w in 0..<worldCount {
                 let base = g * stride + w * cols.count
@@ -264,6 +270,11 @@ extension QueryRunner {
         var caseValues = [Value](repeating: .bool(false), count: worlds.count * aggregateCount)
         var key: [Value] = []
         key.reserveCapacity(q.keys.count)
+        // With calendar keys only, a case's group follows from its day: looked up once a day.
+        let byDay = !q.keys.contains { if case .expression = $0.kind { return true }; return false }
+        var firstDay = Int32.max, lastDay = Int32.min
+        if byDay { for r in 0..<n { firstDay = Swift.min(firstDay, dates[lo + r]); lastDay = Swift.max(lastDay, dates[lo + r]) } }
+        var dayGroup = [Int32](repeating: -1, count: byDay && firstDay <= lastDay ? Int(lastDay - firstDay) + 1 : 0)
         for r in 0..<n {
             if let failure = chunk.failure[r] {
                 out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
@@ -272,15 +283,22 @@ extension QueryRunner {
             let p = Int(positions[r])
             guard p >= 0 else { continue }
             for i in caseValues.indices { caseValues[i] = values[i][p] }
+            let day = dates[lo + r]
+            if byDay, dayGroup[Int(day - firstDay)] >= 0 {
+                adder.add(row: lo + r, group: Int(dayGroup[Int(day - firstDay)]), values: caseValues, into: &out)
+                continue
+            }
             key.removeAll(keepingCapacity: true)
             for (i, k) in q.keys.enumerated() {
                 if case .expression = k.kind {
                     key.append(keyValues[i][r])
-                } else if let v = calendarKey(k.kind, dates[lo + r]) {
+                } else if let v = calendarKey(k.kind, day) {
                     key.append(v)
                 }
             }
-            adder.add(row: lo + r, key: key, values: caseValues, into: &out)
+            let g = adder.group(key, into: &out)
+            if byDay { dayGroup[Int(day - firstDay)] = Int32(g) }
+            adder.add(row: lo + r, group: g, values: caseValues, into: &out)
         }
         adder.finish(into: &out)
         return out

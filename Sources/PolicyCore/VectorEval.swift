@@ -280,13 +280,14 @@ final class VectorChunk {
     /// Decision `d` for each row of `rows` in `world`, worked out once per row.
     func decide(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
         let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
-        var known = decided[key] ?? Array(repeating: nil, count: n)
+        // Taken out while it is filled in, so it is not copied (a decision never asks itself).
+        var known = decided.removeValue(forKey: key) ?? Array(repeating: nil, count: n)
+        defer { decided[key] = known }
         let todo = rows.filter { known[Int($0)] == nil && alive($0) }
         if !todo.isEmpty {
             if cancellation.isRaised { throw Interrupted() }
             let answers = try resolve(d, todo, world)
             for (k, r) in todo.enumerated() where alive(r) { known[Int(r)] = answers[k] }
-            decided[key] = known
         }
         return rows.map { known[Int($0)] ?? .bool(false) }
     }
@@ -372,17 +373,17 @@ final class VectorChunk {
         var answers = [Int8](repeating: 0, count: rows.count)
         var round = 0
         while true {
-            var byGroup: [Int: [Int]] = [:]
+            var byGroup = [[Int]](repeating: [], count: groups.count)
             var order: [Int] = []
             for k in rows.indices where start[k] + round < start[k + 1] && alive(rows[k]) {
                 let g = entries[start[k] + round]
-                if byGroup[g] == nil { order.append(g) }
-                byGroup[g, default: []].append(k)
+                if byGroup[g].isEmpty { order.append(g) }
+                byGroup[g].append(k)
             }
             if order.isEmpty { break }
             for g in order {
                 let group = groups[g]
-                var open = byGroup[g] ?? []
+                var open = byGroup[g]
                 for rule in group.rules where !open.isEmpty {
                     var hit = open
                     var miss: [Int] = []
