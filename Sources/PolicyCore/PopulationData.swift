@@ -403,7 +403,7 @@ enum PopulationBuilder {
             return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes).load(seed: seed)
         case .failure(let e):
             throw EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
-                            hint: "paths are relative to the folder of the script that names them")
+                            hint: e.hint ?? "paths are relative to the folder of the script that names them")
         }
     }
 }

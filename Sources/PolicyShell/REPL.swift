@@ -102,11 +102,11 @@ public final class REPL {
         let start = Benchmark.monotonicSeconds()
         let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
         if unit.hasErrors {
-            console.report(unit.diagnostics, in: unit.file)
+            console.report(unit.diagnostics, in: unit.file, omitted: unit.omittedErrors)
             note(.dataError)
             return
         }
-        guard session.accept([unit]) else {
+        guard withInterrupts({ session.accept([unit]) }) else {
             note(.dataError)
             return
         }
@@ -128,10 +128,11 @@ public final class REPL {
     /// Runs `body` while a watcher turns Ctrl-C into the program's cancellation flag, so a
     /// long evaluation stops at its next check (every few thousand cases).
     func withInterrupts<T>(_ body: () -> T) -> T {
-        guard interactive, let program = session.program else { return body() }
+        guard interactive else { return body() }
         policy_clear_interrupt()
         let stop = StopFlag()
-        let flag = program.cancellation
+        let flag = session.cancellation
+        flag.reset()
         var watcher = pthread_t()
         let box = Unmanaged.passRetained(WatchBox { 
             while !stop.done {
@@ -170,21 +171,21 @@ public final class REPL {
         case ":load", ":l":
             guard !argument.isEmpty else { console.err("usage: :load FILE\n"); return true }
             let path = unquote(argument)
-            if session.load([path]) == .success {
+            if withInterrupts({ session.load([path]) }) == .success {
                 files.append(path)
                 console.out("loaded \(path)\n")
             } else {
                 note(.dataError)
             }
         case ":reload":
-            let fresh = Session(console: console)
+            let fresh = Session(console: console, cancellation: session.cancellation)
             fresh.format = session.format
-            if files.isEmpty || fresh.load(files) == .success {
+            if files.isEmpty || withInterrupts({ fresh.load(files) }) == .success {
                 session.replace(with: fresh)
                 console.out(files.isEmpty ? "nothing to reload\n" : "reloaded \(files.joined(separator: ", "))\n")
             }
         case ":reset":
-            session.replace(with: Session(console: console))
+            session.replace(with: Session(console: console, cancellation: session.cancellation))
             files = []
             console.out("the session is empty\n")
         case ":scenario", ":s":
