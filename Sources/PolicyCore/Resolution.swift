@@ -138,7 +138,7 @@ enum Resolution {
             for (k, a) in answers.enumerated() {
                 // Each answer is compared with every other: with thousands of policies in
                 // force, one decision takes long enough for Ctrl-C to matter.
-                if k & 255 == 255, cancel.isRaised { throw Interrupted() }
+                if k & 15 == 15, cancel.isRaised { throw Interrupted() }
                 let target = world.instanceStates[a.state].instance
                 let overrider = answers.first { b in
                     b.state != a.state && overrides(world, b.state, target, &frame)
