@@ -226,4 +226,32 @@ final class BoundedWorkTests: XCTestCase {
         XCTAssertEqual(short.status, 0, short.stderr)
         XCTAssertEqual(short.stdout, "4\n")
     }
+
+    // MARK: - Memory
+
+    /// Under an address-space limit (`ulimit -v`, `prlimit --as`) a population that cannot
+    /// fit is refused with an error naming the limit, instead of the allocation failing
+    /// (abort, exit 134).
+    func testPopulationEstimateRespectsTheAddressSpaceLimit() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "big.policy", """
+            jurisdiction usa: federal
+            record b { date: date, jurisdiction: jurisdiction }
+            population many of b {
+              size 100_000_000
+              date uniform 2013-01-01 .. 2013-12-31
+              jurisdiction = usa
+            }
+            count(many)
+
+            """)
+        let r = try PolicyProcess.run(["run", "--no-color", "big.policy"], currentDirectory: dir,
+                                      launcher: ["/bin/sh", "-c", "ulimit -v 3145728 && exec \"$0\" \"$@\""])
+        assertNoCrash(r, "100M cases under ulimit -v 3 GB")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: population 'many' of 100,000,000 cases needs about 2.2 GB, more than the "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("of memory available (under the address-space limit, ulimit -v)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(" --> big.policy:3:12"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--limit population=N"), r.stderr)
+    }
 }
