@@ -39,9 +39,13 @@ public enum SourceLoader {
     /// pipe) is read only up to the limit.
     public static func readBytes(_ path: String, limit: ReadLimit = .source) -> Result<[UInt8], ReadError> {
         let maxBytes = limit.bytes
-        let fd = open(path, O_RDONLY)
+        // Opened without waiting (a named pipe with no writer would block the open forever),
+        // then read with waiting as usual.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
         defer { close(fd) }
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var st = stat()
         let known = fstat(fd, &st) == 0
         if known, (st.st_mode & S_IFMT) == S_IFDIR {

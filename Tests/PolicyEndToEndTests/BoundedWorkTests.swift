@@ -127,6 +127,17 @@ final class BoundedWorkTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(" --> j.policy:1:20"), r.stderr)
     }
 
+    /// A named pipe no one writes to reads as empty instead of blocking the open forever.
+    func testANamedPipeWithNoWriterDoesNotHang() throws {
+        let dir = try scratchDirectory()
+        XCTAssertEqual(mkfifo(dir.appendingPathComponent("pipe.policy").path, 0o600), 0)
+        try writeFile(dir, "inc.policy", "include \"pipe.policy\"\n1 + 1\n")
+        let r = try PolicyProcess.run(["run", "inc.policy"], currentDirectory: dir, timeout: 20)
+        assertNoCrash(r, "include of a named pipe")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2\n")
+    }
+
     /// A sparse 2 GB file takes no room on disk; its size alone refuses it, before any of
     /// it is read.
     func testASparseHugeCSVIsRefusedByItsSize() throws {
