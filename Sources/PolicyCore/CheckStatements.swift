@@ -5,7 +5,13 @@ import PolicySyntax
 extension Checker {
     func checkStatements(_ statements: [Statement], _ file: SourceFile) -> [CheckedStatement] {
         var scope = Scope(file: file)
-        return statements.map { statement($0, &scope) }
+        var checked: [CheckedStatement] = []
+        checked.reserveCapacity(statements.count)
+        for s in statements {
+            if checked.count & 255 == 255, stopped { break } // Ctrl-C: the rest is not needed
+            checked.append(statement(s, &scope))
+        }
+        return checked
     }
 
     func statement(_ s: Statement, _ scope: inout Scope) -> CheckedStatement {
