@@ -106,12 +106,13 @@ extension Checker {
                     var isDecision = false
                     if case .call(let f, _, _) = x.kind, case .decision? = lookupSymbol(f.text, scenario: scope.scenario) { isDecision = true }
                     // Compile it again quietly: its errors were reported with the whole condition.
-                    let savedDiagnostics = diagnostics.count, savedEdges = edges
+                    let savedDiagnostics = diagnostics.count, savedOmitted = omittedErrors, savedEdges = edges
                     var quiet = scope
                     quiet.chances = ChanceCounter()
                     let t = expr(x, quiet)
-                    let compiles = diagnostics.count == savedDiagnostics && t.type != .error
+                    let compiles = diagnostics.count == savedDiagnostics && omittedErrors == savedOmitted && t.type != .error
                     diagnostics.removeSubrange(savedDiagnostics...)
+                    omittedErrors = savedOmitted
                     edges = savedEdges
                     // A part that means nothing alone (a population's name) is not shown.
                     if compiles { parts.append(AssertPart(text: text, eval: t.eval, isDecision: isDecision)) }
