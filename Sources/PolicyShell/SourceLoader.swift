@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CEditLine
 import PolicyCore
 import PolicySyntax
 
@@ -39,13 +40,12 @@ public enum SourceLoader {
     /// pipe) is read only up to the limit.
     public static func readBytes(_ path: String, limit: ReadLimit = .source) -> Result<[UInt8], ReadError> {
         let maxBytes = limit.bytes
-        // Opened without waiting (a named pipe with no writer would block the open forever),
-        // then read with waiting as usual.
+        // Opened and read without blocking: a named pipe with no writer would block the open
+        // forever, and a writer that never finishes the read; waiting is done in short
+        // steps instead (see below).
         let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
         defer { close(fd) }
-        let flags = fcntl(fd, F_GETFL)
-        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var st = stat()
         let known = fstat(fd, &st) == 0
         if known, (st.st_mode & S_IFMT) == S_IFDIR {
@@ -73,7 +73,15 @@ public enum SourceLoader {
                 return read(fd, base + used, capacity - used)
             }
             if n < 0 {
-                if errno == EINTR { continue }
+                // Nothing yet from a pipe or device: wait a tenth of a second at a time, so
+                // Ctrl-C at the prompt (whichever thread its signal reaches) gives up on a
+                // writer that never finishes.
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                    if policy_peek_interrupt() != 0 { return .failure(ReadError(path: path, reason: "interrupted")) }
+                    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&p, 1, 100)
+                    continue
+                }
                 return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
             }
             if n == 0 { break }

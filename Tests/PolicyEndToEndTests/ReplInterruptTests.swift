@@ -104,4 +104,25 @@ final class ReplInterruptTests: XCTestCase {
         XCTAssertFalse(terminal.transcript().split(separator: "\n").contains("true"), terminal.screenDump())
         assertSessionKept()
     }
+
+    /// A named pipe whose writer never finishes: the read waits in short steps, and Ctrl-C
+    /// gives up on it.
+    func testCtrlCStopsALoadWaitingOnAPipe() throws {
+        let path = scratch.appendingPathComponent("pipe.policy").path
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        // Held open for writing (and never written to) until the test ends.
+        let writer = open(path, O_RDWR)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        defer { close(writer) }
+        try terminal.start(["repl"])
+        terminal.expectPrompt()
+        terminal.enter("let kept = 41")
+        terminal.expectPrompt()
+        terminal.enter(":load \(path)")
+        usleep(500_000)
+        terminal.press("C-c")
+        terminal.expect("error: cannot read '\(path)': interrupted", timeout: 20)
+        terminal.expectPrompt()
+        assertSessionKept()
+    }
 }
