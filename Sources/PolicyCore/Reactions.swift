@@ -104,7 +104,7 @@ struct ReactionState {
     /// evaluated. A firing does not change which pairs fire in its own round — so two
     /// reactions that undo each other fire in turn, round after round, until the cascade
     /// limit stops them.
-    mutating func rounds(_ date: Int32, _ frame: inout Frame, _ derived: inout [TimelineRunner.Pending],
+    mutating func rounds(_ date: Int32, _ frame: inout Frame, _ derived: inout EventQueue,
                          _ firings: inout FiringCounter) throws {
         let program = world.program
         let count = program.jurisdictions.count

@@ -140,7 +140,7 @@ struct TimelineRunner {
                                     event: e, origin: "declared", source: version.source))
         }
         declared.sort { $0.date < $1.date }
-        var derived: [Pending] = []
+        var derived = EventQueue()
         var state = ReactionState(world: world)
         var first = true
         var i = 0
@@ -163,8 +163,7 @@ struct TimelineRunner {
             }
             // Derived events dated today, including those scheduled while processing today.
             repeat {
-                while let next = derived.first, next.date == date {
-                    derived.removeFirst()
+                while derived.first?.date == date, let next = derived.popFirst() {
                     try happen(next, &frame, &derived, &state, &firings)
                 }
                 try state.rounds(date, &frame, &derived, &firings)
@@ -191,7 +190,7 @@ struct TimelineRunner {
         return world.instanceStates.count - 1
     }
 
-    func happen(_ event: Pending, _ frame: inout Frame, _ derived: inout [Pending], _ state: inout ReactionState,
+    func happen(_ event: Pending, _ frame: inout Frame, _ derived: inout EventQueue, _ state: inout ReactionState,
                 _ firings: inout FiringCounter) throws {
         var log: [String] = []
         var concerned: [Int32] = []
@@ -228,7 +227,7 @@ struct TimelineRunner {
     }
 
     /// Applies effects on `frame.date`.
-    func apply(_ effects: [CompiledEffect], _ frame: inout Frame, _ derived: inout [Pending], _ log: inout [String],
+    func apply(_ effects: [CompiledEffect], _ frame: inout Frame, _ derived: inout EventQueue, _ log: inout [String],
                _ concerned: inout [Int32], name: String) throws {
         guard let date = frame.date else { return }
         let f = ValueFormatter(program)
@@ -308,13 +307,49 @@ struct TimelineRunner {
                 }
                 let pending = Pending(date: d, name: name, label: nil, owner: nil, effects: body, locals: frame.locals,
                                       event: nil, origin: "scheduled by \(name) on \(f.format(.date(date)))", source: source)
-                // Keep derived events in date order, then in the order they were scheduled.
-                let at = derived.firstIndex { $0.date > d } ?? derived.count
-                derived.insert(pending, at: at)
+                derived.insert(pending)
                 log.append("schedule effects for \(f.format(.date(d)))")
             case .ifElse(let condition, let then, let otherwise, _):
                 try apply(try condition(&frame).asBool ? then : otherwise, &frame, &derived, &log, &concerned, name: name)
             }
+        }
+    }
+}
+
+/// Derived events waiting for their dates: in date order, then in the order they were
+/// scheduled. Taking the first and adding one in order are cheap however many wait (an
+/// event that schedules something for each of 100,000 jurisdictions once took 20 s here).
+struct EventQueue {
+    private var items: [TimelineRunner.Pending] = []
+    /// Items before `head` have been taken.
+    private var head = 0
+
+    var isEmpty: Bool { head >= items.count }
+    var first: TimelineRunner.Pending? { head < items.count ? items[head] : nil }
+
+    mutating func popFirst() -> TimelineRunner.Pending? {
+        guard head < items.count else { return nil }
+        let next = items[head]
+        head += 1
+        // Drop what was taken once it is most of the array.
+        if head >= 1_024, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return next
+    }
+
+    /// Adds `event` after every waiting event dated on or before it.
+    mutating func insert(_ event: TimelineRunner.Pending) {
+        if let last = items.last, last.date > event.date {
+            var lo = head, hi = items.count
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if items[mid].date <= event.date { lo = mid + 1 } else { hi = mid }
+            }
+            items.insert(event, at: lo)
+        } else {
+            items.append(event)
         }
     }
 }

@@ -32,4 +32,20 @@ final class ScalingTests: XCTestCase {
             XCTAssertEqual(r.stderr.components(separatedBy: "error: unknown name").count - 1, 3_000)
         }
     }
+
+    /// One event that schedules an `after` for each of 100,000 jurisdictions: the queue of
+    /// derived events took each one off its front by moving all the rest, and found each
+    /// one's place by scanning (20 s in a release build). Expected: about linear.
+    func testAfterForEveryJurisdictionIsNotQuadratic() throws {
+        let dir = try scratchDirectory()
+        let counties = (0..<100_000).map { "jurisdiction c\($0): county in usa\n" }.joined()
+        try writeFile(dir, "fan.policy", "jurisdiction attributes { t: int = 0 }\njurisdiction usa: federal\n" + counties
+            + "event kick on 2012-01-01 by usa { for j in jurisdictions { after 1 day { set j.t = 1 } } }\nc99999.t at 2012-01-03\n")
+        let r = try PolicyProcess.run(["run", "fan.policy"], currentDirectory: dir, timeout: 30)
+        assertNoCrash(r, "100,000 derived events on one date")
+        if !r.timedOut {
+            XCTAssertEqual(r.status, 0, String(r.stderr.prefix(500)))
+            XCTAssertEqual(r.stdout, "1\n")
+        }
+    }
 }
