@@ -396,12 +396,12 @@ extension Checker {
         }
         let resolved = provider.resolve(path.value, relativeTo: file)
         let csvFile: SourceFile
-        switch provider.load(resolved) {
+        switch provider.loadBytes(resolved) {
         case .failure(let e):
-            unreadableInput = true
-            error("cannot read '\(path.value)': \(e.reason)", file, path.span, hint: "paths are relative to the folder of \(file.name)")
+            if !e.exceedsLimit { unreadableInput = true }
+            error("cannot read '\(path.value)': \(e.reason)", file, path.span, hint: e.hint ?? "paths are relative to the folder of \(file.name)")
             return
-        case .success(let f): csvFile = f
+        case .success(let bytes): csvFile = SourceFile(name: resolved, bytes: bytes)
         }
         program.files.append(csvFile)
         let csv: CSVTable

@@ -15,14 +15,14 @@ extension Checker {
                 program.records[r].fields[i].defaultConstant = t.constant
             }
         }
-        for i in pendingParams.indices { checkParamItem(i) }
+        for i in pendingParams.indices where !stopped { checkParamItem(i) }
         checkAttributeValues()
-        for i in letCheckOrder() where pendingLets[i].version < 0 { checkLet(i) }
-        for d in pendingDecisions { checkDecision(d) }
-        for p in pendingPolicies { checkPolicy(p) }
-        for e in pendingEvents { checkEvent(e) }
-        for r in pendingReactions { checkReaction(r) }
-        for p in pendingPopulations { checkPopulation(p) }
+        for i in letCheckOrder() where !stopped && pendingLets[i].version < 0 { checkLet(i) }
+        for d in pendingDecisions where !stopped { checkDecision(d) }
+        for p in pendingPolicies where !stopped { checkPolicy(p) }
+        for e in pendingEvents where !stopped { checkEvent(e) }
+        for r in pendingReactions where !stopped { checkReaction(r) }
+        for p in pendingPopulations where !stopped { checkPopulation(p) }
     }
 
     func patch(_ scenario: Int, _ keyPath: WritableKeyPath<ScenarioInfo, [Int: Int]>, _ id: Int, _ version: Int) {

@@ -5,7 +5,13 @@ import PolicySyntax
 extension Checker {
     func checkStatements(_ statements: [Statement], _ file: SourceFile) -> [CheckedStatement] {
         var scope = Scope(file: file)
-        return statements.map { statement($0, &scope) }
+        var checked: [CheckedStatement] = []
+        checked.reserveCapacity(statements.count)
+        for s in statements {
+            if checked.count & 255 == 255, stopped { break } // Ctrl-C: the rest is not needed
+            checked.append(statement(s, &scope))
+        }
+        return checked
     }
 
     func statement(_ s: Statement, _ scope: inout Scope) -> CheckedStatement {
@@ -100,12 +106,13 @@ extension Checker {
                     var isDecision = false
                     if case .call(let f, _, _) = x.kind, case .decision? = lookupSymbol(f.text, scenario: scope.scenario) { isDecision = true }
                     // Compile it again quietly: its errors were reported with the whole condition.
-                    let savedDiagnostics = diagnostics.count, savedEdges = edges
+                    let savedDiagnostics = diagnostics.count, savedOmitted = omittedErrors, savedEdges = edges
                     var quiet = scope
                     quiet.chances = ChanceCounter()
                     let t = expr(x, quiet)
-                    let compiles = diagnostics.count == savedDiagnostics && t.type != .error
+                    let compiles = diagnostics.count == savedDiagnostics && omittedErrors == savedOmitted && t.type != .error
                     diagnostics.removeSubrange(savedDiagnostics...)
+                    omittedErrors = savedOmitted
                     edges = savedEdges
                     // A part that means nothing alone (a population's name) is not shown.
                     if compiles { parts.append(AssertPart(text: text, eval: t.eval, isDecision: isDecision)) }

@@ -7,23 +7,37 @@ public protocol SourceProvider: AnyObject {
     func load(_ path: String) -> Result<SourceFile, SourceLoadError>
     /// `path` resolved against the folder of `base`.
     func resolve(_ path: String, relativeTo base: SourceFile) -> String
-    /// The raw bytes at `path` (for large data files, without a `SourceFile`'s copies).
+    /// The raw bytes of the data (CSV) file at `path`, without a `SourceFile`'s copies.
     func loadBytes(_ path: String) -> Result<[UInt8], SourceLoadError>
 }
 
 public struct SourceLoadError: Error, Sendable {
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// How to get past it, when something can (a file larger than a limit).
+    public var hint: String?
+    public init(_ reason: String, hint: String? = nil) {
+        self.reason = reason
+        self.hint = hint
+    }
+
+    /// The file was there but larger than a limit allows (only that has a way past it): an
+    /// error in the input (65), not a missing or unreadable file (66).
+    public var exceedsLimit: Bool { hint != nil }
 }
 
 /// The result of checking: a program ready to run, or the diagnostics that stop it.
 public struct CheckResult: Sendable {
     public var program: Program
+    /// The errors found, at most `Limits.current.errors` of them.
     public var diagnostics: [LocatedDiagnostic]
+    /// Errors found past that limit: counted, not kept.
+    public var omittedErrors = 0
     /// The statements of each unit given to `check`, in order (includes spliced in).
     public var statementsByUnit: [[CheckedStatement]]
     public var statements: [CheckedStatement] { statementsByUnit.flatMap { $0 } }
-    public var hasErrors: Bool { diagnostics.contains { $0.diagnostic.severity == .error } }
+    /// Ctrl-C stopped the check (or the timeline): the program is incomplete.
+    public var interrupted = false
+    public var hasErrors: Bool { interrupted || omittedErrors > 0 || diagnostics.contains { $0.diagnostic.severity == .error } }
     /// An included file or a CSV could not be read (exit 66 rather than 65, LANGUAGE.md §8).
     public var unreadableInput = false
 }
@@ -64,6 +78,9 @@ public final class Checker {
     let provider: SourceProvider?
     let program = Program()
     var diagnostics: [LocatedDiagnostic] = []
+    /// Errors past `maxDiagnostics`, counted instead of kept.
+    var omittedErrors = 0
+    let maxDiagnostics = Limits.current.errors
 
     var globals: [String: Symbol] = [:]
     var globalSources: [String: SourceRef] = [:]
@@ -111,9 +128,19 @@ public final class Checker {
     /// The default expressions of record fields, checked with the bodies.
     var recordDefaultASTs: [Int: [Int: Expr]] = [:]
 
-    public init(provider: SourceProvider?) {
+    /// Set when the cancellation flag stopped the work.
+    var interrupted = false
+    /// The flag is checked between passes, between declarations and while the timeline runs.
+    var stopped: Bool {
+        if program.cancellation.isRaised { interrupted = true }
+        return interrupted
+    }
+
+    /// `cancellation`: the caller's Ctrl-C flag, which the program keeps for its runs.
+    public init(provider: SourceProvider?, cancellation: CancellationFlag? = nil) {
         self.provider = provider
         program.provider = provider
+        if let cancellation { program.cancellation = cancellation }
     }
 
     // MARK: - Diagnostics
@@ -131,8 +158,16 @@ public final class Checker {
     }
 
     func error(_ message: String, _ source: SourceRef, hint: String? = nil, notes: [Diagnostic.Note] = []) {
-        diagnostics.append(LocatedDiagnostic(file: source.file,
-                                             diagnostic: Diagnostic(.error, message, at: source.span, hint: hint, notes: notes)))
+        add(LocatedDiagnostic(file: source.file, diagnostic: Diagnostic(.error, message, at: source.span, hint: hint, notes: notes)))
+    }
+
+    /// Keeps the first `maxDiagnostics` diagnostics and counts the rest.
+    func add(_ d: LocatedDiagnostic) {
+        guard diagnostics.count < maxDiagnostics else {
+            omittedErrors += 1
+            return
+        }
+        diagnostics.append(d)
     }
 
     func error(_ message: String, _ file: SourceFile, _ span: Span, hint: String? = nil) {
@@ -153,19 +188,23 @@ public final class Checker {
             expandIncludes(unit, into: &all)
             owner += Array(repeating: i, count: all.count - before)
         }
-        // Pass 1: names and signatures of every declaration.
-        collectTypes(all)
-        collectJurisdictions(all)
-        collectSignatures(all)
-        collectScenarios(all)
-        // Pass 2: bodies and statements.
-        checkBodies()
         var perUnit: [[CheckedStatement]] = Array(repeating: [], count: units.count)
-        for (k, (unit, stmts)) in all.enumerated() {
-            perUnit[owner[k]] += checkStatements(stmts, unit.file)
-        }
-        checkCycles()
-        if !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
+        // Each step first asks whether Ctrl-C was pressed: if so, the rest is skipped.
+        let steps: [() -> Void] = [
+            // Pass 1: names and signatures of every declaration.
+            { self.collectTypes(all) }, { self.collectJurisdictions(all) },
+            { self.collectSignatures(all) }, { self.collectScenarios(all) },
+            // Pass 2: bodies and statements.
+            { self.checkBodies() },
+            {
+                for (k, (unit, stmts)) in all.enumerated() where !self.stopped {
+                    perUnit[owner[k]] += self.checkStatements(stmts, unit.file)
+                }
+            },
+            { self.checkCycles() },
+        ]
+        for step in steps where !stopped { step() }
+        if !stopped, omittedErrors == 0, !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
             program.caseFields = program.records.map { ($0.dateField ?? -1, $0.jurisdictionField ?? -1) }
             program.prepareCode()
             buildWorlds()
@@ -174,6 +213,8 @@ public final class Checker {
         }
         var result = CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
         result.unreadableInput = unreadableInput
+        result.omittedErrors = omittedErrors
+        result.interrupted = stopped
         return result
     }
 
@@ -207,13 +248,14 @@ public final class Checker {
             included.insert(resolved)
             switch provider.load(resolved) {
             case .failure(let e):
-                unreadableInput = true
+                if !e.exceedsLimit { unreadableInput = true }
                 error("cannot read '\(path.value)': \(e.reason)", unit.file, path.span,
-                      hint: "paths are relative to the folder of \(unit.file.name)")
+                      hint: e.hint ?? "paths are relative to the folder of \(unit.file.name)")
             case .success(let file):
                 program.files.append(file)
                 let sub = Parser.parse(file)
-                for d in sub.diagnostics { diagnostics.append(LocatedDiagnostic(file: file, diagnostic: d)) }
+                for d in sub.diagnostics { add(LocatedDiagnostic(file: file, diagnostic: d)) }
+                omittedErrors += sub.omittedErrors
                 if !current.isEmpty { all.append((unit, current)) }
                 current = []
                 expandIncludes(sub, into: &all)

@@ -272,6 +272,7 @@ extension Checker {
         // A world is its scenario's text (and its parents') over everything outside scenarios.
         outsideScenarios.mix(structure.value)
         outsideScenarios.mix(UInt64(program.cascadeLimit))
+        outsideScenarios.mix(UInt64(program.firingLimit))
         program.worldFingerprints = program.scenarios.indices.map { i in
             var h = StableHash()
             h.mix(outsideScenarios.value)

@@ -403,8 +403,8 @@ enum PopulationBuilder {
             return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes).load(seed: seed)
         case .failure(let e):
             var error = EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
-                                  hint: "paths are relative to the folder of the script that names them")
-            error.unreadableInput = true
+                                  hint: e.hint ?? "paths are relative to the folder of the script that names them")
+            error.unreadableInput = !e.exceedsLimit
             throw error
         }
     }
@@ -487,36 +487,12 @@ enum PopulationLimit {
         }
         // Columns, plus the engine's working memory per case (answers, keys), counted generously.
         let needed = Double(cases) * Double(bytesPerCase + 16)
-        guard let available = SystemMemory.availableBytes(), needed > Double(available) * 0.8 else { return }
-        throw EvalError("population '\(name)' of \(Limits.grouped(cases)) cases needs about \(SystemMemory.describe(needed)), more than the \(SystemMemory.describe(Double(available))) of memory available",
+        // What is left now: the populations already built are in use, so each one built
+        // counts against the next.
+        guard let available = SystemMemory.available(), needed > Double(available.bytes) * 0.8 else { return }
+        let bound = available.bound.map { " (\($0))" } ?? ""
+        throw EvalError("population '\(name)' of \(Limits.grouped(cases)) cases needs about \(SystemMemory.describe(needed)), more than the \(SystemMemory.describe(Double(available.bytes))) of memory available\(bound)",
                         at: source, hint: "use a smaller 'size', or set --limit population=N to allow N cases anyway")
-    }
-}
-
-/// What the operating system says about memory.
-enum SystemMemory {
-    /// `MemAvailable` from /proc/meminfo (Linux); nil where it cannot be read.
-    static func availableBytes() -> Int? {
-        #if os(Linux)
-        guard let f = fopen("/proc/meminfo", "r") else { return nil }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("MemAvailable:") else { continue }
-            let digits = text.dropFirst("MemAvailable:".count).filter { $0.isNumber }
-            return Int(digits).map { $0 * 1024 }
-        }
-        return nil
-        #else
-        return nil
-        #endif
-    }
-
-    static func describe(_ bytes: Double) -> String {
-        let gb = bytes / 1_073_741_824
-        if gb >= 1 { return "\(ValueFormatter.number((gb * 10).rounded() / 10)) GB" }
-        return "\(Int((bytes / 1_048_576).rounded())) MB"
     }
 }
 

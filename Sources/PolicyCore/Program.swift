@@ -286,6 +286,8 @@ public final class Program: @unchecked Sendable {
     }
     /// The cascade limit of §4.8 (firings on one date); `--limit cascade=N` sets the default.
     public var cascadeLimit = Limits.current.cascadeFirings
+    /// The firing limit over a whole timeline (all dates); `--limit firings=N` sets it.
+    public var firingLimit = Limits.current.totalFirings
     /// Reads CSV files for populations.
     public weak var provider: SourceProvider?
     /// Generated and loaded cases; `adoptPopulations(from:)` shares it with the program before.
@@ -309,8 +311,9 @@ public final class Program: @unchecked Sendable {
     var attributeEvaluations: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []
     /// Follows calls when the fast engine asks what a query depends on.
     var resolver: DependencyResolver?
-    /// Raised by the shell on Ctrl-C; long runs stop at the next check.
-    public let cancellation = CancellationFlag()
+    /// Raised by the shell on Ctrl-C; checking, the timeline and long runs stop at the next
+    /// check. The checker shares its caller's flag, so one flag serves a whole session.
+    public internal(set) var cancellation = CancellationFlag()
 
     public init() {}
 

@@ -70,7 +70,10 @@ enum Resolution {
         frame.date = date
         frame.caseRecord = c
         let plan = code.plan(world, d, j)
+        var entriesSeen = 0
         for e in plan.entries {
+            entriesSeen &+= 1
+            if entriesSeen & 4095 == 0, world.program.cancellation.isRaised { throw Interrupted() }
             guard plan.inForce(e, on: date) else { continue }
             var answered: (value: Value, rule: Int)?
             if !e.rules.isEmpty {
@@ -131,7 +134,11 @@ enum Resolution {
         // 3. Overrides: drop an answer whose policy another answering policy overrides.
         if answers.count > 1 {
             var kept: [Answer] = []
-            for a in answers {
+            let cancel = world.program.cancellation
+            for (k, a) in answers.enumerated() {
+                // Each answer is compared with every other: with thousands of policies in
+                // force, one decision takes long enough for Ctrl-C to matter.
+                if k & 15 == 15, cancel.isRaised { throw Interrupted() }
                 let target = world.instanceStates[a.state].instance
                 let overrider = answers.first { b in
                     b.state != a.state && overrides(world, b.state, target, &frame)

@@ -42,11 +42,14 @@ extension Checker {
         for world in program.worlds {
             do {
                 try TimelineRunner(world: world).run()
+            } catch is Interrupted {
+                interrupted = true
+                return
             } catch let e as EvalError {
                 report(e, context: world.scenario == 0 ? nil : "in scenario '\(world.name)'")
             } catch {
-                diagnostics.append(LocatedDiagnostic(file: program.files.first ?? SourceFile(name: "<program>", text: ""),
-                                                     diagnostic: .error("internal error: \(error)", at: .zero)))
+                add(LocatedDiagnostic(file: program.files.first ?? SourceFile(name: "<program>", text: ""),
+                                      diagnostic: .error("internal error: \(error)", at: .zero)))
             }
         }
     }
@@ -137,16 +140,19 @@ struct TimelineRunner {
                                     event: e, origin: "declared", source: version.source))
         }
         declared.sort { $0.date < $1.date }
-        var derived: [Pending] = []
+        var derived = EventQueue()
         var state = ReactionState(world: world)
         var first = true
         var i = 0
+        var firings = FiringCounter(limit: program.cascadeLimit, totalLimit: program.firingLimit,
+                                    cancel: program.cancellation)
         while i < declared.count || !derived.isEmpty {
+            if program.cancellation.isRaised { throw Interrupted() }
             let nextDeclared = i < declared.count ? declared[i].date : Int32.max
             let nextDerived = derived.first?.date ?? Int32.max
             let date = min(nextDeclared, nextDerived)
             frame.date = date
-            var firings = FiringCounter(limit: program.cascadeLimit, date: date)
+            firings.begin(date)
             if first {
                 first = false
                 try state.rounds(date, &frame, &derived, &firings)
@@ -157,8 +163,7 @@ struct TimelineRunner {
             }
             // Derived events dated today, including those scheduled while processing today.
             repeat {
-                while let next = derived.first, next.date == date {
-                    derived.removeFirst()
+                while derived.first?.date == date, let next = derived.popFirst() {
                     try happen(next, &frame, &derived, &state, &firings)
                 }
                 try state.rounds(date, &frame, &derived, &firings)
@@ -185,7 +190,7 @@ struct TimelineRunner {
         return world.instanceStates.count - 1
     }
 
-    func happen(_ event: Pending, _ frame: inout Frame, _ derived: inout [Pending], _ state: inout ReactionState,
+    func happen(_ event: Pending, _ frame: inout Frame, _ derived: inout EventQueue, _ state: inout ReactionState,
                 _ firings: inout FiringCounter) throws {
         var log: [String] = []
         var concerned: [Int32] = []
@@ -222,7 +227,7 @@ struct TimelineRunner {
     }
 
     /// Applies effects on `frame.date`.
-    func apply(_ effects: [CompiledEffect], _ frame: inout Frame, _ derived: inout [Pending], _ log: inout [String],
+    func apply(_ effects: [CompiledEffect], _ frame: inout Frame, _ derived: inout EventQueue, _ log: inout [String],
                _ concerned: inout [Int32], name: String) throws {
         guard let date = frame.date else { return }
         let f = ValueFormatter(program)
@@ -277,7 +282,8 @@ struct TimelineRunner {
                 let j = try je(&frame).asJurisdiction
                 let v = try value(&frame)
                 let key = Int(j) * program.attributes.count + a
-                var changes = world.attributeChanges[key] ?? []
+                // Taken out of the table while it changes, so appending does not copy it.
+                var changes = world.attributeChanges.removeValue(forKey: key) ?? []
                 if let last = changes.last, last.date == date { changes.removeLast() }
                 changes.append(Change(date: date, value: v))
                 world.attributeChanges[key] = changes
@@ -301,9 +307,7 @@ struct TimelineRunner {
                 }
                 let pending = Pending(date: d, name: name, label: nil, owner: nil, effects: body, locals: frame.locals,
                                       event: nil, origin: "scheduled by \(name) on \(f.format(.date(date)))", source: source)
-                // Keep derived events in date order, then in the order they were scheduled.
-                let at = derived.firstIndex { $0.date > d } ?? derived.count
-                derived.insert(pending, at: at)
+                derived.insert(pending)
                 log.append("schedule effects for \(f.format(.date(d)))")
             case .ifElse(let condition, let then, let otherwise, _):
                 try apply(try condition(&frame).asBool ? then : otherwise, &frame, &derived, &log, &concerned, name: name)
@@ -312,88 +316,40 @@ struct TimelineRunner {
     }
 }
 
-/// Counts reaction firings on one date, against the cascade limit (§4.8).
-struct FiringCounter {
-    let limit: Int
-    let date: Int32
-    var total = 0
-    var perBinding: [String: Int] = [:]
+/// Derived events waiting for their dates: in date order, then in the order they were
+/// scheduled. Taking the first and adding one in order are cheap however many wait (an
+/// event that schedules something for each of 100,000 jurisdictions once took 20 s here).
+struct EventQueue {
+    private var items: [TimelineRunner.Pending] = []
+    /// Items before `head` have been taken.
+    private var head = 0
 
-    var sources: [String: SourceRef] = [:]
+    var isEmpty: Bool { head >= items.count }
+    var first: TimelineRunner.Pending? { head < items.count ? items[head] : nil }
 
-    mutating func fire(_ reaction: String, binding: String, source: SourceRef?) throws {
-        total += 1
-        let key = binding.isEmpty ? reaction : "\(reaction) (\(binding))"
-        perBinding[key, default: 0] += 1
-        if let source, sources[key] == nil { sources[key] = source }
-        guard total > limit else { return }
-        let top = perBinding.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
-        let names = top.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-        // Edge-triggered reactions fire again only when their condition falls and rises: a
-        // binding that fired twice is a loop. When none did, the date simply has more
-        // (reaction, jurisdiction) pairs turning true than the limit allows.
-        let loops = (top.first?.value ?? 0) > 1
-        let hint = loops
-            ? "a reaction keeps undoing and redoing its own condition; make the condition stable once it has fired (or \(Limits.raiseHint("cascade")))"
-            : "no binding fired twice: \(FiringCounter.grouped(total)) different bindings turned true on this date, more than the limit; if that many are expected, \(Limits.raiseHint("cascade"))"
-        throw EvalError("cascade limit (\(FiringCounter.grouped(limit)) firings) exceeded on \(CivilDate(dayNumber: Int(date))): \(names)",
-                        at: top.first.flatMap { sources[$0.key] }, hint: hint)
+    mutating func popFirst() -> TimelineRunner.Pending? {
+        guard head < items.count else { return nil }
+        let next = items[head]
+        head += 1
+        // Drop what was taken once it is most of the array.
+        if head >= 1_024, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return next
     }
 
-    static func grouped(_ n: Int) -> String { ValueFormatter.grouped(Int64(n)).count > 4 ? ValueFormatter.grouped(Int64(n)) : String(n) }
-}
-
-/// Edge-triggered condition reactions (§4.8, §9.15).
-struct ReactionState {
-    let world: World
-    /// Last truth value per (reaction, jurisdiction).
-    var holds: [Int: [Bool]] = [:]
-
-    init(world: World) {
-        self.world = world
-    }
-
-    /// Rounds until nothing fires: each round tests every (reaction, jurisdiction) pair in
-    /// declaration order and fires those that became true.
-    mutating func rounds(_ date: Int32, _ frame: inout Frame, _ derived: inout [TimelineRunner.Pending],
-                         _ firings: inout FiringCounter) throws {
-        let program = world.program
-        let count = program.jurisdictions.count
-        let runner = TimelineRunner(world: world)
-        var fired = true
-        while fired {
-            fired = false
-            for (r, info) in program.reactions.enumerated() {
-                let v = world.reactionVersion[r]
-                guard v >= 0, case .condition(let condition) = info.versions[v].trigger else { continue }
-                let version = info.versions[v]
-                var current = holds[r] ?? Array(repeating: false, count: count)
-                for j in 0..<count {
-                    frame.date = date
-                    frame.locals = Array(repeating: .bool(false), count: max(1, version.localCount))
-                    frame.locals[0] = .jurisdiction(Int32(j))
-                    let now: Bool
-                    do {
-                        now = try condition(&frame).asBool
-                    } catch var e as EvalError {
-                        e.message += " (in reaction \(info.name), \(info.variableName ?? "j") = \(program.jurisdictions.names[j]))"
-                        throw e
-                    }
-                    defer { current[j] = now }
-                    guard now, !current[j] else { continue }
-                    current[j] = true
-                    holds[r] = current
-                    let binding = "\(info.variableName ?? "j") = \(program.jurisdictions.names[j])"
-                    try firings.fire(info.name, binding: binding, source: version.source)
-                    var log: [String] = []
-                    var concerned: [Int32] = [Int32(j)]
-                    try runner.apply(version.effects, &frame, &derived, &log, &concerned, name: info.name)
-                    world.timeline.append(TimelineEntry(date: date, event: info.name, label: nil, owner: nil,
-                                                        origin: "reaction (\(binding))", effects: log, jurisdictions: concerned))
-                    fired = true
-                }
-                holds[r] = current
+    /// Adds `event` after every waiting event dated on or before it.
+    mutating func insert(_ event: TimelineRunner.Pending) {
+        if let last = items.last, last.date > event.date {
+            var lo = head, hi = items.count
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if items[mid].date <= event.date { lo = mid + 1 } else { hi = mid }
             }
+            items.insert(event, at: lo)
+        } else {
+            items.append(event)
         }
     }
 }

@@ -34,10 +34,25 @@ public final class Console: @unchecked Sendable {
         return Console(out: { StandardOutput.write($0) }, err: { writeAll(2, $0) }, useColor: colour)
     }
 
-    /// Renders and prints diagnostics to stderr.
-    public func report(_ diagnostics: [Diagnostic], in file: SourceFile) {
+    /// Renders and prints diagnostics to stderr, then says how many more were found past
+    /// the `errors` limit (they were counted, not kept).
+    public func report(_ diagnostics: [Diagnostic], in file: SourceFile, omitted: Int = 0) {
         let renderer = DiagnosticRenderer(useColor: useColor)
         for d in diagnostics { err(renderer.render(d, in: file)) }
+        reportOmitted(omitted, shown: diagnostics.count)
+    }
+
+    /// Diagnostics of several files, and how many more were found past the `errors` limit.
+    public func report(_ diagnostics: [LocatedDiagnostic], omitted: Int = 0) {
+        let renderer = DiagnosticRenderer(useColor: useColor)
+        for d in diagnostics { err(renderer.render(d)) }
+        reportOmitted(omitted, shown: diagnostics.count)
+    }
+
+    /// `… and 12,345 more errors (…)`, when there are any.
+    func reportOmitted(_ omitted: Int, shown: Int) {
+        guard omitted > 0 else { return }
+        err("… and \(Limits.grouped(omitted)) more error\(omitted == 1 ? "" : "s") not shown (only the first \(Limits.grouped(shown)) are; show more with --limit errors=N)\n")
     }
 }
 

@@ -8,14 +8,14 @@ public final class FileProvider: SourceProvider {
     public func load(_ path: String) -> Result<SourceFile, SourceLoadError> {
         switch SourceLoader.load(path) {
         case .success(let f): return .success(f)
-        case .failure(let e): return .failure(SourceLoadError(e.reason))
+        case .failure(let e): return .failure(SourceLoadError(e.reason, hint: e.hint))
         }
     }
 
     public func loadBytes(_ path: String) -> Result<[UInt8], SourceLoadError> {
-        switch SourceLoader.readBytes(path) {
+        switch SourceLoader.readBytes(path, limit: .csv) {
         case .success(let b): return .success(b)
-        case .failure(let e): return .failure(SourceLoadError(e.reason))
+        case .failure(let e): return .failure(SourceLoadError(e.reason, hint: e.hint))
         }
     }
 

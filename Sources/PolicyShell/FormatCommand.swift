@@ -14,6 +14,10 @@ extension Commands {
         for path in expand(paths, &worst) {
             let file: SourceFile
             switch SourceLoader.load(path) {
+            case .failure(let e) where e.hint != nil:
+                console.report([Diagnostic.error(e.reason, at: .zero, hint: e.hint)], in: SourceFile(name: path, text: ""))
+                note(.dataError)
+                continue
             case .failure(let e):
                 console.err("\(e)\n")
                 note(.noInput)
@@ -23,7 +27,7 @@ extension Commands {
             }
             let unit = Parser.parse(file)
             if unit.hasErrors {
-                console.report(unit.diagnostics, in: file)
+                console.report(unit.diagnostics, in: file, omitted: unit.omittedErrors)
                 note(.dataError)
                 continue
             }

@@ -109,11 +109,11 @@ public final class REPL {
         let start = Benchmark.monotonicSeconds()
         let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
         if unit.hasErrors {
-            console.report(unit.diagnostics, in: unit.file)
+            console.report(unit.diagnostics, in: unit.file, omitted: unit.omittedErrors)
             note(.dataError)
             return
         }
-        let accepted = session.accept([unit])
+        let accepted = withInterrupts { session.accept([unit]) }
         guard accepted == .success else {
             note(accepted)
             return
@@ -152,10 +152,11 @@ public final class REPL {
     /// Runs `body` while a watcher turns Ctrl-C into the program's cancellation flag, so a
     /// long evaluation stops at its next check (every few thousand cases).
     func withInterrupts<T>(_ body: () -> T) -> T {
-        guard interactive, let program = session.program else { return body() }
+        guard interactive else { return body() }
         policy_clear_interrupt()
         let stop = StopFlag()
-        let flag = program.cancellation
+        let flag = session.cancellation
+        flag.reset()
         var watcher = pthread_t()
         let box = Unmanaged.passRetained(WatchBox { 
             while !stop.done {
@@ -194,7 +195,7 @@ public final class REPL {
         case ":load", ":l":
             guard !argument.isEmpty else { return usage(":load FILE") }
             let path = unquote(argument)
-            let code = session.load([path])
+            let code = withInterrupts { session.load([path]) }
             if code == .success {
                 files.append(path)
                 console.out("loaded \(path)\n")
@@ -202,9 +203,9 @@ public final class REPL {
                 note(code)
             }
         case ":reload":
-            let fresh = Session(console: console)
+            let fresh = Session(console: console, cancellation: session.cancellation)
             fresh.format = session.format
-            let code = files.isEmpty ? .success : fresh.load(files)
+            let code = files.isEmpty ? .success : withInterrupts { fresh.load(files) }
             if code == .success {
                 session.replace(with: fresh)
                 console.out(files.isEmpty ? "nothing to reload\n" : "reloaded \(files.joined(separator: ", "))\n")
@@ -213,7 +214,7 @@ public final class REPL {
                 note(code)
             }
         case ":reset":
-            session.replace(with: Session(console: console))
+            session.replace(with: Session(console: console, cancellation: session.cancellation))
             files = []
             console.out("the session is empty\n")
         case ":scenario", ":s":

@@ -16,8 +16,13 @@ public final class Session {
     /// A `plot … to FILE` could not be written (the run then exits 65).
     public private(set) var writeFailed = false
 
-    public init(console: Console) {
+    /// Ctrl-C: raised by the prompt's watcher, checked by checking, the timeline and runs.
+    /// Shared by every program the session checks (and by a session that replaces it).
+    public let cancellation: CancellationFlag
+
+    public init(console: Console, cancellation: CancellationFlag = CancellationFlag()) {
         self.console = console
+        self.cancellation = cancellation
     }
 
     public var program: Program? { result?.program }
@@ -60,13 +65,18 @@ public final class Session {
         var code = ExitCode.success
         for path in paths {
             switch SourceLoader.load(path) {
+            case .failure(let e) where e.hint != nil:
+                // Larger than a limit: a data error, shown at the file's start like the
+                // parser's own size check.
+                console.report([Diagnostic.error(e.reason, at: .zero, hint: e.hint)], in: SourceFile(name: path, text: ""))
+                code = ExitCode.worse(code, .dataError)
             case .failure(let e):
                 console.err("\(e)\n")
                 code = .noInput
             case .success(let file):
                 let unit = Parser.parse(file)
                 if unit.hasErrors {
-                    console.report(unit.diagnostics, in: file)
+                    console.report(unit.diagnostics, in: file, omitted: unit.omittedErrors)
                     if code == .success { code = .dataError }
                 }
                 parsed.append(unit)
@@ -77,14 +87,19 @@ public final class Session {
     }
 
     /// Checks `new` together with what is already accepted; applies it only if all checks.
-    /// Returns 0, 65 (errors) or 66 (an included file or CSV could not be read).
+    /// Returns 0, 65 (errors, or Ctrl-C stopped the check) or 66 (an included file or CSV
+    /// could not be read).
     func accept(_ new: [SourceUnit]) -> ExitCode {
-        let checker = Checker(provider: provider)
+        let checker = Checker(provider: provider, cancellation: cancellation)
         let result = checker.check(units + new)
+        if result.interrupted {
+            console.err("interrupted — the session is unchanged\n")
+            return .dataError
+        }
         let errors = result.diagnostics.filter { $0.diagnostic.severity == .error }
         // Only diagnostics about the new input are news (the rest was reported before).
-        for d in result.diagnostics { console.err(DiagnosticRenderer(useColor: console.useColor).render(d)) }
-        guard errors.isEmpty else { return result.unreadableInput ? .noInput : .dataError }
+        console.report(result.diagnostics, omitted: result.omittedErrors)
+        guard errors.isEmpty, result.omittedErrors == 0 else { return result.unreadableInput ? .noInput : .dataError }
         units += new
         // Populations the entry did not change are reused, not built again; the rest are freed.
         if let earlier = self.result?.program { result.program.adoptPopulations(from: earlier) }

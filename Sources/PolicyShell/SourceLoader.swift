@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CEditLine
+import PolicyCore
 import PolicySyntax
 
 /// Reads source files from disk.
@@ -10,25 +12,60 @@ public enum SourceLoader {
     public struct ReadError: Error, CustomStringConvertible {
         public var path: String
         public var reason: String
+        /// Set when the file is larger than a limit (a data error, exit 65, not an unreadable
+        /// file): how to get past it.
+        public var hint: String?
         public var description: String { "error: cannot read '\(path)': \(reason)" }
     }
 
-    /// The bytes of a file, or why they could not be read.
-    public static func readBytes(_ path: String) -> Result<[UInt8], ReadError> {
-        let fd = open(path, O_RDONLY)
+    /// Which limit bounds a read: a source file's (`file-mb`) or a CSV file's (`csv-mb`).
+    public enum ReadLimit: Sendable {
+        case source, csv
+
+        var bytes: Int { self == .source ? Limits.current.fileBytes : Limits.current.csvBytes }
+        var name: String { self == .source ? "file-mb" : "csv-mb" }
+        var what: String { self == .source ? "file" : "CSV file" }
+        var hint: String { self == .source ? "split it with 'include', or " + Limits.raiseHint(name) : Limits.raiseHint(name) }
+
+        /// `file too large (N bytes; the limit is 64 MB)`; `size` nil: not known without reading.
+        func message(size: Int?) -> String {
+            let mb = Limits.grouped(bytes >> 20)
+            if let size { return "\(what) too large (\(Limits.grouped(size)) bytes; the limit is \(mb) MB)" }
+            return "\(what) too large (more than the limit of \(mb) MB; it is not a regular file, so it was read up to the limit)"
+        }
+    }
+
+    /// The bytes of a file, or why they could not be read. A regular file larger than the
+    /// limit is refused by its size before any of it is read; anything else (a device, a
+    /// pipe) is read only up to the limit.
+    public static func readBytes(_ path: String, limit: ReadLimit = .source) -> Result<[UInt8], ReadError> {
+        let maxBytes = limit.bytes
+        // Opened and read without blocking: a named pipe with no writer would block the open
+        // forever, and a writer that never finishes the read; waiting is done in short
+        // steps instead (see below).
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
         defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+        let known = fstat(fd, &st) == 0
+        if known, (st.st_mode & S_IFMT) == S_IFDIR {
             return .failure(ReadError(path: path, reason: "it is a folder"))
         }
-        // Read straight into an array of the file's size (growing only if the file does).
-        var capacity = max(Int(st.st_size), 0) + 1
+        let regular = known && (st.st_mode & S_IFMT) == S_IFREG
+        if regular, Int(st.st_size) > maxBytes {
+            return .failure(ReadError(path: path, reason: limit.message(size: Int(st.st_size)), hint: limit.hint))
+        }
+        // Read straight into an array of the file's size (growing only if the file does), and
+        // never past one byte more than the limit.
+        var capacity = min((regular ? max(Int(st.st_size), 0) : 64 << 10) + 1, maxBytes + 1)
         var bytes = [UInt8](repeating: 0, count: capacity)
         var used = 0
         while true {
             if used == capacity {
-                capacity *= 2
+                guard capacity <= maxBytes else {
+                    return .failure(ReadError(path: path, reason: limit.message(size: regular ? used : nil), hint: limit.hint))
+                }
+                capacity = min(capacity * 2, maxBytes + 1)
                 bytes += [UInt8](repeating: 0, count: capacity - bytes.count)
             }
             let n = bytes.withUnsafeMutableBytes { buf -> Int in
@@ -36,7 +73,15 @@ public enum SourceLoader {
                 return read(fd, base + used, capacity - used)
             }
             if n < 0 {
-                if errno == EINTR { continue }
+                // Nothing yet from a pipe or device: wait a tenth of a second at a time, so
+                // Ctrl-C at the prompt (whichever thread its signal reaches) gives up on a
+                // writer that never finishes.
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                    if policy_peek_interrupt() != 0 { return .failure(ReadError(path: path, reason: "interrupted")) }
+                    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&p, 1, 100)
+                    continue
+                }
                 return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
             }
             if n == 0 { break }
@@ -52,14 +97,28 @@ public enum SourceLoader {
 }
 
 extension SourceLoader {
+    /// A file or folder's identity, the same through every path and link that reaches it.
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ st: stat) {
+            device = UInt64(truncatingIfNeeded: st.st_dev)
+            inode = UInt64(truncatingIfNeeded: st.st_ino)
+        }
+    }
+
     /// `path` itself if it is a file; the `.policy` files under it (sorted) if a folder.
-    public static func policyFiles(_ path: String) -> Result<[String], ReadError> {
+    /// Links are followed, but each folder and file is visited once (by device and inode),
+    /// so a link back to the folder itself or to a parent ends the walk there instead of
+    /// going round. A raised `cancel` stops the walk with what was found so far.
+    public static func policyFiles(_ path: String, cancel: CancellationFlag? = nil) -> Result<[String], ReadError> {
         var st = stat()
         guard stat(path, &st) == 0 else { return .failure(ReadError(path: path, reason: String(cString: strerror(errno)))) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { return .success([path]) }
         var found: [String] = []
+        var visited: Set<FileID> = [FileID(st)]
         func walk(_ dir: String, _ depth: Int) {
-            guard depth < 32, let d = opendir(dir) else { return }
+            guard depth < 32, cancel?.isRaised != true, let d = opendir(dir) else { return }
             defer { closedir(d) }
             var entries: [String] = []
             while let e = readdir(d) {
@@ -70,10 +129,14 @@ extension SourceLoader {
                 entries.append(name)
             }
             for name in entries.sorted() {
+                if cancel?.isRaised == true { return }
                 let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
                 var s = stat()
                 guard stat(full, &s) == 0 else { continue }
-                if (s.st_mode & S_IFMT) == S_IFDIR { walk(full, depth + 1) } else if name.hasSuffix(".policy") { found.append(full) }
+                let isFolder = (s.st_mode & S_IFMT) == S_IFDIR
+                guard isFolder || name.hasSuffix(".policy") else { continue }
+                guard visited.insert(FileID(s)).inserted else { continue }
+                if isFolder { walk(full, depth + 1) } else { found.append(full) }
             }
         }
         walk(path, 0)

@@ -412,12 +412,17 @@ public struct SourceUnit: Sendable {
     public var file: SourceFile
     public var statements: [Statement]
     public var comments: [Comment]
+    /// The first errors found, in source order: at most `Limits.current.errors` of them.
     public var diagnostics: [Diagnostic]
-    public init(file: SourceFile, statements: [Statement], comments: [Comment], diagnostics: [Diagnostic]) {
+    /// Errors found past that limit: counted, not kept.
+    public var omittedErrors: Int
+    public init(file: SourceFile, statements: [Statement], comments: [Comment], diagnostics: [Diagnostic],
+                omittedErrors: Int = 0) {
         self.file = file
         self.statements = statements
         self.comments = comments
         self.diagnostics = diagnostics
+        self.omittedErrors = omittedErrors
     }
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public var hasErrors: Bool { omittedErrors > 0 || diagnostics.contains { $0.severity == .error } }
 }

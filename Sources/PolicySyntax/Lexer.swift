@@ -16,7 +16,11 @@ public struct Lexer {
     let buf: UnsafeBufferPointer<UInt8>
     let count: Int
     var pos: Int = 0
+    /// The first `maxDiagnostics` errors; the rest are only counted in `omittedErrors`, so
+    /// a file of nothing but errors takes memory for a few of them, not for each.
     public private(set) var diagnostics: [Diagnostic] = []
+    public private(set) var omittedErrors = 0
+    let maxDiagnostics = Limits.current.errors
     public private(set) var comments: [Comment] = []
 
     /// Open brackets, innermost last, and how many of each kind are open
@@ -137,7 +141,12 @@ public struct Lexer {
     }
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+    /// Records an error; past the `errors` limit it is only counted.
     mutating func report(_ message: String, _ start: Int, _ end: Int, hint: String? = nil) {
+        guard diagnostics.count < maxDiagnostics else {
+            omittedErrors += 1
+            return
+        }
         diagnostics.append(.error(message, at: Span(start, end), hint: hint))
     }
 

@@ -24,6 +24,12 @@ public struct Limits: Sendable, Equatable {
     public var populationCases: Int? = nil
     /// Reaction firings on one date before the cascade is declared runaway (§9.15).
     public var cascadeFirings = 10_000
+    /// Reaction firings over a whole timeline, all dates together.
+    public var totalFirings = 1_000_000
+    /// Errors shown for one input; past it, one line says how many more there were.
+    public var errors = 100
+    /// Bytes in one CSV data file (cases or jurisdictions).
+    public var csvBytes = 1_024 << 20
 
     public init() {}
 
@@ -60,6 +66,12 @@ public struct Limits: Sendable, Equatable {
                 range: 0...2_000_000_000, keyPath: \.populationCasesOrZero, scale: 1),
         Setting(name: "cascade", meaning: "reaction firings on one date",
                 range: 1...100_000_000, keyPath: \.cascadeFirings, scale: 1),
+        Setting(name: "firings", meaning: "reaction firings over a whole timeline",
+                range: 1...2_000_000_000, keyPath: \.totalFirings, scale: 1),
+        Setting(name: "errors", meaning: "errors shown for one input",
+                range: 1...1_000_000_000, keyPath: \.errors, scale: 1),
+        Setting(name: "csv-mb", meaning: "megabytes in one CSV file",
+                range: 1...65_536, keyPath: \.csvBytes, scale: 1 << 20),
     ]
 
     /// `populationCases` as a plain number for the settings table (0 is never a default).

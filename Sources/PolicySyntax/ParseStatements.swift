@@ -14,7 +14,14 @@ extension Parser {
             }
             let before = token.span.start
             do {
-                statements.append(try parseStatement(inScenario: false))
+                let statement = try parseStatement(inScenario: false)
+                if overflowing {
+                    // Errors past the limit: the file will not be used; keep counting them
+                    // without holding its statements.
+                    if !statements.isEmpty { statements = [] }
+                } else {
+                    statements.append(statement)
+                }
                 try expectEndOfStatement()
             } catch {
                 nestingReported = false

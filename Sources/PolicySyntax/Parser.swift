@@ -29,13 +29,18 @@ public struct Parser {
     var lookahead: Token?
     /// End offset of the last consumed token (spans end here).
     var previousEnd: Int = 0
+    /// The first `maxDiagnostics` syntax errors; the rest are counted in `omittedErrors`.
     var diagnostics: [Diagnostic] = []
+    var omittedErrors = 0
+    let maxDiagnostics = Limits.current.errors
     /// Current nesting depth, checked against `maxNestingDepth`.
     var depth = 0
     /// Open brackets consumed and not yet closed, for recovery.
     var bracketDepth = 0
     /// While set, `NAME {` is not a record literal: the brace opens a block (§6).
     var noRecordLiteral = false
+    /// Past the `errors` limit: the file will not be used, so its statements are not kept.
+    var overflowing: Bool { omittedErrors > 0 || lexer.omittedErrors > 0 }
     /// Set once the nesting limit is hit, so it is reported once per statement.
     var nestingReported = false
 
@@ -107,11 +112,16 @@ public struct Parser {
     }
 
     mutating func finish(_ statements: [Statement]) -> SourceUnit {
-        // Lexical errors first, then syntax errors, each in source order.
+        // Lexical errors first, then syntax errors, each in source order. Each list holds its
+        // first errors (both in source order), so the first of the two merged are the file's
+        // first; the rest are counted.
         let all = (lexer.diagnostics + diagnostics).enumerated().sorted {
             ($0.element.span.start, $0.offset) < ($1.element.span.start, $1.offset)
         }.map(\.element)
-        return SourceUnit(file: file, statements: statements, comments: lexer.comments, diagnostics: all)
+        let kept = Array(all.prefix(maxDiagnostics))
+        let omitted = all.count - kept.count + lexer.omittedErrors + omittedErrors
+        return SourceUnit(file: file, statements: statements, comments: lexer.comments, diagnostics: kept,
+                          omittedErrors: omitted)
     }
 
     // MARK: - Tokens
@@ -189,13 +199,20 @@ public struct Parser {
 
     // MARK: - Errors
 
+    /// Records an error; past the `errors` limit it is only counted.
     mutating func error(_ message: String, _ span: Span, hint: String? = nil, notes: [Diagnostic.Note] = []) {
+        guard diagnostics.count < maxDiagnostics else {
+            omittedErrors += 1
+            return
+        }
         diagnostics.append(Diagnostic(.error, message, at: span, hint: hint, notes: notes))
     }
 
     /// Reports "expected X, found Y" at the current token and unwinds.
     mutating func fail(_ expected: String, hint: String? = nil) throws -> Never {
-        if token.kind != .invalid { // an invalid token was reported by the lexer already
+        if token.kind != .invalid, diagnostics.count >= maxDiagnostics {
+            omittedErrors += 1 // counted without building the message
+        } else if token.kind != .invalid { // an invalid token was reported by the lexer already
             let span = token.kind == .newline || token.kind == .eof
                 ? Span(previousEnd, previousEnd + (previousEnd < file.bytes.count ? 1 : 0))
                 : token.span

@@ -12,6 +12,7 @@ import XCTest
 ///   `# stdout: TEXT`   stdout contains TEXT
 ///   `# exit: N`        the exit code (default 65)
 ///   `# command: NAME`  `run` (default) or `test`
+///   `# limit: NAME=N`  run with `--limit NAME=N` (repeatable), to reach a limit quickly
 /// Files under Tests/Conformance/pending are not run: they hold tests that the
 /// implementation cannot run yet (see the report that moved them there).
 final class ConformanceTests: XCTestCase {
@@ -71,6 +72,7 @@ final class ConformanceTests: XCTestCase {
         var stdout: [String] = []
         var exit: Int32 = 65
         var command = "run"
+        var limits: [String] = []
     }
 
     private func header(of text: String) -> Header {
@@ -86,6 +88,7 @@ final class ConformanceTests: XCTestCase {
             else if let v = value("stdout") { h.stdout.append(v) }
             else if let v = value("exit"), let n = Int32(v) { h.exit = n }
             else if let v = value("command") { h.command = v }
+            else if let v = value("limit") { h.limits.append(v) }
         }
         return h
     }
@@ -108,7 +111,8 @@ final class ConformanceTests: XCTestCase {
         let h = header(of: text)
         XCTAssertFalse(h.expect.isEmpty && h.once.isEmpty && h.stdout.isEmpty,
                        "\(name): no '# expect:' header")
-        let r = try PolicyProcess.run([h.command, file.path], currentDirectory: file.deletingLastPathComponent())
+        let limits = h.limits.flatMap { ["--limit", $0] }
+        let r = try PolicyProcess.run([h.command] + limits + [file.path], currentDirectory: file.deletingLastPathComponent())
         checkNoCrash(r, name)
         let output = "stdout:\n\(r.stdout.prefix(2_000))\nstderr:\n\(r.stderr.prefix(4_000))"
         XCTAssertEqual(r.status, h.exit, "\(name): policy \(h.command) must exit \(h.exit)\n\(output)")

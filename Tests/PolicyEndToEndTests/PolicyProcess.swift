@@ -35,12 +35,19 @@ struct PolicyProcess {
     }
 
     /// Runs `policy args…` with `stdin` as standard input; fails the test after `timeout` s.
+    /// `launcher`: a command that runs `policy` (its path then `args` follow), as in
+    /// `["/bin/sh", "-c", "ulimit -v 3145728 && exec \"$0\" \"$@\""]`.
     static func run(_ args: [String], stdin: Data? = nil, environment: [String: String] = [:],
-                    currentDirectory: URL? = nil, timeout: TimeInterval = 60,
+                    currentDirectory: URL? = nil, timeout: TimeInterval = 60, launcher: [String] = [],
                     file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = args
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path] + args
+        } else {
+            process.executableURL = executable
+            process.arguments = args
+        }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
