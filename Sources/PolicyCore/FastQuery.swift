@@ -140,15 +140,7 @@ extension QueryRunner {
         for r in results {
             guard let r else { continue }
             interrupted = interrupted || r.interrupted
-            for k in r.groupOrder {
-                guard let acc = r.groups[k] else { continue }
-                if var existing = groups[k] {
-                    existing.merge(acc)
-                    groups[k] = existing
-                } else {
-                    groups[k] = acc
-                }
-            }
+            Accumulator.merge(r.groupOrder, r.groups, into: &groups)
             errors.merge(r.errors)
             for (text, n) in r.differing {
                 if counts[text] == nil { order.append(text) }
@@ -202,6 +194,20 @@ extension QueryRunner {
 }
 
 extension QueryRunner.Accumulator {
+    /// Adds one chunk's groups, in the order they first appeared in it, to `groups`.
+    static func merge(_ order: [[Value]], _ chunk: [[Value]: QueryRunner.Accumulator],
+                      into groups: inout [[Value]: QueryRunner.Accumulator]) {
+        for k in order {
+            guard let acc = chunk[k] else { continue }
+            if var existing = groups.removeValue(forKey: k) {
+                existing.merge(acc)
+                groups[k] = existing
+            } else {
+                groups[k] = acc
+            }
+        }
+    }
+
     mutating func merge(_ o: QueryRunner.Accumulator) {
         cases += o.cases
         for s in totals.indices {

@@ -55,15 +55,7 @@ extension QueryRunner {
             guard let r else { continue }
             if r.interrupted { throw Interrupted() }
             if let stop = r.stop { throw stop }
-            for k in r.groupOrder {
-                guard let acc = r.groups[k] else { continue }
-                if var existing = groups[k] {
-                    existing.merge(acc)
-                    groups[k] = existing
-                } else {
-                    groups[k] = acc
-                }
-            }
+            Accumulator.merge(r.groupOrder, r.groups, into: &groups)
             errors.merge(r.errors)
             differing += r.differing
         }

@@ -33,16 +33,7 @@ extension Workloads {
       days_held: int
     }
 
-    decision detainer(b: booking): bool = false
-    decision honored(b: booking): bool = true
-
-    decision outcome(b: booking): outcome =
-      if not b.match then not_matched
-      else if not detainer(b) then no_detainer
-      else if not honored(b) then declined
-      else transferred
-
-    policy any_match by usa until 2012-12-21 { detainer(b) = b.match }
+    \(pipeline)
     policy priorities by usa from 2012-12-21 {
       detainer(b) = b.match and (b.prior_conviction or b.prior_removal or b.charge == violent_felony or b.bail >= 50_000)
     }
@@ -106,37 +97,10 @@ extension Workloads {
 
     /// `policy bench w4`: W1's phases and figures for W4, and how to run the peers.
     public static func w4(dir: String, cases: Int, console: Console) -> ExitCode {
-        let t0 = Benchmark.monotonicSeconds()
-        guard let folder = prepareW4(dir, cases: cases) else {
-            console.err("error: cannot write the workload's files under \(dir)\n")
-            return .noInput
+        csvWorkload(title: "W4 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV with bail, age and days held; outcome and days held of transfers by year",
+                    script: "w4.policy", evaluate: "evaluate and add up",
+                    peers: "against a C program and numpy on the same files: bench/w4/run.sh", console: console) {
+            prepareW4(dir, cases: cases)
         }
-        let prepared = Benchmark.monotonicSeconds()
-        var output = ""
-        let quiet = Console(out: { output += $0 }, err: { console.err($0) })
-        let session = Session(console: quiet)
-        var code = ExitCode.success
-        let tLoad = seconds { code = session.load(["\(folder)/w4.policy"]) }
-        guard code == .success, let program = session.program else { return code }
-        var loadError: Error?
-        let tCSV = seconds {
-            do { _ = try program.population(named: "bookings") } catch { loadError = error }
-        }
-        if let loadError { session.reportRuntime(loadError); return .dataError }
-        let tRun = seconds { _ = session.run(tests: false) }
-        let total = Benchmark.monotonicSeconds() - prepared
-        let peak = Benchmark.peakResidentBytes()
-        console.out("""
-        W4 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV with bail, age and days held; outcome and days held of transfers by year \(prepared - t0 > 0.5 ? "(files generated in \(Benchmark.format3(prepared - t0)) s)" : "")
-        \(output)
-          check the program (incl. 3,050 jurisdictions from CSV)   \(Benchmark.format3(tLoad * 1000)) ms
-          read the bookings CSV                                   \(Benchmark.format3(tCSV * 1000)) ms
-          evaluate and add up                                      \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
-          total in process                                         \(Benchmark.format3(total * 1000)) ms
-          peak memory                                              \(Benchmark.formatBytes(Double(peak)))
-          (against a C program and numpy on the same files: bench/w4/run.sh \(folder))
-
-        """)
-        return .success
     }
 }

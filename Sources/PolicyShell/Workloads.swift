@@ -22,6 +22,20 @@ public enum Workloads {
         mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
     }
 
+    /// W1's and W4's pipeline: a detainer, then whether the jail honours it.
+    static let pipeline = """
+    decision detainer(b: booking): bool = false
+    decision honored(b: booking): bool = true
+
+    decision outcome(b: booking): outcome =
+      if not b.match then not_matched
+      else if not detainer(b) then no_detainer
+      else if not honored(b) then declined
+      else transferred
+
+    policy any_match by usa until 2012-12-21 { detainer(b) = b.match }
+    """
+
     static let w1Program = """
     ## W1: ICE detainers over 1,000,000 bookings read from CSV.
     enum charge { violent_felony, felony, misdemeanor }
@@ -39,16 +53,7 @@ public enum Workloads {
       match: bool
     }
 
-    decision detainer(b: booking): bool = false
-    decision honored(b: booking): bool = true
-
-    decision outcome(b: booking): outcome =
-      if not b.match then not_matched
-      else if not detainer(b) then no_detainer
-      else if not honored(b) then declined
-      else transferred
-
-    policy any_match by usa until 2012-12-21 { detainer(b) = b.match }
+    \(pipeline)
     policy priorities by usa from 2012-12-21 {
       detainer(b) = b.match and (b.prior_conviction or b.prior_removal or b.charge == violent_felony)
     }
@@ -180,9 +185,17 @@ public enum Workloads {
 
     /// `policy bench w1`: prints the time of each phase, cases per second and peak memory.
     public static func w1(dir: String, cases: Int, console: Console) -> ExitCode {
+        csvWorkload(title: "W1 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV, four outcomes per year",
+                    script: "w1.policy", evaluate: "evaluate and count", console: console) { prepareW1(dir, cases: cases) }
+    }
+
+    /// A workload that reads bookings from CSV (W1, W4): the files made by `prepare` (once),
+    /// then the time of each phase, cases per second and peak memory.
+    static func csvWorkload(title: String, script: String, evaluate: String, peers: String? = nil, console: Console,
+                            prepare: () -> String?) -> ExitCode {
         let t0 = Benchmark.monotonicSeconds()
-        guard let folder = prepareW1(dir, cases: cases) else {
-            console.err("error: cannot write the workload's files under \(dir)\n")
+        guard let folder = prepare() else {
+            console.err("error: cannot write the workload's files\n")
             return .noInput
         }
         let prepared = Benchmark.monotonicSeconds()
@@ -190,26 +203,28 @@ public enum Workloads {
         let quiet = Console(out: { output += $0 }, err: { console.err($0) })
         let session = Session(console: quiet)
         var code = ExitCode.success
-        let tLoad = seconds { code = session.load(["\(folder)/w1.policy"]) }
+        let tLoad = seconds { code = session.load(["\(folder)/\(script)"]) }
         guard code == .success, let program = session.program else { return code }
         // The population is read on first use; time that separately from the evaluation.
         var loadError: Error?
+        var cases = 0
         let tCSV = seconds {
-            do { _ = try program.population(named: "bookings") } catch { loadError = error }
+            do { cases = try program.population(named: "bookings").count } catch { loadError = error }
         }
         if let loadError { session.reportRuntime(loadError); return .dataError }
         let tRun = seconds { _ = session.run(tests: false) }
         let total = Benchmark.monotonicSeconds() - prepared
         let peak = Benchmark.peakResidentBytes()
+        let label = evaluate + String(repeating: " ", count: max(0, 56 - evaluate.count))
         console.out("""
-        W1 — \(ValueFormatter.grouped(Int64(cases))) bookings from CSV, four outcomes per year \(prepared - t0 > 0.5 ? "(files generated in \(Benchmark.format3(prepared - t0)) s)" : "")
+        \(title) \(prepared - t0 > 0.5 ? "(files generated in \(Benchmark.format3(prepared - t0)) s)" : "")
         \(output)
           check the program (incl. 3,050 jurisdictions from CSV)   \(Benchmark.format3(tLoad * 1000)) ms
           read the bookings CSV                                   \(Benchmark.format3(tCSV * 1000)) ms
-          evaluate and count                                       \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
+          \(label) \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
           total in process                                         \(Benchmark.format3(total * 1000)) ms
           peak memory                                              \(Benchmark.formatBytes(Double(peak)))
-          (whole process: hyperfine '\(CommandLine.arguments.first ?? "policy") run \(folder)/w1.policy')
+          (whole process: hyperfine '\(CommandLine.arguments.first ?? "policy") run \(folder)/\(script)'\(peers.map { "; \($0) \(folder)" } ?? ""))
 
         """)
         return .success
