@@ -105,12 +105,9 @@ extension CSVCaseLoader {
 }
 
 extension CSVCaseLoader {
-    /// The size of a piece: 4 MB, or `POLICY_CSV_PIECE_BYTES` (≥ 16; the tests cut small
-    /// files into many pieces with it).
-    static var pieceBytes: Int {
-        if let raw = getenv("POLICY_CSV_PIECE_BYTES"), let n = Int(String(cString: raw)), n >= 16 { return n }
-        return 4 << 20
-    }
+    /// The size of a piece: 4 MB, or what the engine options say (the tests cut small files
+    /// into many pieces with `POLICY_CSV_PIECE_BYTES`).
+    static var pieceBytes: Int { EngineOptions.current.csvPieceBytes }
 }
 
 extension CSVCaseLoader._FastKind {

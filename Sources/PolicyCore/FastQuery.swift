@@ -223,7 +223,7 @@ extension QueryRunner.Accumulator {
 /// path off (every case is evaluated), so the two can be compared.
 public enum Engine {
     /// `POLICY_ENGINE_EXPLAIN=1` prints which engine each query uses, to stderr.
-    public static var explain: Bool { getenv("POLICY_ENGINE_EXPLAIN") != nil }
+    public static var explain: Bool { EngineOptions.current.explain }
     /// With `POLICY_ENGINE_EXPLAIN`, notes the time since the previous mark.
     public static func mark(_ what: String) {
         guard explain else { return }
@@ -242,15 +242,9 @@ public enum Engine {
 
     /// `POLICY_ENGINE=general`: no memo; `POLICY_ENGINE=scalar`: no memo and every case
     /// evaluated alone (the reference the others are compared with).
-    public static var generalOnly: Bool {
-        guard let raw = getenv("POLICY_ENGINE") else { return false }
-        return ["general", "scalar"].contains(String(cString: raw))
-    }
+    public static var generalOnly: Bool { EngineOptions.current.engine != .automatic }
 
-    public static var scalarOnly: Bool {
-        guard let raw = getenv("POLICY_ENGINE") else { return false }
-        return String(cString: raw) == "scalar"
-    }
+    public static var scalarOnly: Bool { EngineOptions.current.engine == .scalar }
 }
 
 #if canImport(Glibc)

@@ -18,12 +18,9 @@ import Darwin
 /// an error anywhere) makes the whole parse fall back to the one-piece parser, so errors,
 /// recovery and their messages are exactly those of a plain parse.
 enum _PieceParse {
-    /// The smallest piece: 512 KB, or `POLICY_PARSE_PIECE_BYTES` (≥ 16; tests cut small
-    /// files into many pieces with it).
-    static var minimumPieceBytes: Int {
-        if let raw = getenv("POLICY_PARSE_PIECE_BYTES"), let n = Int(String(cString: raw)), n >= 16 { return n }
-        return 512 << 10
-    }
+    /// The smallest piece: 512 KB, or what the engine options say (tests cut small files
+    /// into many pieces with `POLICY_PARSE_PIECE_BYTES`).
+    static var minimumPieceBytes: Int { EngineOptions.current.parsePieceBytes }
 
     /// One piece's result.
     struct _Piece {

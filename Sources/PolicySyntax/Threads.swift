@@ -57,10 +57,10 @@ final class _ThreadBody: @unchecked Sendable {
     init(_ run: @escaping () -> Void) { self.run = run }
 }
 
-/// How many workers to use: the cores online (at least 1, at most 8), unless
-/// `POLICY_THREADS` says otherwise.
+/// How many workers to use: the cores online (at least 1, at most 8), unless the engine
+/// options say otherwise.
 public func workerCount() -> Int {
-    if let raw = getenv("POLICY_THREADS"), let n = Int(String(cString: raw)), n >= 1 { return min(n, 64) }
+    if let n = EngineOptions.current.threads { return n }
     return max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 }
 

@@ -4,6 +4,8 @@ import PolicySyntax
 
 // All work runs on a thread with a large stack (see `withLargeStack`); the process exits
 // from there with the command's exit code.
+// The engine switches of the environment, read once here: the library reads no environment.
+EngineOptions.current = EngineOptions.fromEnvironment(EngineOptions.processEnvironment)
 StandardOutput.prepare()
 let arguments = PolicyCommand.preprocess(Array(CommandLine.arguments.dropFirst()))
 withLargeStack {

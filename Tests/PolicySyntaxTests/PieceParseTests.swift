@@ -3,19 +3,21 @@ import XCTest
 @testable import PolicySyntax
 
 // A big file is parsed in pieces on several cores (ParseInPieces.swift). These tests cut
-// small files into many pieces (POLICY_PARSE_PIECE_BYTES=16, three threads) and check the
+// small files into many pieces (pieces of 16 bytes, three threads) and check the
 // result is exactly the one-piece parse's — statements, comments and diagnostics — and that
 // a piece that does not end a statement sends the file back to the one-piece parser.
 
 final class PieceParseTests: XCTestCase {
+    var saved = EngineOptions()
+
     override func setUp() {
-        setenv("POLICY_PARSE_PIECE_BYTES", "16", 1)
-        setenv("POLICY_THREADS", "3", 1)
+        saved = EngineOptions.current
+        EngineOptions.current.parsePieceBytes = 16
+        EngineOptions.current.threads = 3
     }
 
     override func tearDown() {
-        unsetenv("POLICY_PARSE_PIECE_BYTES")
-        unsetenv("POLICY_THREADS")
+        EngineOptions.current = saved
     }
 
     /// The parse of the whole file in one piece, as `Parser.parse` does without pieces.
