@@ -219,11 +219,11 @@ extension QueryRunner.Accumulator {
     }
 }
 
-/// Engine switches, for tests and benchmarks: `POLICY_ENGINE=general` turns the memoised
-/// path off (every case is evaluated), so the two can be compared.
+/// Engine switches, for tests and benchmarks (`EngineOptions`): `POLICY_ENGINE=general`
+/// turns the memoised path off, `scalar` evaluates every case alone, so they can be compared.
 public enum Engine {
-    /// `POLICY_ENGINE_EXPLAIN=1` prints which engine each query uses, to stderr.
-    public static var explain: Bool { EngineOptions.current.explain }
+    /// Whether the engines note which engine each query uses, and the time of each phase.
+    public static var explain: Bool { EngineOptions.current.explain && EngineOptions.current.telemetry != nil }
     /// With `POLICY_ENGINE_EXPLAIN`, notes the time since the previous mark.
     public static func mark(_ what: String) {
         guard explain else { return }
@@ -236,8 +236,7 @@ public enum Engine {
     nonisolated(unsafe) private static var lastMark = 0.0
 
     static func note(_ s: String) {
-        var bytes = Array((s + "\n").utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        EngineOptions.current.telemetry?(s)
     }
 
     /// `POLICY_ENGINE=general`: no memo; `POLICY_ENGINE=scalar`: no memo and every case

@@ -25,8 +25,11 @@ public struct EngineOptions: Sendable {
     }
 
     public var engine = Engine.automatic
-    /// Print which engine ran, and the time of each phase (to stderr).
+    /// Report which engine ran, and the time of each phase, to `telemetry`.
     public var explain = false
+    /// Where the engines' notes go when `explain` is on (the executable sends them to
+    /// stderr); nil: nowhere.
+    public var telemetry: (@Sendable (String) -> Void)?
     /// Workers for parallel work; nil: the cores online, at most 8.
     public var threads: Int?
     /// The smallest piece a large source file is cut into for parsing (≥ 16 bytes).

@@ -6,6 +6,7 @@ import PolicySyntax
 // from there with the command's exit code.
 // The engine switches of the environment, read once here: the library reads no environment.
 EngineOptions.current = EngineOptions.fromEnvironment(EngineOptions.processEnvironment)
+EngineOptions.current.telemetry = { FileHandleless.writeError($0 + "\n") }
 StandardOutput.prepare()
 let arguments = PolicyCommand.preprocess(Array(CommandLine.arguments.dropFirst()))
 withLargeStack {
