@@ -113,7 +113,7 @@ final class DecisionCode: @unchecked Sendable {
             defaultNode = v.defaultNode ?? .scalar(v.defaultValue)
         } else {
             (combiner, source, defaultSource) = (.mostSpecific, nil, nil)
-            defaultValue = { _ in throw EvalError("internal error: a decision with no version was resolved", at: nil) }
+            defaultValue = { _ in throw EvalError.impossible("a decision with no version was resolved") }
             defaultNode = .scalar(defaultValue)
         }
     }

@@ -93,7 +93,7 @@ extension Checker {
         let a = arg.eval
         let t = Typed(program.decisions[d].type) { frame in
             guard case .record(let c) = try a(&frame) else {
-                throw EvalError("internal error: a decision was given something other than a case", at: src)
+                throw EvalError.impossible("a decision was given something other than a case", at: src)
             }
             return try Resolution.decide(d, c, &frame)
         }

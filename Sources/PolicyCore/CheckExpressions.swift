@@ -174,12 +174,15 @@ extension Checker {
         if let subject = scope.subject {
             if n == "it" {
                 note { $0.opaque = true }
-                return Typed(subject) { frame in frame.subject ?? .bool(false) }
+                return Typed(subject) { frame in
+                    guard let s = frame.subject else { throw EvalError.impossible("'it' read with no case", at: src) }
+                    return s
+                }
             }
             if case .record(let r) = subject, let i = program.records[r].field(n) {
                 note { $0.fields[.subject, default: IndexBits()].insert(i) }
                 return Typed(program.records[r].fields[i].type) { frame in
-                    guard case .record(let c)? = frame.subject else { return .bool(false) }
+                    guard case .record(let c)? = frame.subject else { throw EvalError.impossible("a field read with no case", at: src) }
                     return c.fields[i]
                 }.with(.field(.subject, i))
             }
@@ -314,12 +317,12 @@ extension Checker {
                 switch ref {
                 case .slot(let slot):
                     return Typed(type) { frame in
-                        guard case .record(let c) = frame.locals[slot] else { return .bool(false) }
+                        guard case .record(let c) = frame.locals[slot] else { throw EvalError.impossible("a field read of something that is not a case", at: src) }
                         return c.fields[i]
                     }.with(.field(ref, i))
                 case .subject:
                     return Typed(type) { frame in
-                        guard case .record(let c)? = frame.subject else { return .bool(false) }
+                        guard case .record(let c)? = frame.subject else { throw EvalError.impossible("a field read with no case", at: src) }
                         return c.fields[i]
                     }.with(.field(ref, i))
                 }
@@ -337,7 +340,7 @@ extension Checker {
                 return .error
             }
             return Typed(program.records[r].fields[i].type) { frame in
-                guard case .record(let c) = try be(&frame) else { return .bool(false) }
+                guard case .record(let c) = try be(&frame) else { throw EvalError.impossible("a field read of something that is not a record", at: src) }
                 return c.fields[i]
             }
         case .jurisdiction:
@@ -498,7 +501,7 @@ extension Checker {
         let be = b.eval
         let updates = changes
         return Typed(.record(r)) { frame in
-            guard case .record(let old) = try be(&frame) else { return .bool(false) }
+            guard case .record(let old) = try be(&frame) else { throw EvalError.impossible("'with' on something that is not a record", at: src) }
             var values = old.fields
             for (i, e) in updates { values[i] = try e(&frame) }
             return .record(RecordValue(type: r, fields: values, identity: old.identity, seed: old.seed))

@@ -8,12 +8,22 @@ public struct EvalError: Error, Sendable {
     public var notes: [Diagnostic.Note]
     /// The error is a file that could not be read (a cases CSV): exit 66, not 65 (§8).
     public var unreadableInput = false
+    /// A state the checker rules out was met (a bug in policy, not in the program): exit 70.
+    public var isInternal = false
     /// The source of the note spans (when not the same file as `source`).
     public init(_ message: String, at source: SourceRef?, hint: String? = nil, notes: [Diagnostic.Note] = []) {
         self.message = message
         self.source = source
         self.hint = hint
         self.notes = notes
+    }
+
+    /// A state the checker rules out (a field read of something that is not a record, say):
+    /// reported as a bug, never answered with a made-up value.
+    public static func impossible(_ what: String, at source: SourceRef? = nil) -> EvalError {
+        var e = EvalError("internal error: \(what)", at: source, hint: "this is a bug in policy, not in the program; please report it with the program")
+        e.isInternal = true
+        return e
     }
 }
 

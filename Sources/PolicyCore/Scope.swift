@@ -23,7 +23,7 @@ struct Typed {
 
     /// Stands for an expression that failed to check (its error is already reported).
     static var error: Typed {
-        Typed(.error, { _ in throw EvalError("internal error: evaluating an expression that failed to check", at: nil) })
+        Typed(.error, { _ in throw EvalError.impossible("evaluating an expression that failed to check") })
     }
 }
 

@@ -113,8 +113,10 @@ public final class Session {
     /// The exit code for a runtime error: 66 if it is a file that could not be read, else 65.
     public static func exitCode(for error: Error) -> ExitCode {
         switch error {
-        case let e as EvalError: return e.unreadableInput ? .noInput : .dataError
-        case let e as RunErrors: return e.entries.contains { $0.error.unreadableInput } ? .noInput : .dataError
+        case let e as EvalError: return e.isInternal ? .internalError : e.unreadableInput ? .noInput : .dataError
+        case let e as RunErrors:
+            if e.entries.contains(where: { $0.error.isInternal }) { return .internalError }
+            return e.entries.contains { $0.error.unreadableInput } ? .noInput : .dataError
         default: return .dataError
         }
     }
