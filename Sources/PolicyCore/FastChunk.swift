@@ -386,31 +386,34 @@ final class _FastWorker {
     }
 
     /// Notes case `row` (`r` in the chunk) for attribution when its answers differ.
+    /// (With three or more scenarios, for each scenario it differs in against the first.)
     private func noteDiffering(_ row: Int, _ r: Int, _ result: inout ChunkResult) {
         let aggregates = s.q.aggregates.count
-        var differs = false
-        for w in s.worlds.indices.dropFirst() where !differs {
+        guard let m0 = aggMemos[0].compactMap({ $0 }).first else { return }
+        for w in s.worlds.indices.dropFirst() {
+            var differs = false
             for a in 0..<aggregates where !differs {
                 let t = w * aggregates + a
                 if !sameTables[t].isEmpty, !sameTables[t][Int(aggCodes[0][a][r]) * sameWidth[t] + Int(aggCodes[w][a][r])] { differs = true }
             }
-        }
-        guard differs, let m0 = aggMemos[0].compactMap({ $0 }).first else { return }
-        // Same key and same answers ⇒ same derivation (draw paths included); in a class of
-        // interchangeable instances the text names the case's own, so its jurisdiction too.
-        var slot = [m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
-        for a in 0..<aggregates { slot += [Int(aggCodes[0][a][r]), Int(aggCodes[1][a][r])] }
-        let text: String
-        if let cached = attributionCache[slot] {
-            text = cached
-        } else {
-            text = (try? s.runner.attributionKey(s.q, s.data, row, s.worlds)) ?? "an error while attributing"
-            attributionCache[slot] = text
-        }
-        if let last = result.differing.last, last.0 == text {
-            result.differing[result.differing.count - 1].1 += 1
-        } else {
-            result.differing.append((text, 1))
+            guard differs else { continue }
+            // Same key and same answers ⇒ same derivation (draw paths included); in a class of
+            // interchangeable instances the text names the case's own, so its jurisdiction too.
+            var slot = [w, m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
+            for a in 0..<aggregates { slot += [Int(aggCodes[0][a][r]), Int(aggCodes[w][a][r])] }
+            let text: String
+            if let cached = attributionCache[slot] {
+                text = cached
+            } else {
+                text = ((try? s.runner.attributionKey(s.q, s.data, row, s.worlds, against: w)) ?? nil) ?? "an error while attributing"
+                attributionCache[slot] = text
+            }
+            let key = QueryRunner.AttributionKey(alternative: w, text: text)
+            if let last = result.differing.last, last.0 == key {
+                result.differing[result.differing.count - 1].1 += 1
+            } else {
+                result.differing.append((key, 1))
+            }
         }
     }
 }

@@ -15,8 +15,15 @@ extension QueryRunner {
         var groups: [[Value]: Accumulator] = [:]
         var groupOrder: [[Value]] = []
         var errors = RunErrors()
-        var differing: [(String, Int)] = []
+        var differing: [(AttributionKey, Int)] = []
         var interrupted = false
+    }
+
+    /// What a differing case is counted under: the scenario it differs in (against the
+    /// first), and why.
+    struct AttributionKey: Hashable {
+        var alternative: Int
+        var text: String
     }
 
     static let chunkSize = 1 << 16
@@ -134,8 +141,8 @@ extension QueryRunner {
         // Merge in chunk order.
         var groups: [[Value]: Accumulator] = [:]
         var errors = RunErrors()
-        var counts: [String: Int] = [:]
-        var order: [String] = []
+        var counts: [AttributionKey: Int] = [:]
+        var order: [AttributionKey] = []
         var interrupted = false
         for r in results {
             guard let r else { continue }
@@ -150,42 +157,66 @@ extension QueryRunner {
         if interrupted { throw Interrupted() }
         try errors.throwIfAny()
         var attribution: [String] = []
-        if q.kind == .compare { attribution = attributionLines(counts, order) }
+        if q.kind == .compare { attribution = attributionLines(counts, order, worlds) }
         Engine.mark("merge")
         return FastResult(groups: groups, attribution: attribution)
     }
 
-    /// The attribution text of one differing case (computed once per memo key).
-    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World]) throws -> String {
+    /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil
+    /// when it does not): the first decision whose derivations part ways (computed once per
+    /// memo key).
+    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> String? {
         let renderer = ExplainRenderer(program: program)
         var frame = Frame(world: worlds[0])
         let c = data.caseRecord(row)
         frame.subject = .record(c)
         var traces: [[DecisionTrace]] = []
-        for w in worlds.prefix(2) {
+        var values: [[Value]] = []
+        for w in [worlds[0], worlds[alternative]] {
             frame.world = w
             let recorder = Recorder()
             frame.recorder = recorder
-            for a in q.aggregates { _ = try caseValue(a, &frame) }
+            values.append(try q.aggregates.map { try caseValue($0, &frame) })
             frame.recorder = nil
             traces.append(recorder.roots)
         }
+        guard values[0] != values[1] else { return nil }
+        let other = worlds[alternative]
         if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
             let name = program.decisions[a.decision].name
-            return "\(name): \(describe(b, renderer)) in \(worlds[1].name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
+            return "\(name): \(describe(b, renderer)) in \(other.name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
         }
         return "no decision differs (a param, attribute or let differs)"
     }
 
-    func attributionLines(_ counts: [String: Int], _ order: [String]) -> [String] {
+    /// The attribution lines: with two scenarios, one list; with more, one list for each
+    /// scenario after the first, of the cases that differ in it.
+    func attributionLines(_ counts: [AttributionKey: Int], _ order: [AttributionKey], _ worlds: [World]) -> [String] {
+        guard counts.values.reduce(0, +) > 0 else { return ["No case differs between the scenarios."] }
+        var lines: [String] = []
+        for alternative in 1..<max(2, worlds.count) {
+            let mine = order.filter { $0.alternative == alternative }
+            var texts: [String: Int] = [:]
+            for k in mine { texts[k.text, default: 0] += counts[k, default: 0] }
+            let heading = worlds.count > 2 ? " in \(worlds[alternative].name)" : ""
+            if mine.isEmpty, worlds.count > 2 {
+                lines.append("No case differs between \(worlds[0].name) and \(worlds[alternative].name).")
+                continue
+            }
+            lines += attributionLines(texts, mine.map(\.text), heading: heading)
+        }
+        return lines
+    }
+
+    func attributionLines(_ counts: [String: Int], _ order: [String], heading: String = "") -> [String] {
         let total = counts.values.reduce(0, +)
         guard total > 0 else { return ["No case differs between the scenarios."] }
-        var lines = ["Attribution of the \(ValueFormatter.grouped(Int64(total))) case\(total == 1 ? "" : "s") that differ:"]
+        var lines = ["Attribution of the \(NumberText.groupDigits(String(total))) case\(total == 1 ? "" : "s") that differ\(heading):"]
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         let sorted = order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
-        let width = sorted.map { ValueFormatter.grouped(Int64(counts[$0, default: 0])).count }.max() ?? 1
+        let width = sorted.map { NumberText.groupDigits(String(counts[$0, default: 0])).count }.max() ?? 1
         for k in sorted.prefix(12) {
-            let n = ValueFormatter.grouped(Int64(counts[k, default: 0]))
+            let n = NumberText.groupDigits(String(counts[k, default: 0]))
             lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
         }
         if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }

@@ -189,14 +189,17 @@ struct QueryRunner {
 
     /// For cases whose answer differs: which policy decided them in each scenario (§7).
     func attribution(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> [String] {
-        var counts: [String: Int] = [:]
-        var order: [String] = []
+        var counts: [AttributionKey: Int] = [:]
+        var order: [AttributionKey] = []
         for row in rows {
-            let key = try attributionKey(q, data, row, worlds)
-            if counts[key] == nil { order.append(key) }
-            counts[key, default: 0] += 1
+            for w in 1..<worlds.count {
+                guard let text = try attributionKey(q, data, row, worlds, against: w) else { continue }
+                let key = AttributionKey(alternative: w, text: text)
+                if counts[key] == nil { order.append(key) }
+                counts[key, default: 0] += 1
+            }
         }
-        return attributionLines(counts, order)
+        return attributionLines(counts, order, worlds)
     }
 
     func describe(_ t: DecisionTrace, _ r: ExplainRenderer) -> String {

@@ -196,6 +196,42 @@ final class EngineAgreementTests: XCTestCase {
                              stderrContains: ["error: division by zero", "the first is case 0:"])
     }
 
+    /// With three scenarios, each one after the first gets its own attribution: the cases
+    /// that differ in it, and why (the third scenario's cases were once put under "no
+    /// decision differs", since only the first two were compared).
+    func testACompareOfThreeScenariosAttributesEachAgainstTheFirst() throws {
+        let program = """
+            jurisdiction attributes { weight: int = 1 }
+            jurisdiction usa: federal
+            jurisdiction s0: state in usa
+            jurisdiction c0: county in s0
+            jurisdiction c1: county in s0
+            enum outcome { held, released }
+            record b { date: date, jurisdiction: jurisdiction, bail: int = 0 }
+            decision outcome(x: b): outcome = held
+            policy ban(j: jurisdiction, floor: int) by j { outcome(x) = if x.bail >= floor then held else released }
+            scenario ban20 { event e on 2011-01-01 { enact ban(c0, 20) } }
+            scenario ban40 { event e on 2011-01-01 { enact ban(c0, 40), enact ban(c1, 40) } }
+            population p of b {
+              size 4_000
+              seed 5
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction weighted by weight
+              bail uniform 0 .. 99
+            }
+            compare baseline, ban20, ban40 on outcome by year from p
+
+            """
+        let r = try run(program)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertNotNil(r.stdout.range(of: #"Attribution of the [0-9,]+ cases that differ in ban20:"#, options: .regularExpression), r.stdout)
+        XCTAssertNotNil(r.stdout.range(of: #"Attribution of the [0-9,]+ cases that differ in ban40:"#, options: .regularExpression), r.stdout)
+        XCTAssertFalse(r.stdout.contains("no decision differs"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("outcome: ban(c1, 40) (c1) → released"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("in ban40  vs.  default → held in baseline"), r.stdout)
+        try assertAllEngines(program, stdout: r.stdout)
+    }
+
     /// A number total beyond the largest double is an error, as `/` by zero is.
     func testANumberTotalThatIsNotFiniteIsAnError() throws {
         let program = """
