@@ -5,7 +5,16 @@ import PolicySyntax
 struct HelpText {
     let program: Program
 
-    func describe(_ name: String) -> String {
+    /// Every declared name, for suggestions.
+    var allNames: [String] {
+        let p = program
+        return p.decisions.map(\.name) + p.policies.map(\.name) + p.lets.map(\.name) + p.params.map(\.name)
+            + p.jurisdictions.names + p.events.map(\.name) + p.scenarios.map(\.name) + p.records.map(\.name)
+            + p.enums.map(\.name) + p.populations.map(\.name)
+    }
+
+    /// What `name` is, or nil when nothing is declared by that name.
+    func describe(_ name: String) -> String? {
         let p = program
         var lines: [String] = []
         func doc(_ d: String?) { if let d { lines += d.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } } }
@@ -21,6 +30,11 @@ struct HelpText {
             if let l = v.label { lines.append("  \"\(l)\"") }
             lines.append("  declared at \(v.source.position)\(v.proposed ? "; proposed" : "")")
             doc(pol.doc)
+            // Its rules as written.
+            for rule in v.rules {
+                let text = rule.source.file.text(rule.source.span)
+                lines.append("  " + text.split(separator: "\n").map { String($0.drop(while: { $0 == " " })) }.joined(separator: " "))
+            }
         } else if let l = p.lets.first(where: { $0.name == name }) {
             lines.append("let \(l.name)\(l.parameterTypes.map { "(" + zip(l.parameterNames, $0).map { "\($0): \(p.describe($1))" }.joined(separator: ", ") + ")" } ?? ""): \(p.describe(l.type))")
             doc(l.doc)
@@ -38,8 +52,25 @@ struct HelpText {
             lines.append("event \(e.name)\(v.label.map { " \"\($0)\"" } ?? ""), declared at \(v.source.position)")
             doc(e.doc)
         } else if let s = p.scenarios.first(where: { $0.name == name }) {
-            lines.append("scenario \(s.name)\(s.label.map { " \"\($0)\"" } ?? "")")
+            let parent = s.parent.map { " from \(p.scenarios[$0].name)" } ?? ""
+            lines.append("scenario \(s.name)\(parent)\(s.label.map { " \"\($0)\"" } ?? "")")
             doc(s.doc)
+            // What it changes, by kind: re-declared (or added), or cancelled.
+            func changes(_ kind: String, _ versions: [Int: Int], _ names: [String]) {
+                for (i, v) in versions.sorted(by: { $0.key < $1.key }) where i < names.count {
+                    lines.append("  \(v < 0 ? "cancels" : "sets") \(kind) \(names[i])")
+                }
+            }
+            changes("param", s.params, p.params.map(\.name))
+            changes("let", s.lets, p.lets.map(\.name))
+            changes("decision", s.decisions, p.decisions.map(\.name))
+            changes("policy", s.policies, p.policies.map(\.name))
+            changes("event", s.events, p.events.map(\.name))
+            changes("reaction", s.reactions, p.reactions.map(\.name))
+            changes("population", s.populations, p.populations.map(\.name))
+            for c in s.cancelledInstances where c.policy < p.policies.count {
+                lines.append("  cancels an instance of policy \(p.policies[c.policy].name)")
+            }
         } else if let r = p.records.first(where: { $0.name == name }) {
             lines.append("record \(r.name) { \(r.fields.map { "\($0.name): \(p.describe($0.type))" }.joined(separator: ", ")) }")
             doc(r.doc)
@@ -50,7 +81,7 @@ struct HelpText {
             lines.append("population \(pop.name) of \(p.records[max(0, pop.record)].name)")
             doc(pop.doc)
         } else {
-            return "nothing called '\(name)'\n"
+            return nil
         }
         return lines.joined(separator: "\n") + "\n"
     }

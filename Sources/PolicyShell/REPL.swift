@@ -290,8 +290,11 @@ public final class REPL {
 
             """
         }
-        guard let p = session.program else { return "nothing is loaded\n" }
-        return HelpText(program: p).describe(topic)
+        if let p = session.program, let declared = HelpText(program: p).describe(topic) { return declared }
+        if let word = HelpTopics.topics[topic] { return word.hasSuffix("\n") ? word : word + "\n" }
+        let names = session.program.map { HelpText(program: $0).allNames } ?? []
+        let hint = Suggest.publicHint(topic, names + HelpTopics.words).map { " (\($0))" } ?? ""
+        return "nothing called '\(topic)'\(hint); :help lists the commands\n"
     }
 
     // MARK: - Completion

@@ -430,6 +430,21 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 
+    /// `:help` knows the language's own words, a policy's rules and what a scenario changes,
+    /// and suggests a name for a typo.
+    func testHelpForWordsPoliciesAndScenarios() throws {
+        let model = "Examples/secure-communities/main.policy"
+        let input = ":help table\n:help detainer_ban\n:help trust_act_2012\n:help tabel\n"
+        let r = try PolicyProcess.run(["repl", model], stdin: Data(input.utf8), currentDirectory: PolicyProcess.packageRoot, timeout: 30)
+        assertNoCrash(r, ":help")
+        XCTAssertTrue(r.stdout.contains("table AGG, … [by KEY, …] from POP [where COND] [under S]\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("policy detainer_ban(j: jurisdiction)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  honored(b) = false\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("scenario trust_act_2012 from baseline"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  cancels event trust_act_veto\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("nothing called 'tabel' (did you mean 'table'?)"), r.stdout)
+    }
+
     func testPipedInputWithAnErrorExits65() throws {
         let input = "1 + 2\nhonored(booking { jurisdiction: cok, date: 2011-10-01 })\n\(ReplTests.cookBooking)\n"
         let r = try PolicyProcess.run(["repl", ReplTests.taste], stdin: Data(input.utf8), timeout: 20)

@@ -1,0 +1,63 @@
+/// `:help` for the language's own words: statements, aggregates, operators and built-ins
+/// (LANGUAGE.md §6–§7), each with its form and what it does.
+enum HelpTopics {
+    static let topics: [String: String] = [
+        "table": """
+            table AGG, … [by KEY, …] from POP [where COND] [under S]
+              one row per key (year, quarter, month, a field or any expression), one column per
+              aggregate: count, count(COND), share(COND), sum(EXPR), mean(EXPR), or an enum-valued
+              expression (a column per member).  table outcome by year from bookings
+            """,
+        "compare": """
+            compare S1, S2 [, …] on AGG, … [by KEY, …] from POP [where COND]
+              the aggregates under each scenario, with the difference and the change in percent
+              against the first, then the attribution: for the cases whose answers differ, which
+              policy decided them in each scenario, with counts.
+            """,
+        "plot": """
+            plot AGG, … by KEY from POP [under S, …] [to "FILE.svg"]
+              a chart at the terminal, or an SVG file.  plot outcome by year from bookings
+            """,
+        "explain": """
+            explain EXPR [under S1 [, S2]]
+              how EXPR was answered: each decision's candidates, their answers, what the combiner
+              chose; with two scenarios, where the two derivations first part ways.
+            """,
+        "status": """
+            status JURISDICTION [at DATE] [under S]
+              the policies in force for it (its own and inherited) and its attributes on that date.
+            """,
+        "count": "count(POP [where COND]) — the number of cases; in a table, count or count(COND) per group.\n",
+        "share": "share(POP where COND) — the fraction of cases for which COND holds; in a table, share(COND).\n",
+        "sum": "sum(POP [where COND], EXPR) — the total of EXPR over the cases; in a table, sum(EXPR). Int totals are exact; past 64 bits they are an overflow error.\n",
+        "mean": "mean(POP [where COND], EXPR) — the mean of EXPR over the cases; in a table, mean(EXPR).\n",
+        "chance": "chance(P [, \"label\"]) — true with probability P for this case: the draw depends only on the seed, the case and the label, so the same case draws alike in every scenario.\n",
+        "under": "EXPR under S — EXPR evaluated in scenario S.  honored(b) under trust_act_2012\n",
+        "at": "EXPR at DATE — attributes and params read as of DATE.  cook.trust at 2012-01-01\n",
+        "within": "J within K — J is K or lies inside it (county within state).\n",
+        "in": "X in {A, B, …} — X is one of the collection's elements.\n",
+        "if": "if COND then A else B — both branches of one type.\n",
+        "min": "min(A, B), max(A, B) — the smaller, the larger.\n",
+        "max": "min(A, B), max(A, B) — the smaller, the larger.\n",
+        "abs": "abs(X) — the absolute value.\n",
+        "round": "round(X), floor(X), ceil(X) — a number to an int.\n",
+        "floor": "round(X), floor(X), ceil(X) — a number to an int.\n",
+        "ceil": "round(X), floor(X), ceil(X) — a number to an int.\n",
+        "year": "year(D), month(D), quarter(D), weekday(D) — parts of a date.\n",
+        "month": "year(D), month(D), quarter(D), weekday(D) — parts of a date.\n",
+        "quarter": "year(D), month(D), quarter(D), weekday(D) — parts of a date.\n",
+        "weekday": "year(D), month(D), quarter(D), weekday(D) — parts of a date.\n",
+        "days": "days(D2 - D1) — a duration in days as an int.\n",
+        "ancestor": "ancestor(J, KIND) — the jurisdiction of that kind above J (its state, say).\n",
+        "decision": "decision NAME(c: RECORD): TYPE = DEFAULT [combine COMBINER] — a question about a case, answered by the policies in force (§5).\n",
+        "policy": "policy NAME[(j: jurisdiction, …)] by OWNER [from D] [until D] [proposed] [overrides P] [\"label\"] { DECISION(c) = EXPR [when COND] … } — rules owned by a jurisdiction, in force while enacted.\n",
+        "event": "event NAME on DATE [by OWNER] { enact P, repeal P, set J.ATTR = V, … } — a dated change.\n",
+        "when": "when EVENT { … } / when J in jurisdictions where COND { … } — a reaction: effects that follow an event, or a condition becoming true.\n",
+        "scenario": "scenario NAME [from PARENT] [\"label\"] { … } — a patch on another scenario: cancel or re-declare what it changes.\n",
+        "population": "population NAME of RECORD { size N, seed S, FIELD GENERATOR, … } or population NAME of RECORD from \"file.csv\" — the cases queries run over.\n",
+        "test": "test \"NAME\" { let …, assert COND \"message\" } — run by `policy test`.\n",
+        "param": "param NAME[: TYPE] = VALUE — a named value events may change; a scenario may re-declare it. At the prompt, change it for the session with a scenario: scenario mine { param NAME = VALUE }, then :scenario mine.\n",
+    ]
+
+    static var words: [String] { Array(topics.keys) }
+}
