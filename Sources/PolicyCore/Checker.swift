@@ -276,8 +276,12 @@ public final class Checker {
         }
         if let existing = lookupSymbol(name.text, scenario: scenario) {
             let previous = scenario == 0 ? globalSources[name.text] : nil
-            error("'\(name.text)' is already declared as \(existing.what)", here,
-                  hint: previous.map { "the first declaration is at \($0.position)" } ?? "choose another name")
+            var hint = previous.map { "the first declaration is at \($0.position)" } ?? "choose another name"
+            // A value tried again with another value: that is what scenarios are for.
+            if case .param = existing, scenario == 0, case .param = symbol {
+                hint += "; to try another value, declare a scenario (scenario mine { param \(name.text) = … }) and use it with :scenario mine or 'under mine'"
+            }
+            error("'\(name.text)' is already declared as \(existing.what)", here, hint: hint)
             return false
         }
         visibleCache = [:]

@@ -445,6 +445,15 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("nothing called 'tabel' (did you mean 'table'?)"), r.stdout)
     }
 
+    /// Declaring a param again at the prompt says how to try another value.
+    func testAParamDeclaredAgainPointsToScenarios() throws {
+        let r = try PolicyProcess.run([], stdin: Data("param p = 50%\nparam p = 60%\n".utf8), timeout: 20)
+        assertNoCrash(r, "param again")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: 'p' is already declared as a param"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("to try another value, declare a scenario (scenario mine { param p = … })"), r.stderr)
+    }
+
     func testPipedInputWithAnErrorExits65() throws {
         let input = "1 + 2\nhonored(booking { jurisdiction: cok, date: 2011-10-01 })\n\(ReplTests.cookBooking)\n"
         let r = try PolicyProcess.run(["repl", ReplTests.taste], stdin: Data(input.utf8), timeout: 20)
