@@ -114,7 +114,6 @@ extension Checker {
 
 /// Follows decision and let calls to resolve a query's dependencies.
 struct DependencyResolver {
-    let program: Program
     let decisionDeps: [Int: Deps]
     let letDeps: [Int: Deps]
     let letRecordSlots: [Int: [Int?]]
@@ -210,6 +209,6 @@ extension Checker {
             lets[l] = all
             slots[l] = info.versions.first?.recordSlots ?? []
         }
-        return DependencyResolver(program: program, decisionDeps: decisions, letDeps: lets, letRecordSlots: slots)
+        return DependencyResolver(decisionDeps: decisions, letDeps: lets, letRecordSlots: slots)
     }
 }
