@@ -389,14 +389,14 @@ final class _FastWorker {
     /// (With three or more scenarios, for each scenario it differs in against the first.)
     private func noteDiffering(_ row: Int, _ r: Int, _ result: inout ChunkResult) {
         let aggregates = s.q.aggregates.count
-        guard let m0 = aggMemos[0].compactMap({ $0 }).first else { return }
         for w in s.worlds.indices.dropFirst() {
             var differs = false
             for a in 0..<aggregates where !differs {
                 let t = w * aggregates + a
                 if !sameTables[t].isEmpty, !sameTables[t][Int(aggCodes[0][a][r]) * sameWidth[t] + Int(aggCodes[w][a][r])] { differs = true }
             }
-            guard differs else { continue }
+            // (Most cases answer alike: nothing more is looked at for them.)
+            guard differs, let m0 = aggMemos[0].first(where: { $0 != nil }) ?? nil else { continue }
             // Same key and same answers ⇒ same derivation (draw paths included); in a class of
             // interchangeable instances the text names the case's own, so its jurisdiction too.
             var slot = [w, m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
