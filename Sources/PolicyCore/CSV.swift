@@ -85,6 +85,36 @@ public struct CSVTable: Sendable {
 
 /// Reads one cell as a value of a field's type (§4.10).
 struct CellParser {
+    /// A decimal number as people write it in a data file — digits with an optional sign,
+    /// point and exponent (`_` between digits allowed) — and finite; nil for anything else
+    /// (`nan`, `inf`, hex like `0x10`, which Swift's own reading would take).
+    static func decimal(_ text: String) -> Double? {
+        var digits = 0, sawPoint = false, sawExponent = false, exponentDigits = 0
+        var previous: Character = " "
+        for (i, c) in text.enumerated() {
+            switch c {
+            case "0"..."9":
+                if sawExponent { exponentDigits += 1 } else { digits += 1 }
+            case "+", "-":
+                guard i == 0 || previous == "e" || previous == "E" else { return nil }
+            case ".":
+                guard !sawPoint, !sawExponent else { return nil }
+                sawPoint = true
+            case "e", "E":
+                guard !sawExponent, digits > 0 else { return nil }
+                sawExponent = true
+            case "_":
+                guard previous.isASCII, previous.isNumber else { return nil }
+            default:
+                return nil
+            }
+            previous = c
+        }
+        guard digits > 0, !sawExponent || exponentDigits > 0,
+              let v = Double(text.replacingOccurrences("_", "")), v.isFinite else { return nil }
+        return v
+    }
+
     let program: Program
 
     func parse(_ cell: CSVTable.Cell, as type: PType, _ file: SourceFile) -> Result<Value, EvalError> {
@@ -103,8 +133,12 @@ struct CellParser {
             guard let v = Int64(text.replacingOccurrences("_", "")) else { return bad("an int") }
             return .success(.int(v))
         case .number:
-            if text.hasSuffix("%"), let v = Double(text.dropLast()) { return .success(.number(v / 100)) }
-            guard let v = Double(text), v.isFinite else { return bad("a number") }
+            let hint = "write a decimal number, as 12.5, -3, 1e6 or 30%"
+            if text.hasSuffix("%") {
+                guard let v = CellParser.decimal(String(text.dropLast())) else { return bad("a number", hint: hint) }
+                return .success(.number(v / 100))
+            }
+            guard let v = CellParser.decimal(text) else { return bad("a number", hint: hint) }
             return .success(.number(v))
         case .string:
             return .success(.string(cell.text))
