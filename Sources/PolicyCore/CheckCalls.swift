@@ -1,10 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PolicySyntax
 
 // Calls: decisions, lets with parameters, and the built-in functions (§6).
 
 extension Checker {
     public static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
-                               "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean"]
+                               "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean",
+                               "sqrt", "exp", "ln", "pow"]
 
     func call(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         if let sym = lookupSymbol(f.text, scenario: scope.scenario) {
@@ -188,6 +194,8 @@ extension Checker {
                 }
                 return best
             }
+        case "sqrt", "exp", "ln", "pow":
+            return mathematical(f.text, args, src, scope)
         case "abs":
             guard arity(1...1) else { return .error }
             let t = expr(args[0], scope, expected: expected)
@@ -349,5 +357,56 @@ public enum Calendar {
         let names = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"]
         let i = ((Int(d) % 7) + 7) % 7
         return names[i]
+    }
+}
+
+extension Checker {
+    /// `sqrt(x)`, `exp(x)`, `ln(x)`, `pow(x, y)` on numbers (ints widened): a result that is
+    /// not a finite number is an error that says which argument is out of the function's
+    /// domain, never `nan` or `inf`.
+    func mathematical(_ name: String, _ args: [Expr], _ src: SourceRef, _ scope: Scope) -> Typed {
+        let count = name == "pow" ? 2 : 1
+        guard args.count == count else {
+            error("'\(name)' takes \(count == 1 ? "one argument" : "two arguments")", src,
+                  hint: name == "pow" ? "write pow(x, y): x to the power y" : "write \(name)(x)")
+            return .error
+        }
+        var evals: [Eval] = []
+        for a in args {
+            let t = expr(a, scope, expected: .number)
+            guard t.type.isNumeric else {
+                if t.type != .error { error("'\(name)' needs a number, not \(article(t.type))", scope.ref(a.span)) }
+                return .error
+            }
+            evals.append(coerce(t, to: .number).eval)
+        }
+        @Sendable func domain(_ what: String, _ hint: String) -> EvalError { EvalError("'\(name)' of \(what)", at: src, hint: hint) }
+        let x = evals[0], y = evals.count > 1 ? evals[1] : nil
+        return Typed(.number) { frame in
+            let a = try x(&frame).asNumber
+            let r: Double
+            switch name {
+            case "sqrt":
+                guard a >= 0 else { throw domain("a negative number (\(ValueFormatter.number(a)))", "sqrt needs x ≥ 0: guard it, as if x >= 0 then sqrt(x) else …") }
+                r = a.squareRoot()
+            case "ln":
+                guard a > 0 else { throw domain("a number that is not positive (\(ValueFormatter.number(a)))", "ln needs x > 0: guard it, as if x > 0 then ln(x) else …") }
+                r = log(a)
+            case "exp":
+                r = exp(a)
+            default:
+                let b = try y?(&frame).asNumber ?? 1
+                if a < 0, b != b.rounded() {
+                    throw domain("a negative number to a fractional power", "pow(x, y) with x < 0 needs a whole y")
+                }
+                if a == 0, b < 0 { throw domain("zero to a negative power", "that would divide by zero") }
+                r = pow(a, b)
+            }
+            guard r.isFinite else {
+                throw EvalError("number overflow in '\(name)'", at: src,
+                                hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
+            }
+            return .number(r)
+        }
     }
 }
