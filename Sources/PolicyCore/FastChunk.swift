@@ -399,7 +399,10 @@ final class _FastWorker {
         // Same key and same answers ⇒ same derivation (draw paths included); in a class of
         // interchangeable instances the text names the case's own, so its jurisdiction too.
         var slot = [m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
-        for a in 0..<aggregates { slot += [Int(aggCodes[0][a][r]), Int(aggCodes[1][a][r])] }
+        // An aggregate with no memo (`count`) has no codes.
+        for a in 0..<aggregates where !aggCodes[0][a].isEmpty && !aggCodes[1][a].isEmpty {
+            slot += [Int(aggCodes[0][a][r]), Int(aggCodes[1][a][r])]
+        }
         let text: String
         if let cached = attributionCache[slot] {
             text = cached

@@ -36,10 +36,37 @@ final class SemanticDifferentialTests: XCTestCase {
         print("generated programs by exit status: \(statuses.sorted { $0.key < $1.key })")
     }
 
+    /// Programs saved under Tests/FuzzRegressions/differential/: a `NAME.policy` (with
+    /// `NAME.csv` as its `cases.csv`, if there is one) as written, any other file as the
+    /// fuzzer's bytes for the generator (what the `differential` fuzz target saves).
+    func testSavedDifferentialRegressions() throws {
+        let dir = PolicyProcess.packageRoot.appendingPathComponent("Tests/FuzzRegressions/differential")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertFalse(names.isEmpty, "no saved differential regressions")
+        for name in names where !name.hasPrefix(".") && name != "README.md" && !name.hasSuffix(".csv") {
+            let data = try readFile(dir.appendingPathComponent(name).path)
+            var program: GeneratedProgram
+            if name.hasSuffix(".policy") {
+                let csvURL = dir.appendingPathComponent(String(name.dropLast(7)) + ".csv")
+                program = GeneratedProgram(seed: 0, name: name, source: String(decoding: data, as: UTF8.self),
+                                           csv: (try? Data(contentsOf: csvURL)).map { String(decoding: $0, as: UTF8.self) })
+            } else {
+                program = SemanticProgramGenerator.program(fuzzBytes: [UInt8](data))
+            }
+            program.name = name
+            try compareEngines(program)
+        }
+    }
+
     /// Runs the program of `seed` under every engine; returns the exit status they agree on.
     @discardableResult
     func compareEngines(seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
-        let program = SemanticProgramGenerator.program(seed: seed)
+        try compareEngines(SemanticProgramGenerator.program(seed: seed), file: file, line: line)
+    }
+
+    @discardableResult
+    func compareEngines(_ program: GeneratedProgram, file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
+        let seed = program.name
         let dir = try scratchDirectory()
         try writeFile(dir, "m.policy", program.source)
         if let csv = program.csv { try writeFile(dir, "cases.csv", csv) }
@@ -47,7 +74,7 @@ final class SemanticDifferentialTests: XCTestCase {
         let check = try PolicyProcess.run(["check", "--no-color", "m.policy"], currentDirectory: dir, file: file, line: line)
         guard check.status == 0 else {
             let saved = save(seed: seed, program: program, outputs: [("check", check)])
-            XCTFail("seed \(seed): the generated program does not check (the generator is wrong), saved in \(saved)\n\(check.stderr.prefix(3_000))\n\(program.source)",
+            XCTFail("\(seed): the generated program does not check (the generator is wrong), saved in \(saved)\n\(check.stderr.prefix(3_000))\n\(program.source)",
                     file: file, line: line)
             return check.status
         }
@@ -55,7 +82,7 @@ final class SemanticDifferentialTests: XCTestCase {
         for (name, environment) in Self.engines {
             let r = try PolicyProcess.run(["run", "--no-color", "m.policy"], environment: environment,
                                           currentDirectory: dir, timeout: 120, file: file, line: line)
-            assertNoCrash(r, "seed \(seed) under \(name)", file: file, line: line)
+            assertNoCrash(r, "\(seed) under \(name)", file: file, line: line)
             outputs.append((name, r))
         }
         let reference = outputs[0].1
@@ -67,7 +94,7 @@ final class SemanticDifferentialTests: XCTestCase {
         }
         if !differing.isEmpty {
             let saved = save(seed: seed, program: program, outputs: outputs)
-            var message = "seed \(seed): engines disagree (\(differing.map(\.0).joined(separator: ", ")) against default); saved in \(saved)\n"
+            var message = "\(seed): engines disagree (\(differing.map(\.0).joined(separator: ", ")) against default); saved in \(saved)\n"
             message += program.source
             for (name, r) in [outputs[0]] + differing {
                 message += "\n--- \(name): exit \(r.status)\n\(r.stdout.prefix(2_000))\n--- \(name) stderr\n\(r.stderr.prefix(2_000))"
@@ -78,8 +105,8 @@ final class SemanticDifferentialTests: XCTestCase {
     }
 
     /// Writes the program, its CSV and each engine's output to a folder kept after the test.
-    func save(seed: UInt64, program: GeneratedProgram, outputs: [(String, PolicyProcess.Result)]) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("policy-differential/seed-\(seed)")
+    func save(seed: String, program: GeneratedProgram, outputs: [(String, PolicyProcess.Result)]) -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("policy-differential/\(seed)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try? Data(program.source.utf8).write(to: dir.appendingPathComponent("m.policy"))
         if let csv = program.csv { try? Data(csv.utf8).write(to: dir.appendingPathComponent("cases.csv")) }

@@ -107,10 +107,14 @@ extension SemanticProgramGenerator {
         if scope.subject != .none, scope.fieldLimit == nil {
             let callable = definitions.prefix(scope.definitionLimit).filter { $0.type == t }
             if let d = callable.randomElement(&rng) {
+                let call: String
                 switch scope.subject {
-                case .variable: options.append("\(d.name)(c)")
-                default: options.append(rng.chance(70) ? d.name : "\(d.name)(it)")
+                case .variable: call = "\(d.name)(c)"
+                default: call = rng.chance(70) ? d.name : "\(d.name)(it)"
                 }
+                // Queries lean on decisions: they are what the memo answers per key.
+                if scope.subject == .implicit, rng.chance(50) { return call }
+                options.append(call)
             }
         }
         if scope.fieldLimit == nil {
@@ -120,7 +124,7 @@ extension SemanticProgramGenerator {
             }
         }
         if t == .juris, let j = scope.jVar { options.append(j) }
-        if t == .bool, scope.allowChance, rng.chance(40) {
+        if t == .bool, scope.allowChance, rng.chance(50) {
             scope.usedChance = true
             let p = rng.pick(["30%", "0.5", "0.9", "10%"] + params.filter { $0.type == .number }.map(\.name))
             options.append(rng.chance(70) ? "chance(\(p))" : "chance(\(p), \"s\(rng.below(3))\")")

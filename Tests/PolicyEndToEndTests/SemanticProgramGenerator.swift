@@ -63,6 +63,8 @@ struct GenDefinition {
 
 struct GeneratedProgram {
     var seed: UInt64
+    /// How failures name it: `seed-N`, or a saved file's name.
+    var name = ""
     var source: String
     /// The cases file the program reads (`cases.csv`, next to the program), if any.
     var csv: String?
@@ -101,10 +103,17 @@ struct SemanticProgramGenerator {
         return g.generate(seed: seed)
     }
 
+    /// The fuzz target's program: the first eight bytes are the seed, the rest the first choices.
+    static func program(fuzzBytes bytes: [UInt8]) -> GeneratedProgram {
+        var seed: UInt64 = 0
+        for (i, b) in bytes.prefix(8).enumerated() { seed |= UInt64(b) << (8 * UInt64(i)) }
+        return program(seed: seed, bytes: Array(bytes.dropFirst(8)))
+    }
+
     mutating func emit(_ s: String) { lines.append(s) }
 
     mutating func generate(seed: UInt64) -> GeneratedProgram {
-        risky = rng.chance(15)
+        risky = rng.chance(20)
         declareEnums()
         declareJurisdictions()
         declareRecord()
@@ -116,7 +125,7 @@ struct SemanticProgramGenerator {
         declareScenarios()
         let csv = declarePopulations()
         emitQueries()
-        return GeneratedProgram(seed: seed, source: lines.joined(separator: "\n") + "\n", csv: csv)
+        return GeneratedProgram(seed: seed, name: "seed-\(seed)", source: lines.joined(separator: "\n") + "\n", csv: csv)
     }
 
     // MARK: declarations

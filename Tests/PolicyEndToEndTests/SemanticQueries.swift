@@ -47,8 +47,9 @@ extension SemanticProgramGenerator {
         case .bool: return computed ? "= \(expr(.bool, &scope, depth: 2))" : "\(rng.range(0, 100))%"
         case .int:
             if computed { return "= \(expr(.int, &scope, depth: 2))" }
+            // Often a narrow range: a small field, which the memo keys on.
             let lo = rng.range(-5, 20)
-            return "uniform \(lo) .. \(lo + rng.range(0, 60))"
+            return "uniform \(lo) .. \(lo + (rng.chance(50) ? rng.range(0, 3) : rng.range(0, 60)))"
         case .number:
             if computed { return "= \(expr(.number, &scope, depth: 2))" }
             return "uniform \(rng.range(0, 5)).5 .. \(rng.range(6, 30)).25"
