@@ -3,7 +3,7 @@
 // a population's generator).
 
 /// What an expression may read where it is written.
-struct Scope {
+struct GenScope {
     enum Subject { case none, variable, implicit }
     var subject: Subject
     /// Definitions with an index below this may be called (so there is no cycle).
@@ -18,18 +18,18 @@ struct Scope {
     var ownerName = ""
     var usedChance = false
 
-    static func caseDefinition(definitions: Int) -> Scope {
-        Scope(subject: .variable, definitionLimit: definitions, allowChance: true, jVar: nil, fieldLimit: nil)
+    static func caseDefinition(definitions: Int) -> GenScope {
+        GenScope(subject: .variable, definitionLimit: definitions, allowChance: true, jVar: nil, fieldLimit: nil)
     }
-    static func effects(jVar: String?) -> Scope {
-        Scope(subject: .none, definitionLimit: 0, allowChance: false, jVar: jVar, fieldLimit: nil)
+    static func effects(jVar: String?) -> GenScope {
+        GenScope(subject: .none, definitionLimit: 0, allowChance: false, jVar: jVar, fieldLimit: nil)
     }
-    static func query(definitions: Int, scenarios: [String]) -> Scope {
-        Scope(subject: .implicit, definitionLimit: definitions, allowChance: false, jVar: nil, fieldLimit: nil,
+    static func query(definitions: Int, scenarios: [String]) -> GenScope {
+        GenScope(subject: .implicit, definitionLimit: definitions, allowChance: false, jVar: nil, fieldLimit: nil,
               scenarios: scenarios)
     }
-    static func generator(fields: [String]) -> Scope {
-        Scope(subject: .implicit, definitionLimit: 0, allowChance: false, jVar: nil, fieldLimit: fields)
+    static func generator(fields: [String]) -> GenScope {
+        GenScope(subject: .implicit, definitionLimit: 0, allowChance: false, jVar: nil, fieldLimit: fields)
     }
 }
 
@@ -76,7 +76,7 @@ extension SemanticProgramGenerator {
     }
 
     /// The fields (with `date` and `jurisdiction`) of type `t` that `scope` may read.
-    func readableFields(_ t: GenType, _ scope: Scope) -> [String] {
+    func readableFields(_ t: GenType, _ scope: GenScope) -> [String] {
         guard scope.subject != .none else { return [] }
         var names = fields.filter { $0.type == t }.map(\.name)
         if t == .date { names.append("date") }
@@ -85,7 +85,7 @@ extension SemanticProgramGenerator {
         return names
     }
 
-    mutating func fieldRef(_ name: String, _ scope: Scope) -> String {
+    mutating func fieldRef(_ name: String, _ scope: GenScope) -> String {
         switch scope.subject {
         case .variable: return "c.\(name)"
         case .implicit: return scope.fieldLimit == nil && rng.chance(10) ? "it.\(name)" : name
@@ -94,13 +94,13 @@ extension SemanticProgramGenerator {
     }
 
     /// A jurisdiction whose attributes are read: the case's, a variable's, or a named one.
-    mutating func jurisdictionRef(_ scope: inout Scope, depth: Int) -> String {
+    mutating func jurisdictionRef(_ scope: inout GenScope, depth: Int) -> String {
         if let j = scope.jVar, rng.chance(50) { return j }
         if scope.subject != .none, scope.fieldLimit == nil, rng.chance(70) { return fieldRef("jurisdiction", scope) }
         return rng.pick(allJurisdictions)
     }
 
-    mutating func leaf(_ t: GenType, _ scope: inout Scope) -> String {
+    mutating func leaf(_ t: GenType, _ scope: inout GenScope) -> String {
         var options: [String] = []
         let fieldNames = readableFields(t, scope)
         if let f = fieldNames.randomElement(&rng) { options += [fieldRef(f, scope), fieldRef(f, scope)] }
@@ -133,7 +133,7 @@ extension SemanticProgramGenerator {
         return rng.pick(options)
     }
 
-    mutating func expr(_ t: GenType, _ scope: inout Scope, depth: Int) -> String {
+    mutating func expr(_ t: GenType, _ scope: inout GenScope, depth: Int) -> String {
         if depth <= 0 || rng.chance(30) { return leaf(t, &scope) }
         let d = depth - 1
         switch t {
@@ -198,7 +198,7 @@ extension SemanticProgramGenerator {
         }
     }
 
-    mutating func boolExpr(_ scope: inout Scope, depth d: Int) -> String {
+    mutating func boolExpr(_ scope: inout GenScope, depth d: Int) -> String {
         switch rng.below(13) {
         case 0, 1: return "(\(expr(.bool, &scope, depth: d)) and \(expr(.bool, &scope, depth: d)))"
         case 2: return "(\(expr(.bool, &scope, depth: d)) or \(expr(.bool, &scope, depth: d)))"
@@ -228,7 +228,7 @@ extension SemanticProgramGenerator {
     }
 
     /// A per-case `under` (in a query) or an attribute read `at` a date.
-    mutating func underOrAt(_ t: GenType, _ scope: inout Scope, depth d: Int) -> String {
+    mutating func underOrAt(_ t: GenType, _ scope: inout GenScope, depth d: Int) -> String {
         if let s = scope.scenarios.randomElement(&rng), rng.chance(70) {
             return "(\(expr(t, &scope, depth: d)) under \(s))"
         }

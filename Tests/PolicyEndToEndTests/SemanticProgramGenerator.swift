@@ -217,7 +217,7 @@ struct SemanticProgramGenerator {
             let type = rng.pick(types)
             let isDecision = k == 0 || rng.chance(70)
             let name = (isDecision ? "d" : "l") + String(k)
-            var scope = Scope.caseDefinition(definitions: definitions.count)
+            var scope = GenScope.caseDefinition(definitions: definitions.count)
             scope.ownerName = name
             let body = expr(type, &scope, depth: 3)
             if isDecision {
@@ -268,7 +268,7 @@ struct SemanticProgramGenerator {
         var out: [String] = []
         for _ in 0..<rng.range(1, 3) {
             let (index, d) = rng.pick(decisions)
-            var scope = Scope.caseDefinition(definitions: index)
+            var scope = GenScope.caseDefinition(definitions: index)
             scope.jVar = jVar
             scope.ownerName = d.name
             var rule = "\(d.name)(c) = \(expr(d.type, &scope, depth: 2))"
@@ -295,7 +295,7 @@ struct SemanticProgramGenerator {
 
     /// One effect (§4.8). `jVar` is a loop variable in scope.
     mutating func effect(depth: Int, jVar: String?) -> String {
-        var scope = Scope.effects(jVar: jVar)
+        var scope = GenScope.effects(jVar: jVar)
         switch rng.below(depth > 0 ? 9 : 6) {
         case 0, 1:
             if let j = jVar, !parameterised.isEmpty, rng.chance(60) { return "enact \(rng.pick(parameterised))(\(j))" + enactDates() }
@@ -319,7 +319,7 @@ struct SemanticProgramGenerator {
             guard let (name, type) = params.randomElement(&rng) else { return "set \(rng.pick(allJurisdictions)).an0 = 0.5" }
             return "set \(name) = \(expr(type, &scope, depth: 1))"
         case 6:
-            var inner = Scope.effects(jVar: "j")
+            var inner = GenScope.effects(jVar: "j")
             let cond = expr(.bool, &inner, depth: 1)
             let body = (0..<rng.range(1, 2)).map { _ in effect(depth: depth - 1, jVar: "j") }
             return "for j in jurisdictions where \(cond) { \(body.joined(separator: ", ")) }"

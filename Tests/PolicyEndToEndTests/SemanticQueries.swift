@@ -13,7 +13,7 @@ extension SemanticProgramGenerator {
         if rng.chance(85) { emit("  jurisdiction weighted by ai0") } else { emit("  jurisdiction = \(rng.pick(leaves))") }
         var generated: [String] = ["date", "jurisdiction"]
         for f in fields where f.defaultText == nil || rng.chance(75) {
-            var scope = Scope.generator(fields: generated)
+            var scope = GenScope.generator(fields: generated)
             var line = "  \(f.name) \(generatorText(f, &scope))"
             if f.defaultText != nil, rng.chance(15) { line += " when \(expr(.bool, &scope, depth: 1))" }
             emit(line)
@@ -41,7 +41,7 @@ extension SemanticProgramGenerator {
         counties.filter { c in !cities.contains { $0.hasPrefix("t" + c.dropFirst()) } } + cities
     }
 
-    mutating func generatorText(_ f: GenField, _ scope: inout Scope) -> String {
+    mutating func generatorText(_ f: GenField, _ scope: inout GenScope) -> String {
         let computed = rng.chance(20)
         switch f.type {
         case .bool: return computed ? "= \(expr(.bool, &scope, depth: 2))" : "\(rng.range(0, 100))%"
@@ -99,7 +99,7 @@ extension SemanticProgramGenerator {
 
     // MARK: queries
 
-    mutating func aggregate(_ scope: inout Scope) -> String {
+    mutating func aggregate(_ scope: inout GenScope) -> String {
         switch rng.below(9) {
         case 0: return "count"
         case 1: return "count(\(expr(.bool, &scope, depth: 2)))"
@@ -114,7 +114,7 @@ extension SemanticProgramGenerator {
         }
     }
 
-    mutating func key(_ scope: inout Scope) -> String {
+    mutating func key(_ scope: inout GenScope) -> String {
         switch rng.below(7) {
         case 0, 1: return "year"
         case 2: return "quarter"
@@ -126,7 +126,7 @@ extension SemanticProgramGenerator {
 
     mutating func emitQueries() {
         for _ in 0..<rng.range(3, 7) {
-            var scope = Scope.query(definitions: definitions.count, scenarios: scenarios)
+            var scope = GenScope.query(definitions: definitions.count, scenarios: scenarios)
             let pop = rng.pick(populations)
             let aggs = (0..<rng.range(1, 3)).map { _ in aggregate(&scope) }.joined(separator: ", ")
             var keys = ""

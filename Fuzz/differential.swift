@@ -1,0 +1,70 @@
+// libFuzzer target (e): semantic differential testing. The input's bytes choose a program
+// (SemanticProgramGenerator: the first eight bytes are the seed, the rest its first choices), a
+// well-typed program with populations, policies, events, scenarios and queries. It is checked
+// and run in-process under every engine — the default (memoised where it applies), the general
+// one (POLICY_ENGINE=general), and 1, 2 and 3 threads (POLICY_THREADS, read at each query) —
+// and every output, rendered, and the run's error must be identical; a disagreement traps,
+// after printing the program and both outputs. Built by Fuzz/run.sh with the PolicySyntax,
+// PolicyCore and renderer sources and the generator's files from Tests/PolicyEndToEndTests.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzDifferentialInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    Limits.current.populationCases = 5_000
+    Limits.current.cascadeFirings = 200
+    return 0
+}
+
+/// The engines compared: (POLICY_ENGINE, POLICY_THREADS), nil for unset.
+let differentialEngines: [(engine: String?, threads: String?)] = [
+    (nil, nil), ("general", nil), (nil, "1"), (nil, "2"), (nil, "3"),
+]
+
+/// Checks and runs `program` afresh (nothing cached from another run) and returns everything
+/// it printed, as `policy run` would lay it out, and its error.
+func differentialRun(_ program: GeneratedProgram) -> String {
+    var files: [String: [UInt8]] = [:]
+    if let csv = program.csv { files["cases.csv"] = Array(csv.utf8) }
+    let provider = MemoryProvider(files)
+    guard let result = fuzzCheck(Array(program.source.utf8), provider: provider) else {
+        return "the program does not check"
+    }
+    var out = ""
+    let interpreter = Interpreter(program: result.program)
+    let status = interpreter.run(result.statements, tests: false) { output in
+        switch output {
+        case .value(let s), .text(let s), .assertionFailed(let s): out += s + "\n"
+        case .table(let t): out += TableRenderer(format: .table).render(t) + "\n"
+        case .chart(let c): out += ChartRenderer().text(c) + "\n"
+        case .testResult(let name, let passed, let details): out += "\(name) \(passed) \(details ?? "")\n"
+        }
+    }
+    if let error = status.error { out += "error: \(String(describing: error))\n" }
+    return out
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzDifferentialTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let program = SemanticProgramGenerator.program(fuzzBytes: Array(UnsafeBufferPointer(start: data, count: size)))
+    withLargeStack {
+        var reference: String?
+        for (engine, threads) in differentialEngines {
+            if let engine { setenv("POLICY_ENGINE", engine, 1) } else { unsetenv("POLICY_ENGINE") }
+            if let threads { setenv("POLICY_THREADS", threads, 1) } else { unsetenv("POLICY_THREADS") }
+            let out = differentialRun(program)
+            if let reference, out != reference {
+                print("engines disagree (POLICY_ENGINE=\(engine ?? "") POLICY_THREADS=\(threads ?? "") against the default) on:\n\(program.source)")
+                if let csv = program.csv { print("--- cases.csv\n\(csv)") }
+                print("--- default\n\(reference)\n--- this engine\n\(out)")
+                fatalError("engines disagree")
+            }
+            reference = reference ?? out
+        }
+        unsetenv("POLICY_ENGINE")
+        unsetenv("POLICY_THREADS")
+    }
+    return 0
+}
