@@ -403,8 +403,13 @@ final class _FastWorker {
         for a in 0..<aggregates where !aggCodes[0][a].isEmpty && !aggCodes[1][a].isEmpty {
             slot += [Int(aggCodes[0][a][r]), Int(aggCodes[1][a][r])]
         }
+        // Along a draw tree, cases of one key can reach the same answers by different rules:
+        // their text is worked out case by case.
+        let drawn = aggMemos.prefix(2).contains { $0.contains { m in m.map { $0.table[$0.slot(row)] >= Memo.treeBase } ?? false } }
         let text: String
-        if let cached = attributionCache[slot] {
+        if drawn {
+            text = (try? s.runner.attributionKey(s.q, s.data, row, s.worlds)) ?? "an error while attributing"
+        } else if let cached = attributionCache[slot] {
             text = cached
         } else {
             text = (try? s.runner.attributionKey(s.q, s.data, row, s.worlds)) ?? "an error while attributing"
