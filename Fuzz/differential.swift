@@ -42,8 +42,21 @@ func differentialRun(_ program: GeneratedProgram) -> String {
         case .testResult(let name, let passed, let details): out += "\(name) \(passed) \(details ?? "")\n"
         }
     }
-    if let error = status.error { out += "error: \(String(describing: error))\n" }
+    if let error = status.error { out += describeError(error) }
     return out
+}
+
+/// An error as `policy run` reports it: each entry's message, place, hint, count and first
+/// case, in order (`String(describing:)` would also print a dictionary, in no fixed order).
+func describeError(_ error: Error) -> String {
+    func eval(_ e: EvalError) -> String {
+        "error: \(e.message) at \(e.source?.position ?? "-") \(e.hint ?? "") (\(e.notes.count) notes)\n"
+    }
+    if let run = error as? RunErrors {
+        return run.entries.map { eval($0.error) + "  \($0.count) cases, the first \($0.firstRow)\n" }.joined()
+    }
+    if let e = error as? EvalError { return eval(e) }
+    return "error: \(error)\n"
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -56,9 +69,11 @@ public func fuzzDifferentialTarget(_ data: UnsafePointer<UInt8>, _ size: Int) ->
             if let threads { setenv("POLICY_THREADS", threads, 1) } else { unsetenv("POLICY_THREADS") }
             let out = differentialRun(program)
             if let reference, out != reference {
-                print("engines disagree (POLICY_ENGINE=\(engine ?? "") POLICY_THREADS=\(threads ?? "") against the default) on:\n\(program.source)")
-                if let csv = program.csv { print("--- cases.csv\n\(csv)") }
-                print("--- default\n\(reference)\n--- this engine\n\(out)")
+                // To stderr, unbuffered, so all of it is there before the trap.
+                var report = "engines disagree (POLICY_ENGINE=\(engine ?? "") POLICY_THREADS=\(threads ?? "") against the default) on:\n\(program.source)"
+                if let csv = program.csv { report += "--- cases.csv\n\(csv)" }
+                report += "--- default\n\(reference)\n--- this engine\n\(out)\n"
+                fputs(report, stderr)
                 fatalError("engines disagree")
             }
             reference = reference ?? out

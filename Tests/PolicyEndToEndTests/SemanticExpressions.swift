@@ -78,6 +78,15 @@ extension SemanticProgramGenerator {
     /// The fields (with `date` and `jurisdiction`) of type `t` that `scope` may read.
     func readableFields(_ t: GenType, _ scope: GenScope) -> [String] {
         guard scope.subject != .none else { return [] }
+        // A memo-friendly program reads only the fields the memo keys on (bools and enums)
+        // and the case's jurisdiction; a population's generators read any field.
+        if memoFriendly, scope.fieldLimit == nil {
+            switch t {
+            case .bool, .enumeration: return fields.filter { $0.type == t }.map(\.name)
+            case .juris: return ["jurisdiction"]
+            default: return []
+            }
+        }
         var names = fields.filter { $0.type == t }.map(\.name)
         if t == .date { names.append("date") }
         if t == .juris { names.append("jurisdiction") }

@@ -75,6 +75,8 @@ struct GeneratedProgram {
 struct SemanticProgramGenerator {
     var rng: ChoiceSource
     var risky = false
+    /// Definitions and queries read only what the memo keys on (so it answers most queries).
+    var memoFriendly = false
     var enums: [[String]] = []                 // members of enum k (named e{k})
     var states: [String] = []
     var counties: [String] = []                // leaves and cities' parents
@@ -114,6 +116,7 @@ struct SemanticProgramGenerator {
 
     mutating func generate(seed: UInt64) -> GeneratedProgram {
         risky = rng.chance(20)
+        memoFriendly = rng.chance(50)
         declareEnums()
         declareJurisdictions()
         declareRecord()
@@ -295,6 +298,11 @@ struct SemanticProgramGenerator {
 
     /// One effect (§4.8). `jVar` is a loop variable in scope.
     mutating func effect(depth: Int, jVar: String?) -> String {
+        // Events run when the program is checked: their values stay small and plain (a value
+        // that overflows there is a check error, and `set p = p * p` in a loop soon would).
+        let wasRisky = risky
+        risky = false
+        defer { risky = wasRisky }
         var scope = GenScope.effects(jVar: jVar)
         switch rng.below(depth > 0 ? 9 : 6) {
         case 0, 1:
@@ -312,12 +320,12 @@ struct SemanticProgramGenerator {
         case 3:
             let (name, type) = rng.pick(attributes)
             let target = jVar.map { rng.chance(70) ? $0 : rng.pick(allJurisdictions) } ?? rng.pick(allJurisdictions)
-            var value = expr(type, &scope, depth: 1)
+            var value = expr(type, &scope, depth: 0)
             if name == "ai0" { value = "max(1, \(value))" }  // the weights stay positive
             return "set \(target).\(name) = \(value)"
         case 4, 5:
             guard let (name, type) = params.randomElement(&rng) else { return "set \(rng.pick(allJurisdictions)).an0 = 0.5" }
-            return "set \(name) = \(expr(type, &scope, depth: 1))"
+            return "set \(name) = \(expr(type, &scope, depth: 0))"
         case 6:
             var inner = GenScope.effects(jVar: "j")
             let cond = expr(.bool, &inner, depth: 1)
@@ -369,7 +377,16 @@ struct SemanticProgramGenerator {
                 return true
             }
             for _ in 0..<rng.range(1, 3) {
-                switch rng.below(6) {
+                switch rng.below(7) {
+                case 6:
+                    // A definition re-declared with the same type (it calls only earlier ones).
+                    let k = rng.below(definitions.count)
+                    let d = definitions[k]
+                    guard fresh(d.name) else { break }
+                    var scope = GenScope.caseDefinition(definitions: k)
+                    let body = expr(d.type, &scope, depth: 2)
+                    items.append(d.isDecision ? "decision \(d.name)(c: rec): \(typeName(d.type)) = \(body)"
+                                              : "let \(d.name)(c: rec): \(typeName(d.type)) = \(body)")
                 case 0:
                     if let (p, type) = params.randomElement(&rng), fresh(p) { items.append("param \(p) = \(literal(type, small: true))") }
                 case 1:

@@ -10,7 +10,7 @@ extension SemanticProgramGenerator {
         emit("  size \(rng.range(200, 3_000))")
         if rng.chance(80) { emit("  seed \(rng.range(0, 99_999))") }
         emit("  date uniform \(dateRange())")
-        if rng.chance(85) { emit("  jurisdiction weighted by ai0") } else { emit("  jurisdiction = \(rng.pick(leaves))") }
+        if rng.chance(85) { emit("  jurisdiction weighted by \(rng.chance(80) ? "ai0" : "an0")") } else { emit("  jurisdiction = \(rng.pick(leaves))") }
         var generated: [String] = ["date", "jurisdiction"]
         for f in fields where f.defaultText == nil || rng.chance(75) {
             var scope = GenScope.generator(fields: generated)
@@ -115,11 +115,13 @@ extension SemanticProgramGenerator {
     }
 
     mutating func key(_ scope: inout GenScope) -> String {
-        switch rng.below(7) {
+        switch rng.below(11) {
         case 0, 1: return "year"
         case 2: return "quarter"
         case 3: return "month"
-        case 4 where !enums.isEmpty: return expr(.enumeration(rng.below(enums.count)), &scope, depth: 1)
+        case 4 where !enums.isEmpty, 5 where !enums.isEmpty: return expr(.enumeration(rng.below(enums.count)), &scope, depth: 1)
+        case 6: return rng.pick(["jurisdiction", "jurisdiction.kind", "jurisdiction.ai0"])
+        case 7: return expr(.int, &scope, depth: 1)
         default: return expr(.bool, &scope, depth: 1)
         }
     }
