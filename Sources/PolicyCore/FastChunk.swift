@@ -284,6 +284,9 @@ final class _FastWorker {
             // Errors: a code below -1 names the error (a memo is read only then).
             var failure: EvalError?
             if !filterCodes.isEmpty, filterCodes[r] < -1, let m = filterMemo { failure = m.error(filterCodes[r]) }
+            // A case the `where` leaves out is not grouped or added up: its keys' and
+            // aggregates' errors are not errors of the query (as in the general engine).
+            if failure == nil, filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
             for k in keyMemos.indices where failure == nil {
                 if !keyCodes[k].isEmpty, keyCodes[k][r] < -1, let m = keyMemos[k] { failure = m.error(keyCodes[k][r]) }
             }
@@ -296,7 +299,6 @@ final class _FastWorker {
                 result.errors.add(failure, row: row, s.data.caseRecord(row))
                 continue
             }
-            if filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
             for k in s.keyKinds.indices {
                 switch s.keyKinds[k] {
                 case .year: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].year

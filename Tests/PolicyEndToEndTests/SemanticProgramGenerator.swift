@@ -68,6 +68,8 @@ struct GeneratedProgram {
     var source: String
     /// The cases file the program reads (`cases.csv`, next to the program), if any.
     var csv: String?
+    /// Its definitions and queries read only what the memo keys on.
+    var memoFriendly = false
 }
 
 /// Builds one program. `risky` programs may also overflow, divide by zero or read the parent
@@ -128,7 +130,8 @@ struct SemanticProgramGenerator {
         declareScenarios()
         let csv = declarePopulations()
         emitQueries()
-        return GeneratedProgram(seed: seed, name: "seed-\(seed)", source: lines.joined(separator: "\n") + "\n", csv: csv)
+        return GeneratedProgram(seed: seed, name: "seed-\(seed)", source: lines.joined(separator: "\n") + "\n", csv: csv,
+                                memoFriendly: memoFriendly)
     }
 
     // MARK: declarations
