@@ -3,7 +3,7 @@ import XCTest
 
 /// Generated programs (SemanticProgramGenerator) give exactly the same stdout, stderr and exit
 /// status under every engine: the default (memoised where it applies), the general one, and
-/// one, two and three threads. `POLICY_DIFF_PROGRAMS=N` runs N programs (default 150) from
+/// one, two and three threads. `POLICY_DIFF_PROGRAMS=N` runs N programs (default 120) from
 /// `POLICY_DIFF_SEED` (default 1); a disagreement writes the program and what each engine
 /// printed under `$TMPDIR/policy-differential/seed-N/` (`POLICY_DIFF_SAVE_ALL=1` saves every
 /// program there, with the default engine's output).
@@ -22,7 +22,7 @@ final class SemanticDifferentialTests: XCTestCase {
 
     func testEnginesAgreeOnGeneratedPrograms() throws {
         let env = ProcessInfo.processInfo.environment
-        let count = env["POLICY_DIFF_PROGRAMS"].flatMap { Int($0) } ?? 150
+        let count = env["POLICY_DIFF_PROGRAMS"].flatMap { Int($0) } ?? 120
         let first = env["POLICY_DIFF_SEED"].flatMap { UInt64($0) } ?? 1
         var statuses: [Int32: Int] = [:]
         for seed in first..<(first + UInt64(count)) {

@@ -79,6 +79,8 @@ struct SemanticProgramGenerator {
     var risky = false
     /// Definitions and queries read only what the memo keys on (so it answers most queries).
     var memoFriendly = false
+    /// A generated population larger than one chunk of cases.
+    var big = false
     var enums: [[String]] = []                 // members of enum k (named e{k})
     var states: [String] = []
     var counties: [String] = []                // leaves and cities' parents

@@ -7,7 +7,9 @@ extension SemanticProgramGenerator {
         var pops: [String] = []
         var csv: String?
         emit("population pop0 of rec {")
-        emit("  size \(rng.range(200, 3_000))")
+        // Now and then more cases than one chunk (65,536) holds, so the threads share the work.
+        big = rng.chance(2)
+        emit("  size \(big ? rng.range(65_537, 90_000) : rng.range(200, 3_000))")
         if rng.chance(80) { emit("  seed \(rng.range(0, 99_999))") }
         emit("  date uniform \(dateRange())")
         if rng.chance(85) { emit("  jurisdiction weighted by \(rng.chance(80) ? "ai0" : "an0")") } else { emit("  jurisdiction = \(rng.pick(leaves))") }
@@ -127,9 +129,9 @@ extension SemanticProgramGenerator {
     }
 
     mutating func emitQueries() {
-        for _ in 0..<rng.range(3, 7) {
+        for _ in 0..<(big ? 2 : rng.range(3, 7)) {
             var scope = GenScope.query(definitions: definitions.count, scenarios: scenarios)
-            let pop = rng.pick(populations)
+            let pop = big ? "pop0" : rng.pick(populations)
             let aggs = (0..<rng.range(1, 3)).map { _ in aggregate(&scope) }.joined(separator: ", ")
             var keys = ""
             if rng.chance(85) {
