@@ -398,7 +398,7 @@ final class _FastWorker {
             }
         }
         guard differs, let m0 = aggMemos[0].compactMap({ $0 }).first else { return }
-        // Same key and same answers ⇒ same derivation (draw paths included); in a class of
+        // Same key and same answers, no draws ⇒ same derivation; in a class of
         // interchangeable instances the text names the case's own, so its jurisdiction too.
         var slot = [m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
         // An aggregate with no memo (`count`) has no codes.
