@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fuzz campaign: builds the libFuzzer targets and runs each for SECONDS (default 60).
 #
-#   Fuzz/run.sh [SECONDS] [TARGET…]      targets: lexparse check run-program csv (default: all)
+#   Fuzz/run.sh [SECONDS] [TARGET…]      targets: lexparse check run-program csv differential (default: all)
 #   FUZZ_KEEP_GOING=1 Fuzz/run.sh …      go on after a crash, saving each crasher
 #
 # Targets are built with swiftc -sanitize=fuzzer,address over the library sources (SwiftPM's
@@ -15,7 +15,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(lexparse check run-program csv)
+[ ${#targets[@]} -gt 0 ] || targets=(lexparse check run-program csv differential)
 out="$root/Fuzz/out"
 mkdir -p "$out"
 
@@ -46,15 +46,19 @@ done
 # The csv target's program, embedded as a string.
 { printf 'let csvProgram = """\n'; sed 's/^/    /' "$root/Fuzz/csv-program.policy"; printf '    """\n'; } > "$src/CSVProgram.swift"
 
+# The differential target's program generator, shared with SemanticDifferentialTests.
+generator=("$root"/Tests/PolicyEndToEndTests/Semantic{ProgramGenerator,Expressions,Queries}.swift)
+
 build() { # target (rebuilt only when its sources changed)
   local target=$1
   local stamp
-  stamp=$(cat "$src"/*.swift "$root"/Fuzz/*.swift | sha1sum | cut -c1-40)
+  stamp=$(cat "$src"/*.swift "$root"/Fuzz/*.swift "${generator[@]}" | sha1sum | cut -c1-40)
   if [ -x "$out/$target" ] && [ "$(cat "$out/$target.stamp" 2>/dev/null)" = "$stamp" ]; then return; fi
   rm -f "$out/$target"
   local sources=("$src"/PolicySyntax-*.swift)
   [ "$target" = lexparse ] || sources+=("$src"/PolicyCore-*.swift "$root/Fuzz/Support.swift")
   [ "$target" = run-program ] && sources+=("$src"/PolicyShell-*.swift)
+  [ "$target" = differential ] && sources+=("$src"/PolicyShell-*.swift "${generator[@]}")
   [ "$target" = csv ] && sources+=("$src/CSVProgram.swift")
   echo "== building $target"
   swiftc -O -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz -enforce-exclusivity=checked \
@@ -70,6 +74,9 @@ corpus() { # target → a corpus folder, seeded once and then kept (it grows bet
     find "$root/Examples" "$root/Tests" -name '*.csv' -size -64k -exec cp {} "$dir/" \; 2>/dev/null || true
     printf 'date,jurisdiction,charge,convicted,score,weight,note,kind_of\n2013-01-01,cook,felony,yes,3,0.25,"a, ""b""",county\n2014-02-28,Cook County,,0,,,,\n' > "$dir/seed-cases.csv"
     printf 'name,kind,parent,label,trust,circuit,since,beds,open\ndupage,county,illinois,DuPage County,0.5,seventh,2001-02-03,10,no\nnaperville,city,dupage,,,,,,\n' > "$dir/seed-places.csv"
+  elif [ "$1" = differential ]; then
+    # Bytes, not programs: eight bytes of seed, then the generator's first choices.
+    for i in 1 2 3 4 5 6 7 8; do printf "\\x0$i\\x00\\x00\\x00\\x00\\x00\\x00\\x00" > "$dir/seed-$i"; done
   elif [ "$1" = run-program ]; then
     # The same programs with small populations, so whole runs stay within the population limit.
     find "$root/Examples" "$root/Tests/Conformance" -name '*.policy' | while read -r f; do

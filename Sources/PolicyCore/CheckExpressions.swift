@@ -124,6 +124,14 @@ extension Checker {
 
     /// Widens ints to numbers (also inside sets and lists) where a number is expected.
     func coerce(_ t: Typed, to type: PType) -> Typed {
+        // The converted value reads what the original reads: a decision, `let` or rule whose
+        // int value is widened to a number keeps its fields, so the memo keys on them.
+        var converted = convert(t, to: type)
+        converted.deps = t.deps
+        return converted
+    }
+
+    private func convert(_ t: Typed, to type: PType) -> Typed {
         switch (t.type, type) {
         case (.int, .number):
             let e = t.eval

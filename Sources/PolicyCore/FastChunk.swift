@@ -284,6 +284,9 @@ final class _FastWorker {
             // Errors: a code below -1 names the error (a memo is read only then).
             var failure: EvalError?
             if !filterCodes.isEmpty, filterCodes[r] < -1, let m = filterMemo { failure = m.error(filterCodes[r]) }
+            // A case the `where` leaves out is not grouped or added up: its keys' and
+            // aggregates' errors are not errors of the query (as in the general engine).
+            if failure == nil, filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
             for k in keyMemos.indices where failure == nil {
                 if !keyCodes[k].isEmpty, keyCodes[k][r] < -1, let m = keyMemos[k] { failure = m.error(keyCodes[k][r]) }
             }
@@ -296,7 +299,6 @@ final class _FastWorker {
                 result.errors.add(failure, row: row, s.data.caseRecord(row))
                 continue
             }
-            if filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
             for k in s.keyKinds.indices {
                 switch s.keyKinds[k] {
                 case .year: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].year
@@ -397,16 +399,22 @@ final class _FastWorker {
             }
             // (Most cases answer alike: nothing more is looked at for them.)
             guard differs, let m0 = aggMemos[0].first(where: { $0 != nil }) ?? nil else { continue }
-            // Same key and same answers ⇒ same derivation (draw paths included); in a class of
+            // Same key and same answers, no draws ⇒ same derivation; in a class of
             // interchangeable instances the text names the case's own, so its jurisdiction too.
             var slot = [w, m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
-            for a in 0..<aggregates { slot += [Int(aggCodes[0][a][r]), Int(aggCodes[w][a][r])] }
+            // An aggregate with no memo (`count`) has no codes.
+            for a in 0..<aggregates where !aggCodes[0][a].isEmpty && !aggCodes[w][a].isEmpty {
+                slot += [Int(aggCodes[0][a][r]), Int(aggCodes[w][a][r])]
+            }
+            // Along a draw tree, cases of one key can reach the same answers by different rules:
+            // their text is worked out case by case.
+            let drawn = [aggMemos[0], aggMemos[w]].contains { $0.contains { m in m.map { $0.table[$0.slot(row)] >= Memo.treeBase } ?? false } }
             let text: String
-            if let cached = attributionCache[slot] {
+            if !drawn, let cached = attributionCache[slot] {
                 text = cached
             } else {
                 text = ((try? s.runner.attributionKey(s.q, s.data, row, s.worlds, against: w)) ?? nil) ?? "an error while attributing"
-                attributionCache[slot] = text
+                if !drawn { attributionCache[slot] = text }
             }
             let key = QueryRunner.AttributionKey(alternative: w, text: text)
             if let last = result.differing.last, last.0 == key {

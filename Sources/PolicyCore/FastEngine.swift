@@ -399,10 +399,12 @@ final class Memo {
 
     var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
 
-    /// The code of an error (the same error once, however many keys or cases raise it).
+    /// The code of an error: one per distinct error (message, place and notes), however many keys or cases raise it.
     var errorCodes: [String: Int32] = [:]
     func errorCode(_ e: EvalError) -> Int32 {
-        let key = "\(e.message)@\(e.source?.position ?? "")"
+        // The notes too: a conflict's notes give the values of the case's key, and the first
+        // case that hits it is reported with its own.
+        let key = "\(e.message)@\(e.source?.position ?? "")\u{0}\(e.hint ?? "")\u{0}\(e.notes.map(\.message).joined(separator: "\u{0}"))"
         if let c = errorCodes[key] { return c }
         errors.append(e)
         let c = -2 - Int32(errors.count - 1)
