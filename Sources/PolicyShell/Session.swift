@@ -134,7 +134,7 @@ public final class Session {
 
     func render(_ output: Output) {
         switch output {
-        case .value(let s): console.out(s + "\n")
+        case .value(let s): console.out((format == .json ? Session.jsonValue(s) : s) + "\n")
         case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
         case .table(let t): console.out(TableRenderer(format: format).render(t))
         case .chart(let c):
@@ -161,6 +161,14 @@ public final class Session {
         case .assertionFailed(let s):
             console.err(s + "\n")
         }
+    }
+
+    /// A value's text under `--format json`: as it is when it is already JSON (numbers,
+    /// `true`, strings, lists of those); `null` for a number that is not finite (as in
+    /// tables); otherwise (dates, durations, records, sets) the text as a JSON string.
+    static func jsonValue(_ s: String) -> String {
+        if s == "inf" || s == "-inf" || s == "nan" { return "null" }
+        return JSONSyntax.isValid(s) ? s : TableRenderer.jsonString(s)
     }
 
     /// Runtime errors in the same format as compile errors (§8).
