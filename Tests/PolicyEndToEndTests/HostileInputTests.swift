@@ -563,4 +563,24 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(total, 9.0e19, "the sums add up to 9.0e19\n\(r.stdout)")
         }
     }
+
+    /// Keys holding a CR, a CRLF or a quote followed by a combining mark: the CSV must read
+    /// back as the table. Regression: such fields were written unquoted (CR, CRLF) or with
+    /// the quote not doubled, so the records split or ran together.
+    func testCSVOfKeysWithLineEndsAndQuotesParsesBack() throws {
+        let input = FuzzRegressionTests.regressions.appendingPathComponent("render/hostile-csv-line-ends-and-quotes.policy")
+        let r = try PolicyProcess.run(["run", "--no-color", "--format", "csv", input.path])
+        assertNoCrash(r, "run --format csv \(input.lastPathComponent)")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let records = csvRecords(r.stdout)
+        // The table (header and one row), then the plot's numbers (header and one row).
+        XCTAssertEqual(records.count, 4, "\(records)\n\(r.stdout.debugDescription)")
+        guard records.count == 4 else { return }
+        XCTAssertEqual(records[0], ["cr", "crlf", "mark", "count", "sum(x)"])
+        XCTAssertEqual(records[1].map { Array($0.unicodeScalars) },
+                       ["cr\rhere", "crlf\r\nthere", "say \"hi\"\u{301}, ok", "3", "3e+19"].map { Array($0.unicodeScalars) },
+                       "\(records[1])")
+        XCTAssertEqual(records[2], ["key", "baseline"])
+        XCTAssertEqual(records[3].first.map { Array($0.unicodeScalars) }, Array("cr\rhere".unicodeScalars))
+    }
 }
