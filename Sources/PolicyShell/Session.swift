@@ -179,12 +179,15 @@ public final class Session {
             console.err(render(e, renderer))
         case let e as RunErrors:
             for entry in e.entries {
-                var text = render(entry.error, renderer)
                 let program = self.program.map { ValueFormatter($0) }
                 let n = entry.count
-                text += "  = note: \(n == 1 ? "1 case" : "\(ValueFormatter.grouped(Int64(n))) cases") hit this; the first is case \(entry.firstRow)"
-                if let program { text += ": \(program.format(.record(entry.firstCase)))" }
-                console.err(text + "\n")
+                var note = "\(n == 1 ? "1 case" : "\(ValueFormatter.grouped(Int64(n))) cases") hit this; the first is case \(entry.firstRow)"
+                if let program { note += ": \(program.format(.record(entry.firstCase)))" }
+                // A note of the diagnostic, so that it lines up with the others under the
+                // gutter, however wide the line numbers.
+                var error = entry.error
+                error.notes.append(Diagnostic.Note(note))
+                console.err(render(error, renderer))
             }
         case is Interrupted:
             console.err("interrupted\n")
