@@ -130,9 +130,12 @@ func decodeTable(_ s: inout ByteStream) -> ResultTable {
     var rows: [[ResultTable.Cell]] = []
     rows.reserveCapacity(rowCount)
     var last: [ResultTable.Cell] = header.map { _ in .empty }
-    for _ in 0..<rowCount {
+    // Up to about a megabyte of text: larger tables only take longer, in linear time.
+    var textBytes = header.reduce(0) { $0 + $1.utf8.count }
+    for _ in 0..<rowCount where textBytes < 1 << 20 {
         if !s.exhausted { last = header.indices.map { i in i < keyColumns && s.below(3) != 0 ? .text(s.label()) : s.cell() } }
         rows.append(last)
+        textBytes += 8 * last.count + last.reduce(0) { if case .text(let t) = $1 { return $0 + t.utf8.count }; return $0 }
     }
     var t = ResultTable(title: s.below(3) == 0 ? s.label() : nil, header: header, keyColumns: keyColumns, rows: rows)
     if s.below(2) == 0 {
@@ -151,18 +154,20 @@ func decodeTable(_ s: inout ByteStream) -> ResultTable {
 }
 
 func decodeChart(_ s: inout ByteStream) -> ChartData {
-    let keyCount = s.count(few: 40, many: s.below(2) == 0 ? 1_000 : 20_000)
+    let keyCount = s.count(few: 40, many: s.below(2) == 0 ? 1_000 : 5_000)
     var keys: [String] = []
     keys.reserveCapacity(keyCount)
     var key = "2013-01"
-    for i in 0..<keyCount {
+    var keyBytes = 0
+    for i in 0..<keyCount where keyBytes < 1 << 20 {
         if !s.exhausted { key = s.below(3) == 0 ? s.label() : ["2013-0\(i % 9 + 1)", "\(1800 + i % 500)-Q\(i % 4 + 1)", "k\(i)"][s.below(3)] }
         keys.append(key)
+        keyBytes += 8 + key.utf8.count
     }
     var series: [(name: String, values: [Double])] = []
     for _ in 0..<s.count(few: 9, many: 12) {
         var value = 0.0
-        let values = (0..<keyCount).map { _ -> Double in
+        let values = keys.indices.map { _ -> Double in
             if !s.exhausted { value = s.double() }
             return value
         }
