@@ -87,7 +87,7 @@ extension ByteStream {
         case 0:
             // A long label: one odd label repeated.
             let piece = oddLabels[below(oddLabels.count)]
-            return String(repeating: piece.isEmpty ? "x" : piece, count: 1 + below(256) * 8)
+            return String(repeating: piece.isEmpty ? "x" : piece, count: 1 + below(256) * 4)
         case 1:
             // Raw bytes, decoded as UTF-8 with replacement characters.
             let n = below(24)
@@ -130,12 +130,15 @@ func decodeTable(_ s: inout ByteStream) -> ResultTable {
     var rows: [[ResultTable.Cell]] = []
     rows.reserveCapacity(rowCount)
     var last: [ResultTable.Cell] = header.map { _ in .empty }
-    // Up to about a megabyte of text: larger tables only take longer, in linear time.
-    var textBytes = header.reduce(0) { $0 + $1.utf8.count }
-    for _ in 0..<rowCount where textBytes < 1 << 20 {
-        if !s.exhausted { last = header.indices.map { i in i < keyColumns && s.below(3) != 0 ? .text(s.label()) : s.cell() } }
+    // An aligned table is as wide as its widest cells on every row: up to about 1 MB of
+    // text (rows × widest cells), as larger tables only take longer, in linear time.
+    var widest = header.map { $0.utf8.count + 24 }
+    for _ in 0..<rowCount where rows.count * widest.reduce(0, +) < 1 << 20 {
+        if !s.exhausted {
+            last = header.indices.map { i in i < keyColumns && s.below(3) != 0 ? .text(s.label()) : s.cell() }
+            for (i, c) in last.enumerated() { if case .text(let t) = c { widest[i] = max(widest[i], t.utf8.count) } }
+        }
         rows.append(last)
-        textBytes += 8 * last.count + last.reduce(0) { if case .text(let t) = $1 { return $0 + t.utf8.count }; return $0 }
     }
     var t = ResultTable(title: s.below(3) == 0 ? s.label() : nil, header: header, keyColumns: keyColumns, rows: rows)
     if s.below(2) == 0 {
@@ -159,7 +162,7 @@ func decodeChart(_ s: inout ByteStream) -> ChartData {
     keys.reserveCapacity(keyCount)
     var key = "2013-01"
     var keyBytes = 0
-    for i in 0..<keyCount where keyBytes < 1 << 20 {
+    for i in 0..<keyCount where keyBytes < 1 << 18 {
         if !s.exhausted { key = s.below(3) == 0 ? s.label() : ["2013-0\(i % 9 + 1)", "\(1800 + i % 500)-Q\(i % 4 + 1)", "k\(i)"][s.below(3)] }
         keys.append(key)
         keyBytes += 8 + key.utf8.count

@@ -182,10 +182,18 @@ extension String {
         return "\\u" + String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex
     }
 
+    /// Without its trailing spaces, found byte by byte (a wide table pads every row to its
+    /// widest cells, so there can be many; stepping back Character by Character was most of
+    /// the time of rendering such a table).
     func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
+        let u = utf8
+        var end = u.endIndex
+        while end > u.startIndex {
+            let before = u.index(before: end)
+            guard u[before] == UInt8(ascii: " ") else { break }
+            end = before
+        }
+        return end == u.endIndex ? self : String(self[..<end])
     }
 
     func replacingOccurrences(of a: String, with b: String) -> String {
