@@ -230,7 +230,8 @@ extension Checker {
             return Typed(.int) { frame in
                 let r = try e(&frame).asNumber.rounded(mode)
                 guard r.isFinite, r >= -9.223372036854775e18, r <= 9.223372036854775e18 else {
-                    throw EvalError("'\(f.text)' of a value too large for an int", at: src)
+                    throw EvalError("'\(f.text)' of a value too large for an int", at: src,
+                                    hint: "an int holds up to about ±9.2e18; keep a larger value a number (without '\(f.text)')")
                 }
                 return .int(Int64(r))
             }

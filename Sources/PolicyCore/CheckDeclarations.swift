@@ -176,7 +176,8 @@ extension Checker {
                           hint: "use most_specific, latest, min or max")
                 }
                 if (known == .min || known == .max), !info.type.isOrdered {
-                    error("'\(c.text)' needs ordered answers; '\(info.name)' gives \(article(info.type))", d.file, c.span)
+                    error("'\(c.text)' needs ordered answers; '\(info.name)' gives \(article(info.type))", d.file, c.span,
+                          hint: info.type == .bool ? "use deny_overrides, permit_overrides, most_specific or latest" : "use most_specific or latest")
                 }
             } else {
                 error("unknown combiner '\(c.text)'", d.file, c.span,

@@ -136,7 +136,7 @@ public final class Session {
 
     func render(_ output: Output) {
         switch output {
-        case .value(let s): console.out(s + "\n")
+        case .value(let s): console.out((format == .json ? Session.jsonValue(s) : s) + "\n")
         case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
         case .table(let t): console.out(TableRenderer(format: format).render(t))
         case .chart(let c):
@@ -165,6 +165,14 @@ public final class Session {
         }
     }
 
+    /// A value's text under `--format json`: as it is when it is already JSON (numbers,
+    /// `true`, strings, lists of those); `null` for a number that is not finite (as in
+    /// tables); otherwise (dates, durations, records, sets) the text as a JSON string.
+    static func jsonValue(_ s: String) -> String {
+        if s == "inf" || s == "-inf" || s == "nan" { return "null" }
+        return JSONSyntax.isValid(s) ? s : TableRenderer.jsonString(s)
+    }
+
     /// Runtime errors in the same format as compile errors (§8).
     public func reportRuntime(_ error: Error) {
         let renderer = DiagnosticRenderer(useColor: console.useColor)
@@ -173,12 +181,15 @@ public final class Session {
             console.err(render(e, renderer))
         case let e as RunErrors:
             for entry in e.entries {
-                var text = render(entry.error, renderer)
                 let program = self.program.map { ValueFormatter($0) }
                 let n = entry.count
-                text += "  = note: \(n == 1 ? "1 case" : "\(ValueFormatter.grouped(Int64(n))) cases") hit this; the first is case \(entry.firstRow)"
-                if let program { text += ": \(program.format(.record(entry.firstCase)))" }
-                console.err(text + "\n")
+                var note = "\(n == 1 ? "1 case" : "\(ValueFormatter.grouped(Int64(n))) cases") hit this; the first is case \(entry.firstRow)"
+                if let program { note += ": \(program.format(.record(entry.firstCase)))" }
+                // A note of the diagnostic, so that it lines up with the others under the
+                // gutter, however wide the line numbers.
+                var error = entry.error
+                error.notes.append(Diagnostic.Note(note))
+                console.err(render(error, renderer))
             }
         case is Interrupted:
             console.err("interrupted\n")

@@ -87,8 +87,25 @@ public struct TableRenderer {
         return out
     }
 
+    /// A CSV field, quoted when it holds a comma, a quote or a line end (RFC 4180). Looked
+    /// for scalar by scalar: a CR, and a CRLF (one Character, not equal to "\n"), end a
+    /// record as surely as an LF does.
     static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? quoted(s) : s
+    }
+
+    /// `s` in quotes with each quote doubled, scalar by scalar (a quote followed by a
+    /// combining mark is one Character, which a search for the Character `"` misses).
+    private static func quoted(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for u in s.unicodeScalars {
+            out.append(u)
+            if u == "\"" { out.append(u) }
+        }
+        out.append("\"")
+        return String(out)
     }
 
     static func raw(_ c: ResultTable.Cell) -> String {
@@ -165,10 +182,18 @@ extension String {
         return "\\u" + String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex
     }
 
+    /// Without its trailing spaces, found byte by byte (a wide table pads every row to its
+    /// widest cells, so there can be many; stepping back Character by Character was most of
+    /// the time of rendering such a table).
     func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
+        let u = utf8
+        var end = u.endIndex
+        while end > u.startIndex {
+            let before = u.index(before: end)
+            guard u[before] == UInt8(ascii: " ") else { break }
+            end = before
+        }
+        return end == u.endIndex ? self : String(self[..<end])
     }
 
     func replacingOccurrences(of a: String, with b: String) -> String {

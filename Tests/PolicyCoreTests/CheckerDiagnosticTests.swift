@@ -517,7 +517,8 @@ final class CheckerDeclarationTests: XCTestCase {
     }
 
     func testMaxCombinerOnUnorderedAnswers() {
-        assertCheckError("decision d(b: booking): bool = true combine max", "'max' needs ordered answers; 'd' gives a bool", at: 1, 45)
+        assertCheckError("decision d(b: booking): bool = true combine max", "'max' needs ordered answers; 'd' gives a bool", at: 1, 45,
+                         hint: "use deny_overrides, permit_overrides, most_specific or latest")
     }
 
     func testKnownCombiners() {

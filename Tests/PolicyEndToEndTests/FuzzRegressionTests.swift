@@ -61,6 +61,20 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Target (e): the renderers. Its saved `crash-*` inputs are bytes that only the fuzz
+    /// target reads (Fuzz/run.sh runs them first in every render campaign); each finding also
+    /// has a program here that produces the same kind of table, run in every format.
+    func testRenderRegressions() throws {
+        let found = try inputs("render").filter { $0.pathExtension == "policy" }
+        XCTAssertFalse(found.isEmpty, "no saved programs for render")
+        for input in found {
+            for format in ["table", "csv", "json"] {
+                let r = try PolicyProcess.run(["run", "--no-color", "--format", format, input.path], timeout: 60)
+                assertFinishes(r, "run --format \(format) \(input.lastPathComponent)")
+            }
+        }
+    }
+
     /// Target (d): each input as the cases file and as the jurisdictions file of
     /// Fuzz/csv-program.policy.
     func testCSVRegressions() throws {

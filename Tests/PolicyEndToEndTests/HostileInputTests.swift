@@ -410,4 +410,177 @@ final class HostileInputTests: XCTestCase {
     func testNULInsideAStringIsRejected() throws {
         try assertRejectedEverywhere("nulstring.policy", Data(Array("let x = \"a".utf8) + [0] + Array("b\"\n".utf8)))
     }
+
+    // MARK: - Machine formats hold any value
+
+    /// A population whose every case has x = 1e19, so sums reach 9.0e19.
+    static let hugeValues = """
+        jurisdiction usa: federal
+        jurisdiction illinois: state in usa
+        jurisdiction cook: county in illinois
+        jurisdiction attributes { w: int = 1 }
+        enum sort { plain, odd }
+        record r {
+          date: date
+          jurisdiction: jurisdiction
+          sort: sort = plain
+          x: number = 0
+        }
+        population p of r {
+          size 9
+          seed 1
+          date uniform 2013-01-01 .. 2013-12-31
+          jurisdiction weighted by w
+          sort { plain: 50%, odd: 50% }
+          x = 1e19
+        }
+
+        """
+
+    /// Splits what `--format json` printed into its JSON documents (one per value or table)
+    /// and parses each with JSONSerialization; fails on any text that is not JSON.
+    func jsonDocuments(_ stdout: String, file: StaticString = #filePath, line: UInt = #line) -> [Any] {
+        var docs: [Any] = []
+        var pending = ""
+        for l in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            pending += pending.isEmpty ? String(l) : "\n" + l
+            if pending.trimmingCharacters(in: .whitespaces).isEmpty { pending = ""; continue }
+            if let v = try? JSONSerialization.jsonObject(with: Data(pending.utf8), options: [.fragmentsAllowed]) {
+                docs.append(v)
+                pending = ""
+            }
+        }
+        XCTAssertEqual(pending, "", "--format json printed text that is not JSON:\n\(pending)\n--- all of stdout:\n\(stdout)", file: file, line: line)
+        return docs
+    }
+
+    func testJSONFormatPrintsValidJSONForValuesAndTables() throws {
+        let program = Self.hugeValues + """
+            1e19
+            9.0e19
+            3
+            -0.5
+            true
+            "a \\"q\\", b"
+            2013-01-01
+            30 days
+            [1, 2]
+            table sum(x), mean(x), count by sort from p
+            table sum(x) by year from p
+            plot sum(x) by sort from p
+
+            """
+        let dir = try scratchDirectory()
+        try writeFile(dir, "huge.policy", program)
+        let r = try PolicyProcess.run(["run", "--no-color", "--format", "json", "huge.policy"], currentDirectory: dir)
+        assertNoCrash(r, "run --format json huge.policy")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let docs = jsonDocuments(r.stdout)
+        XCTAssertEqual(docs.count, 12, "one JSON document per value and table:\n\(r.stdout)")
+        guard docs.count == 12 else { return }
+        XCTAssertEqual((docs[0] as? NSNumber)?.doubleValue, 1e19)
+        XCTAssertEqual((docs[1] as? NSNumber)?.doubleValue, 9.0e19)
+        XCTAssertEqual((docs[2] as? NSNumber)?.intValue, 3)
+        XCTAssertEqual((docs[3] as? NSNumber)?.doubleValue, -0.5)
+        XCTAssertEqual(docs[4] as? Bool, true)
+        XCTAssertEqual(docs[5] as? String, "a \"q\", b")
+        XCTAssertEqual(docs[6] as? String, "2013-01-01", "a date is printed as a JSON string")
+        XCTAssertEqual(docs[7] as? String, "30 days", "a duration is printed as a JSON string")
+        XCTAssertEqual((docs[8] as? [NSNumber])?.map(\.intValue), [1, 2])
+        let rows = docs[9] as? [[String: Any]] ?? []
+        XCTAssertEqual(rows.count, 2, "\(docs[9])")
+        let plain = rows.first { $0["sort"] as? String == "plain" }
+        XCTAssertEqual((plain?["sum(x)"] as? NSNumber)?.doubleValue, 5e19)
+        XCTAssertEqual((plain?["mean(x)"] as? NSNumber)?.doubleValue, 1e19)
+        XCTAssertEqual((plain?["count"] as? NSNumber)?.intValue, 5)
+        let years = docs[10] as? [[String: Any]] ?? []
+        XCTAssertEqual(years.count, 1)
+        XCTAssertEqual((years.first?["sum(x)"] as? NSNumber)?.doubleValue, 9.0e19, "the total 9.0e19 reads back")
+        let chart = docs[11] as? [[String: Any]] ?? []
+        XCTAssertEqual(chart.compactMap { ($0["baseline"] as? NSNumber)?.doubleValue }.sorted(), [4e19, 5e19])
+    }
+
+    /// Not-a-number results are `null` in JSON, as in tables.
+    func testJSONFormatPrintsNullForNonFiniteValues() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "inf.policy", "1e308 * 10\n")
+        let r = try PolicyProcess.run(["run", "--no-color", "--format", "json", "inf.policy"], currentDirectory: dir)
+        assertNoCrash(r, "run --format json inf.policy")
+        // Either an error (infinity is refused) or a JSON value: never `inf`.
+        if r.status == 0 {
+            let docs = jsonDocuments(r.stdout)
+            XCTAssertEqual(docs.count, 1, r.stdout)
+            XCTAssertTrue(docs.first is NSNull, "\(r.stdout)")
+        } else {
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertTrue(r.stderr.contains("error: "), r.stderr)
+        }
+    }
+
+    /// Reads RFC 4180 CSV: quoted fields with doubled quotes; records end at LF or CRLF.
+    func csvRecords(_ text: String) -> [[String]] {
+        var records: [[String]] = [], record: [String] = [], field = ""
+        var quoted = false
+        var it = Array(text.unicodeScalars)[...]
+        while let u = it.popFirst() {
+            if quoted {
+                if u == "\"" {
+                    if it.first == "\"" { it.removeFirst(); field.unicodeScalars.append(u) } else { quoted = false }
+                } else { field.unicodeScalars.append(u) }
+            } else if u == "\"" {
+                quoted = true
+            } else if u == "," {
+                record.append(field); field = ""
+            } else if u == "\n" || u == "\r" {
+                if u == "\r", it.first == "\n" { it.removeFirst() }
+                record.append(field); records.append(record); record = []; field = ""
+            } else { field.unicodeScalars.append(u) }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        return records
+    }
+
+    func testCSVFormatOfHugeValuesParsesBack() throws {
+        let dir = try scratchDirectory()
+        for (name, query, header) in [
+            ("by-sort.policy", "table sum(x), mean(x), count by sort from p", ["sort", "sum(x)", "mean(x)", "count"]),
+            ("by-year.policy", "table sum(x) by year from p", ["year", "sum(x)"]),
+        ] {
+            try writeFile(dir, name, Self.hugeValues + query + "\n")
+            let r = try PolicyProcess.run(["run", "--no-color", "--format", "csv", name], currentDirectory: dir)
+            assertNoCrash(r, "run --format csv \(name)")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let records = csvRecords(r.stdout)
+            XCTAssertEqual(records.first, header, r.stdout)
+            for rec in records.dropFirst() {
+                XCTAssertEqual(rec.count, header.count, "\(rec) in\n\(r.stdout)")
+                for (h, cell) in zip(header, rec) where h.hasPrefix("sum") || h.hasPrefix("mean") {
+                    guard let v = Double(cell) else { XCTFail("\(h): '\(cell)' is not a number\n\(r.stdout)"); continue }
+                    XCTAssertTrue(v.isFinite && v >= 1e19, "\(h): \(cell)")
+                }
+            }
+            let total = records.dropFirst().compactMap { Double($0[1]) }.reduce(0, +)
+            XCTAssertEqual(total, 9.0e19, "the sums add up to 9.0e19\n\(r.stdout)")
+        }
+    }
+
+    /// Keys holding a CR, a CRLF or a quote followed by a combining mark: the CSV must read
+    /// back as the table. Regression: such fields were written unquoted (CR, CRLF) or with
+    /// the quote not doubled, so the records split or ran together.
+    func testCSVOfKeysWithLineEndsAndQuotesParsesBack() throws {
+        let input = FuzzRegressionTests.regressions.appendingPathComponent("render/hostile-csv-line-ends-and-quotes.policy")
+        let r = try PolicyProcess.run(["run", "--no-color", "--format", "csv", input.path])
+        assertNoCrash(r, "run --format csv \(input.lastPathComponent)")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let records = csvRecords(r.stdout)
+        // The table (header and one row), then the plot's numbers (header and one row).
+        XCTAssertEqual(records.count, 4, "\(records)\n\(r.stdout.debugDescription)")
+        guard records.count == 4 else { return }
+        XCTAssertEqual(records[0], ["cr", "crlf", "mark", "count", "sum(x)"])
+        XCTAssertEqual(records[1].map { Array($0.unicodeScalars) },
+                       ["cr\rhere", "crlf\r\nthere", "say \"hi\"\u{301}, ok", "3", "3e+19"].map { Array($0.unicodeScalars) },
+                       "\(records[1])")
+        XCTAssertEqual(records[2], ["key", "baseline"])
+        XCTAssertEqual(records[3].first.map { Array($0.unicodeScalars) }, Array("cr\rhere".unicodeScalars))
+    }
 }
