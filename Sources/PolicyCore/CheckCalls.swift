@@ -217,6 +217,8 @@ extension Checker {
                 error("'abs' needs a number, an int or a duration, not \(article(t.type))", scope.ref(args[0].span))
                 return .error
             }
+        case "round" where args.count == 2:
+            return roundToDigits(args, src, scope)
         case "round", "floor", "ceil":
             guard arity(1...1) else { return .error }
             let t = expr(args[0], scope)
@@ -408,6 +410,34 @@ extension Checker {
                                 hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
             }
             return .number(r)
+        }
+    }
+}
+
+extension Checker {
+    /// `round(x, digits)`: the number `x` rounded to `digits` decimal places (half away from
+    /// zero; a negative `digits` rounds to tens, hundreds, …), a number.
+    func roundToDigits(_ args: [Expr], _ src: SourceRef, _ scope: Scope) -> Typed {
+        let x = expr(args[0], scope, expected: .number)
+        guard x.type.isNumeric else {
+            if x.type != .error { error("'round' needs a number, not \(article(x.type))", scope.ref(args[0].span)) }
+            return .error
+        }
+        let d = require(expr(args[1], scope, expected: .int), .int, args[1], scope, what: "the digits of 'round'")
+        let xe = coerce(x, to: .number).eval, de = d.eval
+        return Typed(.number) { frame in
+            let v = try xe(&frame).asNumber
+            let digits = try de(&frame).asInt
+            guard digits >= -300, digits <= 300 else {
+                throw EvalError("'round' to \(digits) digits", at: src, hint: "digits run from -300 to 300")
+            }
+            var scale = 1.0
+            for _ in 0..<abs(Int(digits)) { scale *= 10 }
+            let scaled = digits >= 0 ? v * scale : v / scale
+            // Past 2^53 a double has no decimals left to round.
+            guard scaled.isFinite, abs(scaled) < 9e15 else { return .number(v) }
+            let r = scaled.rounded(.toNearestOrAwayFromZero)
+            return .number(digits >= 0 ? r / scale : r * scale)
         }
     }
 }

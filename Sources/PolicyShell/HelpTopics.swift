@@ -40,7 +40,7 @@ enum HelpTopics {
         "min": "min(A, B), max(A, B) — the smaller, the larger.\n",
         "max": "min(A, B), max(A, B) — the smaller, the larger.\n",
         "abs": "abs(X) — the absolute value.\n",
-        "round": "round(X), floor(X), ceil(X) — a number to an int.\n",
+        "round": "round(X), floor(X), ceil(X) — a number to an int; round(X, DIGITS) — a number rounded to DIGITS decimals (half away from zero).\n",
         "floor": "round(X), floor(X), ceil(X) — a number to an int.\n",
         "ceil": "round(X), floor(X), ceil(X) — a number to an int.\n",
         "year": "year(D), month(D), quarter(D), weekday(D) — parts of a date.\n",
