@@ -276,8 +276,16 @@ extension Checker {
                 let jv = try j(&frame).asJurisdiction
                 guard case .member(_, let kind) = try k(&frame) else { return .jurisdiction(jv) }
                 guard let a = frame.program.jurisdictions.ancestor(jv, kind: kind) else {
-                    throw EvalError("'\(frame.program.jurisdictions.names[Int(jv)])' has no ancestor of kind \(frame.program.enums[Program.kindEnum].members[Int(kind)])",
-                                    at: src)
+                    // Name what it does have, so the right kind can be asked for.
+                    let table = frame.program.jurisdictions, kinds = frame.program.enums[Program.kindEnum].members
+                    var chain: [String] = []
+                    var x = Int(jv)
+                    while x >= 0, x < table.names.count, chain.count < 64 {
+                        chain.append("\(table.names[x]) (\(kinds[Int(table.kinds[x])]))")
+                        x = Int(table.parents[x])
+                    }
+                    throw EvalError("'\(table.names[Int(jv)])' has no ancestor of kind \(kinds[Int(kind)])", at: src,
+                                    hint: "\(chain.joined(separator: " in ")): none is a \(kinds[Int(kind)])")
                 }
                 return .jurisdiction(a)
             }
