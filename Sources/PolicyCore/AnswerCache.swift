@@ -1,6 +1,6 @@
 import PolicySyntax
 
-// Answers kept from one program to the next at the prompt (issue 4, W3). A fast query's
+// Answers kept from one program to the next at the prompt (what W3 measures). A fast query's
 // memo answers, per expression and world, are stored under a fingerprint of everything
 // they depend on: the population, the expression as written, the world (the program
 // outside scenarios and the world's scenario text), and the shape of the key. After

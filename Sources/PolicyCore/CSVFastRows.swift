@@ -1,6 +1,6 @@
 import PolicySyntax
 
-// The fast reader of a cases CSV (issue 4, W1): the file cut into pieces at line starts,
+// The fast reader of a cases CSV (what W1 measures): the file cut into pieces at line starts,
 // every piece parsed on its own core straight into raw columns, the pieces joined in file
 // order. It reads only what it is sure of — no quotes anywhere, one plain cell per column,
 // dates, bools, enum members, jurisdictions and plain integers — and gives up (returns nil)

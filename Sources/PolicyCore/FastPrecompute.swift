@@ -1,6 +1,6 @@
 import PolicySyntax
 
-// Evaluating each key once for all workers (issue 4, W2). Without this, every worker
+// Evaluating each key once for all workers (what W2 measures). Without this, every worker
 // evaluates every key its cases meet — on two cores, each key twice. Instead: (1) the
 // workers mark which table entries the cases use, with one case for each; (2) they share
 // out those keys and evaluate each along every path of draws (`completeTree`); (3) their

@@ -2,7 +2,7 @@ import XCTest
 import PolicyCore
 import PolicySyntax
 
-/// A compare re-run after a change keeps the answers of what did not change (issue 4, W3):
+/// A compare re-run after a change keeps the answers of what did not change (what W3 measures):
 /// the answers of a world whose definition is the same are taken from the program before,
 /// and a changed scenario is evaluated only where it differs from the first scenario — with
 /// the same tables as a program that starts afresh.

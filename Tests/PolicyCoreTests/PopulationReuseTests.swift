@@ -3,7 +3,7 @@ import PolicyCore
 import PolicySyntax
 
 /// Programs checked one after another (entries at the prompt, `:reload`) share generated
-/// populations whose definitions did not change, and free the others (issue 4, W3).
+/// populations whose definitions did not change, and free the others (what W3 measures).
 final class PopulationReuseTests: XCTestCase {
     let base = """
         enum charge { felony, misdemeanor }

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The REPL as a person meets it (ARCHITECTURE.md, "The REPL contract"; issue 5): the real
+/// The REPL as a person meets it (ARCHITECTURE.md, "The REPL contract"): the real
 /// `policy` executable in a pseudo-terminal (tmux), keys sent one by one, the screen read
 /// back (see ReplTerminal). `ReplPipedInputTests` below covers the same shell with no terminal.
 ///
