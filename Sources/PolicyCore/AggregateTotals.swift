@@ -38,8 +38,8 @@ extension Double {
     /// error, as `/` by zero is.
     func finishNumber(what: String, at source: SourceRef?, group: String = "") throws -> Double {
         guard isFinite else {
-            throw EvalError("number overflow in \(what)\(group.isEmpty ? "" : " for \(group)")", at: source,
-                            hint: "the total is beyond the largest number (about 1.8e308); scale the values down")
+            throw Operators.numberOverflow("\(what)\(group.isEmpty ? "" : " for \(group)")", source,
+                                           hint: "the total is beyond the largest number (about 1.8e308); scale the values down")
         }
         return self
     }

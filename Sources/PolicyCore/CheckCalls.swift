@@ -413,10 +413,7 @@ extension Checker {
                 if a == 0, b < 0 { throw domain("zero to a negative power", "that would divide by zero") }
                 r = pow(a, b)
             }
-            guard r.isFinite else {
-                throw EvalError("number overflow in '\(name)'", at: src,
-                                hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
-            }
+            guard r.isFinite else { throw Operators.numberOverflow("'\(name)'", src) }
             return .number(r)
         }
     }

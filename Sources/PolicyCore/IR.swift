@@ -43,18 +43,6 @@ indirect enum Node: @unchecked Sendable {
     /// Any other expression: its compiled code, case by case.
     case scalar(Eval)
 
-    /// Whether the node, or any below it, is evaluated case by case.
-    var hasScalarParts: Bool {
-        switch self {
-        case .constant, .field, .local, .decision: return false
-        case .scalar: return true
-        case .attribute(let x, _), .not(let x), .negate(let x, _), .toNumber(let x), .chance(let x, _, _): return x.hasScalarParts
-        case .and(let x, let y), .or(let x, let y), .arithmetic(_, let x, let y, _), .compare(_, let x, let y),
-             .contains(let x, let y), .within(let x, let y):
-            return x.hasScalarParts || y.hasScalarParts
-        case .ifThenElse(let c, let x, let y): return c.hasScalarParts || x.hasScalarParts || y.hasScalarParts
-        }
-    }
 }
 
 extension Typed {

@@ -3,6 +3,11 @@ import PolicySyntax
 /// Runtime arithmetic with the language's rules: checked 64-bit ints, calendar-correct
 /// dates, durations in two families.
 enum Operators {
+    /// A number past the largest double: an error, as `/` by zero is (never `inf`).
+    static func numberOverflow(_ what: String, _ source: SourceRef?, hint: String = "the result is beyond the largest number (about 1.8e308); scale the values down") -> EvalError {
+        EvalError("number overflow in \(what)", at: source, hint: hint)
+    }
+
     static func overflow(_ what: String, _ source: SourceRef) -> EvalError {
         EvalError("integer overflow in \(what)", at: source, hint: "the result does not fit in a 64-bit int; use numbers (e.g. 1.0 * x) for very large values")
     }
@@ -36,10 +41,7 @@ enum Operators {
             if y == 0 { throw EvalError("division by zero", at: source, hint: "guard it: if y == 0 then … else x / y") }
             r = x / y
         }
-        guard r.isFinite else {
-            throw EvalError("number overflow in '\(op.rawValue)'", at: source,
-                            hint: "the result is beyond the largest number (about 1.8e308); scale the values down")
-        }
+        guard r.isFinite else { throw numberOverflow("'\(op.rawValue)'", source) }
         return r
     }
 

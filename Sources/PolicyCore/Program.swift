@@ -365,9 +365,6 @@ final class RuleCode: @unchecked Sendable {
     /// The condition and value as nodes, for the evaluators of many cases at once.
     let conditionNode: Node?
     let valueNode: Node
-    /// Whether the rule reads a local slot other than the case (its policy's arguments):
-    /// if not, every instance of its policy answers alike for the same case.
-    let readsArguments: Bool
 
     init(_ rule: CompiledRule) {
         decision = rule.decision
@@ -377,6 +374,5 @@ final class RuleCode: @unchecked Sendable {
         source = rule.source
         conditionNode = rule.condition.map { c in rule.conditionNode ?? .scalar(c) }
         valueNode = rule.valueNode ?? .scalar(rule.value)
-        readsArguments = rule.deps.slotsRead.indices.contains { $0 != 0 } || rule.deps.opaque
     }
 }

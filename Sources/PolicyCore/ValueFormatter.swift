@@ -38,12 +38,7 @@ public struct ValueFormatter {
     public static func grouped(_ i: Int64) -> String {
         let digits = String(i.magnitude)
         guard digits.count >= 5 else { return String(i) }
-        var out = ""
-        for (k, ch) in digits.enumerated() {
-            if k > 0, (digits.count - k) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return (i < 0 ? "-" : "") + out
+        return (i < 0 ? "-" : "") + NumberText.groupDigits(digits)
     }
 
     /// The shortest text that reads back as the same double; whole numbers keep `.0`.

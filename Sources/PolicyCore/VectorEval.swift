@@ -353,7 +353,10 @@ final class VectorChunk {
                 plan.entries.map { e in
                     let rules = Array(plan.rules[e.rules])
                     let arguments = Array(plan.arguments[e.arguments])
-                    let readsArguments = rules.contains { $0.readsArguments }
+                    // Instances of a policy whose rules read none of its parameters answer alike.
+                    let policy = world.instanceStates[e.state].instance.policy
+                    let version = world.policyVersion[policy]
+                    let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
                     let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
                     if let g = groupIndex[key] { return g }
                     let localCount = max(e.localCount, 1 + arguments.count)

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PolicyCore
 import PolicySyntax
 
@@ -58,41 +53,17 @@ extension Workloads {
 
     """
 
-    static func countyName(_ c: Int) -> String {
-        "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
-    }
-
     /// Writes W4's files (once) and returns the folder.
     static func prepareW4(_ dir: String, cases: Int) -> String? {
-        let folder = "\(dir)/w4-\(cases)"
-        let csvPath = "\(folder)/bookings.csv"
-        if access(csvPath, F_OK) == 0 { return folder }
-        mkdir(dir, 0o755)
-        mkdir(folder, 0o755)
-        var j = "name,kind,parent,label,bail_cap\n"
-        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s),100000\n" }
-        for c in 0..<3000 {
-            let state = c % 50
-            j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),,\(20_000 + (c * 7_919) % 80_001)\n"
-        }
-        guard FileWriter.write("\(folder)/jurisdictions.csv", j) == nil else { return nil }
-        var rng = SplitMix(state: 2027)
-        let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
-        let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
-        var out = "date,jurisdiction,charge,prior_conviction,prior_removal,match,bail,age,days_held\n"
-        out.reserveCapacity(cases * 64)
-        for _ in 0..<cases {
-            let day = first + Int(rng.next() % UInt64(last - first + 1))
-            let county = Int(rng.next() % 3000)
+        prepareCSVWorkload(dir, "w4", cases: cases, program: w4Program, seed: 2027,
+                           extraColumns: ",bail_cap", stateCells: ",100000", countyCells: { ",\(20_000 + ($0 * 7_919) % 80_001)" },
+                           bookingColumns: "charge,prior_conviction,prior_removal,match,bail,age,days_held") { rng in
             let u = rng.unit()
             let charge = u < 0.10 ? "violent_felony" : u < 0.40 ? "felony" : "misdemeanor"
             let conviction = rng.unit() < 0.30, removal = rng.unit() < 0.04, match = rng.unit() < 0.30
             let bail = rng.next() % 100_001, age = 16 + rng.next() % 65, held = 1 + rng.next() % 60
-            out += "\(CivilDate(dayNumber: day)),\(countyName(county)),\(charge),\(conviction),\(removal),\(match),\(bail),\(age),\(held)\n"
+            return "\(charge),\(conviction),\(removal),\(match),\(bail),\(age),\(held)"
         }
-        guard FileWriter.write(csvPath, out) == nil,
-              FileWriter.write("\(folder)/w4.policy", w4Program) == nil else { return nil }
-        return folder
     }
 
     /// `policy bench w4`: W1's phases and figures for W4, and how to run the peers.

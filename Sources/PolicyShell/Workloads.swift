@@ -77,34 +77,49 @@ public enum Workloads {
 
     /// Writes W1's files (once) and returns the folder.
     static func prepareW1(_ dir: String, cases: Int) -> String? {
-        let folder = "\(dir)/w1-\(cases)"
+        prepareCSVWorkload(dir, "w1", cases: cases, program: w1Program, seed: 2026,
+                           bookingColumns: "charge,prior_conviction,prior_removal,match") { rng in
+            let u = rng.unit()
+            let charge = u < 0.05 ? "violent_felony" : u < 0.30 ? "felony" : "misdemeanor"
+            return "\(charge),\(rng.unit() < 0.30),\(rng.unit() < 0.04),\(rng.unit() < 0.08)"
+        }
+    }
+
+    static func countyName(_ c: Int) -> String {
+        "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
+    }
+
+    /// Writes a CSV workload's files once into `DIR/NAME-CASES` and returns that folder:
+    /// 50 states and 3,000 counties (each with `extraColumns`' cells), `cases` bookings — a
+    /// day in 2010–2014, a county, then the cells `row` draws — and the program.
+    static func prepareCSVWorkload(_ dir: String, _ name: String, cases: Int, program: String, seed: UInt64,
+                                   extraColumns: String = "", stateCells: String = "",
+                                   countyCells: (Int) -> String = { _ in "" },
+                                   bookingColumns: String, row: (inout SplitMix) -> String) -> String? {
+        let folder = "\(dir)/\(name)-\(cases)"
         let csvPath = "\(folder)/bookings.csv"
         if access(csvPath, F_OK) == 0 { return folder }
         mkdir(dir, 0o755)
         mkdir(folder, 0o755)
-        var j = "name,kind,parent,label\n"
-        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s)\n" }
+        var j = "name,kind,parent,label\(extraColumns)\n"
+        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s)\(stateCells)\n" }
         for c in 0..<3000 {
-            let name = "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
             let state = c % 50
-            j += "\(name),county,S\(state < 10 ? "0" : "")\(state),\n"
+            j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),\(countyCells(c))\n"
         }
         guard FileWriter.write("\(folder)/jurisdictions.csv", j) == nil else { return nil }
-        var rng = SplitMix(state: 2026)
+        var rng = SplitMix(state: seed)
         let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
         let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
-        var out = "date,jurisdiction,charge,prior_conviction,prior_removal,match\n"
-        out.reserveCapacity(cases * 48)
+        var out = "date,jurisdiction,\(bookingColumns)\n"
+        out.reserveCapacity(cases * 64)
         for _ in 0..<cases {
             let day = first + Int(rng.next() % UInt64(last - first + 1))
             let county = Int(rng.next() % 3000)
-            let u = rng.unit()
-            let charge = u < 0.05 ? "violent_felony" : u < 0.30 ? "felony" : "misdemeanor"
-            let name = "C" + String(repeating: "0", count: 4 - String(county).count) + String(county)
-            out += "\(CivilDate(dayNumber: day)),\(name),\(charge),\(rng.unit() < 0.30),\(rng.unit() < 0.04),\(rng.unit() < 0.08)\n"
+            out += "\(CivilDate(dayNumber: day)),\(countyName(county)),\(row(&rng))\n"
         }
         guard FileWriter.write(csvPath, out) == nil,
-              FileWriter.write("\(folder)/w1.policy", w1Program) == nil else { return nil }
+              FileWriter.write("\(folder)/\(name).policy", program) == nil else { return nil }
         return folder
     }
 
