@@ -90,8 +90,16 @@ extension Checker {
                 return false
             }
             switch lookupSymbol(ref.name.text, scenario: parent) {
-            case .event(let e)?: if present(\.events, e) { program.scenarios[s].events[e] = -1 }
-            case .reaction(let r)?: if present(\.reactions, r) { program.scenarios[s].reactions[r] = -1 }
+            case .event(let e)?:
+                if present(\.events, e) {
+                    program.scenarios[s].events[e] = -1
+                    program.scenarios[s].cancelSources["event \(e)"] = SourceRef(file, item.span)
+                }
+            case .reaction(let r)?:
+                if present(\.reactions, r) {
+                    program.scenarios[s].reactions[r] = -1
+                    program.scenarios[s].cancelSources["reaction \(r)"] = SourceRef(file, item.span)
+                }
             case .policy(let p)?:
                 guard present(\.policies, p) else { break }
                 if ref.arguments != nil {
@@ -103,6 +111,7 @@ extension Checker {
                     }
                 } else {
                     program.scenarios[s].policies[p] = -1
+                    program.scenarios[s].cancelSources["policy \(p)"] = SourceRef(file, item.span)
                 }
             case let other?:
                 error("'cancel' removes an event, a policy or a reaction; '\(ref.name.text)' is \(other.what)", file, ref.name.span)

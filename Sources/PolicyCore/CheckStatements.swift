@@ -56,7 +56,7 @@ extension Checker {
             }
             let slot = scope.bind(d.name.text, t.type)
             return .local(slot: slot, t.eval, source: src)
-        case .table, .compare, .plot:
+        case .table, .compare, .plot, .decompose:
             return query(s, scope)
         case .include:
             return .declaration(source: src)

@@ -7,7 +7,9 @@ import PolicySyntax
 extension QueryRunner {
     struct FastResult {
         var groups: [[Value]: Accumulator]
-        var attribution: [String]
+        /// Differing cases by why they differ (compare only), in the order first met.
+        var differing: [AttributionKey: Int]
+        var order: [AttributionKey]
     }
 
     /// What one chunk of cases adds up to.
@@ -156,10 +158,8 @@ extension QueryRunner {
         }
         if interrupted { throw Interrupted() }
         try errors.throwIfAny()
-        var attribution: [String] = []
-        if q.kind == .compare { attribution = attributionLines(counts, order, worlds) }
         Engine.mark("merge")
-        return FastResult(groups: groups, attribution: attribution)
+        return FastResult(groups: groups, differing: counts, order: order)
     }
 
     /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil

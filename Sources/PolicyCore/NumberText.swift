@@ -97,3 +97,10 @@ public enum NumberText {
         return plain(scaled.rounded() / scale)
     }
 }
+
+extension NumberText {
+    /// A fraction as the tables write it: `0.125` → `12.5%`.
+    public static func percent(_ x: Double) -> String {
+        rounded(x * 100, decimals: 1) + "%"
+    }
+}

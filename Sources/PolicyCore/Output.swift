@@ -9,6 +9,8 @@ public struct ResultTable: Sendable {
         case number(Double)
         /// A fraction shown as a percentage (share, % change).
         case percent(Double)
+        /// A mean over replicates with its 95% confidence interval (§10).
+        case estimate(Estimate)
         case empty
     }
     public var title: String?

@@ -107,13 +107,31 @@ public final class PopulationData: @unchecked Sendable {
 /// Makes populations: generated (deterministic, one random stream per field, §9.18) or
 /// read from CSV. Results are cached per population version.
 enum PopulationBuilder {
-    static func build(_ p: Int, in world: World, cancel: CancellationFlag?) throws -> PopulationData {
+    /// The cases of population `p` as `world` declares it. Replicate `r` (§10) adds `r` to
+    /// the seed: a generated population is generated again, a CSV one keeps its rows and
+    /// changes only its draws. A world of a sweep point generates a population that reads
+    /// params in its own baseline; such cases, and replicates past the first, are not kept.
+    static func build(_ p: Int, in world: World, cancel: CancellationFlag?, replicate: UInt64 = 0) throws -> PopulationData {
         let program = world.program
         let v = world.populationVersion[p]
         guard v >= 0 else {
             throw EvalError("population '\(program.populations[p].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
         let version = program.populations[p].versions[v]
+        let patched = world.siblings?.worlds.first
+        if replicate != 0 || (patched != nil && version.needsWholeProgram) {
+            let base = patched ?? program.baseline
+            var frame = Frame(world: base)
+            let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0) &+ replicate
+            if version.csvPath != nil, patched == nil || !version.needsWholeProgram {
+                let rows = try build(p, in: world.isVariant ? program.worlds[world.scenario] : world, cancel: cancel)
+                return PopulationData(record: rows.record, count: rows.count, seed: seed, columns: rows.columns)
+            }
+            if let path = version.csvPath {
+                return try loadCSV(path, version, seed: seed, program)
+            }
+            return try generate(version, name: program.populations[p].name, seed: seed, world: base, cancel: cancel)
+        }
         let key = version.fingerprint
         if let cached = program.populationCache.get(key) {
             if !program.builtHere.contains(key) { program.populationCache.noteReuse(cached) }

@@ -242,6 +242,8 @@ public struct ScenarioInfo: Sendable {
     public var populations: [Int: Int] = [:]
     /// Policy instances cancelled one by one (`cancel ban(cook)`).
     public var cancelledInstances: [PolicyReference] = []
+    /// Where each whole-declaration `cancel` is written, by kind and index (`event 3`).
+    var cancelSources: [String: SourceRef] = [:]
     public var doc: String?
 }
 

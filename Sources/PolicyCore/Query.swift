@@ -37,7 +37,7 @@ public struct QueryKey: Sendable {
     var node: Node?
 }
 
-public enum QueryKind: Sendable { case table, compare, plot }
+public enum QueryKind: Sendable { case table, compare, plot, decompose }
 
 public struct Query: Sendable {
     public var kind: QueryKind
@@ -53,6 +53,8 @@ public struct Query: Sendable {
     var filterNode: Node?
     /// The `where` condition as written (part of what identifies its answers).
     var filterLabel = ""
+    /// Replicates, sweeps, decomposition (§10).
+    public var analysis = QueryAnalysis()
 }
 
 extension Checker {
@@ -62,14 +64,18 @@ extension Checker {
         let aggs: [Expr], keys: [Expr], from: Name, condition: Expr?
         var scenarioNames: [Name] = []
         var output: StringLiteral?
+        let clauses: Analysis
+        var decompose: Name?
         switch s.kind {
-        case .table(let a, let k, let f, let w, let u):
-            kind = .table; aggs = a; keys = k; from = f; condition = w
+        case .table(let a, let k, let f, let w, let u, let an):
+            kind = .table; aggs = a; keys = k; from = f; condition = w; clauses = an
             scenarioNames = u.map { [$0] } ?? []
-        case .compare(let ss, let a, let k, let f, let w):
-            kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss
-        case .plot(let a, let k, let f, let u, let t):
-            kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t
+        case .compare(let ss, let a, let k, let f, let w, let an):
+            kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss; clauses = an
+        case .plot(let a, let k, let f, let u, let t, let an):
+            kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t; clauses = an
+        case .decompose(let scenario, let a, let k, let f, let w, let an):
+            kind = .decompose; aggs = a; keys = k; from = f; condition = w; clauses = an; decompose = scenario
         default:
             return .declaration(source: src)
         }
@@ -87,7 +93,13 @@ extension Checker {
         var inner = scope
         inner.subject = .record(record)
         inner.streamName = "query"
-        let scenarios = scenarioNames.compactMap { scenarioIndex($0, scope) }
+        var scenarios = scenarioNames.compactMap { scenarioIndex($0, scope) }
+        var plan = analysis(clauses, scope)
+        if let decompose {
+            guard let d = decomposition(decompose, population: p, scope) else { return .declaration(source: src) }
+            plan.decomposition = d
+            scenarios = [d.parent, d.scenario]
+        }
         let filterTyped = condition.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition") }
         let aggregates = aggs.compactMap { queryAggregate($0, inner, population: p) }
         let keyList = keys.map { queryKey($0, inner, record: record) }
@@ -97,6 +109,7 @@ extension Checker {
         q.filterDeps = filterTyped?.deps ?? Deps()
         q.filterNode = filterTyped?.ir
         q.filterLabel = condition?.formatted ?? ""
+        q.analysis = plan
         return .query(q, source: src)
     }
 

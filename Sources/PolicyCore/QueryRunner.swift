@@ -49,67 +49,98 @@ struct QueryRunner {
         }
     }
 
-    func run(_ q: Query, source: SourceRef) throws -> [Output] {
-        let scenarios: [Int]
+    /// The scenarios a query runs in: a table's one, a compare's, a plot's.
+    func scenarioIndices(_ q: Query) -> [Int] {
         switch q.kind {
-        case .table: scenarios = [q.scenarios.first ?? current]
-        case .compare: scenarios = q.scenarios
-        case .plot: scenarios = q.scenarios.isEmpty ? [current] : q.scenarios
+        case .table: return [q.scenarios.first ?? current]
+        case .compare, .decompose: return q.scenarios
+        case .plot: return q.scenarios.isEmpty ? [current] : q.scenarios
         }
-        let worlds = scenarios.map { program.worlds[$0] }
-        let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
-        let cols = columns(q)
+    }
+
+    /// What the cases of a population add up to, per group and scenario, and for `compare`
+    /// the differing cases counted by why they differ.
+    struct Accumulated {
         var groups: [[Value]: Accumulator]
-        var attributionLines: [String] = []
+        var differing: [AttributionKey: Int] = [:]
+        var order: [AttributionKey] = []
+    }
+
+    func accumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
+                    _ source: SourceRef) throws -> Accumulated {
         if let fast = try fastAccumulate(q, data, worlds, cols, source) {
-            groups = fast.groups
-            attributionLines = fast.attribution
-        } else {
-            let general = try generalAccumulate(q, data, worlds, cols, source)
-            groups = general.groups
-            if q.kind == .compare { attributionLines = try attribution(q, data, general.differing, worlds) }
+            return Accumulated(groups: fast.groups, differing: fast.differing, order: fast.order)
         }
-        let keys = groups.keys.sorted { a, b in
+        let general = try generalAccumulate(q, data, worlds, cols, source)
+        var out = Accumulated(groups: general.groups)
+        if q.kind == .compare { (out.differing, out.order) = try attributionCounts(q, data, general.differing, worlds) }
+        return out
+    }
+
+    /// Group keys in order.
+    func sortedKeys<S: Sequence>(_ keys: S) -> [[Value]] where S.Element == [Value] {
+        keys.sorted { a, b in
             for (x, y) in zip(a, b) where x != y { return ValueOrder.less(x, y) }
             return false
         }
-        let f = ValueFormatter(program)
-        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int, _ key: [Value]) throws -> ResultTable.Cell {
-            let col = cols[ci]
-            let what = "'\(col.label)'"
-            func group() -> String {
-                let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
-                let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
-                return k + s
-            }
-            if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
-            if col.isMean {
-                return .number(acc.cases == 0 ? 0 : try (acc.totals[s][ci] / Double(acc.cases)).finishNumber(what: what, at: source, group: group()))
-            }
-            if col.isInt { return .int(try acc.intTotals[s][ci].finish(what: what, at: source, group: group())) }
-            return .number(try acc.totals[s][ci].finishNumber(what: what, at: source, group: group()))
-        }
-        func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
-            key.map { v in
-                switch v {
-                case .int(let i): return .text(String(i))
-                case .string(let s): return .text(s)
-                default: return .text(f.format(v))
-                }
-            }
-        }
-        let keyHeader = q.keys.map(\.label)
+    }
 
-        // Every key comes from `groups`; an empty group stands in should one not.
-        let empty = Accumulator(totals: Array(repeating: Array(repeating: 0, count: cols.count), count: scenarios.count),
-                                intTotals: Array(repeating: Array(repeating: 0, count: cols.count), count: scenarios.count))
+    /// One cell: column `ci` of scenario `s` in a group.
+    func cell(_ acc: Accumulator, _ s: Int, _ ci: Int, _ key: [Value], _ cols: [Column], _ scenarios: [Int],
+              _ source: SourceRef) throws -> ResultTable.Cell {
+        let col = cols[ci]
+        let what = "'\(col.label)'"
+        func group() -> String {
+            let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
+            let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
+            return k + s
+        }
+        if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
+        if col.isMean {
+            return .number(acc.cases == 0 ? 0 : try (acc.totals[s][ci] / Double(acc.cases)).finishNumber(what: what, at: source, group: group()))
+        }
+        if col.isInt { return .int(try acc.intTotals[s][ci].finish(what: what, at: source, group: group())) }
+        return .number(try acc.totals[s][ci].finishNumber(what: what, at: source, group: group()))
+    }
+
+    func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
+        let f = ValueFormatter(program)
+        return key.map { v in
+            switch v {
+            case .int(let i): return .text(String(i))
+            case .string(let s): return .text(s)
+            default: return .text(f.format(v))
+            }
+        }
+    }
+
+    /// A group no case fell in (every key comes from the groups; this stands in should one not).
+    func emptyAccumulator(_ scenarios: Int, _ columns: Int) -> Accumulator {
+        Accumulator(totals: Array(repeating: Array(repeating: 0, count: columns), count: scenarios),
+                    intTotals: Array(repeating: Array(repeating: 0, count: columns), count: scenarios))
+    }
+
+    func run(_ q: Query, source: SourceRef) throws -> [Output] {
+        if !q.analysis.isEmpty { return try runAnalysis(q, source: source) }
+        let scenarios = scenarioIndices(q)
+        let worlds = scenarios.map { program.worlds[$0] }
+        let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
+        let cols = columns(q)
+        let result = try accumulate(q, data, worlds, cols, source)
+        let groups = result.groups
+        let keys = sortedKeys(groups.keys)
+        let keyHeader = q.keys.map(\.label)
+        let empty = emptyAccumulator(scenarios.count, cols.count)
+        func cell(_ acc: Accumulator, _ s: Int, _ ci: Int, _ key: [Value]) throws -> ResultTable.Cell {
+            try self.cell(acc, s, ci, key, cols, scenarios, source)
+        }
         switch q.kind {
         case .table:
             var table = ResultTable(header: keyHeader + cols.map(\.label), keyColumns: q.keys.count,
                                     rows: try keys.map { k in keyCells(k) + (try cols.indices.map { try cell(groups[k] ?? empty, 0, $0, k) }) })
             if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) { table.title = "under \(program.scenarios[scenarios[0]].name)" }
             return [.table(table)]
-        case .compare:
+        case .compare, .decompose:
             var header = keyHeader
             var groupsHeader: [(String, Int)] = q.keys.isEmpty ? [] : [("", q.keys.count)]
             let names = scenarios.map { program.scenarios[$0].name }
@@ -136,7 +167,7 @@ struct QueryRunner {
             }
             var table = ResultTable(header: header, keyColumns: q.keys.count, rows: rows)
             table.groups = groupsHeader
-            table.notes = attributionLines
+            table.notes = attributionLines(result.differing, result.order, worlds)
             return [.table(table)]
         case .plot:
             var series: [(String, [Double])] = []
@@ -144,13 +175,7 @@ struct QueryRunner {
                 for s in scenarios.indices {
                     let name = cols.count == 1 ? program.scenarios[scenarios[s]].name
                         : scenarios.count == 1 ? cols[ci].label : "\(cols[ci].label) (\(program.scenarios[scenarios[s]].name))"
-                    series.append((name, try keys.map { k in
-                        switch try cell(groups[k] ?? empty, s, ci, k) {
-                        case .int(let i): return Double(i)
-                        case .number(let d), .percent(let d): return d
-                        default: return 0
-                        }
-                    }))
+                    series.append((name, try keys.map { k in (try cell(groups[k] ?? empty, s, ci, k)).plotted }))
                 }
             }
             let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
@@ -188,7 +213,8 @@ struct QueryRunner {
     }
 
     /// For cases whose answer differs: which policy decided them in each scenario (§7).
-    func attribution(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> [String] {
+    func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int],
+                           _ worlds: [World]) throws -> ([AttributionKey: Int], [AttributionKey]) {
         var counts: [AttributionKey: Int] = [:]
         var order: [AttributionKey] = []
         for row in rows {
@@ -199,7 +225,7 @@ struct QueryRunner {
                 counts[key, default: 0] += 1
             }
         }
-        return attributionLines(counts, order, worlds)
+        return (counts, order)
     }
 
     func describe(_ t: DecisionTrace, _ r: ExplainRenderer) -> String {
@@ -215,5 +241,27 @@ struct QueryRunner {
             return s
         }
         return "\(v)"
+    }
+}
+
+extension ResultTable.Cell {
+    /// The cell as a point of a chart.
+    var plotted: Double {
+        switch self {
+        case .int(let i): return Double(i)
+        case .number(let d), .percent(let d): return d
+        case .estimate(let e): return e.mean
+        default: return 0
+        }
+    }
+
+    /// The cell as a number (for statistics over replicates); nil for text and blanks.
+    var numeric: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .number(let d), .percent(let d): return d
+        case .estimate(let e): return e.mean
+        case .text, .empty: return nil
+        }
     }
 }

@@ -10,33 +10,7 @@ extension Checker {
         var worlds = [World?](repeating: nil, count: program.scenarios.count)
         for s in [0] + scenarioOrder() {
             let parent = program.scenarios[s].parent.flatMap { worlds[$0] }
-            let world = World(program: program, scenario: s, parent: s == 0 ? nil : parent)
-            let info = program.scenarios[s]
-            for (id, v) in info.params { world.paramVersion[id] = v }
-            for (id, v) in info.lets { world.letVersion[id] = v }
-            for (id, v) in info.decisions { world.decisionVersion[id] = v }
-            for (id, v) in info.policies {
-                world.policyVersion[id] = v
-                if v < 0 { world.cancelled.insert(program.policies[id].name) }
-            }
-            for (id, v) in info.events {
-                world.eventVersion[id] = v
-                if v < 0 { world.cancelled.insert(program.events[id].name) }
-            }
-            for (id, v) in info.reactions {
-                world.reactionVersion[id] = v
-                if v < 0 { world.cancelled.insert(program.reactions[id].name) }
-            }
-            for (id, v) in info.populations { world.populationVersion[id] = v }
-            var frame = Frame(world: world)
-            for ref in info.cancelledInstances {
-                if let args = try? ref.arguments?.map({ try $0(&frame) }) {
-                    let instance = PolicyInstance(policy: ref.policy, arguments: args)
-                    world.cancelledInstances.insert(instance)
-                    world.cancelled.insert(InstanceNaming.name(program, instance))
-                }
-            }
-            worlds[s] = world
+            worlds[s] = World.assemble(program, scenario: s, info: program.scenarios[s], parent: s == 0 ? nil : parent)
         }
         program.worlds = worlds.map { $0 ?? World(program: program, scenario: 0, parent: nil) }
         for world in program.worlds {
@@ -93,11 +67,12 @@ struct TimelineRunner {
         world.paramChanges = Array(repeating: [], count: program.params.count)
         // A param may be defined from others declared after it (§9.4); they cannot form a
         // cycle (the checker rejects that), so passes in declaration order settle.
+        for (p, value) in world.paramOverrides where p < world.paramInitial.count { world.paramInitial[p] = value }
         for _ in 0...program.params.count {
             var changed = false
             for (p, info) in program.params.enumerated() {
                 let v = world.paramVersion[p]
-                guard v >= 0 else { continue }
+                guard v >= 0, world.paramOverrides[p] == nil else { continue }
                 let value = try info.versions[v].value(&frame)
                 if value != world.paramInitial[p] {
                     world.paramInitial[p] = value

@@ -102,7 +102,7 @@ public enum ValueOrder {
 
 extension Double {
     /// ⌊log10(|x|)⌋ without Foundation.
-    var log10Floor: Int {
+    public var log10Floor: Int {
         var x = Swift.abs(self)
         guard x.isFinite, x > 0 else { return 0 }
         var e = 0

@@ -67,6 +67,16 @@ public final class World: @unchecked Sendable {
     /// Instances cancelled one by one: their enactments do nothing.
     public var cancelledInstances: Set<PolicyInstance> = []
 
+    /// Params set from outside the program (a sweep point): their initial value in this
+    /// world, whatever the declaration says; dated events still change them.
+    var paramOverrides: [Int: Value] = [:]
+    /// Made for one point of an analysis (a sweep point, a sub-scenario of `decompose`),
+    /// not one of the program's own worlds: nothing is cached under its scenario's name.
+    var isVariant = false
+    /// The worlds `under` reaches from this one (a sweep point's patched scenarios); nil:
+    /// the program's own.
+    weak var siblings: WorldSet?
+
     /// Set once the timeline has run: caches may be built from then on.
     public private(set) var isFrozen = false
     /// Per decision, the instances that have a rule for it.
@@ -185,5 +195,8 @@ public final class World: @unchecked Sendable {
     }
 
     /// The world of another scenario (for `under`).
-    public func world(_ scenario: Int) -> World { program.worlds[scenario] }
+    public func world(_ scenario: Int) -> World {
+        if let siblings, scenario < siblings.worlds.count { return siblings.worlds[scenario] }
+        return program.worlds[scenario]
+    }
 }

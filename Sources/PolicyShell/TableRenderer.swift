@@ -28,8 +28,40 @@ public struct TableRenderer {
         case .int(let i): return TableRenderer.grouped(i)
         case .number(let d): return TableRenderer.number(d)
         case .percent(let p): return TableRenderer.percent(p)
+        case .estimate(let e): return TableRenderer.estimate(e)
         case .empty: return ""
         }
+    }
+
+    /// `12,345 ± 210`: the mean and the half-width of its 95% interval, both to the
+    /// precision the interval warrants (two significant digits of the half-width).
+    static func estimate(_ e: Estimate) -> String {
+        let scale = e.unit == .percent ? 100.0 : 1.0
+        let mean = e.mean * scale, half = e.halfWidth * scale
+        let decimals: Int
+        if half > 0, half.isFinite {
+            decimals = max(0, min(3, 1 - Int((half.magnitude).log10Floor)))
+        } else {
+            decimals = mean == mean.rounded() ? 0 : 3
+        }
+        let suffix = e.unit == .percent ? "%" : ""
+        return fixed(mean, decimals) + suffix + " ± " + fixed(half, decimals) + suffix
+    }
+
+    /// `x` with `decimals` digits after the point, its whole part grouped by thousands.
+    static func fixed(_ x: Double, _ decimals: Int) -> String {
+        guard x.isFinite else { return NumberText.plain(x) }
+        let text = NumberText.rounded(x, decimals: decimals)
+        guard !text.contains("e") else { return text }
+        var negative = false
+        var body = Substring(text)
+        if body.hasPrefix("-") { negative = true; body = body.dropFirst() }
+        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        var fraction = parts.count > 1 ? String(parts[1]) : ""
+        if fraction.count < decimals { fraction += String(repeating: "0", count: decimals - fraction.count) }
+        let whole = NumberText.groupDigits(String(parts.first ?? "0"))
+        let sign = negative && (whole != "0" || fraction.contains { $0 != "0" }) ? "−" : ""
+        return sign + whole + (decimals > 0 ? "." + fraction : "")
     }
 
     /// Every integer grouped by thousands in tables: `12,877`.
@@ -114,8 +146,31 @@ public struct TableRenderer {
         case .int(let i): return String(i)
         case .number(let d): return "\(d)"
         case .percent(let p): return "\(p)"
+        case .estimate(let e): return "\(e.mean)"
         case .empty: return ""
         }
+    }
+
+    /// For machine formats: each column of estimates becomes four, `NAME mean`, `NAME sd`,
+    /// `NAME ci_low`, `NAME ci_high`; other columns stay as they are.
+    func expanded(_ t: ResultTable) -> (header: [String], rows: [[ResultTable.Cell]]) {
+        let header = flatHeader(t)
+        let isEstimate = header.indices.map { i in
+            t.rows.contains { i < $0.count && { if case .estimate = $0 { return true }; return false }($0[i]) }
+        }
+        guard isEstimate.contains(true) else { return (header, t.rows) }
+        var names: [String] = []
+        for (i, h) in header.enumerated() {
+            names += isEstimate[i] ? ["\(h) mean", "\(h) sd", "\(h) ci_low", "\(h) ci_high"] : [h]
+        }
+        let rows = t.rows.map { r in
+            r.enumerated().flatMap { i, c -> [ResultTable.Cell] in
+                guard i < isEstimate.count, isEstimate[i] else { return [c] }
+                guard case .estimate(let e) = c else { return [c, .empty, .empty, .empty] }
+                return [.number(e.mean), .number(e.sd), .number(e.low), .number(e.high)]
+            }
+        }
+        return (names, rows)
     }
 
     /// Column names for machine formats: group title and sub-column joined.
@@ -134,8 +189,9 @@ public struct TableRenderer {
     }
 
     func csv(_ t: ResultTable) -> String {
-        var out = flatHeader(t).map(TableRenderer.csvField).joined(separator: ",") + "\n"
-        for r in t.rows { out += r.map { TableRenderer.csvField(TableRenderer.raw($0)) }.joined(separator: ",") + "\n" }
+        let (header, rows) = expanded(t)
+        var out = header.map(TableRenderer.csvField).joined(separator: ",") + "\n"
+        for r in rows { out += r.map { TableRenderer.csvField(TableRenderer.raw($0)) }.joined(separator: ",") + "\n" }
         return out
     }
 
@@ -155,14 +211,15 @@ public struct TableRenderer {
     }
 
     func json(_ t: ResultTable) -> String {
-        let header = flatHeader(t)
-        let rows = t.rows.map { r in
+        let (header, table) = expanded(t)
+        let rows = table.map { r in
             "  {" + zip(header, r).map { h, c in
                 let v: String
                 switch c {
                 case .text(let s): v = TableRenderer.jsonString(s)
                 case .int(let i): v = String(i)
                 case .number(let d), .percent(let d): v = d.isFinite ? "\(d)" : "null"
+                case .estimate(let e): v = e.mean.isFinite ? "\(e.mean)" : "null"
                 case .empty: v = "null"
                 }
                 return "\(TableRenderer.jsonString(h)): \(v)"

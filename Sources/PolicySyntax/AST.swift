@@ -345,6 +345,35 @@ public struct Effect: Hashable, Sendable {
 
 // MARK: - Statements
 
+/// The analysis clauses of `table`, `compare`, `plot` and `decompose` (§10).
+public struct Analysis: Hashable, Sendable {
+    /// `replicates N`
+    public var replicates: Expr?
+    /// `sweep PARAM in …`, in the order written (the first varies slowest).
+    public var sweeps: [Sweep]
+    public init(replicates: Expr? = nil, sweeps: [Sweep] = []) {
+        self.replicates = replicates
+        self.sweeps = sweeps
+    }
+    public var isEmpty: Bool { replicates == nil && sweeps.isEmpty }
+}
+
+/// `sweep PARAM in {V, …}` or `sweep PARAM in A .. B step S`.
+public struct Sweep: Hashable, Sendable {
+    public enum Values: Hashable, Sendable {
+        case list([Expr])
+        case range(Expr, Expr, step: Expr)
+    }
+    public var param: Name
+    public var values: Values
+    public var span: Span
+    public init(param: Name, values: Values, span: Span) {
+        self.param = param
+        self.values = values
+        self.span = span
+    }
+}
+
 public struct Statement: Hashable, Sendable {
     public indirect enum Kind: Hashable, Sendable {
         case enumDecl(EnumDecl)
@@ -370,9 +399,11 @@ public struct Statement: Hashable, Sendable {
         case explain(Expr, under: [Name])
         case timeline(under: Name?, from: Expr?, until: Expr?, for: Expr?)
         case status(Expr, at: Expr?, under: Name?)
-        case table(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: Name?)
-        case compare(scenarios: [Name], aggregates: [Expr], keys: [Expr], from: Name, where: Expr?)
-        case plot(aggregates: [Expr], keys: [Expr], from: Name, under: [Name], to: StringLiteral?)
+        case table(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: Name?, analysis: Analysis)
+        case compare(scenarios: [Name], aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, analysis: Analysis)
+        case plot(aggregates: [Expr], keys: [Expr], from: Name, under: [Name], to: StringLiteral?, analysis: Analysis)
+        /// `decompose S on AGG [by KEY] from POP [where COND] [replicates N]` (§10)
+        case decompose(scenario: Name, aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, analysis: Analysis)
         case test(StringLiteral, [Statement])
         case assert(Expr, message: StringLiteral?)
         case include(StringLiteral)

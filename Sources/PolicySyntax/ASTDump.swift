@@ -147,16 +147,31 @@ extension Statement {
             return "(timeline\(under.map { " (under \($0.text))" } ?? "")\(opt("from", from))\(opt("until", until))\(opt("for", forJ)))"
         case .status(let j, let date, let under):
             return "(status \(j.dump)\(opt("at", date))\(under.map { " (under \($0.text))" } ?? ""))"
-        case .table(let aggs, let keys, let from, let cond, let under):
-            return "(table\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? ""))"
-        case .compare(let scenarios, let aggs, let keys, let from, let cond):
-            return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond)))"
-        case .plot(let aggs, let keys, let from, let under, let to):
-            return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? ""))"
+        case .table(let aggs, let keys, let from, let cond, let under, let analysis):
+            return "(table\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? "")\(analysis.dump))"
+        case .compare(let scenarios, let aggs, let keys, let from, let cond, let analysis):
+            return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(analysis.dump))"
+        case .plot(let aggs, let keys, let from, let under, let to, let analysis):
+            return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
+        case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):
+            return "(decompose \(scenario.text)\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(analysis.dump))"
         case .test(let name, let body): return "(test \(name.value.debugDescription)\(body.map { " " + $0.dump }.joined()))"
         case .assert(let e, let m): return "(assert \(e.dump)\(m.map { " " + $0.value.debugDescription } ?? ""))"
         case .include(let s): return "(include \(s.value.debugDescription))"
         }
+    }
+}
+
+extension Analysis {
+    var dump: String {
+        var out = replicates.map { " (replicates \($0.dump))" } ?? ""
+        for s in sweeps {
+            switch s.values {
+            case .list(let xs): out += " (sweep \(s.param.text) (\(xs.map(\.dump).joined(separator: " "))))"
+            case .range(let a, let b, let step): out += " (sweep \(s.param.text) (range \(a.dump) \(b.dump) \(step.dump)))"
+            }
+        }
+        return out
     }
 }
 

@@ -269,24 +269,31 @@ public struct Formatter {
             line(text)
         case .status(let j, let date, let under):
             line("status \(j.formatted)\(date.map { " at \($0.formatted)" } ?? "")\(under.map { " under \($0.text)" } ?? "")")
-        case .table(let aggs, let keys, let from, let cond, let under):
+        case .table(let aggs, let keys, let from, let cond, let under, let analysis):
             var text = "table \(Formatter.list(aggs))"
             if !keys.isEmpty { text += " by \(Formatter.list(keys))" }
             text += " from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
             if let u = under { text += " under \(u.text)" }
-            line(text)
-        case .compare(let scenarios, let aggs, let keys, let from, let cond):
+            line(text + analysis.formatted)
+        case .compare(let scenarios, let aggs, let keys, let from, let cond, let analysis):
             var text = "compare \(scenarios.map(\.text).joined(separator: ", ")) on \(Formatter.list(aggs))"
             if !keys.isEmpty { text += " by \(Formatter.list(keys))" }
             text += " from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
-            line(text)
-        case .plot(let aggs, let keys, let from, let under, let to):
+            line(text + analysis.formatted)
+        case .plot(let aggs, let keys, let from, let under, let to, let analysis):
             var text = "plot \(Formatter.list(aggs)) by \(Formatter.list(keys)) from \(from.text)"
             if !under.isEmpty { text += " under \(under.map(\.text).joined(separator: ", "))" }
+            text += analysis.formatted
             if let t = to { text += " to \(Formatter.quote(t.value))" }
             line(text)
+        case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):
+            var text = "decompose \(scenario.text) on \(Formatter.list(aggs))"
+            if !keys.isEmpty { text += " by \(Formatter.list(keys))" }
+            text += " from \(from.text)"
+            if let c = cond { text += " where \(c.formatted)" }
+            line(text + analysis.formatted)
         case .test(let name, let body):
             writeBlock(head: "test \(Formatter.quote(name.value))", span: s.span, inline: nil,
                        items: body.map { item in (item.span, { $0.writeStatement(item) }) })
@@ -504,5 +511,19 @@ extension String {
         var s = Substring(self)
         while s.first == " " { s.removeFirst() }
         return String(s)
+    }
+}
+
+extension Analysis {
+    /// The clauses as `policy fmt` writes them: replicates, then each sweep.
+    var formatted: String {
+        var out = replicates.map { " replicates \($0.formatted)" } ?? ""
+        for s in sweeps {
+            switch s.values {
+            case .list(let xs): out += " sweep \(s.param.text) in {\(xs.map(\.formatted).joined(separator: ", "))}"
+            case .range(let a, let b, let step): out += " sweep \(s.param.text) in \(a.formatted) .. \(b.formatted) step \(step.formatted)"
+            }
+        }
+        return out
     }
 }

@@ -30,6 +30,12 @@ public struct Limits: Sendable, Equatable {
     public var errors = 100
     /// Bytes in one CSV data file (cases or jurisdictions).
     public var csvBytes = 1_024 << 20
+    /// Points of one query's sweeps (their product).
+    public var sweepPoints = 10_000
+    /// Changes of a scenario that `decompose` splits a difference among (2^N sub-scenarios).
+    public var decomposeChanges = 12
+    /// Replicates of one query.
+    public var replicates = 100_000
 
     public init() {}
 
@@ -72,6 +78,12 @@ public struct Limits: Sendable, Equatable {
                 range: 1...1_000_000_000, keyPath: \.errors, scale: 1),
         Setting(name: "csv-mb", meaning: "megabytes in one CSV file",
                 range: 1...65_536, keyPath: \.csvBytes, scale: 1 << 20),
+        Setting(name: "sweep", meaning: "points of one query's sweeps, all together",
+                range: 1...100_000_000, keyPath: \.sweepPoints, scale: 1),
+        Setting(name: "decompose", meaning: "changes of a scenario that 'decompose' splits a difference among",
+                range: 1...20, keyPath: \.decomposeChanges, scale: 1),
+        Setting(name: "replicates", meaning: "replicates of one query",
+                range: 2...100_000_000, keyPath: \.replicates, scale: 1),
     ]
 
     /// `populationCases` as a plain number for the settings table (0 is never a default).

@@ -82,6 +82,8 @@ extension Parser {
             advance()
             guard at(.stringLiteral) else { try fail("a file name in quotes after 'include'") }
             kind = .include(stringLiteral())
+        case .identifier where atDecompose():
+            kind = try parseDecompose()
         default:
             kind = .expression(try parseExpr())
         }
@@ -219,30 +221,21 @@ extension Parser {
         return items
     }
 
-    /// table = "table" aggs [ "by" keys ] "from" NAME [ "where" expr ] [ "under" NAME ]
+    /// table = "table" aggs [ "by" keys ] "from" NAME { "where" expr | "under" NAME | analysis }
     mutating func parseTable() throws -> Statement.Kind {
+        let start = token.span
         advance()
         let aggregates = try parseClauseList()
         let keys = eat(.kwBy) ? try parseClauseList() : []
         _ = try expect(.kwFrom, "'from' and a population")
         let population = try expectName("a population name")
-        var condition: Expr?, under: Name?
-        while true {
-            let clause = token
-            if eat(.kwWhere) {
-                try once(condition == nil, clause)
-                condition = try parseExpr(allowUnderAt: false)
-            } else if eat(.kwUnder) {
-                try once(under == nil, clause)
-                under = try expectName("a scenario name after 'under'")
-            } else {
-                break
-            }
-        }
-        return .table(aggregates: aggregates, keys: keys, from: population, where: condition, under: under)
+        let c = try parseQueryClauses(.table, start: start)
+        return .table(aggregates: aggregates, keys: keys, from: population, where: c.condition, under: c.under.first,
+                      analysis: c.analysis)
     }
 
-    /// compare = "compare" NAME "," NAME { "," NAME } "on" aggs [ "by" keys ] "from" NAME [ "where" expr ]
+    /// compare = "compare" NAME "," NAME { "," NAME } "on" aggs [ "by" keys ] "from" NAME
+    ///           { "where" expr | analysis }
     mutating func parseCompare() throws -> Statement.Kind {
         let start = token.span
         advance()
@@ -255,36 +248,150 @@ extension Parser {
         let keys = eat(.kwBy) ? try parseClauseList() : []
         _ = try expect(.kwFrom, "'from' and a population")
         let population = try expectName("a population name")
-        var condition: Expr?
-        if eat(.kwWhere) { condition = try parseExpr(allowUnderAt: false) }
-        return .compare(scenarios: scenarios, aggregates: aggregates, keys: keys, from: population, where: condition)
+        let c = try parseQueryClauses(.compare, start: start)
+        return .compare(scenarios: scenarios, aggregates: aggregates, keys: keys, from: population, where: c.condition,
+                        analysis: c.analysis)
     }
 
-    /// plot = "plot" aggs "by" keys "from" NAME [ "under" NAME { "," NAME } ] [ "to" STRING ]
+    /// plot = "plot" aggs "by" keys "from" NAME { "under" NAME { "," NAME } | "to" STRING | analysis }
     mutating func parsePlot() throws -> Statement.Kind {
+        let start = token.span
         advance()
         let aggregates = try parseClauseList()
         _ = try expect(.kwBy, "'by' and what to plot against (year, month, …)")
         let keys = try parseClauseList()
         _ = try expect(.kwFrom, "'from' and a population")
         let population = try expectName("a population name")
-        var scenarios: [Name] = []
+        let c = try parseQueryClauses(.plot, start: start)
+        return .plot(aggregates: aggregates, keys: keys, from: population, under: c.under, to: c.output, analysis: c.analysis)
+    }
+
+    /// decompose = "decompose" NAME "on" aggs [ "by" keys ] "from" NAME { "where" expr | "replicates" expr }
+    mutating func parseDecompose() throws -> Statement.Kind {
+        let start = token.span
+        advance()
+        let scenario = try expectName("the scenario to decompose")
+        _ = try expect(.kwOn, "'on' and what to decompose (decompose \(scenario.text) on count by year from …)")
+        let aggregates = try parseClauseList()
+        let keys = eat(.kwBy) ? try parseClauseList() : []
+        _ = try expect(.kwFrom, "'from' and a population")
+        let population = try expectName("a population name")
+        let c = try parseQueryClauses(.decompose, start: start)
+        return .decompose(scenario: scenario, aggregates: aggregates, keys: keys, from: population, where: c.condition,
+                          analysis: c.analysis)
+    }
+
+    /// True at `decompose NAME on`: the statement, not an expression that uses a name
+    /// `decompose` (the word is not reserved).
+    mutating func atDecompose() -> Bool {
+        guard atWord("decompose") else { return false }
+        return peek().kind == .identifier
+    }
+
+    enum QueryStatement { case table, compare, plot, decompose }
+
+    struct QueryClauses {
+        var condition: Expr?
+        var under: [Name] = []
         var output: StringLiteral?
+        var analysis = Analysis()
+    }
+
+    /// The clauses after `from POP`, in any order, each at most once (`sweep` once per param):
+    /// clause = "where" expr | "under" NAME { "," NAME } | "to" STRING
+    ///        | "replicates" expr | "sweep" NAME "in" ( "{" expr { "," expr } "}" | expr ".." expr "step" expr )
+    mutating func parseQueryClauses(_ statement: QueryStatement, start: Span) throws -> QueryClauses {
+        var c = QueryClauses()
+        var sawUnder = false
         while true {
             let clause = token
-            if eat(.kwUnder) {
-                try once(scenarios.isEmpty, clause)
-                scenarios = try parseNameList("a scenario name")
-            } else if atWord("to") {
+            if eat(.kwWhere) {
+                if statement == .plot {
+                    error("'plot' has no 'where' clause", clause.span,
+                          hint: "plot count(COND) or share(COND) to count only some cases")
+                    throw ParseError()
+                }
+                try once(c.condition == nil, clause)
+                c.condition = try parseExpr(allowUnderAt: false)
+            } else if eat(.kwUnder) {
+                switch statement {
+                case .table:
+                    try once(!sawUnder, clause)
+                    c.under = [try expectName("a scenario name after 'under'")]
+                    if at(.comma) {
+                        error("a table shows one scenario", token.span, hint: "use compare S1, S2 on … to see several side by side")
+                        throw ParseError()
+                    }
+                case .plot:
+                    try once(!sawUnder, clause)
+                    c.under = try parseNameList("a scenario name")
+                case .compare:
+                    error("'compare' names its scenarios first, not with 'under'", clause.span,
+                          hint: "write compare S1, S2 on …")
+                    throw ParseError()
+                case .decompose:
+                    error("'decompose' splits one scenario's difference from the one it starts from; it takes no 'under'",
+                          clause.span, hint: "write decompose SCENARIO on …")
+                    throw ParseError()
+                }
+                sawUnder = true
+            } else if statement == .plot, atWord("to") {
                 advance()
-                try once(output == nil, clause)
+                try once(c.output == nil, clause)
                 guard at(.stringLiteral) else { try fail("a file name in quotes after 'to'") }
-                output = stringLiteral()
+                c.output = stringLiteral()
+            } else if atWord("replicates") {
+                advance()
+                try once(c.analysis.replicates == nil, clause)
+                c.analysis.replicates = try parseExpr(allowUnderAt: false)
+            } else if atWord("sweep") {
+                if statement == .decompose {
+                    error("'decompose' takes no 'sweep'", clause.span,
+                          hint: "decompose one point at a time, or use compare … sweep to see the effect of a param")
+                    throw ParseError()
+                }
+                c.analysis.sweeps.append(try parseSweep())
             } else {
-                break
+                return c
             }
         }
-        return .plot(aggregates: aggregates, keys: keys, from: population, under: scenarios, to: output)
+    }
+
+    /// sweep = "sweep" NAME "in" ( "{" expr { "," expr } "}" | expr ".." expr "step" expr )
+    mutating func parseSweep() throws -> Sweep {
+        let start = token.span
+        advance()
+        let param = try expectName("the param to sweep")
+        _ = try expect(.kwIn, "'in' and the values (sweep \(param.text) in {1, 2, 3} or in 1 .. 10 step 1)")
+        if at(.lBrace) {
+            let open = token
+            advance()
+            var values: [Expr] = []
+            skipNewlines()
+            while !at(.rBrace) {
+                values.append(try parseExpr(allowUnderAt: false))
+                skipNewlines()
+                if eat(.comma) { skipNewlines(); continue }
+                guard at(.rBrace) else {
+                    try fail("',' or '}' (to close '{' at line \(file.location(of: Int(open.span.start)).line))")
+                }
+            }
+            advance()
+            if values.isEmpty {
+                error("a sweep needs at least one value", span(from: start), hint: "write sweep \(param.text) in {V1, V2, …}")
+                throw ParseError()
+            }
+            return Sweep(param: param, values: .list(values), span: span(from: start))
+        }
+        let low = try parseBinary(BinaryOperator.add.precedence)
+        _ = try expect(.dotDot, "'..' and the last value, or '{' and a list of values")
+        let high = try parseBinary(BinaryOperator.add.precedence)
+        guard atWord("step") else {
+            try fail("'step' and how far apart the values are (sweep \(param.text) in A .. B step S)")
+        }
+        advance()
+        let step = try parseBinary(BinaryOperator.add.precedence)
+        return Sweep(param: param, values: .range(low, high, step: step), span: span(from: start))
     }
 
     /// test = "test" STRING "{" { statement } "}"

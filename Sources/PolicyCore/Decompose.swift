@@ -1,0 +1,152 @@
+import PolicySyntax
+
+// `decompose S on AGG …` (§10): the difference AGG under S − AGG under its parent, split
+// among S's changes by their Shapley values. Every sub-scenario (the parent plus a subset of
+// the changes) is one world; all of them are added up in one pass over the cases, so what
+// they share — the cases, the keys, the answers of jurisdictions where they agree — is
+// computed once.
+
+extension QueryRunner {
+    func runDecomposition(_ q: Query, _ d: Decomposition, replicates: Int, source: SourceRef) throws -> [Output] {
+        let n = d.changes.count
+        let size = 1 << n
+        var worlds: [World] = []
+        worlds.reserveCapacity(size)
+        for t in 0..<size {
+            if program.cancellation.isRaised { throw Interrupted() }
+            if t == 0 {
+                worlds.append(program.worlds[d.parent])
+            } else if t == size - 1 {
+                worlds.append(program.worlds[d.scenario])
+            } else {
+                do {
+                    worlds.append(try WorldVariants.coalition(program, d, subset: t))
+                } catch var e as EvalError {
+                    let applied = d.changes.indices.filter { t & (1 << $0) != 0 }.map { d.changes[$0].name }
+                    e.message += " (in the part of '\(program.scenarios[d.scenario].name)' made of \(applied.joined(separator: ", ")))"
+                    throw e
+                }
+            }
+        }
+        let scenarioOfWorld = (0..<size).map { $0 == 0 ? d.parent : d.scenario }
+        let cols = columns(q)
+        // [group][replicate] → [column] → the decomposition
+        var results: [[Value]: [[Split]?]] = [:]
+        for r in 0..<replicates {
+            let data = try PopulationBuilder.build(q.population, in: program.worlds[d.parent], cancel: program.cancellation,
+                                                   replicate: UInt64(r))
+            let acc = try accumulate(q, data, worlds, cols, source)
+            for (key, group) in acc.groups {
+                var splits: [Split] = []
+                for ci in cols.indices {
+                    let values = try (0..<size).map { try cell(group, $0, ci, key, cols, scenarioOfWorld, source) }
+                    splits.append(Split(values, changes: n))
+                }
+                results[key, default: Array(repeating: nil, count: replicates)][r] = splits
+            }
+        }
+        let empty = Split(Array(repeating: .int(0), count: size), changes: n)
+        let parentName = program.scenarios[d.parent].name, name = program.scenarios[d.scenario].name
+        let lead = q.keys.map(\.label) + ["change"]
+        var header = lead
+        var groups: [(String, Int)] = [("", lead.count)]
+        for col in cols {
+            header += ["share", "alone", "last"]
+            groups.append((col.label, 3))
+        }
+        func summarize(_ xs: [Cell], _ unit: Estimate.Unit) -> Cell {
+            if xs.count == 1, let only = xs.first { return only }
+            return .estimate(Estimate(xs.map { $0.numeric ?? 0 }, unit: unit))
+        }
+        var rows: [[Cell]] = []
+        for key in sortedKeys(results.keys) {
+            let reps = (results[key] ?? []).map { $0 ?? Array(repeating: empty, count: cols.count) }
+            for k in 0...n {
+                var row = keyCells(key) + [.text(k < n ? d.changes[k].name : "total (\(name) − \(parentName))")]
+                for ci in cols.indices {
+                    let u: Estimate.Unit = cols[ci].isShare ? .percent : cols[ci].isInt ? .count : .number
+                    if k < n {
+                        row.append(summarize(reps.map { $0[ci].shares[k] }, u))
+                        row.append(summarize(reps.map { $0[ci].alone[k] }, u))
+                        row.append(summarize(reps.map { $0[ci].last[k] }, u))
+                    } else {
+                        row += [summarize(reps.map { $0[ci].total }, u), .empty, .empty]
+                    }
+                }
+                rows.append(row)
+            }
+        }
+        var table = ResultTable(header: header, keyColumns: lead.count, rows: rows)
+        table.groups = groups
+        table.title = "\(name) − \(parentName), split among the \(n) change\(n == 1 ? "" : "s") of \(name)"
+        table.notes = ["share: the change's Shapley value (its mean effect over every order of applying the changes); the shares add up to the total.",
+                       "alone: its effect applied to \(parentName) by itself; last: its effect removed from \(name)."]
+        if replicates > 1 { table.notes.append("Mean of \(replicates) replicates ± the half-width of its 95% confidence interval.") }
+        return [.table(table)]
+    }
+
+    typealias Cell = ResultTable.Cell
+
+    /// One column's decomposition in one group: from the value in every sub-scenario
+    /// (indexed by the bit set of its changes).
+    struct Split {
+        var shares: [Cell]
+        var alone: [Cell]
+        var last: [Cell]
+        var total: Cell
+
+        init(_ values: [Cell], changes n: Int) {
+            let full = (1 << n) - 1
+            func diff(_ a: Int, _ b: Int) -> Cell {
+                switch (values[a], values[b]) {
+                case (.int(let x), .int(let y)):
+                    let (v, o) = x.subtractingReportingOverflow(y)
+                    return o ? .number(Double(x) - Double(y)) : .int(v)
+                case (.percent(let x), .percent(let y)): return .percent(x - y)
+                default: return .number((values[a].numeric ?? 0) - (values[b].numeric ?? 0))
+                }
+            }
+            total = diff(full, 0)
+            alone = (0..<n).map { diff(1 << $0, 0) }
+            last = (0..<n).map { diff(full, full & ~(1 << $0)) }
+            // Shapley: Σ over T ∌ i of |T|!(n−|T|−1)!/n! · (v(T ∪ i) − v(T)). Counts exactly:
+            // the weights times n! are whole numbers, so the sum is kept in 128 bits and
+            // divided once.
+            var factorial = [Int128](repeating: 1, count: n + 1)
+            for k in stride(from: 1, through: n, by: 1) { factorial[k] = factorial[k - 1] * Int128(k) }
+            let allInts = values.allSatisfy { if case .int = $0 { return true }; return false }
+            var shares: [Cell] = []
+            for i in 0..<n {
+                let bit = 1 << i
+                if allInts {
+                    var sum: Int128 = 0
+                    var overflow = false
+                    for t in 0...full where t & bit == 0 {
+                        guard case .int(let with) = values[t | bit], case .int(let without) = values[t] else { continue }
+                        let w = factorial[t.nonzeroBitCount] * factorial[n - t.nonzeroBitCount - 1]
+                        let (product, o1) = w.multipliedReportingOverflow(by: Int128(with) - Int128(without))
+                        let (next, o2) = sum.addingReportingOverflow(product)
+                        if o1 || o2 { overflow = true; break }
+                        sum = next
+                    }
+                    if !overflow {
+                        let (q, r) = sum.quotientAndRemainder(dividingBy: factorial[n])
+                        if r == 0, let whole = Int64(exactly: q) {
+                            shares.append(.int(whole))
+                        } else {
+                            shares.append(.number(Double(q) + Double(r) / Double(factorial[n])))
+                        }
+                        continue
+                    }
+                }
+                var sum = 0.0
+                for t in 0...full where t & bit == 0 {
+                    let w = Double(factorial[t.nonzeroBitCount]) * Double(factorial[n - t.nonzeroBitCount - 1]) / Double(factorial[n])
+                    sum += w * ((values[t | bit].numeric ?? 0) - (values[t].numeric ?? 0))
+                }
+                if case .percent = values[0] { shares.append(.percent(sum)) } else { shares.append(.number(sum)) }
+            }
+            self.shares = shares
+        }
+    }
+}
