@@ -58,6 +58,8 @@ extension Checker {
             return .local(slot: slot, t.eval, source: src)
         case .table, .compare, .plot:
             return query(s, scope)
+        case .sample:
+            return sample(s, scope)
         case .include:
             return .declaration(source: src)
         default:

@@ -245,7 +245,7 @@ extension Checker {
         for (unit, statements) in all {
             for s in statements {
                 switch s.kind {
-                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert, .test: continue
+                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .sample, .assert, .test: continue
                 case .enumDecl, .attributes, .jurisdiction, .jurisdictionsFrom, .agency, .record:
                     structure.mix(unit.file.text(s.span))
                 case .scenario(let decl):

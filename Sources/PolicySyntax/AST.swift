@@ -373,6 +373,8 @@ public struct Statement: Hashable, Sendable {
         case table(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: Name?)
         case compare(scenarios: [Name], aggregates: [Expr], keys: [Expr], from: Name, where: Expr?)
         case plot(aggregates: [Expr], keys: [Expr], from: Name, under: [Name], to: StringLiteral?)
+        /// `sample N from POP [where COND] [under S]` (§10): N cases chosen at random.
+        case sample(count: Expr, from: Name, where: Expr?, under: Name?)
         case test(StringLiteral, [Statement])
         case assert(Expr, message: StringLiteral?)
         case include(StringLiteral)

@@ -153,6 +153,8 @@ extension Statement {
             return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond)))"
         case .plot(let aggs, let keys, let from, let under, let to):
             return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? ""))"
+        case .sample(let count, let from, let cond, let under):
+            return "(sample \(count.dump) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? ""))"
         case .test(let name, let body): return "(test \(name.value.debugDescription)\(body.map { " " + $0.dump }.joined()))"
         case .assert(let e, let m): return "(assert \(e.dump)\(m.map { " " + $0.value.debugDescription } ?? ""))"
         case .include(let s): return "(include \(s.value.debugDescription))"

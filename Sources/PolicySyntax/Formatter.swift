@@ -287,6 +287,11 @@ public struct Formatter {
             if !under.isEmpty { text += " under \(under.map(\.text).joined(separator: ", "))" }
             if let t = to { text += " to \(Formatter.quote(t.value))" }
             line(text)
+        case .sample(let count, let from, let cond, let under):
+            var text = "sample \(count.formatted) from \(from.text)"
+            if let c = cond { text += " where \(c.formatted)" }
+            if let u = under { text += " under \(u.text)" }
+            line(text)
         case .test(let name, let body):
             writeBlock(head: "test \(Formatter.quote(name.value))", span: s.span, inline: nil,
                        items: body.map { item in (item.span, { $0.writeStatement(item) }) })

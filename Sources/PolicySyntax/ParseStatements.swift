@@ -83,7 +83,7 @@ extension Parser {
             guard at(.stringLiteral) else { try fail("a file name in quotes after 'include'") }
             kind = .include(stringLiteral())
         default:
-            kind = .expression(try parseExpr())
+            kind = startsSample() ? try parseSample() : .expression(try parseExpr())
         }
         return Statement(kind, span(from: start), doc: doc)
     }
