@@ -92,6 +92,7 @@ extension Checker {
             case .binary(_, let a, let b): inner = [a, b]
             case .call(_, let args, _): inner = args
             case .member(let base, _): inner = [base]
+            case .index(_, let i): inner = [i]
             case .under(let y, _), .at(let y, _): inner = [y]
             case .ifThenElse(let c, _, _): inner = [c]
             default: break

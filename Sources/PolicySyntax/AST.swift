@@ -124,6 +124,8 @@ public struct Expr: Hashable, Sendable {
         indirect case record(Name, [FieldInit])
         /// `base with { field: value, … }`
         indirect case with(Expr, [FieldInit])
+        /// `population[i]`: case `i` of a population (§10).
+        indirect case index(Expr, Expr)
         case set([Expr])
         case list([Expr])
         indirect case unary(UnaryOperator, Expr)

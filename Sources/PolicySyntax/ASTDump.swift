@@ -18,6 +18,7 @@ extension Expr {
             return "(call \(f.text)\(args.map { " " + $0.dump }.joined())\(w))"
         case .record(let name, let fields): return "(record \(name.text)\(fields.dumpFields))"
         case .with(let base, let fields): return "(with \(base.dump)\(fields.dumpFields))"
+        case .index(let base, let index): return "(index \(base.dump) \(index.dump))"
         case .set(let items): return "(set\(items.map { " " + $0.dump }.joined()))"
         case .list(let items): return "(list\(items.map { " " + $0.dump }.joined()))"
         case .unary(let op, let e): return "(\(op.rawValue) \(e.dump))"

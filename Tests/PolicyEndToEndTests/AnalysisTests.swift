@@ -108,3 +108,41 @@ final class AnalysisTests: XCTestCase {
         XCTAssertTrue(noFrom.stderr.contains("'from' and a population after the number of cases"), noFrom.stderr)
     }
 }
+
+extension AnalysisTests {
+    // MARK: - POP[i]
+
+    /// The cases `sample` lists as held are exactly those whose `outcome(bookings[i])` is
+    /// held: an indexed case draws as it does in the population run.
+    func testIndexedCaseDrawsAsInThePopulationRun() throws {
+        let listed = try run(Self.model + "sample 1000 from bookings where outcome == held\n")
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let held = Set(listed.stdout.split(separator: "\n").dropFirst(2).compactMap { Int($0.split(separator: " ").first ?? "") })
+        XCTAssertGreaterThan(held.count, 200)
+        XCTAssertLessThan(held.count, 400)
+        let probe = (0..<40).map { "outcome(bookings[\($0)])" }.joined(separator: "\n")
+        let r = try run(Self.model + probe + "\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let answers = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(answers, (0..<40).map { held.contains($0) ? "held" : "released" })
+    }
+
+    func testExplainOfAnIndexedCaseUnderTwoScenarios() throws {
+        let r = try run(Self.model + "explain outcome(bookings[17]) under baseline, strict\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("under baseline: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("under strict: "), r.stdout)
+    }
+
+    func testIndexOutOfRangeIsARuntimeErrorNamingTheSize() throws {
+        let r = try run(Self.model + "bookings[2].n\nbookings[1000]\n")
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, r.stdout)
+        XCTAssertTrue(r.stderr.contains("error: no case 1000 in bookings: bookings has 1,000 cases (0 … 999)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("m.policy:23:10"), r.stderr)
+        let notPopulation = try run(Self.model + "let xs = [1]\nxs[0]\n")
+        XCTAssertEqual(notPopulation.status, 65)
+        XCTAssertTrue(notPopulation.stderr.contains("a list of int cannot be indexed"), notPopulation.stderr)
+        XCTAssertTrue(notPopulation.stderr.contains("only a population can be indexed, as bookings[0]"), notPopulation.stderr)
+    }
+}
