@@ -306,6 +306,7 @@ extension Checker {
             }
             let label = stream
             let streamKey = Operators.streamKey(label) // hashed once, not per draw
+            let callText = "chance(\(args[0].formatted))"
             note { $0.chance = true }
             return Typed(.bool) { frame in
                 let probability = try p(&frame).asNumber
@@ -317,7 +318,9 @@ extension Checker {
                 if let log = frame.chanceLog, let forced = log.forced {
                     outcome = log.entries.count < forced.count ? forced[log.entries.count] : false
                 } else {
-                    outcome = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity) < probability
+                    let drawn = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity)
+                    outcome = drawn < probability
+                    frame.recorder?.note(ChanceDraw(call: callText, stream: label, drawn: drawn, probability: probability, outcome: outcome))
                 }
                 frame.chanceLog?.entries.append((label, probability, outcome))
                 return .bool(outcome)

@@ -146,3 +146,22 @@ extension AnalysisTests {
         XCTAssertTrue(notPopulation.stderr.contains("only a population can be indexed, as bookings[0]"), notPopulation.stderr)
     }
 }
+
+extension AnalysisTests {
+    // MARK: - chance in explain
+
+    /// The line explain prints for a draw agrees with the answer: `drew u < p → true`
+    /// exactly when the case is held, and the same case gives the same draw each run.
+    func testExplainShowsEachChanceDrawAndItAgreesWithTheAnswer() throws {
+        for i in [0, 1, 2, 3] {
+            let r = try run(Self.model + "explain outcome(bookings[\(i)])\noutcome(bookings[\(i)])\n")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            guard let draw = lines.first(where: { $0.contains("chance(30%)") }) else { return XCTFail(r.stdout) }
+            XCTAssertTrue(draw.contains("chance(30%) [stream \"detain\"] drew 0."), draw)
+            let held = lines.last == "held"
+            XCTAssertTrue(held ? draw.hasSuffix(" < 0.30 → true") : draw.hasSuffix(" ≥ 0.30 → false"), "\(draw) vs \(lines.last ?? "")")
+            XCTAssertEqual(try run(Self.model + "explain outcome(bookings[\(i)])\noutcome(bookings[\(i)])\n").stdout, r.stdout)
+        }
+    }
+}
