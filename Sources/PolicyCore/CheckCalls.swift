@@ -10,7 +10,7 @@ import PolicySyntax
 extension Checker {
     public static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
                                "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean",
-                               "sqrt", "exp", "ln", "pow"]
+                               "cases", "sqrt", "exp", "ln", "pow"]
 
     func call(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         if let sym = lookupSymbol(f.text, scenario: scope.scenario) {
@@ -69,6 +69,8 @@ extension Checker {
         switch f.text {
         case "count", "share", "sum", "mean":
             return aggregate(f, args, filter, src, scope)
+        case "cases":
+            return casesCall(args, filter, src, scope)
         default:
             break
         }

@@ -2,8 +2,9 @@ import PolicySyntax
 
 /// An aggregate of a `table`, `compare` or `plot` (§7), computed per group.
 public enum AggregateKind: Sendable {
-    /// `count`: the cases in the group.
-    case count
+    /// `count`: the cases in the group (weighted when the population is); `cases`
+    /// (`plain`): the number of cases, never weighted.
+    case count(plain: Bool)
     /// `count(COND)`
     case countIf(Eval)
     /// `share(COND)`: a number in [0, 1].
@@ -117,8 +118,11 @@ extension Checker {
     /// `count`, `count(COND)`, `share(COND)`, `sum(EXPR)`, `mean(EXPR)`, or an enum value.
     func queryAggregate(_ e: Expr, _ scope: Scope, population: Int) -> QueryAggregate? {
         let label = e.formatted
-        if case .name("count") = e.kind, scope.local("count") == nil, lookupSymbol("count", scenario: scope.scenario) == nil {
-            return QueryAggregate(kind: .count, label: "count")
+        for word in ["count", "cases"] {
+            if case .name(let id) = e.kind, id.text == word, scope.local(word) == nil, lookupSymbol(word, scenario: scope.scenario) == nil,
+               !subjectHasField(word, scope) {
+                return QueryAggregate(kind: .count(plain: word == "cases"), label: word)
+            }
         }
         if case .call(let f, let args, let filter) = e.kind, lookupSymbol(f.text, scenario: scope.scenario) == nil,
            ["count", "share", "sum", "mean"].contains(f.text) {
