@@ -48,6 +48,8 @@ public final class PopulationData: @unchecked Sendable {
     /// Its version's fingerprint (0: none), which identifies the cases across programs.
     var fingerprint: UInt64 = 0
     public let columns: [Column]
+    /// Each case's weight (§10), or nil when the population has no `weight`.
+    public internal(set) var weights: [Double]?
 
     init(record: Int, count: Int, seed: UInt64, columns: [Column]) {
         self.record = record
@@ -126,6 +128,10 @@ enum PopulationBuilder {
             data = try loadCSV(path, version, seed: seed, program)
         } else {
             data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
+        }
+        if let weight = version.weight {
+            data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
+                                       world: program.baseline, cancel: cancel)
         }
         data.fingerprint = key
         program.populationCache.set(key, data)

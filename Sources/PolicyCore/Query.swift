@@ -212,10 +212,15 @@ extension Checker {
         note { $0.opaque = true } // an aggregate inside an expression: not followed
         let which = f.text
         let v = value?.eval
-        let isInt = value?.type == .int
-        let type: PType = which == "count" ? .int : which == "sum" && isInt ? .int : .number
+        // Over a weighted population (§10) counts and sums are sums of weights: numbers.
+        let weighted = program.populations[p].isWeighted
+        let isInt = value?.type == .int && !weighted
+        let type: PType = which == "count" && !weighted ? .int : which == "sum" && isInt ? .int : .number
         return Typed(type) { frame in
             let data = try PopulationBuilder.build(p, in: frame.world, cancel: frame.world.program.cancellation)
+            let weights = weighted ? data.weights : nil
+            if weighted, weights == nil { throw EvalError.impossible("a weighted population built without its weights", at: src) }
+            if let weights { return try weightedAggregate(which, data, weights, condition, v, &frame, src) }
             var count: Int64 = 0, matched: Int64 = 0, intSum: IntTotal = 0, sum = 0.0
             var errors = RunErrors()
             let saved = frame.subject

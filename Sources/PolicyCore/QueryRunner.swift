@@ -8,6 +8,8 @@ struct QueryRunner {
     /// Per group: for each scenario and each output column, a running total.
     struct Accumulator {
         var cases = 0
+        /// The sum of the group's weights (§10; 0 when the population has none).
+        var weight = 0.0
         /// [scenario][column]: number sums, and counts or int sums (exact; finished once).
         var totals: [[Double]]
         var intTotals: [[IntTotal]]
@@ -24,17 +26,19 @@ struct QueryRunner {
         var isMean: Bool
     }
 
-    func columns(_ q: Query) -> [Column] {
+    /// Over a weighted population (§10) every column but `cases` adds weights: a number.
+    func columns(_ q: Query, weighted: Bool = false) -> [Column] {
         var out: [Column] = []
         for (i, a) in q.aggregates.enumerated() {
             switch a.kind {
             case .spread(_, let e):
                 for (m, name) in program.enums[e].members.enumerated() {
-                    out.append(Column(aggregate: i, label: name, member: Int32(m), isInt: true, isShare: false, isMean: false))
+                    out.append(Column(aggregate: i, label: name, member: Int32(m), isInt: !weighted, isShare: false, isMean: false))
                 }
-            case .count, .countIf: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: true, isShare: false, isMean: false))
+            case .count(plain: true): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: true, isShare: false, isMean: false))
+            case .count, .countIf: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: !weighted, isShare: false, isMean: false))
             case .share: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: true, isMean: false))
-            case .sum(_, let isInt): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: isInt, isShare: false, isMean: false))
+            case .sum(_, let isInt): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: isInt && !weighted, isShare: false, isMean: false))
             case .mean: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: false, isMean: true))
             }
         }
@@ -58,10 +62,12 @@ struct QueryRunner {
         }
         let worlds = scenarios.map { program.worlds[$0] }
         let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
-        let cols = columns(q)
+        let weighted = data.weights != nil
+        let cols = columns(q, weighted: weighted)
         var groups: [[Value]: Accumulator]
         var attributionLines: [String] = []
-        if let fast = try fastAccumulate(q, data, worlds, cols, source) {
+        // The memo does not add weights: a weighted population takes the general path.
+        if !weighted, let fast = try fastAccumulate(q, data, worlds, cols, source) {
             groups = fast.groups
             attributionLines = fast.attribution
         } else {
@@ -81,6 +87,10 @@ struct QueryRunner {
                 let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
                 let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
                 return k + s
+            }
+            if weighted, col.isShare || col.isMean {
+                let share = acc.weight == 0 ? 0 : try (acc.totals[s][ci] / acc.weight).finishNumber(what: what, at: source, group: group())
+                return col.isShare ? .percent(share) : .number(share)
             }
             if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
             if col.isMean {

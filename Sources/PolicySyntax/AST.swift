@@ -301,6 +301,8 @@ public struct PopulationItem: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case size(Expr)
         case seed(Expr)
+        /// `weight EXPR` (§10): each case's weight in the population's aggregates.
+        case weight(Expr)
         case field(Name, Generator, condition: Expr?)
     }
     public var kind: Kind

@@ -127,6 +127,7 @@ extension Statement {
                     switch item.kind {
                     case .size(let e): return " (size \(e.dump))"
                     case .seed(let e): return " (seed \(e.dump))"
+                    case .weight(let e): return " (weight \(e.dump))"
                     case .field(let f, let g, let c):
                         let gen: String
                         switch g {

@@ -407,6 +407,7 @@ public struct Formatter {
         switch item.kind {
         case .size(let e): return "size \(e.formatted)"
         case .seed(let e): return "seed \(e.formatted)"
+        case .weight(let e): return "weight \(e.formatted)"
         case .field(let name, let generator, let condition):
             let g: String
             switch generator {
