@@ -33,8 +33,8 @@ extension QueryRunner {
         if let d = a.decomposition { return try runDecomposition(q, d, replicates: replicates, source: source) }
         let points = try sweepPoints(a.sweeps, &frame)
         let scenarios = scenarioIndices(q)
-        let cols = columns(q)
         let version = program.worlds[scenarios[0]].populationVersion[q.population]
+        let cols = columns(q, weighted: version >= 0 && program.populations[q.population].versions[version].weight != nil)
         let populationReadsParams = !a.sweeps.isEmpty && version >= 0
             && program.populations[q.population].versions[version].needsWholeProgram
         // Each point's worlds are built once when there are few points, else for each use.

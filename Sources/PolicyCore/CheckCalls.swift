@@ -10,7 +10,7 @@ import PolicySyntax
 extension Checker {
     public static let builtinNames = ["min", "max", "abs", "round", "floor", "ceil", "year", "month", "quarter",
                                "weekday", "days", "ancestor", "chance", "count", "share", "sum", "mean",
-                               "sqrt", "exp", "ln", "pow"]
+                               "cases", "sqrt", "exp", "ln", "pow"]
 
     func call(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {
         if let sym = lookupSymbol(f.text, scenario: scope.scenario) {
@@ -69,6 +69,8 @@ extension Checker {
         switch f.text {
         case "count", "share", "sum", "mean":
             return aggregate(f, args, filter, src, scope)
+        case "cases":
+            return casesCall(args, filter, src, scope)
         default:
             break
         }
@@ -306,6 +308,7 @@ extension Checker {
             }
             let label = stream
             let streamKey = Operators.streamKey(label) // hashed once, not per draw
+            let callText = "chance(\(args[0].formatted))"
             note { $0.chance = true }
             return Typed(.bool) { frame in
                 let probability = try p(&frame).asNumber
@@ -317,7 +320,9 @@ extension Checker {
                 if let log = frame.chanceLog, let forced = log.forced {
                     outcome = log.entries.count < forced.count ? forced[log.entries.count] : false
                 } else {
-                    outcome = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity) < probability
+                    let drawn = Operators.draw(stream: streamKey, seed: c.seed, identity: c.identity)
+                    outcome = drawn < probability
+                    frame.recorder?.note(ChanceDraw(call: callText, stream: label, drawn: drawn, probability: probability, outcome: outcome))
                 }
                 frame.chanceLog?.entries.append((label, probability, outcome))
                 return .bool(outcome)

@@ -328,7 +328,9 @@ extension Checker {
                 error("unknown record type '\(d.record.text)'", file, d.record.span,
                       hint: suggest(d.record.text, program.records.map(\.name)))
             }
-            program.populations.append(PopulationInfo(name: d.name.text, record: record, versions: [], doc: s.doc))
+            var info = PopulationInfo(name: d.name.text, record: record, versions: [], doc: s.doc)
+            info.isWeighted = d.items?.contains { if case .weight = $0.kind { return true }; return false } ?? false
+            program.populations.append(info)
             pendingPopulations.append((program.populations.count - 1, d, file, scenario, s.span))
         case .scenario(let d):
             guard scenario == 0 else {

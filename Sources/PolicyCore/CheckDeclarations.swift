@@ -82,7 +82,7 @@ extension Checker {
                 case .with(let b, let fs): stack.append(b); stack += fs.map(\.value)
                 case .set(let xs), .list(let xs): stack += xs
                 case .unary(_, let a), .paren(let a), .under(let a, _): stack.append(a)
-                case .binary(_, let a, let b), .at(let a, let b): stack += [a, b]
+                case .binary(_, let a, let b), .at(let a, let b), .index(let a, let b): stack += [a, b]
                 case .ifThenElse(let c, let a, let b): stack += [c, a, b]
                 default: break
                 }

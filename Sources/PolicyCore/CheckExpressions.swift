@@ -44,6 +44,8 @@ extension Checker {
             return recordLiteral(name, fields, src, scope)
         case .with(let base, let fields):
             return withExpr(base, fields, src, scope)
+        case .index(let base, let index):
+            return populationCase(base, index, src, scope)
         case .set(let items), .list(let items):
             let isSet: Bool
             if case .set = e.kind { isSet = true } else { isSet = false }

@@ -58,6 +58,8 @@ extension Checker {
             return .local(slot: slot, t.eval, source: src)
         case .table, .compare, .plot, .decompose:
             return query(s, scope)
+        case .sample:
+            return sample(s, scope)
         case .include:
             return .declaration(source: src)
         default:
@@ -90,6 +92,7 @@ extension Checker {
             case .binary(_, let a, let b): inner = [a, b]
             case .call(_, let args, _): inner = args
             case .member(let base, _): inner = [base]
+            case .index(_, let i): inner = [i]
             case .under(let y, _), .at(let y, _): inner = [y]
             case .ifThenElse(let c, _, _): inner = [c]
             default: break

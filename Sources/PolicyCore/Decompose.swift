@@ -29,7 +29,8 @@ extension QueryRunner {
             }
         }
         let scenarioOfWorld = (0..<size).map { $0 == 0 ? d.parent : d.scenario }
-        let cols = columns(q)
+        let version = program.worlds[d.parent].populationVersion[q.population]
+        let cols = columns(q, weighted: version >= 0 && program.populations[q.population].versions[version].weight != nil)
         // [group][replicate] → [column] → the decomposition
         var results: [[Value]: [[Split]?]] = [:]
         for r in 0..<replicates {

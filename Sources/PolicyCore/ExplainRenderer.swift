@@ -31,7 +31,10 @@ public struct ExplainRenderer {
             out += "  (no decision was evaluated)\n"
         }
         for (i, t) in recorder.roots.enumerated() {
-            out += tree(t, prefix: "", last: i == recorder.roots.count - 1)
+            out += tree(t, prefix: "", last: i == recorder.roots.count - 1 && recorder.looseChances.isEmpty)
+        }
+        for (i, draw) in recorder.looseChances.enumerated() {
+            out += "\(i == recorder.looseChances.count - 1 ? "└─ " : "├─ ")\(chanceLine(draw))\n"
         }
         return out
     }
@@ -61,6 +64,8 @@ public struct ExplainRenderer {
             if let dropped = c.dropped { detail += "; \(dropped)" }
             items.append(line + "\n" + detail)
         }
+        // The draws come first: the rules' `when`s read them before any answer is chosen.
+        items.insert(contentsOf: t.chances.map(chanceLine), at: 0)
         if t.usedDefault {
             items.append("default → \(t.value.map(f.format) ?? "?")\(t.defaultSource.map { "    \($0.shortPosition)" } ?? "")\n" +
                          (t.candidates.isEmpty ? "no policy in force here has a rule for \(info.name)" : "no policy answered"))
@@ -80,6 +85,12 @@ public struct ExplainRenderer {
             for l in lines.dropFirst() { out += "\(more)\(isLast ? "   " : "│  ")   \(l)\n" }
         }
         return out
+    }
+
+    /// `chance(30%) [stream "detain"] drew 0.2741 < 0.30 → true`
+    func chanceLine(_ d: ChanceDraw) -> String {
+        "\(d.call) [stream \(Formatter.quote(d.stream))] drew \(NumberText.fixed(d.drawn, decimals: 4)) "
+            + "\(d.outcome ? "<" : "≥") \(NumberText.fixed(d.probability, decimals: 2, upTo: 6)) → \(d.outcome)"
     }
 
     /// "priorities_2012 (ice) at federal.policy:18" / "default" / "combine deny_overrides: false wins".
@@ -121,7 +132,7 @@ public struct ExplainRenderer {
         var out = "under \(n1): \(f.format(v1))\nunder \(n2): \(f.format(v2))\n"
         guard let (a, b) = firstDifference(r1.roots, r2.roots) else {
             out += v1 == v2 ? "The derivations agree: no decision differs.\n" : "The values differ, but no decision does (the difference is outside the rules).\n"
-            return out
+            return out + chanceSection(r1, n1) + chanceSection(r2, n2)
         }
         let info = program.decisions[a.decision]
         out += "They part at \(info.name) (\(caseSummary(a.caseRecord))):\n"
@@ -145,7 +156,20 @@ public struct ExplainRenderer {
             let changed = changedDefinitions(program.worlds[s1], program.worlds[s2])
             out += changed.isEmpty ? " (an attribute or param changed by events).\n" : ": \(n2) changes \(changed.joined(separator: ", ")).\n"
         }
-        return out
+        return out + chanceSection(r1, n1) + chanceSection(r2, n2)
+    }
+
+    /// Every draw one side of a difference made, each with the decision that made it
+    /// (the draws are the same numbers in both scenarios; which draws are made may differ).
+    func chanceSection(_ recorder: Recorder, _ scenario: String) -> String {
+        var lines: [String] = []
+        func visit(_ t: DecisionTrace) {
+            for c in t.children { visit(c) }
+            for d in t.chances { lines.append("  \(program.decisions[t.decision].name): \(chanceLine(d))") }
+        }
+        recorder.roots.forEach(visit)
+        lines += recorder.looseChances.map { "  \(chanceLine($0))" }
+        return lines.isEmpty ? "" : "Chance draws under \(scenario):\n" + lines.joined(separator: "\n") + "\n"
     }
 
     /// `detainer_ban(cook)` — with its owner in parentheses only when the name does not

@@ -241,6 +241,7 @@ extension QueryRunner.Accumulator {
 
     mutating func merge(_ o: QueryRunner.Accumulator) {
         cases += o.cases
+        weight += o.weight
         for s in totals.indices {
             for c in totals[s].indices {
                 totals[s][c] += o.totals[s][c]

@@ -77,9 +77,13 @@ extension QueryRunner {
         var caseCounts: [Int] = []
         var intTotals: [IntTotal] = []
         var totals: [Double] = []
+        /// Each case's weight (§10), or nil: then each case counts once.
+        let weights: [Double]?
+        var caseWeights: [Double] = []
 
-        init(_ q: Query, _ cols: [Column], worlds: Int, intSum: [Bool]) {
+        init(_ q: Query, _ cols: [Column], worlds: Int, intSum: [Bool], weights: [Double]? = nil) {
             self.q = q
+            self.weights = weights
             self.cols = cols
             worldCount = worlds
             aggregateCount = q.aggregates.count
@@ -95,6 +99,7 @@ extension QueryRunner {
             groupOf[key] = g
             out.groupOrder.append(key)
             caseCounts.append(0)
+            caseWeights.append(0)
             intTotals.append(contentsOf: repeatElement(0, count: stride))
             totals.append(contentsOf: repeatElement(0, count: stride))
             return g
@@ -108,6 +113,10 @@ extension QueryRunner {
         /// One case of group `g` (from `group`).
         mutating func add(row: Int, group g: Int, values: [Value], into out: inout GeneralChunk) {
             caseCounts[g] += 1
+            if let weights {
+                addWeighted(row: row, group: g, weight: row < weights.count ? weights[row] : 0, values: values, into: &out)
+                return
+            }
             for w in 0..<worldCount {
                 let base = g * stride + w * cols.count
                 for ci in cols.indices {
@@ -121,6 +130,30 @@ extension QueryRunner {
                     }
                 }
             }
+            noteDiffering(row: row, values: values, into: &out)
+        }
+
+        /// One case of a weighted population: every column but `cases` adds its weight.
+        mutating func addWeighted(row: Int, group g: Int, weight: Double, values: [Value], into out: inout GeneralChunk) {
+            caseWeights[g] += weight
+            for w in 0..<worldCount {
+                let base = g * stride + w * cols.count
+                for ci in cols.indices {
+                    let v = values[w * aggregateCount + cols[ci].aggregate]
+                    switch kinds[ci] {
+                    case .count(plain: true): intTotals[base + ci] += 1
+                    case .count: totals[base + ci] += weight
+                    case .countIf, .share: if v.asBool { totals[base + ci] += weight }
+                    case .spread: if case .member(_, let m) = v, m == cols[ci].member { totals[base + ci] += weight }
+                    case .sum, .mean: totals[base + ci] += weight * v.asNumber
+                    }
+                }
+            }
+            noteDiffering(row: row, values: values, into: &out)
+        }
+
+        /// A `compare` case whose aggregates differ between scenarios (for attribution).
+        func noteDiffering(row: Int, values: [Value], into out: inout GeneralChunk) {
             if q.kind == .compare, worldCount > 1,
                (1..<worldCount).contains(where: { w in
                    (0..<aggregateCount).contains { values[w * aggregateCount + $0] != values[$0] }
@@ -133,6 +166,7 @@ extension QueryRunner {
             for (g, k) in out.groupOrder.enumerated() {
                 var acc = Accumulator(totals: [], intTotals: [])
                 acc.cases = caseCounts[g]
+                acc.weight = caseWeights[g]
                 for w in 0..<worldCount {
                     let base = g * stride + w * cols.count
                     acc.intTotals.append(Array(intTotals[base..<(base + cols.count)]))
@@ -147,7 +181,8 @@ extension QueryRunner {
     /// chunk evaluator can take (`vector`), else case by case.
     func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
                       vector: Bool) -> GeneralChunk {
-        let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) })
+        let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) },
+                               weights: data.weights)
         if vector {
             do {
                 return try vectorChunk(q, data, worlds, adder, lo: lo, n: n)

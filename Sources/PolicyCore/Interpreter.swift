@@ -106,6 +106,8 @@ public final class Interpreter {
         case .query(let q, let source):
             let runner = QueryRunner(program: program, current: currentScenario)
             for output in try runner.run(q, source: source) { sink(output) }
+        case .sample(let q, _):
+            sink(.table(try SampleRunner.run(q, program: program, current: currentScenario)))
         }
         return nil
     }

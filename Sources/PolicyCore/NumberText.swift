@@ -88,6 +88,18 @@ public enum NumberText {
 
     /// `x` rounded to `decimals` places, as `plain` writes it; a value too large to have
     /// decimals is returned whole.
+    /// `x` with at least `decimals` digits after the point, and more (up to `upTo`) when
+    /// they are needed to show it exactly: `fixed(0.3, decimals: 2)` is `0.30`,
+    /// `fixed(0.125, decimals: 2, upTo: 6)` is `0.125`.
+    public static func fixed(_ x: Double, decimals: Int, upTo: Int? = nil) -> String {
+        var text = rounded(x, decimals: Swift.max(decimals, upTo ?? decimals))
+        guard x.isFinite, !text.contains("e") else { return text }
+        if !text.contains(".") { text += "." }
+        let have = text.count - (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? 0) - 1
+        if have < decimals { text += String(repeating: "0", count: decimals - have) }
+        return text
+    }
+
     public static func rounded(_ x: Double, decimals: Int) -> String {
         guard x.isFinite else { return plain(x) }
         var scale = 1.0

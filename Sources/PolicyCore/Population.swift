@@ -29,6 +29,9 @@ public struct PopulationVersion: Sendable {
     /// A CSV file (resolved path) to load instead of generating.
     public var csvPath: String?
     public var csvReference: SourceRef?
+    /// `weight EXPR` (§10), computed per case when the cases are made.
+    public var weight: Eval?
+    public var weightSource: SourceRef?
     /// The declaration's source text, and whether its cases depend on more of the program
     /// than its types and jurisdictions (see `PopulationFingerprint`).
     public var declarationText = ""
@@ -43,6 +46,8 @@ public struct PopulationInfo: Sendable {
     public var record: Int
     public var versions: [PopulationVersion]
     public var doc: String?
+    /// The declaration gives a `weight`: `count` and `sum` over it are numbers.
+    public var isWeighted = false
 }
 
 extension Checker {
@@ -68,6 +73,13 @@ extension Checker {
                 if version.size != nil { error("'size' is given twice", file, item.span) }
                 if d.source != nil { error("a population read from CSV has the size of its file", file, item.span, hint: "remove 'size'") }
                 version.size = require(expr(e, scope0, expected: .int), .int, e, scope0, what: "a population's size").eval
+            case .weight(let e):
+                if version.weight != nil { error("'weight' is given twice", file, item.span) }
+                var scope = scope0
+                scope.subject = .record(record)
+                scope.streamName = "weight"
+                version.weight = require(expr(e, scope, expected: .number), .number, e, scope, what: "a case's weight").eval
+                version.weightSource = SourceRef(file, e.span)
             case .seed(let e):
                 if version.seed != nil { error("'seed' is given twice", file, item.span) }
                 version.seed = require(expr(e, scope0, expected: .int), .int, e, scope0, what: "a population's seed").eval
@@ -212,7 +224,7 @@ enum PopulationFingerprint {
     static func isSelfContained(_ d: PopulationDecl) -> Bool {
         for item in d.items ?? [] {
             switch item.kind {
-            case .size(let e), .seed(let e):
+            case .size(let e), .seed(let e), .weight(let e):
                 guard isLiteral(e) else { return false }
             case .field(_, let generator, let condition):
                 guard condition == nil else { return false }
@@ -245,7 +257,7 @@ extension Checker {
         for (unit, statements) in all {
             for s in statements {
                 switch s.kind {
-                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .assert, .test: continue
+                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .sample, .assert, .test: continue
                 case .enumDecl, .attributes, .jurisdiction, .jurisdictionsFrom, .agency, .record:
                     structure.mix(unit.file.text(s.span))
                 case .scenario(let decl):

@@ -48,6 +48,8 @@ public final class PopulationData: @unchecked Sendable {
     /// Its version's fingerprint (0: none), which identifies the cases across programs.
     var fingerprint: UInt64 = 0
     public let columns: [Column]
+    /// Each case's weight (§10), or nil when the population has no `weight`.
+    public internal(set) var weights: [Double]?
 
     init(record: Int, count: Int, seed: UInt64, columns: [Column]) {
         self.record = record
@@ -123,14 +125,20 @@ enum PopulationBuilder {
             let base = patched ?? program.baseline
             var frame = Frame(world: base)
             let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0) &+ replicate
+            let data: PopulationData
             if version.csvPath != nil, patched == nil || !version.needsWholeProgram {
                 let rows = try build(p, in: world.isVariant ? program.worlds[world.scenario] : world, cancel: cancel)
-                return PopulationData(record: rows.record, count: rows.count, seed: seed, columns: rows.columns)
+                data = PopulationData(record: rows.record, count: rows.count, seed: seed, columns: rows.columns)
+            } else if let path = version.csvPath {
+                data = try loadCSV(path, version, seed: seed, program)
+            } else {
+                data = try generate(version, name: program.populations[p].name, seed: seed, world: base, cancel: cancel)
             }
-            if let path = version.csvPath {
-                return try loadCSV(path, version, seed: seed, program)
+            if let weight = version.weight {
+                data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
+                                           world: base, cancel: cancel)
             }
-            return try generate(version, name: program.populations[p].name, seed: seed, world: base, cancel: cancel)
+            return data
         }
         let key = version.fingerprint
         if let cached = program.populationCache.get(key) {
@@ -144,6 +152,10 @@ enum PopulationBuilder {
             data = try loadCSV(path, version, seed: seed, program)
         } else {
             data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
+        }
+        if let weight = version.weight {
+            data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
+                                       world: program.baseline, cancel: cancel)
         }
         data.fingerprint = key
         program.populationCache.set(key, data)

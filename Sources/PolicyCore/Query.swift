@@ -2,8 +2,9 @@ import PolicySyntax
 
 /// An aggregate of a `table`, `compare` or `plot` (§7), computed per group.
 public enum AggregateKind: Sendable {
-    /// `count`: the cases in the group.
-    case count
+    /// `count`: the cases in the group (weighted when the population is); `cases`
+    /// (`plain`): the number of cases, never weighted.
+    case count(plain: Bool)
     /// `count(COND)`
     case countIf(Eval)
     /// `share(COND)`: a number in [0, 1].
@@ -130,8 +131,11 @@ extension Checker {
     /// `count`, `count(COND)`, `share(COND)`, `sum(EXPR)`, `mean(EXPR)`, or an enum value.
     func queryAggregate(_ e: Expr, _ scope: Scope, population: Int) -> QueryAggregate? {
         let label = e.formatted
-        if case .name("count") = e.kind, scope.local("count") == nil, lookupSymbol("count", scenario: scope.scenario) == nil {
-            return QueryAggregate(kind: .count, label: "count")
+        for word in ["count", "cases"] {
+            if case .name(let id) = e.kind, id.text == word, scope.local(word) == nil, lookupSymbol(word, scenario: scope.scenario) == nil,
+               !subjectHasField(word, scope) {
+                return QueryAggregate(kind: .count(plain: word == "cases"), label: word)
+            }
         }
         if case .call(let f, let args, let filter) = e.kind, lookupSymbol(f.text, scenario: scope.scenario) == nil,
            ["count", "share", "sum", "mean"].contains(f.text) {
@@ -221,10 +225,15 @@ extension Checker {
         note { $0.opaque = true } // an aggregate inside an expression: not followed
         let which = f.text
         let v = value?.eval
-        let isInt = value?.type == .int
-        let type: PType = which == "count" ? .int : which == "sum" && isInt ? .int : .number
+        // Over a weighted population (§10) counts and sums are sums of weights: numbers.
+        let weighted = program.populations[p].isWeighted
+        let isInt = value?.type == .int && !weighted
+        let type: PType = which == "count" && !weighted ? .int : which == "sum" && isInt ? .int : .number
         return Typed(type) { frame in
             let data = try PopulationBuilder.build(p, in: frame.world, cancel: frame.world.program.cancellation)
+            let weights = weighted ? data.weights : nil
+            if weighted, weights == nil { throw EvalError.impossible("a weighted population built without its weights", at: src) }
+            if let weights { return try weightedAggregate(which, data, weights, condition, v, &frame, src) }
             var count: Int64 = 0, matched: Int64 = 0, intSum: IntTotal = 0, sum = 0.0
             var errors = RunErrors()
             let saved = frame.subject

@@ -8,6 +8,8 @@ struct QueryRunner {
     /// Per group: for each scenario and each output column, a running total.
     struct Accumulator {
         var cases = 0
+        /// The sum of the group's weights (§10; 0 when the population has none).
+        var weight = 0.0
         /// [scenario][column]: number sums, and counts or int sums (exact; finished once).
         var totals: [[Double]]
         var intTotals: [[IntTotal]]
@@ -22,22 +24,27 @@ struct QueryRunner {
         var isInt: Bool
         var isShare: Bool
         var isMean: Bool
+        /// Over a weighted population: shares and means divide by the sum of weights.
+        var weighted = false
     }
 
-    func columns(_ q: Query) -> [Column] {
+    /// Over a weighted population (§10) every column but `cases` adds weights: a number.
+    func columns(_ q: Query, weighted: Bool = false) -> [Column] {
         var out: [Column] = []
         for (i, a) in q.aggregates.enumerated() {
             switch a.kind {
             case .spread(_, let e):
                 for (m, name) in program.enums[e].members.enumerated() {
-                    out.append(Column(aggregate: i, label: name, member: Int32(m), isInt: true, isShare: false, isMean: false))
+                    out.append(Column(aggregate: i, label: name, member: Int32(m), isInt: !weighted, isShare: false, isMean: false))
                 }
-            case .count, .countIf: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: true, isShare: false, isMean: false))
+            case .count(plain: true): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: true, isShare: false, isMean: false))
+            case .count, .countIf: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: !weighted, isShare: false, isMean: false))
             case .share: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: true, isMean: false))
-            case .sum(_, let isInt): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: isInt, isShare: false, isMean: false))
+            case .sum(_, let isInt): out.append(Column(aggregate: i, label: a.label, member: nil, isInt: isInt && !weighted, isShare: false, isMean: false))
             case .mean: out.append(Column(aggregate: i, label: a.label, member: nil, isInt: false, isShare: false, isMean: true))
             }
         }
+        if weighted { for k in out.indices { out[k].weighted = true } }
         return out
     }
 
@@ -68,7 +75,8 @@ struct QueryRunner {
 
     func accumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
                     _ source: SourceRef) throws -> Accumulated {
-        if let fast = try fastAccumulate(q, data, worlds, cols, source) {
+        // The memo does not add weights: a weighted population takes the general path.
+        if data.weights == nil, let fast = try fastAccumulate(q, data, worlds, cols, source) {
             return Accumulated(groups: fast.groups, differing: fast.differing, order: fast.order)
         }
         let general = try generalAccumulate(q, data, worlds, cols, source)
@@ -94,6 +102,10 @@ struct QueryRunner {
             let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
             let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
             return k + s
+        }
+        if col.weighted, col.isShare || col.isMean {
+            let share = acc.weight == 0 ? 0 : try (acc.totals[s][ci] / acc.weight).finishNumber(what: what, at: source, group: group())
+            return col.isShare ? .percent(share) : .number(share)
         }
         if col.isShare { return .percent(acc.cases == 0 ? 0 : Double(acc.intTotals[s][ci]) / Double(acc.cases)) }
         if col.isMean {
@@ -125,7 +137,7 @@ struct QueryRunner {
         let scenarios = scenarioIndices(q)
         let worlds = scenarios.map { program.worlds[$0] }
         let data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation)
-        let cols = columns(q)
+        let cols = columns(q, weighted: data.weights != nil)
         let result = try accumulate(q, data, worlds, cols, source)
         let groups = result.groups
         let keys = sortedKeys(groups.keys)

@@ -29,6 +29,8 @@ public final class DecisionTrace: @unchecked Sendable {
     public var defaultSource: SourceRef?
     /// Decisions evaluated while answering this one.
     public var children: [DecisionTrace] = []
+    /// The `chance` draws made while answering this one (not in the decisions it asked).
+    public var chances: [ChanceDraw] = []
 
     init(decision: Int, scenario: Int, caseRecord: RecordValue) {
         self.decision = decision
@@ -37,10 +39,27 @@ public final class DecisionTrace: @unchecked Sendable {
     }
 }
 
+/// One `chance` evaluated under `explain`: what it drew and what that gave.
+public struct ChanceDraw: Sendable {
+    /// The call as written: `chance(30%)`.
+    public var call: String
+    public var stream: String
+    /// The number drawn from (seed, case, stream), in [0, 1).
+    public var drawn: Double
+    public var probability: Double
+    public var outcome: Bool
+}
+
 /// Collects the derivation of every decision an expression evaluates.
 public final class Recorder: @unchecked Sendable {
     public var roots: [DecisionTrace] = []
     var stack: [DecisionTrace] = []
+    /// Draws made outside any decision (a `let` called on a case directly).
+    public var looseChances: [ChanceDraw] = []
+
+    func note(_ draw: ChanceDraw) {
+        if let top = stack.last { top.chances.append(draw) } else { looseChances.append(draw) }
+    }
 
     public init() {}
 

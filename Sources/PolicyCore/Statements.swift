@@ -13,6 +13,7 @@ public indirect enum CheckedStatement: Sendable {
     /// `let x = …` inside a test.
     case local(slot: Int, Eval, source: SourceRef)
     case query(Query, source: SourceRef)
+    case sample(SampleQuery, source: SourceRef)
 }
 
 /// A sub-expression of an assert's condition, shown when the assert fails.
@@ -27,7 +28,8 @@ extension CheckedStatement {
     public var source: SourceRef {
         switch self {
         case .declaration(let s), .expression(_, _, let s), .explain(_, _, let s), .timeline(_, _, _, _, let s),
-             .status(_, _, _, let s), .test(_, _, _, let s), .assert(_, _, _, let s), .local(_, _, let s), .query(_, let s):
+             .status(_, _, _, let s), .test(_, _, _, let s), .assert(_, _, _, let s), .local(_, _, let s), .query(_, let s),
+             .sample(_, let s):
             return s
         }
     }

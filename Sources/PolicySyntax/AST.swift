@@ -124,6 +124,8 @@ public struct Expr: Hashable, Sendable {
         indirect case record(Name, [FieldInit])
         /// `base with { field: value, … }`
         indirect case with(Expr, [FieldInit])
+        /// `population[i]`: case `i` of a population (§10).
+        indirect case index(Expr, Expr)
         case set([Expr])
         case list([Expr])
         indirect case unary(UnaryOperator, Expr)
@@ -299,6 +301,8 @@ public struct PopulationItem: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case size(Expr)
         case seed(Expr)
+        /// `weight EXPR` (§10): each case's weight in the population's aggregates.
+        case weight(Expr)
         case field(Name, Generator, condition: Expr?)
     }
     public var kind: Kind
@@ -404,6 +408,8 @@ public struct Statement: Hashable, Sendable {
         case plot(aggregates: [Expr], keys: [Expr], from: Name, under: [Name], to: StringLiteral?, analysis: Analysis)
         /// `decompose S on AGG [by KEY] from POP [where COND] [replicates N]` (§10)
         case decompose(scenario: Name, aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, analysis: Analysis)
+        /// `sample N from POP [where COND] [under S]` (§10): N cases chosen at random.
+        case sample(count: Expr, from: Name, where: Expr?, under: Name?)
         case test(StringLiteral, [Statement])
         case assert(Expr, message: StringLiteral?)
         case include(StringLiteral)

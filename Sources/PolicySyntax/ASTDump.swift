@@ -18,6 +18,7 @@ extension Expr {
             return "(call \(f.text)\(args.map { " " + $0.dump }.joined())\(w))"
         case .record(let name, let fields): return "(record \(name.text)\(fields.dumpFields))"
         case .with(let base, let fields): return "(with \(base.dump)\(fields.dumpFields))"
+        case .index(let base, let index): return "(index \(base.dump) \(index.dump))"
         case .set(let items): return "(set\(items.map { " " + $0.dump }.joined()))"
         case .list(let items): return "(list\(items.map { " " + $0.dump }.joined()))"
         case .unary(let op, let e): return "(\(op.rawValue) \(e.dump))"
@@ -126,6 +127,7 @@ extension Statement {
                     switch item.kind {
                     case .size(let e): return " (size \(e.dump))"
                     case .seed(let e): return " (seed \(e.dump))"
+                    case .weight(let e): return " (weight \(e.dump))"
                     case .field(let f, let g, let c):
                         let gen: String
                         switch g {
@@ -155,6 +157,8 @@ extension Statement {
             return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
         case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):
             return "(decompose \(scenario.text)\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(analysis.dump))"
+        case .sample(let count, let from, let cond, let under):
+            return "(sample \(count.dump) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? ""))"
         case .test(let name, let body): return "(test \(name.value.debugDescription)\(body.map { " " + $0.dump }.joined()))"
         case .assert(let e, let m): return "(assert \(e.dump)\(m.map { " " + $0.value.debugDescription } ?? ""))"
         case .include(let s): return "(include \(s.value.debugDescription))"

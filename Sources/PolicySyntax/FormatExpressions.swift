@@ -19,6 +19,7 @@ extension Expr {
             return "\(f.text)(\(parts.joined(separator: ", ")))"
         case .record(let name, let fields): return "\(name.text) \(Formatter.fieldInits(fields))"
         case .with(let base, let fields): return "\(base.formatted) with \(Formatter.fieldInits(fields))"
+        case .index(let base, let index): return "\(base.formatted)[\(index.formatted)]"
         case .set(let items): return "{\(items.map(\.formatted).joined(separator: ", "))}"
         case .list(let items): return "[\(items.map(\.formatted).joined(separator: ", "))]"
         case .unary(.negate, let e): return "-\(e.formatted)"

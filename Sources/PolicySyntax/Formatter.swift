@@ -294,6 +294,11 @@ public struct Formatter {
             text += " from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
             line(text + analysis.formatted)
+        case .sample(let count, let from, let cond, let under):
+            var text = "sample \(count.formatted) from \(from.text)"
+            if let c = cond { text += " where \(c.formatted)" }
+            if let u = under { text += " under \(u.text)" }
+            line(text)
         case .test(let name, let body):
             writeBlock(head: "test \(Formatter.quote(name.value))", span: s.span, inline: nil,
                        items: body.map { item in (item.span, { $0.writeStatement(item) }) })
@@ -409,6 +414,7 @@ public struct Formatter {
         switch item.kind {
         case .size(let e): return "size \(e.formatted)"
         case .seed(let e): return "seed \(e.formatted)"
+        case .weight(let e): return "weight \(e.formatted)"
         case .field(let name, let generator, let condition):
             let g: String
             switch generator {

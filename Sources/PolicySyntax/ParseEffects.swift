@@ -97,20 +97,21 @@ extension Parser {
         return .population(PopulationDecl(name: name, record: record, source: source, items: items))
     }
 
-    /// population_item = "size" expr | "seed" expr | FIELD generator [ "when" expr ]
+    /// population_item = "size" expr | "seed" expr | "weight" expr | FIELD generator [ "when" expr ]
     /// generator = "uniform" expr ".." expr | "{" member ":" expr { SEP … } "}"
     ///           | "weighted" "by" NAME | "=" expr | expr
     mutating func parsePopulationItem() throws -> PopulationItem {
         let start = token.span
-        if atWord("size") || atWord("seed") {
-            let isSize = atWord("size")
+        if atWord("size") || atWord("seed") || atWord("weight") {
+            let word = text(token)
             let next = peek()
             let generatorStart = next.kind == .lBrace || next.kind == .equal
                 || (next.kind == .identifier && (text(next) == "uniform" || text(next) == "weighted"))
             if !generatorStart {
                 advance()
                 let value = try parseExpr()
-                return PopulationItem(kind: isSize ? .size(value) : .seed(value), span: span(from: start))
+                let kind: PopulationItem.Kind = word == "size" ? .size(value) : word == "seed" ? .seed(value) : .weight(value)
+                return PopulationItem(kind: kind, span: span(from: start))
             }
         }
         let field = try expectFieldName("a field name, 'size' or 'seed'")

@@ -124,7 +124,8 @@ extension Parser {
         }
     }
 
-    /// postfix = primary { "." FIELD | "with" "{" field_inits "}" }
+    /// postfix = primary { "." FIELD | "with" "{" field_inits "}" | "[" expr "]" }
+    /// A `[` that starts a line begins a list, not an index.
     mutating func parsePostfix() throws -> Expr {
         var base = try parsePrimary()
         var chain = 0
@@ -140,10 +141,26 @@ extension Parser {
                 guard at(.lBrace) else { try fail("'{' after 'with'", hint: "write r with { field: value }") }
                 let fields = try parseFieldInits()
                 base = Expr(.with(base, fields), span(from: base.span))
+            } else if at(.lBracket), !token.startsLine {
+                base = try parseIndex(base)
             } else {
                 return base
             }
         }
+    }
+
+    /// index = "[" expr "]"
+    mutating func parseIndex(_ base: Expr) throws -> Expr {
+        let open = token
+        try enter()
+        defer { leave() }
+        advance()
+        let saved = noRecordLiteral
+        noRecordLiteral = false
+        defer { noRecordLiteral = saved }
+        let index = try parseExpr()
+        try expectClose(.rBracket, opener: open)
+        return Expr(.index(base, index), span(from: base.span))
     }
 
     /// primary = literal | NAME [ "(" args ")" | "{" field_inits "}" ] | "(" expr ")"

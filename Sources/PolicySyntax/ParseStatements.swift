@@ -85,7 +85,7 @@ extension Parser {
         case .identifier where atDecompose():
             kind = try parseDecompose()
         default:
-            kind = .expression(try parseExpr())
+            kind = startsSample() ? try parseSample() : .expression(try parseExpr())
         }
         return Statement(kind, span(from: start), doc: doc)
     }

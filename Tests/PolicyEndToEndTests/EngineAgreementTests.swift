@@ -261,3 +261,67 @@ final class EngineAgreementTests: XCTestCase {
         return out
     }
 }
+
+extension EngineAgreementTests {
+    /// A weighted population (§10): the memo declines it, and every engine adds the same
+    /// weights in the same order. The expected figures are worked out by hand below: case
+    /// i has n = i % 4 and weight n / 2 (so n = 0 weighs nothing).
+    func testAWeightedPopulationGivesTheSameTableUnderEveryEngine() throws {
+        var rows = ["date,jurisdiction,n,flag"]
+        var count = [0.0, 0.0], flagged = [0.0, 0.0], sum = [0.0, 0.0], cases = [0, 0]
+        for i in 0..<2_000 {
+            let year = i % 2, n = i % 4, flag = i % 3 == 0
+            rows.append("201\(year)-0\(1 + i % 9)-1\(i % 10),c0,\(n),\(flag)")
+            let w = Double(n) / 2
+            cases[year] += 1
+            count[year] += w
+            if flag { flagged[year] += w }
+            sum[year] += w * Double(n)
+        }
+        let program = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record r { date: date, jurisdiction: jurisdiction, n: int = 0, flag: bool = false }
+            population cases_file of r from "cases.csv" { weight n / 2 }
+            decision held(x: r): bool = x.flag and x.n > 0
+            table cases, count, count(held), share(flag), sum(n), mean(n) by year from cases_file
+            """
+        var expected = "year,cases,count,count(held),share(flag),sum(n),mean(n)\n"
+        for y in 0..<2 {
+            expected += "201\(y),\(cases[y]),\(count[y]),\(flagged[y]),\(flagged[y] / count[y]),\(sum[y]),\(sum[y] / count[y])\n"
+        }
+        try assertAllEngines(program, csv: rows.joined(separator: "\n") + "\n")
+        let dir = try scratchDirectory()
+        _ = try writeFile(dir, "cases.csv", rows.joined(separator: "\n") + "\n")
+        _ = try writeFile(dir, "m.policy", program)
+        let csv = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(csv.stdout, expected)
+        let json = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
+        let table = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        XCTAssertEqual(table?.first?["cases"] as? Int, cases[0], json.stdout)
+        XCTAssertEqual(table?.first?["count"] as? Double, count[0], json.stdout)
+    }
+
+    /// A weighted compare: each engine agrees, and the weighted counts differ by the
+    /// weight of the cases that differ.
+    func testAWeightedCompareAgreesUnderEveryEngine() throws {
+        let program = """
+            jurisdiction usa: federal
+            jurisdiction c0: county in usa
+            record r { date: date, jurisdiction: jurisdiction, n: int = 0 }
+            population p of r {
+              size 3_000
+              seed 5
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction = c0
+              n uniform 0 .. 9
+              weight 0.25 + n / 3
+            }
+            decision held(x: r): bool = chance(40%)
+            scenario strict { decision held(x: r): bool = x.n > 4 }
+            compare baseline, strict on count(held), mean(n) by year from p
+            """
+        try assertAllEngines(program)
+    }
+}

@@ -151,7 +151,7 @@ private func maxExprDepth(_ statement: Statement) -> Int {
         case .with(let b, let fields): children = [b] + fields.map(\.value)
         case .set(let items), .list(let items): children = items
         case .unary(_, let x), .paren(let x), .under(let x, _): children = [x]
-        case .binary(_, let a, let b), .at(let a, let b): children = [a, b]
+        case .binary(_, let a, let b), .at(let a, let b), .index(let a, let b): children = [a, b]
         case .ifThenElse(let c, let a, let b): children = [c, a, b]
         default: break
         }
