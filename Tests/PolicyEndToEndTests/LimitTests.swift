@@ -138,7 +138,7 @@ final class LimitTests: XCTestCase {
 
     func testBadLimitSettingsAreUsageErrors() throws {
         for (setting, message) in [
-            ("nest=3", "unknown limit 'nest' (limits: nesting, chain, file-mb, line, string, population, cascade, firings, errors, csv-mb)"),
+            ("nest=3", "unknown limit 'nest' (limits: nesting, chain, file-mb, line, string, population, cascade, firings, errors, csv-mb, sweep, decompose, replicates)"),
             ("nesting", "--limit takes NAME=N, as in nesting=2000"),
             ("nesting=0", "--limit nesting must be a whole number from 1 to 20,000, not '0'"),
             ("line=lots", "--limit line must be a whole number from 1 to 1,000,000,000, not 'lots'"),

@@ -1,0 +1,310 @@
+import Foundation
+import XCTest
+
+/// `replicates`, `sweep` and `decompose` (LANGUAGE.md §10), through the real executable:
+/// intervals that cover what they claim, paired differences, long-format sweeps, Shapley
+/// shares that add up, and the errors of each clause.
+final class ReplicatesSweepDecomposeTests: XCTestCase {
+    static let model = """
+        enum charge { felony, misdemeanor }
+        jurisdiction attributes { admissions: int = 1 }
+        jurisdiction usa: federal
+        jurisdiction cook: county in usa
+        jurisdiction dupage: county in usa
+        record booking {
+          date: date
+          jurisdiction: jurisdiction
+          charge: charge = misdemeanor
+        }
+        param p: number = 30%
+        param q: number = 10%
+        population bookings of booking {
+          size 3_000
+          seed 11
+          date uniform 2012-01-01 .. 2013-12-31
+          jurisdiction weighted by admissions
+          charge { felony: 30%, misdemeanor: 70% }
+        }
+        decision detain(b: booking): bool = chance(p)
+        decision flag(b: booking): bool = chance(q)
+        policy felons by cook { detain(b) = b.charge == felony or chance(p) }
+        let held(b: booking): bool = detain(b) or flag(b)
+
+        """
+
+    static let reform = """
+        scenario reform {
+          param p = 50%
+          cancel felons
+          param q = 25%
+        }
+
+        """
+
+    func run(_ program: String, format: String? = nil, limits: [String] = [], environment: [String: String] = [:],
+             file: StaticString = #filePath, line: UInt = #line) throws -> PolicyProcess.Result {
+        let dir = try scratchDirectory()
+        _ = try writeFile(dir, "m.policy", program)
+        let args = ["run", "--no-color"] + limits.flatMap { ["--limit", $0] } + (format.map { ["--format", $0] } ?? []) + ["m.policy"]
+        let r = try PolicyProcess.run(args, environment: environment, currentDirectory: dir, timeout: 300, file: file, line: line)
+        assertNoCrash(r, "run", file: file, line: line)
+        return r
+    }
+
+    func json(_ r: PolicyProcess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        if let rows = object as? [[String: Any]] { return rows }
+        if let doc = object as? [String: Any], let rows = doc["rows"] as? [[String: Any]] { return rows }
+        XCTFail("not a table: \(r.stdout.prefix(500))", file: file, line: line)
+        return []
+    }
+
+    func number(_ row: [String: Any], _ key: String, file: StaticString = #filePath, line: UInt = #line) -> Double {
+        guard let n = row[key] as? NSNumber else {
+            XCTFail("no number '\(key)' in \(row)", file: file, line: line)
+            return .nan
+        }
+        return n.doubleValue
+    }
+
+    // MARK: - replicates
+
+    /// A Bernoulli field with p = 30% over 100 cases: its count has mean 30. Over 1,000
+    /// independent experiments of 10 replicates each (a sweep of the seed), the 95%
+    /// intervals must cover 30 about 95% of the time.
+    func testIntervalsCoverTheTrueValueAboutNinetyFivePercentOfTheTime() throws {
+        let program = """
+            jurisdiction usa: federal
+            record trial {
+              date: date
+              jurisdiction: jurisdiction
+              flag: bool = false
+            }
+            param s: int = 0
+            population trials of trial {
+              size 100
+              seed s
+              date uniform 2010-01-01 .. 2010-12-31
+              jurisdiction = usa
+              flag 30%
+            }
+            table count(flag) from trials sweep s in 0 .. 999_000 step 1_000 replicates 10
+
+            """
+        let r = try run(program, format: "csv")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "s,count(flag) mean,count(flag) sd,count(flag) ci_low,count(flag) ci_high")
+        var covered = 0, total = 0
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",").compactMap { Double($0) }
+            guard f.count == 5 else { return XCTFail("bad row: \(line)") }
+            XCTAssertEqual(f[1] - f[3], f[4] - f[1], accuracy: 1e-9, "the interval is centred on the mean")
+            total += 1
+            if f[3] <= 30, 30 <= f[4] { covered += 1 }
+        }
+        XCTAssertEqual(total, 1_000)
+        let rate = Double(covered) / Double(total)
+        XCTAssertTrue((0.93...0.97).contains(rate), "coverage \(rate)")
+    }
+
+    /// Common random numbers: within a replicate both scenarios read the same draws, so the
+    /// paired difference varies much less than the two columns do on their own.
+    func testAPairedDifferenceHasANarrowerIntervalThanAnUnpairedOne() throws {
+        let program = Self.model + Self.reform + "compare baseline, reform on count(held) by jurisdiction from bookings replicates 20\n"
+        let r = try run(program, format: "json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try json(r)
+        XCTAssertEqual(rows.count, 2)
+        let t19 = 2.093024
+        for row in rows {
+            let paired = (number(row, "count(held) Δ reform ci_high") - number(row, "count(held) Δ reform ci_low")) / 2
+            let sdBase = number(row, "count(held) baseline sd"), sdReform = number(row, "count(held) reform sd")
+            let unpaired = t19 * (sdBase * sdBase / 20 + sdReform * sdReform / 20).squareRoot()
+            XCTAssertLessThan(paired, unpaired, "\(row)")
+            let difference = number(row, "count(held) reform mean") - number(row, "count(held) baseline mean")
+            XCTAssertEqual(number(row, "count(held) Δ reform mean"), difference, accuracy: 1e-9)
+        }
+    }
+
+    func testReplicatesPrintMeansWithIntervalsAndTheSameOnEveryRun() throws {
+        let program = Self.model + "table count(held) by jurisdiction from bookings replicates 5\n"
+        let r = try run(program)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(lines.first?.split(separator: " ", omittingEmptySubsequences: true), ["jurisdiction", "count(held)"])
+        XCTAssertTrue(lines[1].hasPrefix("cook") && lines[1].contains(" ± "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Mean of 5 replicates ± the half-width of its 95% confidence interval."), r.stdout)
+        XCTAssertEqual(try run(program).stdout, r.stdout)
+        // Replicate 0 is the population as declared: its draws are the plain query's.
+        let plain = try run(Self.model + "table count(held) by jurisdiction from bookings\n", format: "json")
+        let two = try run(Self.model + "table count(held) by jurisdiction from bookings replicates 2\n", format: "json")
+        XCTAssertEqual(two.status, 0, two.stderr)
+        let one = try json(plain).map { number($0, "count(held)") }
+        XCTAssertEqual(one.count, 2)
+        XCTAssertEqual(try json(two).count, 2)
+    }
+
+    func testReplicatesBelowTwoAreAnError() throws {
+        let r = try run(Self.model + "table count from bookings replicates 1\n")
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("error: 'replicates' needs 2 or more, not 1"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("m.policy:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("a confidence interval needs at least two runs"), r.stderr)
+    }
+
+    // MARK: - sweep
+
+    func testASweepPrintsOneRowPerPointAndKeyInLongFormat() throws {
+        let program = Self.model + "table count(detain) by jurisdiction from bookings sweep p in {10%, 20%}\n"
+        let r = try run(program)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(rows.first, ["p", "jurisdiction", "count(detain)"])
+        XCTAssertEqual(rows.dropFirst().map { Array($0.prefix(2)) }, [["10%", "cook"], ["10%", "dupage"], ["20%", "cook"], ["20%", "dupage"]])
+        // A point is the query with `param p = V` patched in: the same as such a scenario.
+        let patched = try run(Self.model + "scenario twenty { param p = 20% }\ntable count(detain) by jurisdiction from bookings under twenty\n")
+        let figures = patched.stdout.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        XCTAssertEqual(rows.suffix(2).map { $0.last ?? "" }, figures, "\(r.stdout)\n\(patched.stdout)")
+    }
+
+    func testSweepsFormTheirProductAndRangesIncludeTheirEnds() throws {
+        let program = Self.model + "table count(held) from bookings sweep p in 0.1 .. 0.3 step 0.1 sweep q in {0%, 50%}\n"
+        let r = try run(program, format: "csv")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "p,q,count(held)")
+        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") },
+                       ["0.1,0.0", "0.1,0.5", "0.2,0.0", "0.2,0.5", "0.30000000000000004,0.0", "0.30000000000000004,0.5"])
+    }
+
+    func testASweepThatIsNotOfAParamIsAnError() throws {
+        let r = try run(Self.model + "table count from bookings sweep pp in {1%}\n")
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("error: unknown param 'pp'; a sweep varies a param"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("params: p"), r.stderr)
+        let held = try run(Self.model + "table count from bookings sweep held in {true}\n")
+        XCTAssertEqual(held.status, 65)
+        XCTAssertTrue(held.stderr.contains("'held' is a let, not a param; a sweep varies a param"), held.stderr)
+        let typed = try run(Self.model + "table count from bookings sweep p in {true}\n")
+        XCTAssertEqual(typed.status, 65)
+        XCTAssertTrue(typed.stderr.contains("a value of 'p'"), typed.stderr)
+    }
+
+    func testASweepPastItsLimitOrWithABadStepIsAnError() throws {
+        let r = try run(Self.model + "table count from bookings sweep p in {1%, 2%, 3%}\n", limits: ["sweep=2"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("error: the sweeps make more than 2 points"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("raise the limit with --limit sweep=N"), r.stderr)
+        let step = try run(Self.model + "table count from bookings sweep p in 0.1 .. 0.2 step 0.0\n")
+        XCTAssertEqual(step.status, 65)
+        XCTAssertTrue(step.stderr.contains("error: the step of a sweep must be more than zero"), step.stderr)
+        let missing = try run(Self.model + "table count from bookings sweep p in 0.1 .. 0.2\n")
+        XCTAssertEqual(missing.status, 65)
+        XCTAssertTrue(missing.stderr.contains("'step'"), missing.stderr)
+    }
+
+    // MARK: - decompose
+
+    func testShapleySharesAddUpToTheTotalAndDoNotDependOnTheOrderOfTheChanges() throws {
+        let query = "decompose reform on count(held), share(held) by jurisdiction from bookings\n"
+        let r = try run(Self.model + Self.reform + query, format: "json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try json(r)
+        XCTAssertEqual(rows.count, 8, "3 changes and a total, per jurisdiction")
+        func shares(_ rows: [[String: Any]]) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for row in rows { out["\(row["jurisdiction"] ?? "")/\(row["change"] ?? "")"] = number(row, "count(held) share") }
+            return out
+        }
+        for j in ["cook", "dupage"] {
+            let mine = rows.filter { $0["jurisdiction"] as? String == j }
+            let total = mine.first { ($0["change"] as? String)?.hasPrefix("total") == true }.map { number($0, "count(held) share") } ?? .nan
+            let sum = mine.filter { ($0["change"] as? String)?.hasPrefix("total") == false }.reduce(0) { $0 + number($1, "count(held) share") }
+            XCTAssertEqual(sum, total, accuracy: 1e-9, j)
+            XCTAssertEqual(total, total.rounded(), "a count's total is whole")
+            let shareTotal = mine.first { ($0["change"] as? String)?.hasPrefix("total") == true }.map { number($0, "share(held) share") } ?? .nan
+            let shareSum = mine.filter { ($0["change"] as? String)?.hasPrefix("total") == false }.reduce(0) { $0 + number($1, "share(held) share") }
+            XCTAssertEqual(shareSum, shareTotal, accuracy: 1e-12, j)
+        }
+        // The total is the plain compare's difference.
+        let compare = try run(Self.model + Self.reform + "compare baseline, reform on count(held) by jurisdiction from bookings\n", format: "json")
+        let differences = try json(compare).map { number($0, "count(held) Δ") }
+        let totals = rows.filter { ($0["change"] as? String)?.hasPrefix("total") == true }.map { number($0, "count(held) share") }
+        XCTAssertEqual(differences, totals)
+        // The same scenario with its changes in another order: the same shares.
+        let reordered = """
+            scenario reform {
+              param q = 25%
+              param p = 50%
+              cancel felons
+            }
+
+            """
+        let again = try run(Self.model + reordered + query, format: "json")
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(shares(try json(again)), shares(rows))
+        let names = try json(again).prefix(3).compactMap { $0["change"] as? String }
+        XCTAssertEqual(names, ["param q", "param p", "cancel policy felons"], "rows follow the scenario's own order")
+    }
+
+    func testADecompositionShowsEachChangeAloneAndLast() throws {
+        let r = try run(Self.model + Self.reform + "decompose reform on count(held) from bookings\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "reform − baseline, split among the 3 changes of reform")
+        XCTAssertEqual(lines[2].split(separator: " "), ["change", "share", "alone", "last"])
+        XCTAssertTrue(lines[3].hasPrefix("param p "), r.stdout)
+        XCTAssertTrue(lines[4].hasPrefix("cancel policy felons "), r.stdout)
+        XCTAssertTrue(lines[6].hasPrefix("total (reform − baseline) "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("alone: its effect applied to baseline by itself; last: its effect removed from reform."))
+    }
+
+    func testDecomposeErrorsNameWhatIsWrong() throws {
+        let base = try run(Self.model + "decompose baseline on count from bookings\n")
+        XCTAssertEqual(base.status, 65)
+        XCTAssertTrue(base.stderr.contains("error: baseline is what happened; it changes nothing to decompose"), base.stderr)
+        let empty = try run(Self.model + "scenario same {}\ndecompose same on count from bookings\n")
+        XCTAssertEqual(empty.status, 65)
+        XCTAssertTrue(empty.stderr.contains("error: scenario 'same' makes no change to 'baseline': there is nothing to decompose"), empty.stderr)
+        let many = try run(Self.model + Self.reform + "decompose reform on count from bookings\n", limits: ["decompose=2"])
+        XCTAssertEqual(many.status, 65)
+        XCTAssertTrue(many.stderr.contains("error: scenario 'reform' makes 3 changes; decompose splits a difference among at most 2"), many.stderr)
+        XCTAssertTrue(many.stderr.contains("raise the limit with --limit decompose=N"), many.stderr)
+        let unknown = try run(Self.model + Self.reform + "decompose refrom on count from bookings\n")
+        XCTAssertEqual(unknown.status, 65)
+        XCTAssertTrue(unknown.stderr.contains("did you mean 'reform'?"), unknown.stderr)
+        let sweep = try run(Self.model + Self.reform + "decompose reform on count from bookings sweep p in {1%}\n")
+        XCTAssertEqual(sweep.status, 65)
+        XCTAssertTrue(sweep.stderr.contains("error: 'decompose' takes no 'sweep'"), sweep.stderr)
+    }
+
+    func testDecomposeWithReplicatesGivesIntervalsThatStillAddUp() throws {
+        let r = try run(Self.model + Self.reform + "decompose reform on count(held) from bookings replicates 4\n", format: "json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try json(r)
+        XCTAssertEqual(rows.count, 4)
+        let total = number(rows[3], "count(held) share mean")
+        let sum = rows.prefix(3).reduce(0) { $0 + number($1, "count(held) share mean") }
+        XCTAssertEqual(sum, total, accuracy: 1e-9)
+        XCTAssertLessThan(number(rows[0], "count(held) share ci_low"), number(rows[0], "count(held) share ci_high"))
+    }
+
+    // MARK: - every engine
+
+    func testAnalysisPrintsTheSameOnEveryEngineAndThreadCount() throws {
+        let program = Self.model + Self.reform + """
+            compare baseline, reform on count(held) by jurisdiction from bookings replicates 3 sweep q in {10%, 20%}
+            decompose reform on count(held), share(held) from bookings replicates 2
+            plot count(held) by year from bookings under baseline, reform replicates 2
+
+            """
+        var first: PolicyProcess.Result?
+        for env in [[:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"]] {
+            let r = try run(program, environment: env)
+            XCTAssertEqual(r.status, 0, "\(env): \(r.stderr)")
+            if let first { XCTAssertEqual(r.stdout, first.stdout, "\(env)") }
+            first = first ?? r
+        }
+    }
+}
