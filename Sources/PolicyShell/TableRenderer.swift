@@ -71,7 +71,9 @@ public struct TableRenderer {
 
     static func number(_ d: Double) -> String {
         if Swift.abs(d) >= 1000 { return NumberText.grouped(d, minus: "−") }
-        return NumberText.rounded(d, decimals: 3)
+        // The same minus sign as the grouped figures and ints of the same table.
+        let text = NumberText.rounded(d, decimals: 3)
+        return text.hasPrefix("-") ? "−" + text.dropFirst() : text
     }
 
     static func percent(_ p: Double) -> String {
