@@ -54,6 +54,8 @@ extension QueryRunner {
         var differing = [[AttributionKey: Int]](repeating: [:], count: points.count)
         var order = [[AttributionKey]](repeating: [], count: points.count)
         var pointWorlds: [[World]] = Array(repeating: [], count: points.count)
+        let memos = (1 + q.keys.count + scenarios.count * q.aggregates.count) * points.count
+        try program.answerCache.keeping(replicates > 1 ? memos : 0) {
         for r in 0..<replicates {
             var shared: PopulationData?
             for p in points.indices {
@@ -81,6 +83,7 @@ extension QueryRunner {
                     differing[p][k, default: 0] += acc.differing[k, default: 0]
                 }
             }
+        }
         }
         let empty = emptyAccumulator(scenarios.count, cols.count)
         let emptyCells = try scenarios.indices.map { s in try cols.indices.map { try cell(empty, s, $0, [], cols, scenarios, source) } }

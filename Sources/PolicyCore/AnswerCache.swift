@@ -23,7 +23,23 @@ public final class AnswerCache: @unchecked Sendable {
     private var clock = 0
     private let lock = Lock()
     /// At most this many memos' answers are kept (the least recently used go first).
-    static let capacity = 6
+    static let defaultCapacity = 6
+    private var capacity = AnswerCache.defaultCapacity
+
+    /// Keeps at least `n` memos' answers while `body` runs (an analysis that runs the same
+    /// memos again for each replicate), then the usual number.
+    func keeping<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        lock.withLock { capacity = max(AnswerCache.defaultCapacity, min(n, 512)) }
+        defer {
+            lock.withLock {
+                capacity = AnswerCache.defaultCapacity
+                while entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+                    entries[oldest.key] = nil
+                }
+            }
+        }
+        return try body()
+    }
 
     /// What the last fast query did with its keys: how many its cases used, how many came
     /// from an earlier program, how many from the query's first scenario, how many were
@@ -54,7 +70,7 @@ public final class AnswerCache: @unchecked Sendable {
         lock.withLock {
             clock += 1
             entries[key] = (answers, clock)
-            while entries.count > AnswerCache.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+            while entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
                 entries[oldest.key] = nil
             }
         }

@@ -182,11 +182,11 @@ extension _FastWorker {
     /// written and its role, and its world. Nil when the program has no fingerprints.
     static func fingerprint(_ s: _FastShared, _ e: Int, _ specs: [(eval: Eval, world: World)?]) -> UInt64? {
         let program = s.runner.program
-        guard let spec = specs[e], s.data.fingerprint != 0, !spec.world.isVariant,
-              spec.world.scenario < program.worldFingerprints.count else { return nil }
+        guard let spec = specs[e], s.data.fingerprint != 0, spec.world.scenario < program.worldFingerprints.count else { return nil }
+        if spec.world.isVariant, spec.world.variantFingerprint == 0 { return nil }
         var h = StableHash()
         h.mix(s.data.fingerprint)
-        h.mix(program.worldFingerprints[spec.world.scenario])
+        h.mix(spec.world.isVariant ? spec.world.variantFingerprint : program.worldFingerprints[spec.world.scenario])
         let keys = s.q.keys.count
         if e == 0 {
             h.mix("where \(s.q.filterLabel)")

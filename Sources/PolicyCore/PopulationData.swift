@@ -138,6 +138,10 @@ enum PopulationBuilder {
                 data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
                                            world: base, cancel: cancel)
             }
+            // Another replicate of the same declaration: a memo's answers depend on the
+            // values of a case's fields, not on which cases there are, so they carry over.
+            // Cases made from a sweep point's params do not.
+            data.fingerprint = patched != nil && version.needsWholeProgram ? 0 : version.fingerprint
             return data
         }
         let key = version.fingerprint

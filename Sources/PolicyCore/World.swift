@@ -73,6 +73,9 @@ public final class World: @unchecked Sendable {
     /// Made for one point of an analysis (a sweep point, a sub-scenario of `decompose`),
     /// not one of the program's own worlds: nothing is cached under its scenario's name.
     var isVariant = false
+    /// For a variant: what identifies it (its scenario's fingerprint and what was changed),
+    /// so its memo answers can be kept between replicates; 0: not kept.
+    var variantFingerprint: UInt64 = 0
     /// The worlds `under` reaches from this one (a sweep point's patched scenarios); nil:
     /// the program's own.
     weak var siblings: WorldSet?

@@ -71,6 +71,14 @@ enum WorldVariants {
             w.siblings = set
             w.paramOverrides = overrides
             w.isVariant = true
+            var h = StableHash()
+            h.mix("sweep point")
+            h.mix(w.scenario < program.worldFingerprints.count ? program.worldFingerprints[w.scenario] : 0)
+            for (p, v) in overrides.sorted(by: { $0.key < $1.key }) {
+                h.mix(UInt64(p))
+                h.mix(v)
+            }
+            w.variantFingerprint = h.value
         }
         for w in set.worlds { try TimelineRunner(world: w).run() }
         return set
@@ -96,6 +104,11 @@ enum WorldVariants {
         }
         let world = World.assemble(program, scenario: d.scenario, info: info, parent: program.worlds[d.parent])
         world.isVariant = true
+        var h = StableHash()
+        h.mix("sub-scenario")
+        h.mix(d.scenario < program.worldFingerprints.count ? program.worldFingerprints[d.scenario] : 0)
+        h.mix(UInt64(subset))
+        world.variantFingerprint = h.value
         try TimelineRunner(world: world).run()
         return world
     }

@@ -18,6 +18,27 @@ enum HelpTopics {
             plot AGG, … by KEY from POP [under S, …] [to "FILE.svg"]
               a chart at the terminal, or an SVG file.  plot outcome by year from bookings
             """,
+        "replicates": """
+            table|compare|plot … from POP replicates N
+              runs the query N times (replicate r adds r to every population's seed); each cell is
+              the mean ± the half-width of its 95% interval, and compare adds the mean paired
+              difference.  compare baseline, trust_act_2012 on outcome by year from bookings replicates 20
+            """,
+        "sweep": """
+            table|compare|plot … from POP sweep PARAM in {V, …}   or   sweep PARAM in A .. B step S
+              runs the query once per value, with param PARAM = V in every scenario; several sweeps
+              form their product. Long output: the params, the keys, then the aggregates.
+            """,
+        "decompose": """
+            decompose S on AGG, … [by KEY, …] from POP [where COND] [replicates N]
+              splits AGG under S − AGG under the scenario S starts from among S's changes: each
+              change's Shapley share (the shares add up to the total), and its effect alone and last.
+            """,
+        "sample": """
+            sample N from POP [where COND] [under S]
+              N cases chosen at random (the same each run), in case order, with their case numbers;
+              POP[i] is case i.  explain outcome(bookings[1742]) under baseline, trust_act_2012
+            """,
         "explain": """
             explain EXPR [under S1 [, S2]]
               how EXPR was answered: each decision's candidates, their answers, what the combiner

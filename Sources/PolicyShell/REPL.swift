@@ -314,7 +314,7 @@ public final class REPL {
         if beforeWord.hasSuffix(".") {
             candidates = memberCompletions(String(beforeWord.dropLast()))
         } else if let p = session.program {
-            candidates = reservedWords + Checker.builtinNames + ["baseline", "it", "year", "month", "quarter"]
+            candidates = reservedWords + Checker.builtinNames + ["baseline", "it", "year", "month", "quarter"] + REPL.contextualWords
             candidates += p.jurisdictions.names + p.agencies.map(\.name) + p.params.map(\.name) + p.lets.map(\.name)
             candidates += p.decisions.map(\.name) + p.policies.map(\.name) + p.events.map(\.name)
             candidates += p.scenarios.map(\.name) + p.populations.map(\.name) + p.records.map(\.name)
@@ -325,6 +325,9 @@ public final class REPL {
         }
         return Array(Set(candidates.filter { $0.hasPrefix(word) && $0 != word })).sorted()
     }
+
+    /// Words with a meaning in one place only, not reserved (a program may use them as names).
+    static let contextualWords = ["replicates", "sweep", "step", "decompose", "sample", "weight", "cases", "uniform", "weighted", "size", "seed"]
 
     func memberCompletions(_ base: String) -> [String] {
         guard let p = session.program else { return [] }

@@ -46,7 +46,7 @@ public final class Session {
         for unit in units {
             let declarations = unit.statements.filter { s in
                 switch s.kind {
-                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .sample, .assert: return false
+                case .expression, .explain, .timeline, .status, .table, .compare, .plot, .sample, .decompose, .assert: return false
                 default: return true
                 }
             }.map { paths.rewrite($0, from: unit.file) }

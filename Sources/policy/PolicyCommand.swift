@@ -174,10 +174,11 @@ struct Bench: ParsableCommand {
             10,000,000 generated bookings of the Secure Communities model, two scenarios compared; \
             w3 — W2's compare, one scenario changed for one state, and the compare run again; \
             w4 — W1 with continuous fields (bail, age, days held), so no two cases share an answer; \
-            engine — one decision's latency and checking a 5,000-line program.
+            engine — one decision's latency and checking a 5,000-line program; analysis — \
+            replicates, a sweep and a decomposition on the Secure Communities model.
             """)
 
-    @Argument(help: "The workload: parse, engine, w1, w2, w3 or w4.")
+    @Argument(help: "The workload: parse, engine, w1, w2, w3, w4 or analysis.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
@@ -213,11 +214,13 @@ struct Bench: ParsableCommand {
         case "w2":
             exitWith(Workloads.w2(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
+        case "analysis":
+            exitWith(Workloads.analysis(dir: dir, model: "Examples/secure-communities/main.policy", console: console))
         case "w3":
             exitWith(Workloads.w3(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4, analysis\n")
             exitWith(.usage)
         }
     }
