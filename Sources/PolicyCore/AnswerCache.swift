@@ -26,6 +26,9 @@ public final class AnswerCache: @unchecked Sendable {
     static let defaultCapacity = 6
     private var capacity = AnswerCache.defaultCapacity
 
+    /// True while an analysis keeps more answers than usual (they will be asked for again).
+    var isKeeping: Bool { lock.withLock { capacity > AnswerCache.defaultCapacity } }
+
     /// Keeps at least `n` memos' answers while `body` runs (an analysis that runs the same
     /// memos again for each replicate), then the usual number.
     func keeping<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {

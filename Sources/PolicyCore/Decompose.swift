@@ -33,7 +33,7 @@ extension QueryRunner {
         let cols = columns(q, weighted: version >= 0 && program.populations[q.population].versions[version].weight != nil)
         // [group][replicate] → [column] → the decomposition
         var results: [[Value]: [[Split]?]] = [:]
-        try program.answerCache.keeping(replicates > 1 ? 1 + q.keys.count + size * q.aggregates.count : 0) {
+        try program.answerCache.keeping(1 + q.keys.count + size * q.aggregates.count) {
         for r in 0..<replicates {
             let data = try PopulationBuilder.build(q.population, in: program.worlds[d.parent], cancel: program.cancellation,
                                                    replicate: UInt64(r))

@@ -40,7 +40,9 @@ extension _FastWorker {
     /// table whose answers involve no draws (`countedResult`).
     static func precomputedMemos(_ s: _FastShared, workers: Int, counted: UnsafeMutablePointer<[Int]>? = nil) -> [Memo?]? {
         let size = s.layout.tableSize
-        guard workers >= 1, s.layout.dayBase != nil, size > 0, s.data.count >= 4 * size else { return nil }
+        // Fewer cases than entries pay too when the answers are kept for the next replicate.
+        guard workers >= 1, s.layout.dayBase != nil, size > 0,
+              s.data.count >= 4 * size || s.runner.program.answerCache.isKeeping else { return nil }
         let specs = _FastWorker.specs(s)
         let chunkCount = (s.data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
         // One set of memos per worker (each used by its worker only).
