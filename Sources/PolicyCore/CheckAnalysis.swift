@@ -55,6 +55,9 @@ struct Decomposition: Sendable {
     var scenario: Int
     var parent: Int
     var changes: [ScenarioChange]
+    /// Params, lets and decisions S adds: they change nothing by themselves (only what
+    /// reads them does), so every sub-scenario has them.
+    var added: [ScenarioChange] = []
 }
 
 extension Checker {
@@ -142,15 +145,28 @@ extension Checker {
             return "\(what) \(n) (\(exists(keyPath, id) ? "replaced" : "added"))"
         }
         var changes: [ScenarioChange] = []
-        for (id, v) in info.params {
+        var added: [ScenarioChange] = []
+        for (id, v) in info.params where v >= 0 && !exists(\.params, id) {
+            added.append(ScenarioChange(target: .param(id, version: v), name: "param \(program.params[id].name)",
+                                        source: program.params[id].versions[v].source))
+        }
+        for (id, v) in info.lets where v >= 0 && !exists(\.lets, id) {
+            added.append(ScenarioChange(target: .letDef(id, version: v), name: "let \(program.lets[id].name)",
+                                        source: program.lets[id].versions[v].source))
+        }
+        for (id, v) in info.decisions where v >= 0 && !exists(\.decisions, id) {
+            added.append(ScenarioChange(target: .decision(id, version: v), name: "decision \(program.decisions[id].name)",
+                                        source: program.decisions[id].versions[v].source))
+        }
+        for (id, v) in info.params where v < 0 || exists(\.params, id) {
             changes.append(ScenarioChange(target: .param(id, version: v), name: declared("param", program.params[id].name, \.params, id, v),
                                           source: v >= 0 ? program.params[id].versions[v].source : info.cancelSources["param \(id)"]))
         }
-        for (id, v) in info.lets {
+        for (id, v) in info.lets where v < 0 || exists(\.lets, id) {
             changes.append(ScenarioChange(target: .letDef(id, version: v), name: declared("let", program.lets[id].name, \.lets, id, v),
                                           source: v >= 0 ? program.lets[id].versions[v].source : nil))
         }
-        for (id, v) in info.decisions {
+        for (id, v) in info.decisions where v < 0 || exists(\.decisions, id) {
             changes.append(ScenarioChange(target: .decision(id, version: v), name: declared("decision", program.decisions[id].name, \.decisions, id, v),
                                           source: v >= 0 ? program.decisions[id].versions[v].source : nil))
         }
@@ -198,6 +214,6 @@ extension Checker {
                   scope.ref(name.span), hint: Limits.raiseHint("decompose"))
             return nil
         }
-        return Decomposition(scenario: s, parent: parent, changes: changes)
+        return Decomposition(scenario: s, parent: parent, changes: changes, added: added.sorted { key($0) < key($1) })
     }
 }

@@ -14,7 +14,7 @@ extension QueryRunner {
         worlds.reserveCapacity(size)
         for t in 0..<size {
             if program.cancellation.isRaised { throw Interrupted() }
-            if t == 0 {
+            if t == 0, d.added.isEmpty {
                 worlds.append(program.worlds[d.parent])
             } else if t == size - 1 {
                 worlds.append(program.worlds[d.scenario])
@@ -84,6 +84,9 @@ extension QueryRunner {
         table.title = "\(name) − \(parentName), split among the \(n) change\(n == 1 ? "" : "s") of \(name)"
         table.notes = ["share: the change's Shapley value (its mean effect over every order of applying the changes); the shares add up to the total.",
                        "alone: its effect applied to \(parentName) by itself; last: its effect removed from \(name)."]
+        if !d.added.isEmpty {
+            table.notes.append("In every part: \(d.added.map(\.name).joined(separator: ", ")) (added by \(name); they change nothing by themselves).")
+        }
         if replicates > 1 { table.notes.append("Mean of \(replicates) replicates ± the half-width of its 95% confidence interval.") }
         return [.table(table)]
     }

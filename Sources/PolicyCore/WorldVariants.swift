@@ -89,7 +89,8 @@ enum WorldVariants {
     static func coalition(_ program: Program, _ d: Decomposition, subset: Int) throws -> World {
         let full = program.scenarios[d.scenario]
         var info = ScenarioInfo(name: full.name, label: full.label, parent: d.parent, source: full.source)
-        for (k, change) in d.changes.enumerated() where subset & (1 << k) != 0 {
+        let chosen = d.added + d.changes.indices.filter { subset & (1 << $0) != 0 }.map { d.changes[$0] }
+        for change in chosen {
             switch change.target {
             case .param(let id, let v): info.params[id] = v
             case .letDef(let id, let v): info.lets[id] = v

@@ -260,6 +260,25 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("alone: its effect applied to baseline by itself; last: its effect removed from reform."))
     }
 
+    /// A let the scenario adds changes nothing by itself: it is in every sub-scenario, so the
+    /// replaced decision that reads it never meets a sub-scenario without it.
+    func testAnAddedLetIsInEverySubScenario() throws {
+        let scenario = """
+            scenario strict {
+              let serious(b: booking): bool = b.charge == felony
+              decision flag(b: booking): bool = serious(b) and chance(q)
+              param q = 40%
+            }
+            decompose strict on count(held) from bookings
+
+            """
+        let r = try run(Self.model + scenario)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("strict − baseline, split among the 2 changes of strict"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("decision flag (replaced)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("In every part: let serious (added by strict; they change nothing by themselves)."), r.stdout)
+    }
+
     func testDecomposeErrorsNameWhatIsWrong() throws {
         let base = try run(Self.model + "decompose baseline on count from bookings\n")
         XCTAssertEqual(base.status, 65)
