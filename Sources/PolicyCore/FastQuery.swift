@@ -98,7 +98,10 @@ extension QueryRunner {
                 }
             }
             Engine.mark("plan and date range")
-            let layout = MemoLayout(plan: plan, program: program, dates: (minDate, maxDate, maxJurisdiction))
+            // Worlds made for an analysis count too: their policies may be in force over other periods.
+            let variants = worlds.filter(\.isVariant)
+            let layout = MemoLayout(plan: plan, program: program, worlds: variants.isEmpty ? nil : program.worlds + variants,
+                                    dates: (minDate, maxDate, maxJurisdiction))
             Engine.mark("memo layout (\(layout.tableSize) entries)")
             // A table far larger than the cases (many classes, periods and combinations)
             // would cost more memory than it saves work: each case is evaluated instead.

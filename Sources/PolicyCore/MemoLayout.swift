@@ -27,8 +27,12 @@ final class MemoLayout: @unchecked Sendable {
 
     /// `dates`: the smallest and largest date of the population, and its largest
     /// jurisdiction number (each row's class and day are then in the table).
-    convenience init(plan: FastPlan, program: Program, dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?) {
-        self.init(plan: plan, program: program)
+    /// `worlds`: every world whose answers the table holds — the program's own, and any
+    /// made for an analysis (a sweep point, a sub-scenario), whose policies may be in force
+    /// over other periods.
+    convenience init(plan: FastPlan, program: Program, worlds: [World]? = nil,
+                     dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?) {
+        self.init(plan: plan, program: program, worlds: worlds ?? program.worlds)
         guard let dates, dates.first <= dates.last, Int(dates.maxJurisdiction) < classOf.count, tableSize < Int(Int32.max) else { return }
         let days = Int(dates.last - dates.first) + 1
         let classes = boundaryStart.count
@@ -48,20 +52,20 @@ final class MemoLayout: @unchecked Sendable {
         self.days = days
     }
 
-    init(plan: FastPlan, program: Program) {
+    init(plan: FastPlan, program: Program, worlds: [World]) {
         self.plan = plan
         let count = program.jurisdictions.count
         classOf = Array(repeating: 0, count: count)
         var classes: [[Int]: Int32] = [:]
         let interchangeable = plan.byEnvironment ? MemoLayout.interchangeablePolicies(program) : []
         // Per world and instance, its part of a signature (an instance serves many jurisdictions).
-        var parts: [[[Int]?]] = plan.byEnvironment ? program.worlds.map { [[Int]?](repeating: nil, count: $0.instanceStates.count) } : []
+        var parts: [[[Int]?]] = plan.byEnvironment ? worlds.map { [[Int]?](repeating: nil, count: $0.instanceStates.count) } : []
         for j in 0..<Int32(count) {
             var signature: [Int] = []
             var sharesInstances = false
             if plan.byEnvironment {
                 signature.reserveCapacity(32)
-                for (wi, w) in program.worlds.enumerated() {
+                for (wi, w) in worlds.enumerated() {
                     for d in plan.decisions {
                         signature.append(-1 - d)
                         for s in w.candidates(d, j) {
@@ -105,7 +109,7 @@ final class MemoLayout: @unchecked Sendable {
             classes[signature] = c
             classOf[Int(j)] = c
             merged.append(false)
-            let b = MemoLayout.periods(j, plan, program)
+            let b = MemoLayout.periods(j, plan, program, worlds)
             boundaryStart.append(boundaryDates.count)
             boundaryCount.append(b.count)
             boundaryDates += b
@@ -131,9 +135,9 @@ final class MemoLayout: @unchecked Sendable {
     }
 
     /// The dates on which what the expressions read can change for `j`.
-    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program) -> [Int32] {
+    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program, _ worlds: [World]) -> [Int32] {
         var dates = Set(plan.dateBreaks)
-        for w in program.worlds {
+        for w in worlds {
             // The case's date compared with this jurisdiction's date attributes: every
             // value they take is a break (and the day after, for `>` and `<=`).
             for a in plan.dateAttributes {

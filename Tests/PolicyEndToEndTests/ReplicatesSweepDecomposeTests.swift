@@ -311,6 +311,46 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
 
     // MARK: - every engine
 
+    /// A sweep point whose reactions enact a policy on another date than any of the
+    /// program's own worlds: the memo's periods must break on that date too.
+    func testASweepPointWhosePolicyComesInForceOnAnotherDateIsCountedRight() throws {
+        let program = """
+            jurisdiction attributes { admissions: int = 1, trust: number = 100% }
+            jurisdiction usa: federal
+            jurisdiction cook: county in usa
+            jurisdiction dupage: county in usa
+            record booking { date: date, jurisdiction: jurisdiction }
+            param threshold: number = 50%
+            population bookings of booking {
+              size 4_000
+              seed 3
+              date uniform 2012-01-01 .. 2012-12-31
+              jurisdiction weighted by admissions
+            }
+            decision honored(b: booking): bool = true
+            policy ban(j: jurisdiction) by j { honored(b) = false }
+            event erode on 2012-03-01 by usa { set cook.trust = 40% }
+            event erode_more on 2012-09-01 by usa { set cook.trust = 20% }
+            when j in jurisdictions where j.trust < threshold as refuse { enact ban(j) }
+            scenario low { param threshold = 30% }
+
+            """
+        let swept = program + "table count(honored) by month from bookings sweep threshold in {30%}\n"
+        let declared = program + "table count(honored) by month from bookings under low\n"
+        var outputs: [String] = []
+        for env in [[:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "1"]] {
+            let r = try run(swept, format: "csv", environment: env)
+            XCTAssertEqual(r.status, 0, "\(env): \(r.stderr)")
+            outputs.append(r.stdout)
+        }
+        XCTAssertEqual(Set(outputs).count, 1, "every engine alike:\n\(outputs.joined(separator: "\n"))")
+        let reference = try run(declared, format: "csv")
+        let figures = reference.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        let sweptFigures = (outputs.first ?? "").split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        XCTAssertEqual(sweptFigures, figures, "a sweep point is the scenario with the param patched in")
+        XCTAssertEqual(figures.count, 12)
+    }
+
     func testAnalysisPrintsTheSameOnEveryEngineAndThreadCount() throws {
         let program = Self.model + Self.reform + """
             compare baseline, reform on count(held) by jurisdiction from bookings replicates 3 sweep q in {10%, 20%}
