@@ -138,15 +138,26 @@ extension SemanticProgramGenerator {
                 keys = " by " + (0..<(rng.chance(25) ? 2 : 1)).map { _ in key(&scope) }.joined(separator: ", ")
             }
             let filter = rng.chance(35) ? " where \(expr(.bool, &scope, depth: 2))" : ""
+            // Analysis clauses (§10): replicates, a sweep of a param; both run every engine
+            // on worlds and populations made for the query.
+            var analysis = ""
+            if !big, rng.chance(15) { analysis += " replicates \(rng.range(2, 3))" }
+            if !big, rng.chance(15), let (p, type) = params.randomElement(&rng) {
+                analysis += " sweep \(p) in {\(literal(type, small: true)), \(literal(type, small: true))}"
+            }
             switch rng.below(10) {
             case 0...4:
                 let under = rng.chance(25) ? " under \(rng.pick(scenarios))" : ""
-                emit("table \(aggs)\(keys) from \(pop)\(filter)\(under)")
+                emit("table \(aggs)\(keys) from \(pop)\(filter)\(under)\(analysis)")
             case 5...7:
+                if !big, !scenarios.isEmpty, rng.chance(15) {
+                    emit("decompose \(rng.pick(scenarios)) on \(aggs)\(keys) from \(pop)\(filter)\(rng.chance(30) ? " replicates 2" : "")")
+                    continue
+                }
                 var names = ["baseline"] + scenarios
                 if rng.chance(30) { names.swapAt(0, rng.below(names.count)) }
                 let n = min(names.count, rng.range(2, 3))
-                emit("compare \(names.prefix(n).joined(separator: ", ")) on \(aggs)\(keys) from \(pop)\(filter)")
+                emit("compare \(names.prefix(n).joined(separator: ", ")) on \(aggs)\(keys) from \(pop)\(filter)\(analysis)")
             default:
                 let cond = expr(.bool, &scope, depth: 2)
                 switch rng.below(4) {
