@@ -218,7 +218,10 @@ extension Checker {
                 if type == .error, program.params[p].versions.isEmpty, pendingParams.contains(where: { $0.id == p && $0.infer }) {
                     error("param '\(n)' is used while its own type is being worked out", src, hint: "give it a type: param \(n): TYPE = …")
                 }
-                note { $0.params = true }
+                note {
+                    $0.params = true
+                    $0.paramsRead.insert(p)
+                }
                 return Typed(type) { frame in frame.world.param(p, on: frame.date) }
             case .letDef(let l):
                 if program.lets[l].parameterTypes != nil {

@@ -29,6 +29,8 @@ struct Deps: Sendable {
     /// Which attributes are read.
     var attributesRead = IndexBits()
     var params = false
+    /// Which params are read.
+    var paramsRead = IndexBits()
     /// Local slots read by name — a policy's rules that read none of its parameters answer
     /// alike for every instance.
     var slotsRead = IndexBits()
@@ -56,6 +58,7 @@ struct Deps: Sendable {
         otherAttributes = otherAttributes || o.otherAttributes
         attributesRead.formUnion(o.attributesRead)
         params = params || o.params
+        paramsRead.formUnion(o.paramsRead)
         slotsRead.formUnion(o.slotsRead)
     }
 
@@ -90,6 +93,7 @@ public struct ResolvedDeps: Sendable {
     public var otherAttributes = false
     public var attributesRead = IndexBits()
     public var params = false
+    public var paramsRead = IndexBits()
 }
 
 extension Checker {
@@ -139,6 +143,7 @@ struct DependencyResolver {
         out.otherAttributes = out.otherAttributes || d.otherAttributes
         out.attributesRead.formUnion(d.attributesRead)
         out.params = out.params || d.params
+        out.paramsRead.formUnion(d.paramsRead)
         for call in d.decisionCalls {
             guard call.on == ref else { out.opaque = true; continue }
             out.decisions.insert(call.decision)

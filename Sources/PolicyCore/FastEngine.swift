@@ -26,6 +26,7 @@ struct FastPlan {
     let ownAttributes: Bool
     let otherAttributes: Bool
     let attributesRead: IndexBits
+    let paramsRead: IndexBits
 
     /// A plan for expressions with these (resolved) dependencies over `data`, or nil when
     /// the fast path does not apply.
@@ -35,7 +36,7 @@ struct FastPlan {
         var dateAttributes = Set<Int>()
         var decisions = Set<Int>()
         var params = false, own = false, other = false
-        var attributesRead = IndexBits()
+        var attributesRead = IndexBits(), paramsRead = IndexBits()
         for d in deps {
             if d.opaque { return nil }
             fields.formUnion(d.fields)
@@ -46,6 +47,7 @@ struct FastPlan {
             own = own || d.ownAttributes
             other = other || d.otherAttributes
             attributesRead.formUnion(d.attributesRead)
+            paramsRead.formUnion(d.paramsRead)
         }
         let info = program.records[data.record]
         guard let dateField = info.dateField, let jField = info.jurisdictionField else { return nil }
@@ -69,7 +71,7 @@ struct FastPlan {
         return FastPlan(smallFields: small, combos: combos, byEnvironment: !readsJurisdiction && dateAttributes.isEmpty,
                         dateBreaks: breaks.sorted(), dateAttributes: dateAttributes.sorted(),
                         decisions: decisions.sorted(), params: params, ownAttributes: own, otherAttributes: other,
-                        attributesRead: attributesRead)
+                        attributesRead: attributesRead, paramsRead: paramsRead)
     }
 }
 

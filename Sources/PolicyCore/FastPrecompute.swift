@@ -123,12 +123,27 @@ extension _FastWorker {
         work.keysUsed = keys.count
         let caseOf = rowOf, knownBefore = known
         // An aggregate in another world than the first: its answers for classes whose
-        // environment is the same there are the first world's (taken after step 3).
+        // environment is the same as in an earlier world are that world's (taken after
+        // step 3). The earlier world is the one that shares the most classes among the first
+        // world and — for many worlds, as `decompose` makes — those with one change less.
         let classOfEntry = s.layout.classOfEntries()
         let aggregates = s.q.aggregates.count, first = 1 + s.q.keys.count
-        let sameAsFirst: [[Bool]?] = specs.indices.map { e in
-            guard e >= first + aggregates, aggregates > 0, let spec = specs[e] else { return nil }
-            return s.layout.sameClasses(spec.world, as: s.worlds[0], s.runner.program)
+        let bases: [(world: Int, same: [Bool])?] = s.worlds.indices.map { w in
+            guard w > 0, aggregates > 0 else { return nil }
+            let candidates = w < 8 ? Array(0..<w) : [0] + (0..<Int.bitWidth).filter { w & (1 << $0) != 0 }.map { w & ~(1 << $0) }
+            var best: (world: Int, same: [Bool], count: Int)?
+            for b in candidates where b < w {
+                let same = s.layout.sameClasses(s.worlds[w], as: s.worlds[b], s.runner.program)
+                let count = same.reduce(0) { $0 + ($1 ? 1 : 0) }
+                if count > (best?.count ?? 0) { best = (b, same, count) }
+            }
+            return best.map { ($0.world, $0.same) }
+        }
+        let sameAsFirst: [(base: Int, same: [Bool])?] = specs.indices.map { e in
+            guard e >= first + aggregates, aggregates > 0, specs[e] != nil else { return nil }
+            let w = (e - first) / aggregates
+            guard w < bases.count, let b = bases[w] else { return nil }
+            return (first + b.world * aggregates + (e - first) % aggregates, b.same)
         }
         if s.runner.program.cancellation.isRaised { return nil }
         // (2) The keys shared out in blocks; each evaluated along every path.
@@ -144,7 +159,7 @@ extension _FastWorker {
                     let i = keys[k]
                     for (e, memo) in box.memos[w].enumerated() {
                         guard let m = memo else { continue }
-                        if let same = sameAsFirst[e], same[Int(classOfEntry[i])] { continue }
+                        if let same = sameAsFirst[e]?.same, same[Int(classOfEntry[i])] { continue }
                         if !knownBefore[e].isEmpty, knownBefore[e][i] { continue }
                         m.precompute(i, row: Int(caseOf[i]))
                     }
@@ -161,8 +176,9 @@ extension _FastWorker {
             }
             merged[e] = m
         }
+        // In world order: a base has taken its own base's answers before it lends them.
         for e in merged.indices {
-            guard let same = sameAsFirst[e], let m = merged[e], let base = merged[first + (e - first) % aggregates] else { continue }
+            guard let (b, same) = sameAsFirst[e], b < e, let m = merged[e], let base = merged[b] else { continue }
             let answers = base.answers
             work.fromFirstScenario += m.take(answers, errors: false) { same[Int(classOfEntry[$0])] ? $0 : nil }
         }
@@ -173,7 +189,7 @@ extension _FastWorker {
         work.evaluated = protos.reduce(0) { total, memos in total + memos.reduce(0) { $0 + ($1?.evaluatedHere ?? 0) } }
         program.answerCache.note(work)
         if Engine.explain {
-            Engine.note("  \(keys.count) keys used; answers: \(work.fromEarlier) from an earlier program, \(work.fromFirstScenario) taken from the first scenario, \(work.evaluated) evaluated")
+            Engine.note("  \(keys.count) keys used; answers: \(work.fromEarlier) from an earlier program, \(work.fromFirstScenario) taken from another scenario of the query, \(work.evaluated) evaluated")
         }
         return merged
     }

@@ -190,14 +190,18 @@ final class MemoLayout: @unchecked Sendable {
     /// few jurisdictions).
     func sameClasses(_ w: World, as base: World, _ program: Program) -> [Bool] {
         let none = [Bool](repeating: false, count: representative.count)
-        guard w.paramVersion == base.paramVersion, w.letVersion == base.letVersion,
-              w.decisionVersion == base.decisionVersion, w.policyVersion == base.policyVersion,
-              w.paramInitial == base.paramInitial, w.paramChanges.count == base.paramChanges.count else { return none }
+        guard w.letVersion == base.letVersion, w.decisionVersion == base.decisionVersion, w.policyVersion == base.policyVersion,
+              w.paramInitial.count == base.paramInitial.count, w.paramChanges.count == base.paramChanges.count else { return none }
         func same(_ a: [Change]?, _ b: [Change]?) -> Bool {
             let a = a ?? [], b = b ?? []
             return a.count == b.count && zip(a, b).allSatisfy { $0.date == $1.date && $0.value == $1.value }
         }
-        for (a, b) in zip(w.paramChanges, base.paramChanges) where !same(a, b) { return none }
+        // Only the params the expressions read: a param read elsewhere (by a reaction, an
+        // event's date, a policy's dates) shows in the policies in force, compared below.
+        for p in plan.paramsRead.indices {
+            guard p < w.paramInitial.count, w.paramInitial[p] == base.paramInitial[p],
+                  same(w.paramChanges[p], base.paramChanges[p]) else { return none }
+        }
         let attributeCount = program.attributes.count
         // Only the attributes the expressions read.
         func read(_ a: Int) -> Bool { plan.attributesRead.contains(a) }
