@@ -81,7 +81,7 @@ public struct Limits: Sendable, Equatable {
         Setting(name: "sweep", meaning: "points of one query's sweeps, all together",
                 range: 1...100_000_000, keyPath: \.sweepPoints, scale: 1),
         Setting(name: "decompose", meaning: "changes of a scenario that 'decompose' splits a difference among",
-                range: 1...20, keyPath: \.decomposeChanges, scale: 1),
+                range: 1...16, keyPath: \.decomposeChanges, scale: 1),
         Setting(name: "replicates", meaning: "replicates of one query",
                 range: 2...100_000_000, keyPath: \.replicates, scale: 1),
     ]
