@@ -139,6 +139,7 @@ extension _FastWorker {
             }
             return best.map { ($0.world, $0.same) }
         }
+        Engine.mark("worlds that share answers")
         let sameAsFirst: [(base: Int, same: [Bool])?] = specs.indices.map { e in
             guard e >= first + aggregates, aggregates > 0, specs[e] != nil else { return nil }
             let w = (e - first) / aggregates
