@@ -96,6 +96,8 @@ struct SemanticProgramGenerator {
     var parameterised: [String] = []           // policy NAME(j: jurisdiction) by j
     var events: [String] = []
     var scenarios: [String] = []
+    /// Scenarios that change something (what `decompose` can split).
+    var scenariosWithChanges: [String] = []
     var populations: [String] = []
     var cancelled: [String: [String]] = [:]   // per scenario, its own and its parents' cancels
     var lines: [String] = []
@@ -411,6 +413,7 @@ struct SemanticProgramGenerator {
                 }
             }
             scenarios.append(name)
+            if !items.isEmpty { scenariosWithChanges.append(name) }
             cancelled[name] = (parent.map { cancelled[$0] ?? [] } ?? []) + items.filter { $0.hasPrefix("cancel ") }.map { String($0.dropFirst(7)) }
             emit("scenario \(name)\(parent.map { " from \($0)" } ?? "") {")
             for item in items { emit("  \(item)") }

@@ -150,8 +150,8 @@ extension SemanticProgramGenerator {
                 let under = rng.chance(25) ? " under \(rng.pick(scenarios))" : ""
                 emit("table \(aggs)\(keys) from \(pop)\(filter)\(under)\(analysis)")
             case 5...7:
-                if !big, !scenarios.isEmpty, rng.chance(15) {
-                    emit("decompose \(rng.pick(scenarios)) on \(aggs)\(keys) from \(pop)\(filter)\(rng.chance(30) ? " replicates 2" : "")")
+                if !big, !scenariosWithChanges.isEmpty, rng.chance(15) {
+                    emit("decompose \(rng.pick(scenariosWithChanges)) on \(aggs)\(keys) from \(pop)\(filter)\(rng.chance(30) ? " replicates 2" : "")")
                     continue
                 }
                 var names = ["baseline"] + scenarios
