@@ -76,7 +76,7 @@ extension Workloads {
           keys (case kinds) the compare uses          \(keys(work.keysUsed)) per scenario
           first compare: keys evaluated               \(keys(firstWork.evaluated)) (\(keys(firstWork.fromFirstScenario)) of the second scenario's taken from the first)
           after the change: keys evaluated            \(keys(work.evaluated))
-          after the change: answers not evaluated     \(keys(work.fromEarlier)) kept from the first run, \(keys(work.fromFirstScenario)) taken from the first scenario
+          after the change: answers not evaluated     \(keys(work.fromEarlier)) kept from the first run, \(keys(work.fromFirstScenario)) taken from the other scenario
           peak memory                                 \(Benchmark.formatBytes(Double(peak)))
 
         """)

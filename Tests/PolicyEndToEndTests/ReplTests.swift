@@ -445,6 +445,25 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("nothing called 'tabel' (did you mean 'table'?)"), r.stdout)
     }
 
+    /// The analysis statements run at the prompt, one entry at a time, and `:help` knows them.
+    func testAnalysisAtThePrompt() throws {
+        let input = """
+            :help replicates
+            :help decompose
+            table count(outcome == transferred) by year from bookings replicates 2
+            decompose reform on count(outcome == transferred) from bookings
+
+            """
+        let r = try PolicyProcess.run(["repl", "Examples/tutorial/07-how-sure-and-why.policy"], stdin: Data(input.utf8),
+                                      currentDirectory: PolicyProcess.packageRoot, timeout: 60)
+        assertNoCrash(r, "analysis at the prompt")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("table|compare|plot … from POP replicates N\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("decompose S on AGG, … [by KEY, …] from POP [where COND] [replicates N]\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Mean of 2 replicates ± the half-width of its 95% confidence interval."), r.stdout)
+        XCTAssertTrue(r.stdout.contains("reform − baseline, split among the 4 changes of reform"), r.stdout)
+    }
+
     /// Declaring a param again at the prompt says how to try another value.
     func testAParamDeclaredAgainPointsToScenarios() throws {
         let r = try PolicyProcess.run([], stdin: Data("param p = 50%\nparam p = 60%\n".utf8), timeout: 20)
