@@ -53,37 +53,35 @@ extension QueryRunner {
         var results = [[[Value]: [[[ResultTable.Cell]]?]]](repeating: [:], count: points.count)
         var differing = [[AttributionKey: Int]](repeating: [:], count: points.count)
         var order = [[AttributionKey]](repeating: [], count: points.count)
-        var pointWorlds: [[World]] = Array(repeating: [], count: points.count)
         let memos = (1 + q.keys.count + scenarios.count * q.aggregates.count) * points.count
         try program.answerCache.keeping(replicates > 1 ? memos : 0) {
-        for r in 0..<replicates {
-            var shared: PopulationData?
-            for p in points.indices {
-                if program.cancellation.isRaised { throw Interrupted() }
-                let set = try worldSet(p)
-                let worlds = scenarios.map { set?.worlds[$0] ?? program.worlds[$0] }
-                pointWorlds[p] = worlds
-                let data: PopulationData
-                if let shared, !populationReadsParams {
-                    data = shared
-                } else {
-                    data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation, replicate: UInt64(r))
-                    shared = data
-                }
-                let acc = try withExtendedLifetime(set) { try accumulate(q, data, worlds, cols, source) }
-                for (key, group) in acc.groups {
-                    var cells: [[ResultTable.Cell]] = []
-                    for s in scenarios.indices {
-                        cells.append(try cols.indices.map { try cell(group, s, $0, key, cols, scenarios, source) })
+            for r in 0..<replicates {
+                var shared: PopulationData?
+                for p in points.indices {
+                    if program.cancellation.isRaised { throw Interrupted() }
+                    let set = try worldSet(p)
+                    let worlds = scenarios.map { set?.worlds[$0] ?? program.worlds[$0] }
+                    let data: PopulationData
+                    if let shared, !populationReadsParams {
+                        data = shared
+                    } else {
+                        data = try PopulationBuilder.build(q.population, in: worlds[0], cancel: program.cancellation, replicate: UInt64(r))
+                        shared = data
                     }
-                    results[p][key, default: Array(repeating: nil, count: replicates)][r] = cells
-                }
-                for k in acc.order {
-                    if differing[p][k] == nil { order[p].append(k) }
-                    differing[p][k, default: 0] += acc.differing[k, default: 0]
+                    let acc = try withExtendedLifetime(set) { try accumulate(q, data, worlds, cols, source) }
+                    for (key, group) in acc.groups {
+                        var cells: [[ResultTable.Cell]] = []
+                        for s in scenarios.indices {
+                            cells.append(try cols.indices.map { try cell(group, s, $0, key, cols, scenarios, source) })
+                        }
+                        results[p][key, default: Array(repeating: nil, count: replicates)][r] = cells
+                    }
+                    for k in acc.order {
+                        if differing[p][k] == nil { order[p].append(k) }
+                        differing[p][k, default: 0] += acc.differing[k, default: 0]
+                    }
                 }
             }
-        }
         }
         let empty = emptyAccumulator(scenarios.count, cols.count)
         let emptyCells = try scenarios.indices.map { s in try cols.indices.map { try cell(empty, s, $0, [], cols, scenarios, source) } }
@@ -94,7 +92,8 @@ extension QueryRunner {
             var table = summary.table(results)
             if q.kind == .compare {
                 for p in points.indices {
-                    var lines = attributionLines(differing[p], order[p], pointWorlds[p])
+                    // Attribution names the scenarios: the program's own worlds carry the same names.
+                    var lines = attributionLines(differing[p], order[p], scenarios.map { program.worlds[$0] })
                     if replicates > 1 {
                         lines = lines.map { $0.hasPrefix("Attribution of") && $0.hasSuffix(":") ? String($0.dropLast()) + " (\(replicates) replicates together):" : $0 }
                     }

@@ -19,15 +19,9 @@ struct AnalysisSummary {
     /// [point][group][replicate] → [scenario][column]; nil where the replicate had no such group.
     typealias Results = [[[Value]: [[[Cell]]?]]]
 
-    func unit(_ ci: Int) -> Estimate.Unit {
-        cols[ci].isShare ? .percent : cols[ci].isInt ? .count : .number
-    }
+    func unit(_ ci: Int) -> Estimate.Unit { cols[ci].unit }
 
-    /// One replicate's cell as it stands, several as their estimate.
-    func summarize(_ values: [Cell], _ unit: Estimate.Unit) -> Cell {
-        if values.count == 1, let only = values.first { return only }
-        return .estimate(Estimate(values.map { $0.numeric ?? 0 }, unit: unit))
-    }
+    func summarize(_ values: [Cell], _ unit: Estimate.Unit) -> Cell { .summary(of: values, unit) }
 
     func replicatesOf(_ p: Int, _ key: [Value], _ results: Results) -> [[[Cell]]] {
         (results[p][key] ?? []).map { $0 ?? emptyCells }
@@ -80,7 +74,7 @@ struct AnalysisSummary {
         var table = ResultTable(header: header, keyColumns: lead.count, rows: rows)
         if comparing || !sweeps.isEmpty && cols.count > 1 { table.groups = groups }
         if replicates > 1 {
-            table.notes = ["Mean of \(replicates) replicates ± the half-width of its 95% confidence interval."]
+            table.notes = [Estimate.note(replicates: replicates)]
         }
         return table
     }

@@ -5,9 +5,8 @@ import PolicySyntax
 
 extension Checker {
     func casesCall(_ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope) -> Typed {
-        let names = populationNames(scope)
         guard args.count == 1, case .name(let id) = args[0].kind else {
-            error("'cases' takes a population: cases(\(names.first ?? "POPULATION"))", src)
+            error("'cases' takes a population: cases(\(populationNames(scope).first ?? "POPULATION"))", src)
             return .error
         }
         if filter != nil {
@@ -15,7 +14,7 @@ extension Checker {
             return .error
         }
         guard case .population(let p)? = lookupSymbol(id.text, scenario: scope.scenario) else {
-            error("unknown population '\(id.text)'", scope.ref(args[0].span), hint: suggest(id.text, names))
+            error("unknown population '\(id.text)'", scope.ref(args[0].span), hint: suggest(id.text, populationNames(scope)))
             return .error
         }
         note { $0.opaque = true } // builds the population as it runs: not followed

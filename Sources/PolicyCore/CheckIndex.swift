@@ -41,7 +41,7 @@ extension Checker {
     /// implicit subject (those come first, §9.2).
     func indexedPopulation(_ base: Expr, _ scope: Scope) -> Int? {
         guard case .name(let id) = base.kind, scope.local(id.text) == nil else { return nil }
-        if case .record(let r)? = scope.subject, program.records[r].field(id.text) != nil { return nil }
+        if subjectHasField(id.text, scope) { return nil }
         if case .population(let p)? = lookupSymbol(id.text, scenario: scope.scenario) { return p }
         return nil
     }

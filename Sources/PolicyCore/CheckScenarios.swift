@@ -53,18 +53,7 @@ extension Checker {
     }
 
     /// Scenario indices with every parent before its children.
-    func scenarioOrder() -> [Int] {
-        var order: [Int] = []
-        var done: Set<Int> = [0]
-        func visit(_ s: Int, _ depth: Int) {
-            guard !done.contains(s), depth < program.scenarios.count + 1 else { return }
-            if let p = program.scenarios[s].parent { visit(p, depth + 1) }
-            done.insert(s)
-            order.append(s)
-        }
-        for s in program.scenarios.indices { visit(s, 0) }
-        return order
-    }
+    func scenarioOrder() -> [Int] { program.scenarioOrder() }
 
     func scenarioItem(_ item: Statement, _ file: SourceFile, scenario s: Int) {
         let parent = program.scenarios[s].parent ?? 0

@@ -34,19 +34,19 @@ extension QueryRunner {
         // [group][replicate] → [column] → the decomposition
         var results: [[Value]: [[Split]?]] = [:]
         try program.answerCache.keeping(1 + q.keys.count + size * q.aggregates.count) {
-        for r in 0..<replicates {
-            let data = try PopulationBuilder.build(q.population, in: program.worlds[d.parent], cancel: program.cancellation,
-                                                   replicate: UInt64(r))
-            let acc = try accumulate(q, data, worlds, cols, source)
-            for (key, group) in acc.groups {
-                var splits: [Split] = []
-                for ci in cols.indices {
-                    let values = try (0..<size).map { try cell(group, $0, ci, key, cols, scenarioOfWorld, source) }
-                    splits.append(Split(values, changes: n))
+            for r in 0..<replicates {
+                let data = try PopulationBuilder.build(q.population, in: program.worlds[d.parent], cancel: program.cancellation,
+                                                       replicate: UInt64(r))
+                let acc = try accumulate(q, data, worlds, cols, source)
+                for (key, group) in acc.groups {
+                    var splits: [Split] = []
+                    for ci in cols.indices {
+                        let values = try (0..<size).map { try cell(group, $0, ci, key, cols, scenarioOfWorld, source) }
+                        splits.append(Split(values, changes: n))
+                    }
+                    results[key, default: Array(repeating: nil, count: replicates)][r] = splits
                 }
-                results[key, default: Array(repeating: nil, count: replicates)][r] = splits
             }
-        }
         }
         let empty = Split(Array(repeating: .int(0), count: size), changes: n)
         let parentName = program.scenarios[d.parent].name, name = program.scenarios[d.scenario].name
@@ -57,17 +57,14 @@ extension QueryRunner {
             header += ["share", "alone", "last"]
             groups.append((col.label, 3))
         }
-        func summarize(_ xs: [Cell], _ unit: Estimate.Unit) -> Cell {
-            if xs.count == 1, let only = xs.first { return only }
-            return .estimate(Estimate(xs.map { $0.numeric ?? 0 }, unit: unit))
-        }
+        func summarize(_ xs: [Cell], _ unit: Estimate.Unit) -> Cell { .summary(of: xs, unit) }
         var rows: [[Cell]] = []
         for key in sortedKeys(results.keys) {
             let reps = (results[key] ?? []).map { $0 ?? Array(repeating: empty, count: cols.count) }
             for k in 0...n {
                 var row = keyCells(key) + [.text(k < n ? d.changes[k].name : "total (\(name) − \(parentName))")]
                 for ci in cols.indices {
-                    let u: Estimate.Unit = cols[ci].isShare ? .percent : cols[ci].isInt ? .count : .number
+                    let u = cols[ci].unit
                     if k < n {
                         row.append(summarize(reps.map { $0[ci].shares[k] }, u))
                         row.append(summarize(reps.map { $0[ci].alone[k] }, u))
@@ -87,7 +84,7 @@ extension QueryRunner {
         if !d.added.isEmpty {
             table.notes.append("In every part: \(d.added.map(\.name).joined(separator: ", ")) (added by \(name); they change nothing by themselves).")
         }
-        if replicates > 1 { table.notes.append("Mean of \(replicates) replicates ± the half-width of its 95% confidence interval.") }
+        if replicates > 1 { table.notes.append(Estimate.note(replicates: replicates)) }
         return [.table(table)]
     }
 

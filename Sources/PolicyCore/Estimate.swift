@@ -52,3 +52,18 @@ public struct Estimate: Sendable, Equatable {
             + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v)
     }
 }
+
+extension ResultTable.Cell {
+    /// One replicate's cell as it stands; several as their estimate.
+    static func summary(of values: [ResultTable.Cell], _ unit: Estimate.Unit) -> ResultTable.Cell {
+        if values.count == 1, let only = values.first { return only }
+        return .estimate(Estimate(values.map { $0.numeric ?? 0 }, unit: unit))
+    }
+}
+
+extension Estimate {
+    /// The line under a table of estimates.
+    static func note(replicates: Int) -> String {
+        "Mean of \(replicates) replicates ± the half-width of its 95% confidence interval."
+    }
+}

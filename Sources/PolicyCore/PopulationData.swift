@@ -120,50 +120,39 @@ enum PopulationBuilder {
             throw EvalError("population '\(program.populations[p].name)' is not defined in scenario '\(world.name)'", at: nil)
         }
         let version = program.populations[p].versions[v]
-        let patched = world.siblings?.worlds.first
-        if replicate != 0 || (patched != nil && version.needsWholeProgram) {
-            let base = patched ?? program.baseline
-            var frame = Frame(world: base)
-            let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0) &+ replicate
-            let data: PopulationData
-            if version.csvPath != nil, patched == nil || !version.needsWholeProgram {
-                let rows = try build(p, in: world.isVariant ? program.worlds[world.scenario] : world, cancel: cancel)
-                data = PopulationData(record: rows.record, count: rows.count, seed: seed, columns: rows.columns)
-            } else if let path = version.csvPath {
-                data = try loadCSV(path, version, seed: seed, program)
-            } else {
-                data = try generate(version, name: program.populations[p].name, seed: seed, world: base, cancel: cancel)
-            }
-            if let weight = version.weight {
-                data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
-                                           world: base, cancel: cancel)
-            }
-            // Another replicate of the same declaration: a memo's answers depend on the
-            // values of a case's fields, not on which cases there are, so they carry over.
-            // Cases made from a sweep point's params do not.
-            data.fingerprint = patched != nil && version.needsWholeProgram ? 0 : version.fingerprint
-            return data
-        }
+        // A sweep point's own baseline, when the cases read params.
+        let patched = version.needsWholeProgram ? world.siblings?.worlds.first : nil
+        let kept = replicate == 0 && patched == nil
         let key = version.fingerprint
-        if let cached = program.populationCache.get(key) {
+        if kept, let cached = program.populationCache.get(key) {
             if !program.builtHere.contains(key) { program.populationCache.noteReuse(cached) }
             return cached
         }
-        var frame = Frame(world: program.baseline)
-        let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0)
+        let base = patched ?? program.baseline
+        var frame = Frame(world: base)
+        let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0) &+ replicate
         let data: PopulationData
-        if let path = version.csvPath {
+        if version.csvPath != nil, !kept, patched == nil {
+            // Another replicate of a file: its rows as read once, with the replicate's seed.
+            let rows = try build(p, in: world.isVariant ? program.worlds[world.scenario] : world, cancel: cancel)
+            data = PopulationData(record: rows.record, count: rows.count, seed: seed, columns: rows.columns)
+        } else if let path = version.csvPath {
             data = try loadCSV(path, version, seed: seed, program)
         } else {
-            data = try generate(version, name: program.populations[p].name, seed: seed, world: program.baseline, cancel: cancel)
+            data = try generate(version, name: program.populations[p].name, seed: seed, world: base, cancel: cancel)
         }
         if let weight = version.weight {
             data.weights = try weights(data, weight, at: version.weightSource, name: program.populations[p].name,
-                                       world: program.baseline, cancel: cancel)
+                                       world: base, cancel: cancel)
         }
-        data.fingerprint = key
-        program.populationCache.set(key, data)
-        program.builtHere.insert(key)
+        // Another replicate of the same declaration keeps the fingerprint: a memo's answers
+        // depend on the values of a case's fields, not on which cases there are, so they
+        // carry over. Cases made from a sweep point's params do not.
+        data.fingerprint = patched == nil ? key : 0
+        if kept {
+            program.populationCache.set(key, data)
+            program.builtHere.insert(key)
+        }
         return data
     }
 

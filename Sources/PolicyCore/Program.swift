@@ -247,6 +247,22 @@ public struct ScenarioInfo: Sendable {
     public var doc: String?
 }
 
+extension Program {
+    /// Scenario indices (baseline left out) with every parent before its children.
+    func scenarioOrder() -> [Int] {
+        var order: [Int] = []
+        var done: Set<Int> = [0]
+        func visit(_ s: Int, _ depth: Int) {
+            guard !done.contains(s), depth < scenarios.count + 1 else { return }
+            if let p = scenarios[s].parent { visit(p, depth + 1) }
+            done.insert(s)
+            order.append(s)
+        }
+        for s in scenarios.indices { visit(s, 0) }
+        return order
+    }
+}
+
 /// A checked program: every declaration resolved and typed, every expression compiled,
 /// and one `World` per scenario with its computed timeline.
 public final class Program: @unchecked Sendable {

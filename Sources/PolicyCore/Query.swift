@@ -80,14 +80,7 @@ extension Checker {
         default:
             return .declaration(source: src)
         }
-        guard case .population(let p)? = lookupSymbol(from.text, scenario: scope.scenario) else {
-            let pops = visibleNames(scenario: scope.scenario).filter {
-                if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
-                return false
-            }
-            error("unknown population '\(from.text)'", scope.ref(from.span), hint: suggest(from.text, pops))
-            return .declaration(source: src)
-        }
+        guard let p = populationIndex(from, scope) else { return .declaration(source: src) }
         let record = program.populations[p].record
         // A population of an unknown record type was reported where it is declared.
         guard record >= 0 else { return .declaration(source: src) }
@@ -179,17 +172,15 @@ extension Checker {
 
     /// `count(POP [where C])`, `share(POP where C)`, `sum(POP [where C], E)`, `mean(POP [where C], E)`.
     func aggregate(_ f: Name, _ args: [Expr], _ filter: Expr?, _ src: SourceRef, _ scope: Scope) -> Typed {
-        let pops = visibleNames(scenario: scope.scenario).filter {
-            if case .population? = lookupSymbol($0, scenario: scope.scenario) { return true }
-            return false
-        }
         if let first = args.first, case .name(let nameID) = first.kind, case let n = nameID.text, scope.local(n) == nil,
-           lookupSymbol(n, scenario: scope.scenario) == nil, !(scope.subject.map { if case .record(let r) = $0 { return program.records[r].field(n) != nil }; return false } ?? false) {
-            error("unknown population '\(n)'", scope.ref(first.span), hint: suggest(n, pops))
+           lookupSymbol(n, scenario: scope.scenario) == nil, !subjectHasField(n, scope) {
+            error("unknown population '\(n)'", scope.ref(first.span), hint: suggest(n, populationNames(scope)))
             return .error
         }
         guard let first = args.first, case .name(let nameID) = first.kind, case let n = nameID.text,
               case .population(let p)? = lookupSymbol(n, scenario: scope.scenario) else {
+            // Names are listed only on this path, where a message needs them.
+            let pops = populationNames(scope)
             let shape = f.text == "sum" || f.text == "mean" ? "\(f.text)(\(pops.first ?? "POPULATION"), EXPR)" : "\(f.text)(\(pops.first ?? "POPULATION") where …)"
             error("'\(f.text)' needs a population first, as \(shape)", src,
                   hint: args.first.flatMap { a -> String? in if case .name(let id) = a.kind { return suggest(id.text, pops) }; return nil })

@@ -26,6 +26,9 @@ struct QueryRunner {
         var isMean: Bool
         /// Over a weighted population: shares and means divide by the sum of weights.
         var weighted = false
+
+        /// How its figures read in an estimate over replicates.
+        var unit: Estimate.Unit { isShare ? .percent : isInt ? .count : .number }
     }
 
     /// Over a weighted population (§10) every column but `cases` adds weights: a number.

@@ -49,22 +49,9 @@ enum WorldVariants {
     static func patched(_ program: Program, overrides: [Int: Value]) throws -> WorldSet {
         let set = WorldSet()
         var worlds = [World?](repeating: nil, count: program.scenarios.count)
-        var order: [Int] = [0]
-        // Parents first (a scenario's parent always has a lower index or is reached first).
-        var done: Set<Int> = [0]
-        func visit(_ s: Int, _ depth: Int) {
-            guard !done.contains(s), depth <= program.scenarios.count else { return }
-            if let p = program.scenarios[s].parent { visit(p, depth + 1) }
-            done.insert(s)
-            order.append(s)
-        }
-        for s in program.scenarios.indices { visit(s, 0) }
-        for s in order {
+        for s in [0] + program.scenarioOrder() {
             let parent = s == 0 ? nil : program.scenarios[s].parent.flatMap { worlds[$0] }
-            let world = World.assemble(program, scenario: s, info: program.scenarios[s], parent: parent)
-            world.paramOverrides = overrides
-            world.isVariant = true
-            worlds[s] = world
+            worlds[s] = World.assemble(program, scenario: s, info: program.scenarios[s], parent: parent)
         }
         set.worlds = worlds.enumerated().map { s, w in w ?? World.assemble(program, scenario: s, info: program.scenarios[s], parent: nil) }
         for w in set.worlds {

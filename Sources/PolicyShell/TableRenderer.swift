@@ -78,8 +78,7 @@ public struct TableRenderer {
 
     static func percent(_ p: Double) -> String {
         guard p.isFinite else { return "" }
-        let s = NumberText.rounded(p * 100, decimals: 1)
-        return s.replacingOccurrences(of: "-", with: "−") + "%"
+        return NumberText.percent(p).replacingOccurrences(of: "-", with: "−")
     }
 
     func text(_ t: ResultTable) -> String {

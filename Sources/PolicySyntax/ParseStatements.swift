@@ -364,19 +364,7 @@ extension Parser {
         let param = try expectName("the param to sweep")
         _ = try expect(.kwIn, "'in' and the values (sweep \(param.text) in {1, 2, 3} or in 1 .. 10 step 1)")
         if at(.lBrace) {
-            let open = token
-            advance()
-            var values: [Expr] = []
-            skipNewlines()
-            while !at(.rBrace) {
-                values.append(try parseExpr(allowUnderAt: false))
-                skipNewlines()
-                if eat(.comma) { skipNewlines(); continue }
-                guard at(.rBrace) else {
-                    try fail("',' or '}' (to close '{' at line \(file.location(of: Int(open.span.start)).line))")
-                }
-            }
-            advance()
+            let values = try parseList(open: token, close: .rBrace)
             if values.isEmpty {
                 error("a sweep needs at least one value", span(from: start), hint: "write sweep \(param.text) in {V1, V2, …}")
                 throw ParseError()
