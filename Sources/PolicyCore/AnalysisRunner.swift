@@ -53,12 +53,29 @@ extension QueryRunner {
         var results = [[[Value]: [[[ResultTable.Cell]]?]]](repeating: [:], count: points.count)
         var differing = [[AttributionKey: Int]](repeating: [:], count: points.count)
         var order = [[AttributionKey]](repeating: [], count: points.count)
+        if let sharding, sharding.isPlanning {
+            planUnits(q, source, points: points.map(\.label), replicates: replicates, worlds: scenarios.count)
+            return []
+        }
+        func add(_ part: UnitPartial, point p: Int, replicate r: Int) {
+            for g in part.groups { results[p][g.key, default: Array(repeating: nil, count: replicates)][r] = g.cells }
+            for d in part.differing {
+                let k = AttributionKey(alternative: d.alternative, text: d.text)
+                if differing[p][k] == nil { order[p].append(k) }
+                differing[p][k, default: 0] += d.count
+            }
+        }
         let memos = (1 + q.keys.count + scenarios.count * q.aggregates.count) * points.count
         try program.answerCache.keeping(replicates > 1 ? memos : 0) {
             for r in 0..<replicates {
                 var shared: PopulationData?
                 for p in points.indices {
                     if program.cancellation.isRaised { throw Interrupted() }
+                    let unit = WorkUnit(statement: statement, point: p, replicate: r)
+                    if let sharding {
+                        if sharding.isMerging { add(try sharding.partial(unit), point: p, replicate: r) }
+                        guard sharding.computes(unit) else { continue }
+                    }
                     let set = try worldSet(p)
                     let worlds = scenarios.map { set?.worlds[$0] ?? program.worlds[$0] }
                     let data: PopulationData
@@ -69,20 +86,25 @@ extension QueryRunner {
                         shared = data
                     }
                     let acc = try withExtendedLifetime(set) { try accumulate(q, data, worlds, cols, source) }
-                    for (key, group) in acc.groups {
+                    var part = UnitPartial(groups: [], differing: [])
+                    for key in sortedKeys(acc.groups.keys) {
+                        guard let group = acc.groups[key] else { continue }
                         var cells: [[ResultTable.Cell]] = []
                         for s in scenarios.indices {
                             cells.append(try cols.indices.map { try cell(group, s, $0, key, cols, scenarios, source) })
                         }
-                        results[p][key, default: Array(repeating: nil, count: replicates)][r] = cells
+                        part.groups.append(.init(key: key, cells: cells))
                     }
-                    for k in acc.order {
-                        if differing[p][k] == nil { order[p].append(k) }
-                        differing[p][k, default: 0] += acc.differing[k, default: 0]
+                    part.differing = acc.order.map { .init(alternative: $0.alternative, text: $0.text, count: acc.differing[$0, default: 0]) }
+                    if let sharding {
+                        sharding.keep(unit, .partial(part))
+                    } else {
+                        add(part, point: p, replicate: r)
                     }
                 }
             }
         }
+        if let sharding, !sharding.isMerging { return [] }
         let empty = emptyAccumulator(scenarios.count, cols.count)
         let emptyCells = try scenarios.indices.map { s in try cols.indices.map { try cell(empty, s, $0, [], cols, scenarios, source) } }
         let summary = AnalysisSummary(runner: self, q: q, scenarios: scenarios, cols: cols, replicates: replicates,

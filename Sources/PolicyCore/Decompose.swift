@@ -12,7 +12,9 @@ extension QueryRunner {
         let size = 1 << n
         var worlds: [World] = []
         worlds.reserveCapacity(size)
-        for t in 0..<size {
+        // Planning and merging compute no case, so they need no sub-scenario.
+        let computes = sharding.map { !$0.isPlanning && !$0.isMerging } ?? true
+        for t in 0..<size where computes {
             if program.cancellation.isRaised { throw Interrupted() }
             if t == 0, d.added.isEmpty {
                 worlds.append(program.worlds[d.parent])
@@ -33,21 +35,36 @@ extension QueryRunner {
         let cols = columns(q, weighted: version >= 0 && program.populations[q.population].versions[version].weight != nil)
         // [group][replicate] → [column] → the decomposition
         var results: [[Value]: [[Split]?]] = [:]
+        if let sharding, sharding.isPlanning {
+            planUnits(q, source, points: [""], replicates: replicates, worlds: size)
+            return []
+        }
+        func add(_ part: UnitPartial, replicate r: Int) {
+            for g in part.groups {
+                results[g.key, default: Array(repeating: nil, count: replicates)][r] = g.cells.map { Split($0, changes: n) }
+            }
+        }
         try program.answerCache.keeping(1 + q.keys.count + size * q.aggregates.count) {
             for r in 0..<replicates {
+                let unit = WorkUnit(statement: statement, point: 0, replicate: r)
+                if let sharding {
+                    if sharding.isMerging { add(try sharding.partial(unit), replicate: r) }
+                    guard sharding.computes(unit) else { continue }
+                }
                 let data = try PopulationBuilder.build(q.population, in: program.worlds[d.parent], cancel: program.cancellation,
                                                        replicate: UInt64(r))
                 let acc = try accumulate(q, data, worlds, cols, source)
-                for (key, group) in acc.groups {
-                    var splits: [Split] = []
-                    for ci in cols.indices {
-                        let values = try (0..<size).map { try cell(group, $0, ci, key, cols, scenarioOfWorld, source) }
-                        splits.append(Split(values, changes: n))
-                    }
-                    results[key, default: Array(repeating: nil, count: replicates)][r] = splits
+                var part = UnitPartial(groups: [], differing: [])
+                for key in sortedKeys(acc.groups.keys) {
+                    guard let group = acc.groups[key] else { continue }
+                    // [column][sub-scenario]
+                    let values = try cols.indices.map { ci in try (0..<size).map { try cell(group, $0, ci, key, cols, scenarioOfWorld, source) } }
+                    part.groups.append(.init(key: key, cells: values))
                 }
+                if let sharding { sharding.keep(unit, .partial(part)) } else { add(part, replicate: r) }
             }
         }
+        if let sharding, !sharding.isMerging { return [] }
         let empty = Split(Array(repeating: .int(0), count: size), changes: n)
         let parentName = program.scenarios[d.parent].name, name = program.scenarios[d.scenario].name
         let lead = q.keys.map(\.label) + ["change"]

@@ -20,6 +20,11 @@ public struct Estimate: Sendable, Equatable {
 
     public var halfWidth: Double { (high - low) / 2 }
 
+    /// An estimate as computed before (a shard's, read back by the merge).
+    public init(mean: Double, sd: Double, low: Double, high: Double, n: Int, unit: Unit) {
+        (self.mean, self.sd, self.low, self.high, self.n, self.unit) = (mean, sd, low, high, n, unit)
+    }
+
     public init(_ values: [Double], unit: Unit) {
         let n = values.count
         self.n = n

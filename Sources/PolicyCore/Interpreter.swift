@@ -5,6 +5,8 @@ public final class Interpreter {
     public let program: Program
     /// The default scenario for queries (the REPL's `:scenario`).
     public var currentScenario = 0
+    /// Set when the script is planned, run as one shard, or merged from its shards.
+    public var sharding: ShardRun?
 
     public struct Status: Sendable {
         public var passed = 0
@@ -31,8 +33,12 @@ public final class Interpreter {
     public func run(_ statements: [CheckedStatement], tests: Bool, sink: (Output) -> Void) -> Status {
         var status = Status()
         program.cancellation.reset()
-        for s in statements {
+        for (index, s) in statements.enumerated() {
             do {
+                if let sharding, !tests {
+                    try runSharded(s, index, sharding, &status, sink: sink)
+                    continue
+                }
                 switch s {
                 case .test(let name, let body, let localCount, _):
                     guard tests else { continue }

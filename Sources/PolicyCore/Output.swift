@@ -40,6 +40,14 @@ public struct ChartData: Sendable {
     public var output: String?
     /// The `plot` statement, for errors about writing its file.
     public var source: SourceRef? = nil
+
+    public init(title: String, keys: [String], series: [(name: String, values: [Double])], output: String?, source: SourceRef? = nil) {
+        self.title = title
+        self.keys = keys
+        self.series = series
+        self.output = output
+        self.source = source
+    }
 }
 
 /// What running a statement produces.

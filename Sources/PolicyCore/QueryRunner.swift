@@ -4,6 +4,10 @@ import PolicySyntax
 struct QueryRunner {
     let program: Program
     let current: Int
+    /// Set when the script runs in shards, is planned, or is merged.
+    var sharding: ShardRun? = nil
+    /// The query's index among the script's statements (names its units when sharded).
+    var statement = 0
 
     /// Per group: for each scenario and each output column, a running total.
     struct Accumulator {

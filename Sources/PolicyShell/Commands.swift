@@ -1,6 +1,11 @@
 import PolicyCore
 import PolicySyntax
 
+/// The version `policy --version` prints, which shard files record.
+public enum PolicyVersion {
+    public static let current = "0.1.0"
+}
+
 /// What the command-line commands do, independent of argument parsing.
 public struct Commands {
     public let console: Console

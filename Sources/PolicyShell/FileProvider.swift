@@ -5,16 +5,29 @@ import PolicySyntax
 public final class FileProvider: SourceProvider {
     public init() {}
 
+    /// Whether to note every file read (a shard records what its results came from).
+    var recording = false
+    /// The included sources read, in order, when recording.
+    private(set) var sourcesRead: [ShardFile.FileHash] = []
+    /// The CSV files read, when recording.
+    private(set) var dataRead: [ShardFile.FileHash] = []
+
     public func load(_ path: String) -> Result<SourceFile, SourceLoadError> {
         switch SourceLoader.load(path) {
-        case .success(let f): return .success(f)
+        case .success(let f):
+            if recording { sourcesRead.append(ShardFile.FileHash(path: f.name, hash: FNV1a.hash(f.bytes), bytes: f.bytes.count)) }
+            return .success(f)
         case .failure(let e): return .failure(SourceLoadError(e.reason, hint: e.hint))
         }
     }
 
     public func loadBytes(_ path: String) -> Result<[UInt8], SourceLoadError> {
         switch SourceLoader.readBytes(path, limit: .csv) {
-        case .success(let b): return .success(b)
+        case .success(let b):
+            if recording, !dataRead.contains(where: { $0.path == path }) {
+                dataRead.append(ShardFile.FileHash(path: path, hash: FNV1a.hash(b), bytes: b.count))
+            }
+            return .success(b)
         case .failure(let e): return .failure(SourceLoadError(e.reason, hint: e.hint))
         }
     }

@@ -132,6 +132,17 @@ public final class Session {
         return status
     }
 
+    /// Runs the accepted statements as a sharded run: planning them, computing one shard's
+    /// units, or printing the merge of every shard's.
+    func runSharded(_ sharding: ShardRun) -> Interpreter.Status {
+        guard let result else { return Interpreter.Status() }
+        let interpreter = Interpreter(program: result.program)
+        interpreter.sharding = sharding
+        let status = interpreter.run(result.statements, tests: false) { output in self.render(output) }
+        if let error = status.error { reportRuntime(error) }
+        return status
+    }
+
     // MARK: - Output
 
     func render(_ output: Output) {

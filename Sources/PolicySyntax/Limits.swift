@@ -86,6 +86,15 @@ public struct Limits: Sendable, Equatable {
                 range: 2...100_000_000, keyPath: \.replicates, scale: 1),
     ]
 
+    /// The settings that differ from the defaults, as `NAME=N` (what `--limit` would set).
+    public var changedSettings: [String] {
+        let defaults = Limits()
+        return Limits.settings.compactMap { s in
+            let v = self[keyPath: s.keyPath]
+            return v == defaults[keyPath: s.keyPath] ? nil : "\(s.name)=\(v / s.scale)"
+        }
+    }
+
     /// `populationCases` as a plain number for the settings table (0 is never a default).
     var populationCasesOrZero: Int {
         get { populationCases ?? 0 }

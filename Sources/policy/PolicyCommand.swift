@@ -29,12 +29,12 @@ struct PolicyCommand: ParsableCommand {
         discussion: """
             With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
             """,
-        version: "0.1.0",
-        subcommands: [Repl.self, Run.self, Test.self, Check.self, Format.self, Demo.self, Bench.self],
+        version: PolicyVersion.current,
+        subcommands: [Repl.self, Run.self, Test.self, Check.self, Format.self, Demo.self, Plan.self, Merge.self, Bench.self],
         defaultSubcommand: Repl.self
     )
 
-    static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "help"]
+    static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "plan", "merge", "help"]
 
     /// `policy FILE…` means `policy run FILE…`.
     static func preprocess(_ args: [String]) -> [String] {
@@ -102,15 +102,71 @@ struct Run: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How tables are printed: table, csv or json.")
     var format: String = "table"
+    @Option(help: ArgumentHelp("Run only shard K of N (1 ≤ K ≤ N) and write its result file to --out.", valueName: "K/N"))
+    var shard: String?
+    @Option(help: ArgumentHelp("How many shards, when K comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "N"))
+    var shards: Int?
+    @Option(help: ArgumentHelp("The folder for shard result files (then `policy merge DIR`).", valueName: "DIR"))
+    var out: String?
     @Argument(help: "The .policy files to run.")
     var files: [String]
+
+    func validate() throws {
+        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
+        if out == nil, shard != nil || shards != nil {
+            throw ValidationError("--shard and --shards need --out DIR, the folder for the shard's result file")
+        }
+    }
+
+    func run() throws {
+        let commands = Commands(console: .standard(noColor: global.noColor))
+        guard let out else { exitWith(commands.run(files, format: OutputFormat(rawValue: format) ?? .table)) }
+        var environment: [String: String] = [:]
+        for name in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        switch ShardSpec.resolve(shard: shard, shards: shards, environment: environment) {
+        case .failure(let problem):
+            FileHandleless.writeError("error: \(problem)\n")
+            exitWith(.usage)
+        case .success(let spec):
+            exitWith(commands.runShard(files, spec: spec, out: out, version: PolicyVersion.current))
+        }
+    }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a script's units of work, their estimated cost and the shard each goes to.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How many shards to plan for.")
+    var shards: Int = 1
+    @Argument(help: "The .policy files to plan.")
+    var files: [String]
+
+    func run() throws {
+        exitWith(Commands(console: .standard(noColor: global.noColor)).plan(files, shards: shards))
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that DIR holds every shard of one run and print what `policy run` prints.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How tables are printed: table, csv or json.")
+    var format: String = "table"
+    @Argument(help: "The folder the shards wrote to (--out).")
+    var dir: String
 
     func validate() throws {
         if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
     }
 
     func run() throws {
-        exitWith(Commands(console: .standard(noColor: global.noColor)).run(files, format: OutputFormat(rawValue: format) ?? .table))
+        exitWith(Commands(console: .standard(noColor: global.noColor)).merge(dir, format: OutputFormat(rawValue: format) ?? .table,
+                                                                             version: PolicyVersion.current))
     }
 }
 
