@@ -14,8 +14,8 @@ extension QueryRunner {
         let cases = Self.estimatedCases(q.population, in: world)
         let base = Self.seed(q.population, in: world)
         let what = "\(q.kind.word) at \(source.position)"
-        for r in 0..<replicates {
-            for (p, point) in points.enumerated() {
+        for (p, point) in points.enumerated() {
+            for r in 0..<replicates {
                 var label = what
                 if !point.isEmpty { label += ", \(point)" }
                 if replicates > 1 { label += ", replicate \(r + 1)" }
