@@ -231,10 +231,11 @@ struct Bench: ParsableCommand {
             w3 — W2's compare, one scenario changed for one state, and the compare run again; \
             w4 — W1 with continuous fields (bail, age, days held), so no two cases share an answer; \
             engine — one decision's latency and checking a 5,000-line program; analysis — \
-            replicates, a sweep and a decomposition on the Secure Communities model.
+            replicates, a sweep and a decomposition on the Secure Communities model; shards — a \
+            shard's fixed cost and the merge of 1,000 shard files.
             """)
 
-    @Argument(help: "The workload: parse, engine, w1, w2, w3, w4 or analysis.")
+    @Argument(help: "The workload: parse, engine, w1, w2, w3, w4, analysis or shards.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
@@ -270,13 +271,15 @@ struct Bench: ParsableCommand {
         case "w2":
             exitWith(Workloads.w2(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
+        case "shards":
+            exitWith(Workloads.shards(dir: dir, model: "Examples/secure-communities/main.policy", console: console))
         case "analysis":
             exitWith(Workloads.analysis(dir: dir, model: "Examples/secure-communities/main.policy", console: console))
         case "w3":
             exitWith(Workloads.w3(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4, analysis\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4, analysis, shards\n")
             exitWith(.usage)
         }
     }

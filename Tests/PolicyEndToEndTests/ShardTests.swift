@@ -288,4 +288,36 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(shards, shards.sorted(), r.stdout)
         XCTAssertEqual(Set(shards), [1, 2, 3], r.stdout)
     }
+
+    /// The merge of 3 shards prints what the single run prints on generated programs (the
+    /// differential generator's, with replicates, sweeps and decompositions among them);
+    /// where the single run fails, some shard fails and writes no file.
+    func testShardsAgreeWithTheSingleRunOnGeneratedPrograms() throws {
+        let env = ProcessInfo.processInfo.environment
+        let count = env["POLICY_SHARD_DIFF_PROGRAMS"].flatMap { Int($0) } ?? 40
+        let first = env["POLICY_SHARD_DIFF_SEED"].flatMap { UInt64($0) } ?? 5_000
+        var merged = 0
+        for seed in first..<(first + UInt64(count)) {
+            let program = SemanticProgramGenerator.program(seed: seed)
+            let dir = try scratchDirectory()
+            try writeFile(dir, "m.policy", program.source)
+            if let csv = program.csv { try writeFile(dir, "cases.csv", csv) }
+            let single = try policy(["run", "--no-color", "m.policy"], in: dir)
+            var statuses: [Int32] = []
+            for k in 1...3 {
+                statuses.append(try policy(["run", "--no-color", "m.policy", "--shard", "\(k)/3", "--out", "shards"], in: dir).status)
+            }
+            guard single.status == 0 || single.status == 1 else {
+                XCTAssertTrue(statuses.contains { $0 != 0 }, "seed \(seed): the single run fails (\(single.status)) but no shard does\n\(program.source)")
+                continue
+            }
+            XCTAssertEqual(statuses, [0, 0, 0], "seed \(seed)\n\(program.source)")
+            let m = try policy(["merge", "--no-color", "shards"], in: dir)
+            XCTAssertEqual(m.status, single.status, "seed \(seed): \(m.stderr)\n\(program.source)")
+            XCTAssertEqual(m.stdout, single.stdout, "seed \(seed)\n\(program.source)")
+            XCTAssertEqual(m.stderr, single.stderr, "seed \(seed)\n\(program.source)")
+            merged += 1
+        }
+        XCTAssertGreaterThan(merged, count / 2, "most generated programs run")
+    }
 }
