@@ -16,6 +16,11 @@ struct _Answers {
     let values: [Value]
     let nodes: [Memo.ChanceNode]
     let errors: [EvalError]
+    /// Per entry: the params its answer read (`Memo.readCode`, `Memo.masks`).
+    let readCodes: [UInt8]
+    let masks: [UInt64]
+
+    func readMask(_ j: Int) -> UInt64 { j < readCodes.count && Int(readCodes[j]) < masks.count ? masks[Int(readCodes[j])] : .max }
 }
 
 public final class AnswerCache: @unchecked Sendable {
@@ -28,6 +33,17 @@ public final class AnswerCache: @unchecked Sendable {
 
     /// True while an analysis keeps more answers than usual (they will be asked for again).
     var isKeeping: Bool { lock.withLock { capacity > AnswerCache.defaultCapacity } }
+
+    private var precomputeDepth = 0
+    /// True while a query's keys should be evaluated once for all its worlds even when its
+    /// cases are few: a decomposition's sub-scenarios take most answers from each other.
+    var wantsPrecompute: Bool { lock.withLock { precomputeDepth > 0 } }
+
+    func precomputing<R>(_ body: () throws -> R) rethrows -> R {
+        lock.withLock { precomputeDepth += 1 }
+        defer { lock.withLock { precomputeDepth -= 1 } }
+        return try body()
+    }
 
     /// Keeps at least `n` memos' answers while `body` runs (an analysis that runs the same
     /// memos again for each replicate), then the usual number.
@@ -85,15 +101,16 @@ public final class AnswerCache: @unchecked Sendable {
 extension Memo {
     /// This memo's answers, to keep.
     var answers: _Answers {
-        _Answers(layout: layout, table: Array(table), values: values, nodes: nodes, errors: errors)
+        _Answers(layout: layout, table: Array(table), values: values, nodes: nodes, errors: errors, readCodes: readCode, masks: masks)
     }
 
     /// Takes the entries of `source` this memo does not know: entry `i` here is entry
     /// `entryOf(i)` there (nil: none), codes and trees translated into this memo's; only
     /// complete trees are taken, and errors only when `errors` (an error can name its
-    /// scenario or its program's files). Returns how many entries were taken.
+    /// scenario or its program's files). Only `entries` are looked at, when given (the
+    /// entries a query's cases use: far fewer than the table's). Returns how many were taken.
     @discardableResult
-    func take(_ source: _Answers, errors: Bool, entryOf: (Int) -> Int?) -> Int {
+    func take(_ source: _Answers, errors: Bool, entries: [Int]? = nil, entryOf: (Int) -> Int?) -> Int {
         var map: [Int32: Int32] = [:]
         func translate(_ c: Int32, _ depth: Int) -> Int32? {
             if let m = map[c] { return m }
@@ -116,12 +133,19 @@ extension Memo {
             return out
         }
         var taken = 0
-        for i in 0..<table.count where table[i] == -1 {
-            guard let j = entryOf(i), j >= 0, j < source.table.count, source.table[j] != -1 else { continue }
+        func look(_ i: Int) {
+            guard i >= 0, i < table.count, table[i] == -1 else { return }
+            guard let j = entryOf(i), j >= 0, j < source.table.count, source.table[j] != -1 else { return }
             if let c = translate(source.table[j], 0) {
                 table[i] = c
+                setReadMask(i, source.readMask(j))
                 taken += 1
             }
+        }
+        if let entries {
+            for i in entries { look(i) }
+        } else {
+            for i in 0..<table.count { look(i) }
         }
         return taken
     }

@@ -222,7 +222,11 @@ extension Checker {
                     $0.params = true
                     $0.paramsRead.insert(p)
                 }
-                return Typed(type) { frame in frame.world.param(p, on: frame.date) }
+                let bit = Frame.paramBit(p)
+                return Typed(type) { frame in
+                    frame.paramsRead |= bit
+                    return frame.world.param(p, on: frame.date)
+                }
             case .letDef(let l):
                 if program.lets[l].parameterTypes != nil {
                     let arity = program.lets[l].parameterTypes?.count ?? 0

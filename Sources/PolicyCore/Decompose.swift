@@ -44,7 +44,9 @@ extension QueryRunner {
                 results[g.key, default: Array(repeating: nil, count: replicates)][r] = g.cells.map { Split($0, changes: n) }
             }
         }
-        try program.answerCache.keeping(1 + q.keys.count + size * q.aggregates.count) {
+        // Each key evaluated once for all the sub-scenarios, which lend each other answers;
+        // kept for the next replicate when there is one.
+        try program.answerCache.keeping(replicates > 1 ? 1 + q.keys.count + size * q.aggregates.count : 0) { try program.answerCache.precomputing {
             for r in 0..<replicates {
                 let unit = WorkUnit(statement: statement, point: 0, replicate: r)
                 if let sharding {
@@ -63,7 +65,7 @@ extension QueryRunner {
                 }
                 if let sharding { sharding.keep(unit, .partial(part)) } else { add(part, replicate: r) }
             }
-        }
+        } }
         if let sharding, !sharding.isMerging { return [] }
         let empty = Split(Array(repeating: .int(0), count: size), changes: n)
         let parentName = program.scenarios[d.parent].name, name = program.scenarios[d.scenario].name

@@ -99,6 +99,26 @@ final class Memo {
     var intOf: [Int64] = []
     var errors: [EvalError] = []
     var frame: Frame
+    /// Per entry: the params its answer read, for answers `precompute` worked out, as a
+    /// code into `masks` (0: unknown, all bits — such an answer is lent to no other world).
+    /// A byte per entry: the distinct sets are few.
+    var readCode: [UInt8]
+    var masks: [UInt64] = [.max]
+    var maskCodes: [UInt64: UInt8] = [.max: 0]
+
+    func readMask(_ i: Int) -> UInt64 { masks[Int(readCode[i])] }
+
+    func setReadMask(_ i: Int, _ mask: UInt64) {
+        if let c = maskCodes[mask] {
+            readCode[i] = c
+        } else if masks.count < 256 {
+            readCode[i] = UInt8(masks.count)
+            maskCodes[mask] = UInt8(masks.count)
+            masks.append(mask)
+        } else {
+            readCode[i] = 0
+        }
+    }
     /// `chance` makes a value depend on the case itself: per key, a small tree of the draws
     /// the evaluation consulted (same key ⇒ same draws asked, in the same order).
     struct ChanceNode {
@@ -133,6 +153,7 @@ final class Memo {
         tableStart = layout.tableStart
         table = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, layout.tableSize))
         table.initialize(repeating: -1)
+        readCode = [UInt8](repeating: 0, count: max(1, layout.tableSize))
         frame = Frame(world: world)
         let info = world.program.records[data.record]
         func column<T>(_ f: Int?, _: T.Type) -> UnsafeBufferPointer<T> {

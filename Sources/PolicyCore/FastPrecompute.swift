@@ -19,6 +19,9 @@ extension Memo {
         intOf = other.intOf
         errors = other.errors
         errorCodes = other.errorCodes
+        readCode = other.readCode
+        masks = other.masks
+        maskCodes = other.maskCodes
         nodes = other.nodes
         interned = other.interned
         streamKeys = other.streamKeys
@@ -27,8 +30,11 @@ extension Memo {
 
     /// Evaluates table entry `i` (whose key is `row`'s) along every path, unless known.
     func precompute(_ i: Int, row: Int) {
-        guard i < table.count, table[i] == -1, let tree = completeTree(row) else { return }
+        guard i < table.count, table[i] == -1 else { return }
+        frame.paramsRead = 0
+        guard let tree = completeTree(row) else { return }
         table[i] = tree
+        setReadMask(i, frame.paramsRead)
     }
 }
 
@@ -42,7 +48,8 @@ extension _FastWorker {
         let size = s.layout.tableSize
         // Fewer cases than entries pay too when the answers are kept for the next replicate.
         guard workers >= 1, s.layout.dayBase != nil, size > 0,
-              s.data.count >= 4 * size || s.runner.program.answerCache.isKeeping else { return nil }
+              s.data.count >= 4 * size || s.runner.program.answerCache.isKeeping
+                || s.runner.program.answerCache.wantsPrecompute else { return nil }
         let specs = _FastWorker.specs(s)
         let chunkCount = (s.data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
         // One set of memos per worker (each used by its worker only).
@@ -122,50 +129,81 @@ extension _FastWorker {
         let keys = (0..<size).filter { rowOf[$0] >= 0 }
         work.keysUsed = keys.count
         let caseOf = rowOf, knownBefore = known
-        // An aggregate in another world than the first: its answers for classes whose
-        // environment is the same as in an earlier world are that world's (taken after
-        // step 3). The earlier world is the one that shares the most classes among the first
-        // world and — for many worlds, as `decompose` makes — those with one change less.
         let classOfEntry = s.layout.classOfEntries()
         let aggregates = s.q.aggregates.count, first = 1 + s.q.keys.count
-        let bases: [(world: Int, same: [Bool])?] = s.worlds.indices.map { w in
-            guard w > 0, aggregates > 0 else { return nil }
-            let candidates = w < 8 ? Array(0..<w) : [0] + (0..<Int.bitWidth).filter { w & (1 << $0) != 0 }.map { w & ~(1 << $0) }
-            var best: (world: Int, same: [Bool], count: Int)?
-            for b in candidates where b < w {
-                let same = s.layout.sameClasses(s.worlds[w], as: s.worlds[b], s.runner.program)
-                let count = same.reduce(0) { $0 + ($1 ? 1 : 0) }
-                if count > (best?.count ?? 0) { best = (b, same, count) }
-            }
-            return best.map { ($0.world, $0.same) }
-        }
-        Engine.mark("worlds that share answers")
-        let sameAsFirst: [(base: Int, same: [Bool])?] = specs.indices.map { e in
-            guard e >= first + aggregates, aggregates > 0, specs[e] != nil else { return nil }
-            let w = (e - first) / aggregates
-            guard w < bases.count, let b = bases[w] else { return nil }
-            return (first + b.world * aggregates + (e - first) % aggregates, b.same)
-        }
+        let firstWorldEnd = first + aggregates
         if s.runner.program.cancellation.isRaised { return nil }
-        // (2) The keys shared out in blocks; each evaluated along every path.
+        // (2) The keys shared out in blocks; each evaluated along every path. First the keys
+        // and the first world, then — once their answers show which params each key reads —
+        // the other worlds, each taking what it can from a base (below).
         let block = 256
         let blocks = (keys.count + block - 1) / block
-        let blockCounter = ChunkCounter()
-        runParallel(workers: min(workers, max(1, blocks))) { w in
-            while true {
-                let b = blockCounter.take()
-                guard b < blocks else { break }
-                if s.runner.program.cancellation.isRaised { break }
-                for k in b * block..<min(keys.count, (b + 1) * block) {
-                    let i = keys[k]
-                    for (e, memo) in box.memos[w].enumerated() {
-                        guard let m = memo else { continue }
-                        if let same = sameAsFirst[e]?.same, same[Int(classOfEntry[i])] { continue }
-                        if !knownBefore[e].isEmpty, knownBefore[e][i] { continue }
-                        m.precompute(i, row: Int(caseOf[i]))
+        func evaluate(_ memos: Range<Int>, lending: [(base: Int, same: [Bool], paramDiff: UInt64)?], firstMasks: [Int: [UInt64]]) {
+            let blockCounter = ChunkCounter()
+            runParallel(workers: min(workers, max(1, blocks))) { w in
+                while true {
+                    let b = blockCounter.take()
+                    guard b < blocks else { break }
+                    if s.runner.program.cancellation.isRaised { break }
+                    for k in b * block..<min(keys.count, (b + 1) * block) {
+                        let i = keys[k]
+                        for e in memos {
+                            guard e < box.memos[w].count, let m = box.memos[w][e] else { continue }
+                            // Taken from the base after step 3 when the base's answer (of the
+                            // first world, or worked out just before, world by world) read no
+                            // param that differs.
+                            if let (b, same, diff) = lending[e], same[Int(classOfEntry[i])] {
+                                let mask = firstMasks[b].map { $0[i] } ?? (b < e ? box.memos[w][b]?.readMask(i) : nil)
+                                if diff == 0 || (mask.map { $0 & diff == 0 } ?? false) {
+                                    if let mask { m.setReadMask(i, mask) }
+                                    continue
+                                }
+                            }
+                            if !knownBefore[e].isEmpty, knownBefore[e][i] { continue }
+                            m.precompute(i, row: Int(caseOf[i]))
+                        }
                     }
                 }
             }
+        }
+        let noLending = [(base: Int, same: [Bool], paramDiff: UInt64)?](repeating: nil, count: specs.count)
+        evaluate(0..<min(firstWorldEnd, specs.count), lending: noLending, firstMasks: [:])
+        // The params each key of the first world read, whichever worker evaluated it.
+        var firstMasks: [Int: [UInt64]] = [:]
+        for e in first..<min(firstWorldEnd, specs.count) where specs[e] != nil {
+            var masks = [UInt64](repeating: .max, count: size)
+            for i in keys {
+                for memos in protos { if let m = memos[e], m.table[i] != -1 { masks[i] = m.readMask(i); break } }
+            }
+            firstMasks[e] = masks
+        }
+        // An aggregate in another world than the first takes its answers from a base world
+        // for the keys whose class has the same environment there and whose answer read no
+        // param that differs. The base is the one that leaves the fewest keys to evaluate
+        // (estimated from the params the first world's answers read) among the first world
+        // and — for many worlds, as `decompose` makes — those with one change less.
+        let bases: [(world: Int, same: [Bool], paramDiff: UInt64)?] = s.worlds.indices.map { w in
+            guard w > 0, aggregates > 0 else { return nil }
+            let candidates = w < 8 ? Array(0..<w) : [0] + (0..<Int.bitWidth).filter { w & (1 << $0) != 0 }.map { w & ~(1 << $0) }
+            let proxy = firstMasks[first]
+            var best: (world: Int, same: [Bool], paramDiff: UInt64, left: Int)?
+            for b in candidates where b < w {
+                let (same, diff) = s.layout.sameClasses(s.worlds[w], as: s.worlds[b], s.runner.program)
+                var left = 0
+                for i in keys where !same[Int(classOfEntry[i])] || (diff != 0 && (proxy?[i] ?? .max) & diff != 0) { left += 1 }
+                if left < (best?.left ?? .max) { best = (b, same, diff, left) }
+            }
+            return best.flatMap { $0.left < keys.count ? ($0.world, $0.same, $0.paramDiff) : nil }
+        }
+        Engine.mark("keys evaluated in the first world; worlds that share answers")
+        let sameAsFirst: [(base: Int, same: [Bool], paramDiff: UInt64)?] = specs.indices.map { e in
+            guard e >= first + aggregates, aggregates > 0, specs[e] != nil else { return nil }
+            let w = (e - first) / aggregates
+            guard w < bases.count, let b = bases[w] else { return nil }
+            return (first + b.world * aggregates + (e - first) % aggregates, b.same, b.paramDiff)
+        }
+        if firstWorldEnd < specs.count {
+            evaluate(firstWorldEnd..<specs.count, lending: sameAsFirst, firstMasks: firstMasks)
         }
         Engine.mark("keys evaluated")
         // (3) One memo per expression.
@@ -173,18 +211,23 @@ extension _FastWorker {
         for e in merged.indices {
             guard let m = merged[e] else { continue }
             for w in 1..<workers {
-                if let other = protos[w][e] { m.take(other.answers, errors: true) { $0 } }
+                if let other = protos[w][e] { m.take(other.answers, errors: true, entries: keys) { $0 } }
             }
             merged[e] = m
         }
         // In world order: a base has taken its own base's answers before it lends them.
         for e in merged.indices {
-            guard let (b, same) = sameAsFirst[e], b < e, let m = merged[e], let base = merged[b] else { continue }
+            guard let (b, same, diff) = sameAsFirst[e], b < e, let m = merged[e], let base = merged[b] else { continue }
             let answers = base.answers
-            work.fromFirstScenario += m.take(answers, errors: false) { same[Int(classOfEntry[$0])] ? $0 : nil }
+            work.fromFirstScenario += m.take(answers, errors: false, entries: keys) { i in
+                same[Int(classOfEntry[i])] && (diff == 0 || answers.readMask(i) & diff == 0) ? i : nil
+            }
         }
-        // Keep the answers for the next program (at the prompt, after :reload).
+        // Keep the answers for the next program (at the prompt, after :reload) — but a world
+        // made for one analysis only while the analysis asks to keep them (for its next replicate).
+        let keeping = program.answerCache.isKeeping
         for e in merged.indices {
+            guard keeping || specs[e]?.world.isVariant != true else { continue }
             if let fp = fingerprints[e], let m = merged[e] { program.answerCache.set(fp, m.answers) }
         }
         work.evaluated = protos.reduce(0) { total, memos in total + memos.reduce(0) { $0 + ($1?.evaluatedHere ?? 0) } }

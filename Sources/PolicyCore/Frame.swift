@@ -95,6 +95,14 @@ public struct Frame {
     /// and give back in order.
     var localsPool: [[Value]] = []
 
+    /// The params read since it was last cleared, one bit each (the last bit stands for every
+    /// param from the 64th on): a memo notes which params a key's answer depends on, so that
+    /// a world that differs only in others can take the answer.
+    var paramsRead: UInt64 = 0
+
+    @inline(__always)
+    static func paramBit(_ p: Int) -> UInt64 { 1 << UInt64(min(p, 63)) }
+
     /// An array of at least `count` locals, from the pool when it has one. Its slots may hold
     /// values from an earlier call: every slot is written before it is read (parameters by
     /// the caller, `let` and loop variables where they are bound).

@@ -187,9 +187,10 @@ final class MemoLayout: @unchecked Sendable {
     /// its jurisdiction's chain, or of all when the expressions read others'), and the same
     /// candidate policy instances in force over the same periods. Then `w` can take
     /// `base`'s answers for it instead of evaluating them (a scenario usually changes a
-    /// few jurisdictions).
-    func sameClasses(_ w: World, as base: World, _ program: Program) -> [Bool] {
-        let none = [Bool](repeating: false, count: representative.count)
+    /// few jurisdictions). The params read that differ are in `paramDiff` (as
+    /// `Frame.paramBit`s): an answer can be taken only if it read none of them.
+    func sameClasses(_ w: World, as base: World, _ program: Program) -> (same: [Bool], paramDiff: UInt64) {
+        let none = ([Bool](repeating: false, count: representative.count), UInt64(0))
         guard w.letVersion == base.letVersion, w.decisionVersion == base.decisionVersion, w.policyVersion == base.policyVersion,
               w.paramInitial.count == base.paramInitial.count, w.paramChanges.count == base.paramChanges.count else { return none }
         func same(_ a: [Change]?, _ b: [Change]?) -> Bool {
@@ -198,9 +199,12 @@ final class MemoLayout: @unchecked Sendable {
         }
         // Only the params the expressions read: a param read elsewhere (by a reaction, an
         // event's date, a policy's dates) shows in the policies in force, compared below.
+        var paramDiff: UInt64 = 0
         for p in plan.paramsRead.indices {
-            guard p < w.paramInitial.count, w.paramInitial[p] == base.paramInitial[p],
-                  same(w.paramChanges[p], base.paramChanges[p]) else { return none }
+            guard p < w.paramInitial.count else { return none }
+            if w.paramInitial[p] != base.paramInitial[p] || !same(w.paramChanges[p], base.paramChanges[p]) {
+                paramDiff |= Frame.paramBit(p)
+            }
         }
         let attributeCount = program.attributes.count
         // Only the attributes the expressions read.
@@ -210,7 +214,7 @@ final class MemoLayout: @unchecked Sendable {
                 guard same(w.attributeChanges[key], base.attributeChanges[key]) else { return none }
             }
         }
-        return representative.map { j in
+        return (representative.map { j in
             if plan.ownAttributes, !plan.otherAttributes {
                 var x = j
                 while x >= 0 {
@@ -230,6 +234,6 @@ final class MemoLayout: @unchecked Sendable {
                 }
             }
             return true
-        }
+        }, paramDiff)
     }
 }

@@ -366,4 +366,60 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
             first = first ?? r
         }
     }
+
+    /// A sub-scenario takes another's answer for a key only when that answer read none of
+    /// the params in which they differ: here each param is read by some keys only (by date,
+    /// by charge, or behind a draw), and a change of a param no answer reads changes nothing.
+    /// The memo's decomposition (which lends answers) equals the general engine's (which
+    /// evaluates every case in every sub-scenario), with several replicates and one.
+    func testSubScenariosLendOnlyAnswersThatReadNoChangedParam() throws {
+        let program = """
+            enum charge { felony, misdemeanor }
+            jurisdiction attributes { admissions: int = 1 }
+            jurisdiction usa: federal
+            jurisdiction cook: county in usa
+            jurisdiction dupage: county in usa { admissions: 2 }
+            record booking {
+              date: date
+              jurisdiction: jurisdiction
+              charge: charge = misdemeanor
+            }
+            param early: number = 30%
+            param late: number = 50%
+            param felony_rate: number = 60%
+            param gate: number = 20%
+            param unused: number = 10%
+            population bookings of booking {
+              size 6_000
+              seed 21
+              date uniform 2011-01-01 .. 2013-12-31
+              jurisdiction weighted by admissions
+              charge { felony: 30%, misdemeanor: 70% }
+            }
+            decision held(b: booking): bool =
+              if b.charge == felony then chance(felony_rate)
+              else if chance(gate) then (if b.date < 2012-06-01 then chance(early) else chance(late))
+              else false
+            scenario reform {
+              param early = 45%
+              param late = 35%
+              param felony_rate = 80%
+              param gate = 40%
+              param unused = 90%
+            }
+            decompose reform on count(held), share(held) by year from bookings
+            decompose reform on count(held) by jurisdiction from bookings replicates 3
+
+            """
+        let memo = try run(program)
+        XCTAssertEqual(memo.status, 0, memo.stderr)
+        let general = try run(program, environment: ["POLICY_ENGINE": "general"])
+        XCTAssertEqual(general.status, 0, general.stderr)
+        XCTAssertEqual(memo.stdout, general.stdout)
+        XCTAssertTrue(memo.stdout.contains("param unused"), memo.stdout)
+        // A param no answer reads has no share.
+        let unusedRows = memo.stdout.split(separator: "\n").filter { $0.hasPrefix("2012  param unused") }
+        XCTAssertEqual(unusedRows.count, 1, memo.stdout)
+        XCTAssertTrue(unusedRows.first?.split(separator: " ").dropFirst(3).first == "0", "\(unusedRows)")
+    }
 }
