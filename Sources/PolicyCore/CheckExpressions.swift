@@ -396,7 +396,12 @@ extension Checker {
                 }.with(.attribute(b.ir, a))
             }
         default:
-            error("\(article(b.type)) has no field '\(field.text)'", scope.ref(field.span))
+            let parts = ["year", "month", "quarter", "weekday"]
+            let written = scope.ref(base.span).file.text(base.span)
+            let hint: String? = b.type == .date && parts.contains(field.text)
+                ? "write \(field.text)(\(written)); the parts of a date are \(parts.map { "\($0)(d)" }.joined(separator: ", "))"
+                : nil
+            error("\(article(b.type)) has no field '\(field.text)'", scope.ref(field.span), hint: hint)
             return .error
         }
     }
@@ -646,8 +651,10 @@ extension Checker {
             case .emptyCollection: element = x.type
             case .error: return .error
             default:
+                let within = x.type == .jurisdiction && y.type == .jurisdiction
+                let (left, right) = (scope.ref(a.span).file.text(a.span), scope.ref(b.span).file.text(b.span))
                 error("'in' needs a set or a list on its right, not \(article(y.type))", scope.ref(b.span),
-                      hint: "write x in {a, b}")
+                      hint: within ? "to ask whether one jurisdiction lies inside another, write '\(left) within \(right)'" : "write x in {a, b}")
                 return .error
             }
             if isAmbiguousBareMember(a, scope) { x = expr(a, scope, expected: element) }

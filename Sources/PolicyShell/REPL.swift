@@ -228,7 +228,7 @@ public final class REPL {
                 session.scenario = "baseline"
             } else {
                 let names = session.program?.scenarios.map(\.name) ?? ["baseline"]
-                let hint = Suggest.publicHint(argument, names).map { " — \($0)" } ?? ""
+                let hint = Suggest.hint(argument, names).map { " — \($0)" } ?? ""
                 console.err("error: unknown scenario '\(argument)'\(hint)\n")
                 note(.dataError)
             }
@@ -257,7 +257,7 @@ public final class REPL {
                 console.out(String(i + 1).leftPadded(5) + "  " + entry.replacingOccurrences(of: "\n", with: "\n       ") + "\n")
             }
         default:
-            let hint = Suggest.publicHint(command, REPL.metaCommands).map { " — \($0)" } ?? ""
+            let hint = Suggest.hint(command, REPL.metaCommands).map { " — \($0)" } ?? ""
             console.err("error: unknown command '\(command)'\(hint); :help lists the commands\n")
             note(.usage)
         }
@@ -293,7 +293,7 @@ public final class REPL {
         if let p = session.program, let declared = HelpText(program: p).describe(topic) { return declared }
         if let word = HelpTopics.topics[topic] { return word.hasSuffix("\n") ? word : word + "\n" }
         let names = session.program.map { HelpText(program: $0).allNames } ?? []
-        let hint = Suggest.publicHint(topic, names + HelpTopics.words).map { " (\($0))" } ?? ""
+        let hint = Suggest.hint(topic, names + HelpTopics.words).map { " (\($0))" } ?? ""
         return "nothing called '\(topic)'\(hint); :help lists the commands\n"
     }
 

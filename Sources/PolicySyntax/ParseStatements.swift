@@ -22,7 +22,7 @@ extension Parser {
                 } else {
                     statements.append(statement)
                 }
-                try expectEndOfStatement()
+                try expectEndOfStatement(after: statement)
             } catch {
                 nestingReported = false
                 synchronize(toDepth: 0)
@@ -32,9 +32,23 @@ extension Parser {
         return statements
     }
 
-    mutating func expectEndOfStatement() throws {
+    /// The words that start a statement, for `did you mean 'table'?` after a misspelt one.
+    static let statementWords = ["table", "compare", "plot", "decompose", "sample", "explain", "timeline", "status",
+                                 "assert", "test", "include", "enum", "jurisdiction", "jurisdictions", "agency",
+                                 "record", "param", "let", "decision", "policy", "event", "when", "scenario",
+                                 "population"]
+
+    mutating func expectEndOfStatement(after statement: Statement? = nil) throws {
         if at(.newline) || at(.eof) || token.startsLine { return }
-        try fail("the end of the statement", hint: "put each statement on its own line")
+        var hint = "put each statement on its own line"
+        if at(.equal) {
+            hint = "to compare, write '=='; a single '=' gives a value only in a declaration, a scenario or 'set'"
+        } else if let statement, case .expression(let e) = statement.kind, case .name(let word) = e.kind,
+                  let meant = Suggest.closest(to: word.text, in: Parser.statementWords) {
+            // `tabel outcome by year …`: a misspelt statement word read as a name.
+            hint = "did you mean '\(meant)'? ('\(word.text)' is not a statement word, so the line ends after it)"
+        }
+        try fail("the end of the statement", hint: hint)
     }
 
     /// statement = declaration | query | test | assert | include | expr

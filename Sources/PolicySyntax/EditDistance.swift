@@ -1,7 +1,7 @@
 /// Suggestions for misspelt names (§9.5): the closest name within edit distance 2.
 public enum Suggest {
     /// Levenshtein distance over UTF-8 bytes, banded: anything above `limit` is `limit + 1`.
-    static func distance(_ a: String, _ b: String, limit: Int = 2) -> Int {
+    public static func distance(_ a: String, _ b: String, limit: Int = 2) -> Int {
         var x = Array(a.utf8), y = Array(b.utf8)
         if x.count > y.count { swap(&x, &y) }
         if y.count - x.count > limit { return limit + 1 }
@@ -25,7 +25,7 @@ public enum Suggest {
     }
 
     /// The best candidate within distance 2 (ties: the first in `candidates`).
-    static func closest(to name: String, in candidates: [String]) -> String? {
+    public static func closest(to name: String, in candidates: [String]) -> String? {
         var best: (String, Int)?
         let length = name.unicodeScalars.count
         for c in candidates where c != name {
@@ -38,12 +38,7 @@ public enum Suggest {
         return best?.0
     }
 
-    static func hint(_ name: String, _ candidates: [String]) -> String? {
+    public static func hint(_ name: String, _ candidates: [String]) -> String? {
         closest(to: name, in: candidates).map { "did you mean '\($0)'?" }
     }
-}
-
-extension Suggest {
-    /// `did you mean 'NAME'?` for the shell's own words (meta-commands, scenarios).
-    public static func publicHint(_ name: String, _ candidates: [String]) -> String? { hint(name, candidates) }
 }
