@@ -84,6 +84,7 @@ struct AnalysisSummary {
         for r in results { allKeys.formUnion(r.keys) }
         let keys = runner.sortedKeys(allKeys)
         var series: [(String, [Double])] = []
+        var bands: [(low: [Double], high: [Double])?] = []
         for p in points.indices {
             for ci in cols.indices {
                 for s in scenarios.indices {
@@ -95,13 +96,18 @@ struct AnalysisSummary {
                         guard !reps.isEmpty else { return 0 }
                         return reps.reduce(0) { $0 + ($1[s][ci].numeric ?? 0) } / Double(reps.count)
                     }))
+                    guard replicates > 1 else { bands.append(nil); continue }
+                    let estimates = keys.map { key in
+                        Estimate(replicatesOf(p, key, results).map { $0[s][ci].numeric ?? 0 }, unit: cols[ci].unit)
+                    }
+                    bands.append((estimates.map(\.low), estimates.map(\.high)))
                 }
             }
         }
         let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
-        let suffix = replicates > 1 ? " (mean of \(replicates) replicates)" : ""
+        let suffix = replicates > 1 ? " (mean of \(replicates) replicates, with its 95% interval)" : ""
         return ChartData(title: "\(title) by \(q.keys.map(\.label).joined(separator: ", "))\(suffix)",
                          keys: keys.map { runner.keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
-                         series: series, output: q.output, source: source)
+                         series: series, output: q.output, source: source, bands: bands)
     }
 }

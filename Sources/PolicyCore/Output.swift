@@ -36,15 +36,19 @@ public struct ChartData: Sendable {
     public var title: String
     public var keys: [String]
     public var series: [(name: String, values: [Double])]
+    /// Per series, the 95% confidence interval at each key (a plot with `replicates`), or nil.
+    public var bands: [(low: [Double], high: [Double])?] = []
     /// Where to write an SVG, when asked.
     public var output: String?
     /// The `plot` statement, for errors about writing its file.
     public var source: SourceRef? = nil
 
-    public init(title: String, keys: [String], series: [(name: String, values: [Double])], output: String?, source: SourceRef? = nil) {
+    public init(title: String, keys: [String], series: [(name: String, values: [Double])], output: String?, source: SourceRef? = nil,
+                bands: [(low: [Double], high: [Double])?] = []) {
         self.title = title
         self.keys = keys
         self.series = series
+        self.bands = bands
         self.output = output
         self.source = source
     }

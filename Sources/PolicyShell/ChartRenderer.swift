@@ -56,14 +56,22 @@ public struct ChartRenderer {
             }
         }
         let series = c.series.map { (name: $0.name, values: bucket($0.values)) }
-        let (minValue, maxValue) = ChartRenderer.scale(series.flatMap(\.values))
+        let bands = c.bands.map { $0.map { (low: bucket($0.low), high: bucket($0.high)) } }
+        let (minValue, maxValue) = ChartRenderer.scale(series.flatMap(\.values) + bands.flatMap { ($0?.low ?? []) + ($0?.high ?? []) })
         var grid = Array(repeating: Array(repeating: Character(" "), count: columns), count: height)
+        func row(_ v: Double) -> Int { height - 1 - Int((ChartRenderer.position(v, minValue, maxValue) * Double(height - 1)).rounded()) }
+        // A 95% interval as dots from its low to its high end, under the lines.
+        for case let band? in bands {
+            for x in 0..<columns where x < band.low.count && x < band.high.count {
+                let (top, bottom) = (row(band.high[x]), row(band.low[x]))
+                for r in min(top, bottom)...max(top, bottom) where r >= 0 && r < height { grid[r][x] = "·" }
+            }
+        }
         for (si, s) in series.enumerated() {
             let glyph = ChartRenderer.glyphs[si % ChartRenderer.glyphs.count]
             for (x, v) in s.values.enumerated() {
-                let level = Int((ChartRenderer.position(v, minValue, maxValue) * Double(height - 1)).rounded())
-                let row = height - 1 - level
-                if grid[row][x] == " " { grid[row][x] = glyph }
+                let r = row(v)
+                if grid[r][x] == " " || grid[r][x] == "·" { grid[r][x] = glyph }
             }
         }
         let labels = (0..<height).map { r -> String in
@@ -97,7 +105,7 @@ public struct ChartRenderer {
         out += String(repeating: " ", count: labelWidth + 2) + String(tickLine).trimmingTrailingSpaces() + "\n"
         out += String(repeating: " ", count: labelWidth + 2) + series.enumerated().map { i, s in
             "\(ChartRenderer.glyphs[i % ChartRenderer.glyphs.count]) \(s.name)"
-        }.joined(separator: "   ") + "\n"
+        }.joined(separator: "   ") + (bands.contains { $0 != nil } ? "   · 95% interval" : "") + "\n"
         return out
     }
 
@@ -123,7 +131,7 @@ public struct ChartRenderer {
         let width = 800.0, height = 420.0, left = 70.0, right = 20.0, top = 40.0, bottom = 80.0
         let plotW = width - left - right, plotH = height - top - bottom
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-        let (minValue, maxValue) = ChartRenderer.scale(c.series.flatMap(\.values))
+        let (minValue, maxValue) = ChartRenderer.scale(c.series.flatMap(\.values) + c.bands.flatMap { ($0?.low ?? []) + ($0?.high ?? []) })
         let n = max(c.keys.count, 1)
         func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
         func y(_ v: Double) -> Double { top + plotH - ChartRenderer.position(v, minValue, maxValue) * plotH }
@@ -145,6 +153,13 @@ public struct ChartRenderer {
         let step = max(1, n / 12)
         for i in stride(from: 0, to: c.keys.count, by: step) {
             out += "<text x=\"\(f(x(i)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"end\" transform=\"rotate(-40 \(f(x(i))) \(f(top + plotH + 16)))\">\(ChartRenderer.xml(c.keys[i]))</text>\n"
+        }
+        // Each 95% interval as a shaded band, under every line.
+        for (si, band) in c.bands.enumerated() {
+            guard let band, !band.low.isEmpty, band.low.count == band.high.count else { continue }
+            let upper = band.high.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }
+            let lower = band.low.enumerated().reversed().map { "\(f(x($0.offset))),\(f(y($0.element)))" }
+            out += "<polygon fill=\"\(colors[si % colors.count])\" fill-opacity=\"0.18\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\"><title>95% interval</title></polygon>\n"
         }
         for (si, s) in c.series.enumerated() {
             let color = colors[si % colors.count]

@@ -163,8 +163,20 @@ public final class Session {
                 console.out(ChartRenderer().text(c))
             } else {
                 // Machine formats get the numbers behind the chart.
-                var t = ResultTable(header: ["key"] + c.series.map(\.name), keyColumns: 1,
-                                    rows: c.keys.enumerated().map { i, k in [.text(k)] + c.series.map { .number($0.values[i]) } })
+                // A series with a 95% interval: its mean, then `NAME ci_low` and `NAME ci_high`.
+                var header = ["key"]
+                for (si, s) in c.series.enumerated() {
+                    header.append(s.name)
+                    if si < c.bands.count, c.bands[si] != nil { header += ["\(s.name) ci_low", "\(s.name) ci_high"] }
+                }
+                var t = ResultTable(header: header, keyColumns: 1, rows: c.keys.enumerated().map { i, k in
+                    var row: [ResultTable.Cell] = [.text(k)]
+                    for (si, s) in c.series.enumerated() {
+                        row.append(.number(s.values[i]))
+                        if si < c.bands.count, let band = c.bands[si] { row += [.number(band.low[i]), .number(band.high[i])] }
+                    }
+                    return row
+                })
                 t.title = nil
                 console.out(TableRenderer(format: format).render(t))
             }

@@ -140,6 +140,9 @@ struct ShardFile {
                 ("keys", .array(c.keys.map { .string($0) })),
                 ("series", .array(c.series.map { .array([.string($0.name), .array($0.values.map { .double($0) })]) })),
                 ("output", c.output.map { .string($0) } ?? .null),
+                ("bands", .array(c.bands.map { b in
+                    b.map { .array([.array($0.low.map { .double($0) }), .array($0.high.map { .double($0) })]) } ?? .null
+                })),
             ]))])
         }
     }
@@ -294,7 +297,13 @@ struct ShardFile {
                 guard values.count == vs.count else { return nil }
                 series.append((name, values))
             }
-            return .chart(ChartData(title: title, keys: keys, series: series, output: v["output"]?.string))
+            var bands: [(low: [Double], high: [Double])?] = []
+            for b in v["bands"]?.array ?? [] {
+                guard let pair = b.array else { bands.append(nil); continue }
+                guard pair.count == 2, let low = pair[0].array?.compactMap(\.double), let high = pair[1].array?.compactMap(\.double) else { return nil }
+                bands.append((low, high))
+            }
+            return .chart(ChartData(title: title, keys: keys, series: series, output: v["output"]?.string, bands: bands))
         default: return nil
         }
     }

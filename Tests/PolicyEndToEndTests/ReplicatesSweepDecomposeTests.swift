@@ -422,4 +422,50 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         XCTAssertEqual(unusedRows.count, 1, memo.stdout)
         XCTAssertTrue(unusedRows.first?.split(separator: " ").dropFirst(3).first == "0", "\(unusedRows)")
     }
+
+    /// `plot … replicates N` draws each series' 95% interval: dots in the terminal, a shaded
+    /// band under the line in SVG, and `NAME ci_low`, `NAME ci_high` columns in CSV — the
+    /// interval of the same replicates as the table's, around the mean the line follows.
+    func testAPlotWithReplicatesDrawsTheIntervalBand() throws {
+        let program = Self.model + Self.reform + "plot count(held) by year from bookings under baseline, reform replicates 6\n"
+        let text = try run(program)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("count(held) by year (mean of 6 replicates, with its 95% interval)"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("· 95% interval"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("·"), text.stdout)
+
+        let dir = try scratchDirectory()
+        try writeFile(dir, "m.policy", program.replacingOccurrences(of: "replicates 6\n", with: "replicates 6 to \"held.svg\"\n"))
+        let svg = try PolicyProcess.run(["run", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(svg.status, 0, svg.stderr)
+        let drawing = String(decoding: try readFile(dir.appendingPathComponent("held.svg").path), as: UTF8.self)
+        XCTAssertEqual(drawing.components(separatedBy: "<polygon").count - 1, 2, "a band per series")
+        XCTAssertTrue(drawing.contains("fill-opacity=\"0.18\""), drawing)
+        // The bands come before the lines, so the lines stay on top.
+        if let band = drawing.range(of: "<polygon"), let line = drawing.range(of: "<polyline") {
+            XCTAssertLessThan(band.lowerBound, line.lowerBound)
+        }
+
+        let csv = try run(program, format: "csv")
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "key,baseline,baseline ci_low,baseline ci_high,reform,reform ci_low,reform ci_high")
+        XCTAssertEqual(lines.count, 3, csv.stdout)
+        for row in lines.dropFirst() {
+            let v = row.split(separator: ",").dropFirst().compactMap { Double($0) }
+            XCTAssertEqual(v.count, 6, row)
+            guard v.count == 6 else { continue }
+            XCTAssertTrue(v[1] < v[0] && v[0] < v[2], "baseline's interval is around its mean: \(row)")
+            XCTAssertTrue(v[4] < v[3] && v[3] < v[5], "reform's interval is around its mean: \(row)")
+        }
+        // The same interval as the table's for the same replicates.
+        let table = try run(Self.model + Self.reform + "table count(held) by year from bookings replicates 6\n", format: "csv")
+        let tableRows = table.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let plotRows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        for (t, p) in zip(tableRows, plotRows) where t.count >= 5 && p.count >= 4 {
+            XCTAssertEqual(t[1], p[1], "mean")
+            XCTAssertEqual(t[3], p[2], "ci_low")
+            XCTAssertEqual(t[4], p[3], "ci_high")
+        }
+    }
 }
