@@ -111,7 +111,7 @@ public final class Interpreter {
             sink(.text(ExplainRenderer(program: program).status(w, j, at: d)))
         case .query(let q, let source):
             let runner = QueryRunner(program: program, current: currentScenario)
-            for output in try runner.run(q, source: source) { sink(output) }
+            for output in try runner.run(q, source: source) { sink(output.written(to: q.output, source: source)) }
         case .sample(let q, _):
             sink(.table(try SampleRunner.run(q, program: program, current: currentScenario)))
         }

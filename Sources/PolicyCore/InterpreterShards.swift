@@ -12,7 +12,7 @@ extension Interpreter {
             return
         case .query(let q, let source) where !q.analysis.isEmpty:
             let runner = QueryRunner(program: program, current: currentScenario, sharding: sharding, statement: index)
-            for output in try runner.run(q, source: source) { sink(output) }
+            for output in try runner.run(q, source: source) { sink(output.written(to: q.output, source: source)) }
             return
         default:
             break
@@ -62,5 +62,15 @@ extension Interpreter {
         let text = s.source.file.text(s.source.span)
         let word = text.prefix { $0.isLetter || $0 == "_" }
         return word.isEmpty ? "statement" : String(word)
+    }
+}
+
+extension Output {
+    /// A query's table with the file it is to be written to (`table … to "x.csv"`).
+    func written(to path: String?, source: SourceRef) -> Output {
+        guard let path, case .table(var t) = self else { return self }
+        t.output = path
+        t.source = source
+        return .table(t)
     }
 }

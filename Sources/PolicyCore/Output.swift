@@ -22,6 +22,11 @@ public struct ResultTable: Sendable {
     public var rows: [[Cell]]
     /// Lines printed after the table (attribution).
     public var notes: [String] = []
+    /// Where to write the table instead of printing it (`table … to "x.csv"`): CSV or JSON by
+    /// the extension.
+    public var output: String?
+    /// The statement, for errors about writing its file.
+    public var source: SourceRef?
 
     public init(title: String? = nil, header: [String], keyColumns: Int, rows: [[Cell]]) {
         self.title = title

@@ -68,11 +68,11 @@ extension Checker {
         let clauses: Analysis
         var decompose: Name?
         switch s.kind {
-        case .table(let a, let k, let f, let w, let u, let an):
-            kind = .table; aggs = a; keys = k; from = f; condition = w; clauses = an
+        case .table(let a, let k, let f, let w, let u, let t, let an):
+            kind = .table; aggs = a; keys = k; from = f; condition = w; clauses = an; output = t
             scenarioNames = u.map { [$0] } ?? []
-        case .compare(let ss, let a, let k, let f, let w, let an):
-            kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss; clauses = an
+        case .compare(let ss, let a, let k, let f, let w, let t, let an):
+            kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss; clauses = an; output = t
         case .plot(let a, let k, let f, let u, let t, let an):
             kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t; clauses = an
         case .decompose(let scenario, let a, let k, let f, let w, let an):
@@ -97,6 +97,19 @@ extension Checker {
         let filterTyped = condition.map { require(expr($0, inner, expected: .bool), .bool, $0, inner, what: "the 'where' condition") }
         let aggregates = aggs.compactMap { queryAggregate($0, inner, population: p) }
         let keyList = keys.map { queryKey($0, inner, record: record) }
+        if let output, !output.value.hasPrefix("/dev/") {
+            // What is written follows the file's extension: SVG for a chart; CSV or JSON for
+            // a table (a device such as /dev/stdout: CSV). Any other extension would write one
+            // format under another's name.
+            let name = output.value.lowercased()
+            if kind == .plot, !name.hasSuffix(".svg") {
+                error("'plot … to' writes an SVG file, not '\(output.value)'", scope.ref(output.span),
+                      hint: "end the file name in .svg (convert it to PNG with rsvg-convert)")
+            } else if kind != .plot, !name.hasSuffix(".csv"), !name.hasSuffix(".json") {
+                error("'\(kind == .table ? "table" : "compare") … to' writes a .csv or .json file, not '\(output.value)'",
+                      scope.ref(output.span), hint: "end the file name in .csv or .json: the extension picks the format")
+            }
+        }
         let path = output.map { provider?.resolve($0.value, relativeTo: scope.file) ?? $0.value }
         var q = Query(kind: kind, aggregates: aggregates, keys: keyList, population: p, filter: filterTyped?.eval,
                       scenarios: scenarios, output: path)

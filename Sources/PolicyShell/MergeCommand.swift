@@ -182,9 +182,16 @@ extension ShardCommands {
     static func withSources(_ result: UnitResult, _ statements: [CheckedStatement], _ index: Int) -> UnitResult {
         guard case .outputs(let outputs) = result, statements.indices.contains(index) else { return result }
         return .outputs(outputs.map { o in
-            guard case .chart(var c) = o else { return o }
-            c.source = statements[index].source
-            return .chart(c)
+            switch o {
+            case .chart(var c):
+                c.source = statements[index].source
+                return .chart(c)
+            case .table(var t) where t.output != nil:
+                t.source = statements[index].source
+                return .table(t)
+            default:
+                return o
+            }
         })
     }
 }

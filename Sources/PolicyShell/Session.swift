@@ -149,7 +149,21 @@ public final class Session {
         switch output {
         case .value(let s): console.out((format == .json ? Session.jsonValue(s) : s) + "\n")
         case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
-        case .table(let t): console.out(TableRenderer(format: format).render(t))
+        case .table(let t):
+            guard let path = t.output else {
+                console.out(TableRenderer(format: format).render(t))
+                return
+            }
+            var table = t
+            table.output = nil
+            let text = TableRenderer(format: path.lowercased().hasSuffix(".json") ? .json : .csv).render(table)
+            if let reason = FileWriter.write(path, text) {
+                // The old file, if any, is untouched (written to a temporary file, then renamed).
+                writeFailed = true
+                reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: t.source, hint: FileWriter.hint(for: reason)))
+            } else {
+                console.out("wrote \(path)\n")
+            }
         case .chart(let c):
             if let path = c.output {
                 if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {

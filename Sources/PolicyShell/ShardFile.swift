@@ -133,6 +133,7 @@ struct ShardFile {
                 ("keyColumns", .int(t.keyColumns)),
                 ("rows", .array(t.rows.map { .array($0.map(encode)) })),
                 ("notes", .array(t.notes.map { .string($0) })),
+                ("output", t.output.map { .string($0) } ?? .null),
             ]))])
         case .chart(let c):
             return .object([("chart", .object([
@@ -286,6 +287,7 @@ struct ShardFile {
                 t.groups.append((title, span))
             }
             t.notes = notes
+            t.output = v["output"]?.string
             return .table(t)
         case "chart":
             guard let title = v["title"]?.string, let keys = v["keys"]?.array?.compactMap(\.string),

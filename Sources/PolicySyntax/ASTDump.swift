@@ -149,10 +149,10 @@ extension Statement {
             return "(timeline\(under.map { " (under \($0.text))" } ?? "")\(opt("from", from))\(opt("until", until))\(opt("for", forJ)))"
         case .status(let j, let date, let under):
             return "(status \(j.dump)\(opt("at", date))\(under.map { " (under \($0.text))" } ?? ""))"
-        case .table(let aggs, let keys, let from, let cond, let under, let analysis):
-            return "(table\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? "")\(analysis.dump))"
-        case .compare(let scenarios, let aggs, let keys, let from, let cond, let analysis):
-            return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(analysis.dump))"
+        case .table(let aggs, let keys, let from, let cond, let under, let to, let analysis):
+            return "(table\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? "")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
+        case .compare(let scenarios, let aggs, let keys, let from, let cond, let to, let analysis):
+            return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
         case .plot(let aggs, let keys, let from, let under, let to, let analysis):
             return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
         case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):

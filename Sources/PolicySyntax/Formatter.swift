@@ -269,19 +269,23 @@ public struct Formatter {
             line(text)
         case .status(let j, let date, let under):
             line("status \(j.formatted)\(date.map { " at \($0.formatted)" } ?? "")\(under.map { " under \($0.text)" } ?? "")")
-        case .table(let aggs, let keys, let from, let cond, let under, let analysis):
+        case .table(let aggs, let keys, let from, let cond, let under, let to, let analysis):
             var text = "table \(Formatter.list(aggs))"
             if !keys.isEmpty { text += " by \(Formatter.list(keys))" }
             text += " from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
             if let u = under { text += " under \(u.text)" }
-            line(text + analysis.formatted)
-        case .compare(let scenarios, let aggs, let keys, let from, let cond, let analysis):
+            text += analysis.formatted
+            if let t = to { text += " to \(Formatter.quote(t.value))" }
+            line(text)
+        case .compare(let scenarios, let aggs, let keys, let from, let cond, let to, let analysis):
             var text = "compare \(scenarios.map(\.text).joined(separator: ", ")) on \(Formatter.list(aggs))"
             if !keys.isEmpty { text += " by \(Formatter.list(keys))" }
             text += " from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
-            line(text + analysis.formatted)
+            text += analysis.formatted
+            if let t = to { text += " to \(Formatter.quote(t.value))" }
+            line(text)
         case .plot(let aggs, let keys, let from, let under, let to, let analysis):
             var text = "plot \(Formatter.list(aggs)) by \(Formatter.list(keys)) from \(from.text)"
             if !under.isEmpty { text += " under \(under.map(\.text).joined(separator: ", "))" }

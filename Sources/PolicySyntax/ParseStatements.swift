@@ -235,7 +235,7 @@ extension Parser {
         return items
     }
 
-    /// table = "table" aggs [ "by" keys ] "from" NAME { "where" expr | "under" NAME | analysis }
+    /// table = "table" aggs [ "by" keys ] "from" NAME { "where" expr | "under" NAME | "to" STRING | analysis }
     mutating func parseTable() throws -> Statement.Kind {
         let start = token.span
         advance()
@@ -245,11 +245,11 @@ extension Parser {
         let population = try expectName("a population name")
         let c = try parseQueryClauses(.table, start: start)
         return .table(aggregates: aggregates, keys: keys, from: population, where: c.condition, under: c.under.first,
-                      analysis: c.analysis)
+                      to: c.output, analysis: c.analysis)
     }
 
     /// compare = "compare" NAME "," NAME { "," NAME } "on" aggs [ "by" keys ] "from" NAME
-    ///           { "where" expr | analysis }
+    ///           { "where" expr | "to" STRING | analysis }
     mutating func parseCompare() throws -> Statement.Kind {
         let start = token.span
         advance()
@@ -264,7 +264,7 @@ extension Parser {
         let population = try expectName("a population name")
         let c = try parseQueryClauses(.compare, start: start)
         return .compare(scenarios: scenarios, aggregates: aggregates, keys: keys, from: population, where: c.condition,
-                        analysis: c.analysis)
+                        to: c.output, analysis: c.analysis)
     }
 
     /// plot = "plot" aggs "by" keys "from" NAME { "under" NAME { "," NAME } | "to" STRING | analysis }
@@ -349,7 +349,7 @@ extension Parser {
                     throw ParseError()
                 }
                 sawUnder = true
-            } else if statement == .plot, atWord("to") {
+            } else if statement != .decompose, atWord("to") {
                 advance()
                 try once(c.output == nil, clause)
                 guard at(.stringLiteral) else { try fail("a file name in quotes after 'to'") }
