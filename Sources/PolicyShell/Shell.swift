@@ -36,7 +36,9 @@ extension Commands {
     }
 
     /// `policy demo FILE`: the script one step at a time — its `##` narration, the
-    /// statement, its result — waiting for Enter between steps on a terminal.
+    /// statement, its result — waiting for Enter between steps on a terminal. Only the
+    /// script's own statements are steps (every declaration in it is shown, so the reader
+    /// sees the code behind each answer); what its includes declare is loaded silently.
     public func demo(_ path: String, format: OutputFormat) -> ExitCode {
         let session = Session(console: console)
         session.format = format
@@ -45,14 +47,14 @@ extension Commands {
         let interactive = isatty(0) != 0 && isatty(1) != 0
         let stdin = PlainLineReader()
         var step = 0
+        let script = session.units.first?.file
         for s in result.statements {
             if case .test = s { continue }
             let src = s.source
+            guard let script, src.file === script else { continue }
             let narration = Demo.narration(before: src)
             let isDeclaration: Bool
             if case .declaration = s { isDeclaration = true } else { isDeclaration = false }
-            // Declarations without narration are shown quietly, together.
-            if isDeclaration, narration.isEmpty { continue }
             step += 1
             if step > 1, interactive {
                 console.out("\n[Enter for the next step, q to stop] ")

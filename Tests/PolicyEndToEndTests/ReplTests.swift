@@ -490,6 +490,32 @@ final class ReplPipedInputTests: XCTestCase {
         }
     }
 
+    /// Only the script's own statements are steps: what an included file declares is loaded
+    /// silently, and every declaration of the script itself is shown, narrated or not.
+    func testDemoStepsAreTheScriptsOwnStatements() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "model.policy", "## A rate.\nparam rate: number = 10%\nparam hidden_detail: int = 3\n")
+        let path = try writeFile(dir, "story.policy", """
+            include "model.policy"
+            param limit: int = 24
+            ## The limit doubled.
+            limit * 2
+
+            """)
+        let r = try PolicyProcess.run(["demo", path], timeout: 20)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("hidden_detail"), "an include's declarations are not steps:\n\(r.stdout)")
+        XCTAssertFalse(r.stdout.contains("A rate."), r.stdout)
+        var rest = Substring(r.stdout)
+        for expected in ["param limit: int = 24", "The limit doubled.", "limit * 2", "\n48\n"] {
+            guard let found = rest.range(of: expected) else {
+                XCTFail("'\(expected)' missing or out of order in:\n\(r.stdout)")
+                return
+            }
+            rest = rest[found.upperBound...]
+        }
+    }
+
     func testDemoPipedPrintsEverythingWithoutWaiting() throws {
         let path = try writeFile(try scratchDirectory(), "demo.policy", ReplTests.demoScript)
         let started = Date()
