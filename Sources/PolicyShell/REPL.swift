@@ -240,7 +240,7 @@ public final class REPL {
             }
         case ":format":
             guard let f = OutputFormat(rawValue: argument) else {
-                return usage(":format table|csv|json (now \(session.format.rawValue))")
+                return usage(":format \(OutputFormat.allCases.map(\.rawValue).joined(separator: "|")) (now \(session.format.rawValue))")
             }
             session.format = f
         case ":save":

@@ -47,6 +47,9 @@ func exitWith(_ code: PolicyShell.ExitCode) -> Never {
     exit(StandardOutput.exitCode(code).rawValue)
 }
 
+/// `--format table|csv|json`: the values and the message for another come from the enum.
+extension OutputFormat: ExpressibleByArgument {}
+
 /// Writes to stderr without Foundation.
 enum FileHandleless {
     static func writeError(_ text: String) {
@@ -68,17 +71,14 @@ struct Repl: ParsableCommand {
         abstract: "The interactive prompt, after loading FILE… (the default command).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "How tables are printed: table, csv or json.")
-    var format: String = "table"
+    @Option(help: "How tables are printed.")
+    var format: OutputFormat = .table
     @Argument(help: "Files whose definitions to load first.")
     var files: [String] = []
 
-    func validate() throws {
-        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
-    }
 
     func run() throws {
-        exitWith(Commands(console: .standard(noColor: global.noColor)).repl(files, format: OutputFormat(rawValue: format) ?? .table))
+        exitWith(Commands(console: .standard(noColor: global.noColor)).repl(files, format: format))
     }
 }
 
@@ -100,8 +100,8 @@ struct Run: ParsableCommand {
         abstract: "Check FILE… as one program and run its statements in order (tests are skipped).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "How tables are printed: table, csv or json.")
-    var format: String = "table"
+    @Option(help: "How tables are printed.")
+    var format: OutputFormat = .table
     @Option(help: ArgumentHelp("Run only shard K of N (1 ≤ K ≤ N) and write its result file to --out.", valueName: "K/N"))
     var shard: String?
     @Option(help: ArgumentHelp("How many shards, when K comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.", valueName: "N"))
@@ -112,7 +112,6 @@ struct Run: ParsableCommand {
     var files: [String]
 
     func validate() throws {
-        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
         if out == nil, shard != nil || shards != nil {
             throw ValidationError("--shard and --shards need --out DIR, the folder for the shard's result file")
         }
@@ -120,7 +119,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let commands = Commands(console: .standard(noColor: global.noColor))
-        guard let out else { exitWith(commands.run(files, format: OutputFormat(rawValue: format) ?? .table)) }
+        guard let out else { exitWith(commands.run(files, format: format)) }
         var environment: [String: String] = [:]
         for name in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX"] {
             if let value = getenv(name) { environment[name] = String(cString: value) }
@@ -155,17 +154,14 @@ struct Merge: ParsableCommand {
         abstract: "Check that DIR holds every shard of one run and print what `policy run` prints.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "How tables are printed: table, csv or json.")
-    var format: String = "table"
+    @Option(help: "How tables are printed.")
+    var format: OutputFormat = .table
     @Argument(help: "The folder the shards wrote to (--out).")
     var dir: String
 
-    func validate() throws {
-        if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be table, csv or json") }
-    }
 
     func run() throws {
-        exitWith(Commands(console: .standard(noColor: global.noColor)).merge(dir, format: OutputFormat(rawValue: format) ?? .table,
+        exitWith(Commands(console: .standard(noColor: global.noColor)).merge(dir, format: format,
                                                                              version: PolicyVersion.current))
     }
 }
