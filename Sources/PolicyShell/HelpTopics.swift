@@ -3,16 +3,17 @@
 enum HelpTopics {
     static let topics: [String: String] = [
         "table": """
-            table AGG, … [by KEY, …] from POP [where COND] [under S]
+            table AGG, … [by KEY, …] from POP [where COND] [under S] [to "FILE.csv|json"]
               one row per key (year, quarter, month, a field or any expression), one column per
               aggregate: count, count(COND), share(COND), sum(EXPR), mean(EXPR), or an enum-valued
               expression (a column per member).  table outcome by year from bookings
             """,
         "compare": """
-            compare S1, S2 [, …] on AGG, … [by KEY, …] from POP [where COND]
+            compare S1, S2 [, …] on AGG, … [by KEY, …] from POP [where COND] [to "FILE.csv|json"]
               the aggregates under each scenario, with the difference and the change in percent
               against the first, then the attribution: for the cases whose answers differ, which
-              policy decided them in each scenario, with counts.
+              policy decided them in each scenario, with counts. With `to`, the result goes to the
+              file, as CSV or JSON by its extension.
             """,
         "plot": """
             plot AGG, … by KEY from POP [under S, …] [to "FILE.svg"]
@@ -84,5 +85,28 @@ enum HelpTopics {
         "param": "param NAME[: TYPE] = VALUE — a named value events may change; a scenario may re-declare it. At the prompt, change it for the session with a scenario: scenario mine { param NAME = VALUE }, then :scenario mine.\n",
     ]
 
-    static var words: [String] { Array(topics.keys) }
+    static var words: [String] { Array(topics.keys) + ["syntax"] }
+
+    /// `:help syntax`: the form of each statement, declaration and expression on a line,
+    /// taken from the topics above (so the cheat sheet and `:help WORD` never disagree).
+    static var syntax: String {
+        let groups: [(String, [String])] = [
+            ("Questions", ["table", "compare", "plot", "decompose", "replicates", "sweep", "sample", "explain", "status", "test"]),
+            ("Declarations", ["param", "decision", "policy", "event", "when", "scenario", "population"]),
+            ("Expressions", ["if", "in", "within", "under", "at", "chance", "count", "share", "sum", "mean",
+                             "min", "abs", "round", "year", "sqrt", "days", "ancestor"]),
+        ]
+        var out = ""
+        for (title, names) in groups {
+            out += "\(title):\n"
+            for name in names {
+                guard let text = topics[name] else { continue }
+                // The form alone: the first line, up to its explanation.
+                var form = text.split(separator: "\n").first.map(String.init) ?? name
+                if let dash = form.range(of: " — ") { form = String(form[..<dash.lowerBound]) }
+                out += "  \(form.trimmingCharacters(in: " "))\n"
+            }
+        }
+        return out + ":help WORD for any of these; :help NAME for a declaration of the program.\n"
+    }
 }

@@ -290,6 +290,7 @@ public final class REPL {
 
             """
         }
+        if topic == "syntax" { return HelpTopics.syntax }
         if let p = session.program, let declared = HelpText(program: p).describe(topic) { return declared }
         if let word = HelpTopics.topics[topic] { return word.hasSuffix("\n") ? word : word + "\n" }
         let names = session.program.map { HelpText(program: $0).allNames } ?? []

@@ -437,7 +437,7 @@ final class ReplPipedInputTests: XCTestCase {
         let input = ":help table\n:help detainer_ban\n:help trust_act_2012\n:help tabel\n"
         let r = try PolicyProcess.run(["repl", model], stdin: Data(input.utf8), currentDirectory: PolicyProcess.packageRoot, timeout: 30)
         assertNoCrash(r, ":help")
-        XCTAssertTrue(r.stdout.contains("table AGG, … [by KEY, …] from POP [where COND] [under S]\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("table AGG, … [by KEY, …] from POP [where COND] [under S] [to \"FILE.csv|json\"]\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("policy detainer_ban(j: jurisdiction)\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("  honored(b) = false\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("scenario trust_act_2012 from baseline"), r.stdout)
@@ -488,6 +488,19 @@ final class ReplPipedInputTests: XCTestCase {
             XCTAssertFalse(out.contains("Type :help"), "the banner on a pipe:\n\(out)")
             XCTAssertFalse(out.contains("\u{1B}["), "colour escapes on a pipe")
         }
+    }
+
+    /// `:help syntax` is a cheat sheet: every statement's, declaration's and expression's form
+    /// on a line, taken from the same topics as `:help WORD`.
+    func testHelpSyntaxIsACheatSheet() throws {
+        let r = try PolicyProcess.run(["repl"], stdin: Data(":help syntax\n:help table\n".utf8), timeout: 20)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for line in ["Questions:", "  table AGG, … [by KEY, …] from POP [where COND] [under S] [to \"FILE.csv|json\"]",
+                     "  decompose S on AGG", "Declarations:", "  param NAME[: TYPE] = VALUE", "Expressions:",
+                     "  chance(P [, \"label\"])", "  J within K"] {
+            XCTAssertTrue(r.stdout.contains(line), "'\(line)' in:\n\(r.stdout)")
+        }
+        XCTAssertFalse(r.stdout.contains("nothing called 'syntax'"), r.stdout)
     }
 
     /// Only the script's own statements are steps: what an included file declares is loaded
