@@ -279,7 +279,9 @@ public final class Checker {
             var hint = previous.map { "the first declaration is at \($0.position)" } ?? "choose another name"
             // A value tried again with another value: that is what scenarios are for.
             if case .param = existing, scenario == 0, case .param = symbol {
-                hint += "; to try another value, declare a scenario (scenario mine { param \(name.text) = … }) and use it with :scenario mine or 'under mine'"
+                hint += file.name == "<repl>"
+                    ? "; to change it for the session, :set \(name.text) = …; to compare values, declare a scenario (scenario mine { param \(name.text) = … })"
+                    : "; to try another value, declare a scenario (scenario mine { param \(name.text) = … }) and use it with :scenario mine or 'under mine'"
             }
             error("'\(name.text)' is already declared as \(existing.what)", here, hint: hint)
             return false

@@ -16,6 +16,8 @@ public final class REPL {
     var files: [String]
     /// The worst outcome so far (the exit code when input is piped).
     var outcome = ExitCode.success
+    /// Scenarios made by `:set`, by name: what they set, as the prompt shows it.
+    var sessionSets: [String: String] = [:]
 
     public init(session: Session, reader: LineReader, interactive: Bool, files: [String]) {
         self.session = session
@@ -30,7 +32,8 @@ public final class REPL {
     var console: Console { session.console }
 
     var prompt: String {
-        session.scenario == "baseline" ? "policy> " : "policy[\(session.scenario)]> "
+        if session.scenario == "baseline" { return "policy> " }
+        return "policy[\(sessionSets[session.scenario] ?? session.scenario)]> "
     }
 
     /// Runs until end of input or `:quit`; returns the exit code (§8).
@@ -180,7 +183,7 @@ public final class REPL {
 
     // MARK: - Meta-commands
 
-    static let metaCommands = [":help", ":load", ":reload", ":reset", ":scenario", ":timing", ":format", ":save", ":history", ":quit"]
+    static let metaCommands = [":help", ":load", ":reload", ":reset", ":scenario", ":set", ":timing", ":format", ":save", ":history", ":quit"]
 
     /// Runs a meta-command; false means leave.
     func meta(_ text: String) -> Bool {
@@ -232,6 +235,8 @@ public final class REPL {
                 console.err("error: unknown scenario '\(argument)'\(hint)\n")
                 note(.dataError)
             }
+        case ":set":
+            setParam(argument)
         case ":timing":
             switch argument {
             case "on": timing = true
@@ -285,6 +290,8 @@ public final class REPL {
               :reset                forget everything            :quit     leave (or Ctrl-D)
               :scenario [NAME]      the scenario queries use     :history  the entries so far
               :timing on|off        time each entry              :format table|csv|json
+              :set PARAM = VALUE    change a param for the rest of the session (a scenario on the
+                                    current one; :scenario baseline goes back)
               :save FILE            write the definitions as a formatted script
             Ctrl-C clears the line, or stops a long evaluation.
 
@@ -388,4 +395,36 @@ extension UInt32 {
 
 extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+extension REPL {
+    /// `:set PARAM = VALUE`: a scenario on the current one that sets the param, made the
+    /// current scenario. The prompt shows what is set (`policy[rate = 60%]>`); each `:set`
+    /// adds to the last; `:scenario baseline` (or any other) leaves them.
+    func setParam(_ argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: " \t") }
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            console.err("usage: :set PARAM = VALUE, as in :set match_rate = 6%\n")
+            note(.usage)
+            return
+        }
+        let (name, value) = (parts[0], parts[1])
+        guard let program = session.program, program.params.contains(where: { $0.name == name }) else {
+            let names = session.program?.params.map(\.name) ?? []
+            let hint = Suggest.hint(name, names).map { " — \($0)" } ?? ""
+            console.err("error: no param called '\(name)'\(hint)\n")
+            note(.dataError)
+            return
+        }
+        var k = 1
+        while program.scenarioIndex("session\(k)") != nil { k += 1 }
+        let scenario = "session\(k)"
+        let shown = (sessionSets[session.scenario].map { $0 + ", " } ?? "") + "\(name) = \(value)"
+        let before = session.units.count
+        execute("scenario \(scenario) from \(session.scenario) \"\(shown.replacingOccurrences(of: "\"", with: "'"))\" { param \(name) = \(value) }")
+        guard session.units.count > before, let index = session.program?.scenarioIndex(scenario) else { return }
+        sessionSets[scenario] = shown
+        session.scenario = scenario
+        session.interpreter?.currentScenario = index
+    }
 }

@@ -114,6 +114,25 @@ final class ReplTests: XCTestCase {
         terminal.expectPrompt("policy[early_trust_act]> ")
     }
 
+    /// `:set PARAM = VALUE` changes a param for the rest of the session: the prompt shows
+    /// it like a scenario; a second `:set` adds to the first; `:scenario baseline` leaves.
+    func testSetChangesAParamForTheSessionAndShowsInThePrompt() throws {
+        try startWithTaste()
+        terminal.enter("discretion")
+        terminal.expectLine("0.7")
+        terminal.expectPrompt()
+        terminal.enter(":set discretion = 40%")
+        terminal.expectPrompt("policy[discretion = 40%]> ")
+        terminal.enter("discretion")
+        terminal.expectLine("0.4")
+        terminal.enter(":set discretion = 35%")
+        terminal.expectPrompt("policy[discretion = 40%, discretion = 35%]> ")
+        terminal.enter(":scenario baseline")
+        terminal.expectPrompt()
+        terminal.enter("discretion")
+        terminal.expectLine("0.7")
+    }
+
     // MARK: - Ctrl-C
 
     func testCtrlCWhileTypingClearsTheEntry() throws {
@@ -464,13 +483,14 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("reform − baseline, split among the 4 changes of reform"), r.stdout)
     }
 
-    /// Declaring a param again at the prompt says how to try another value.
-    func testAParamDeclaredAgainPointsToScenarios() throws {
+    /// Declaring a param again at the prompt says how to change it for the session, and how
+    /// to compare values.
+    func testAParamDeclaredAgainPointsToSetAndScenarios() throws {
         let r = try PolicyProcess.run([], stdin: Data("param p = 50%\nparam p = 60%\n".utf8), timeout: 20)
         assertNoCrash(r, "param again")
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("error: 'p' is already declared as a param"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("to try another value, declare a scenario (scenario mine { param p = … })"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("to change it for the session, :set p = …; to compare values, declare a scenario (scenario mine { param p = … })"), r.stderr)
     }
 
     func testPipedInputWithAnErrorExits65() throws {
@@ -488,6 +508,18 @@ final class ReplPipedInputTests: XCTestCase {
             XCTAssertFalse(out.contains("Type :help"), "the banner on a pipe:\n\(out)")
             XCTAssertFalse(out.contains("\u{1B}["), "colour escapes on a pipe")
         }
+    }
+
+    /// `:set` at piped input: the param changes for what follows; a param that does not
+    /// exist, or a value that does not check, is an error that changes nothing.
+    func testSetPiped() throws {
+        let input = "param rate: number = 30%\n:set rate = 60%\nrate\n:set rat = 1\n:set rate = nowhere\nrate\n:set rate\n:scenario baseline\nrate\n"
+        let r = try PolicyProcess.run(["repl"], stdin: Data(input.utf8), timeout: 20)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertEqual(r.stdout, "0.6\n0.6\n0.3\n")
+        XCTAssertTrue(r.stderr.contains("error: no param called 'rat' — did you mean 'rate'?"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: unknown name 'nowhere'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("usage: :set PARAM = VALUE, as in :set match_rate = 6%"), r.stderr)
     }
 
     /// `:help syntax` is a cheat sheet: every statement's, declaration's and expression's form
