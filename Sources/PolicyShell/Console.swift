@@ -21,6 +21,10 @@ public final class Console: @unchecked Sendable {
     public var err: (String) -> Void
     /// Colour diagnostics (a terminal, no `NO_COLOR`, no `--no-color`).
     public var useColor: Bool
+    /// The terminal's width when stdout is one (tables are fitted to it), asked for each
+    /// table so that a resized window counts; nil otherwise.
+    public var measureWidth: (() -> Int?)?
+    public var width: Int? { measureWidth?() }
 
     public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, useColor: Bool = false) {
         self.out = out
@@ -31,7 +35,17 @@ public final class Console: @unchecked Sendable {
     /// The process's stdout and stderr; colour only on a terminal and without `NO_COLOR`.
     public static func standard(noColor: Bool = false) -> Console {
         let colour = !noColor && getenv("NO_COLOR") == nil && isatty(2) != 0
-        return Console(out: { StandardOutput.write($0) }, err: { writeAll(2, $0) }, useColor: colour)
+        let console = Console(out: { StandardOutput.write($0) }, err: { writeAll(2, $0) }, useColor: colour)
+        console.measureWidth = terminalWidth
+        return console
+    }
+
+    /// The columns of the terminal stdout is, or nil when it is not one.
+    static func terminalWidth() -> Int? {
+        guard isatty(1) != 0 else { return nil }
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     /// Renders and prints diagnostics to stderr, then says how many more were found past

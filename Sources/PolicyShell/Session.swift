@@ -151,7 +151,9 @@ public final class Session {
         case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
         case .table(let t):
             guard let path = t.output else {
-                console.out(TableRenderer(format: format).render(t))
+                var renderer = TableRenderer(format: format)
+                renderer.maxWidth = console.width
+                console.out(renderer.render(t))
                 return
             }
             var table = t

@@ -9,6 +9,9 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Renders result tables: aligned text with thousands separators, CSV, or JSON.
 public struct TableRenderer {
     public var format: OutputFormat
+    /// The terminal's width, when the text goes to one: a wider table is never wrapped by it
+    /// but printed narrower (see `fitted`).
+    public var maxWidth: Int?
 
     public init(format: OutputFormat) {
         self.format = format
@@ -16,7 +19,9 @@ public struct TableRenderer {
 
     public func render(_ t: ResultTable) -> String {
         switch format {
-        case .table: return text(t)
+        case .table:
+            guard let maxWidth else { return text(t) }
+            return text(fitted(t, maxWidth))
         case .csv: return csv(t)
         case .json: return json(t)
         }
@@ -283,4 +288,44 @@ extension StringProtocol {
 /// Terminal columns a text takes (wide characters count two).
 enum TextWidth {
     static func of(_ s: String) -> Int { s.reduce(0) { $0 + DiagnosticRenderer.width($1) } }
+}
+
+extension TableRenderer {
+    /// A table as wide as `width` columns at most, when it can be: first without its `%`
+    /// columns (a compare's changes, which its Δ columns carry too); then long, one row per
+    /// key and column. Each says so in a note; CSV and JSON always have every column.
+    func fitted(_ t: ResultTable, _ width: Int) -> ResultTable {
+        // The table's own lines: its notes are prose, which the terminal wraps like any text.
+        func fits(_ table: ResultTable) -> Bool {
+            var bare = table
+            bare.notes = []
+            return text(bare).split(separator: "\n").allSatisfy { TextWidth.of(String($0)) <= width }
+        }
+        guard width > 0, !fits(t) else { return t }
+        // Without the % columns.
+        let drop = Set(t.header.indices.filter { $0 >= t.keyColumns && (t.header[$0] == "%" || t.header[$0].hasPrefix("% ")) })
+        if !drop.isEmpty {
+            var narrow = t
+            narrow.header = t.header.indices.filter { !drop.contains($0) }.map { t.header[$0] }
+            narrow.rows = t.rows.map { r in r.indices.filter { !drop.contains($0) }.map { r[$0] } }
+            var col = 0
+            narrow.groups = t.groups.map { g in
+                let span = (col..<(col + g.span)).filter { !drop.contains($0) }.count
+                col += g.span
+                return (g.title, span)
+            }.filter { $0.1 > 0 }
+            narrow.notes.append("The % columns are left out to fit \(width) columns (--format csv has them).")
+            if fits(narrow) { return narrow }
+        }
+        // Long: the keys, then the column's name and its value.
+        let names = flatHeader(t)
+        var long = ResultTable(title: t.title, header: Array(t.header.prefix(t.keyColumns)) + ["column", "value"],
+                               keyColumns: t.keyColumns + 1, rows: [])
+        for r in t.rows {
+            let keys = Array(r.prefix(t.keyColumns))
+            for i in t.keyColumns..<min(r.count, names.count) { long.rows.append(keys + [.text(names[i]), r[i]]) }
+        }
+        long.notes = t.notes + ["Printed long, a row per key and column, to fit \(width) columns (--format csv prints it wide)."]
+        return long
+    }
 }

@@ -133,6 +133,27 @@ final class ReplTests: XCTestCase {
         terminal.expectLine("0.7")
     }
 
+    /// A compare wider than the terminal is never wrapped: first its % columns go (with a
+    /// note), then, narrower still, it prints long — a row per key and column.
+    func testAWideCompareFitsTheTerminal() throws {
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 72)
+        try startWithTaste()
+        terminal.enter("compare baseline, early_trust_act on count(outcome == transferred), count(outcome == declined) by year from bookings")
+        terminal.expect("The % columns are left out to fit 72 columns (--format csv has them).")
+        terminal.expectPrompt()
+        XCTAssertTrue(terminal.screenDump().contains("early_trust_act"), terminal.screenDump())
+        XCTAssertFalse(terminal.screenLines().contains { $0.hasPrefix("year") && $0.contains("%") }, terminal.screenDump())
+        XCTAssertTrue(terminal.screenLines().contains { $0.hasPrefix("year  baseline  early_trust_act") }, terminal.screenDump())
+        terminal.close()
+        terminal = try ReplTerminal(folder: scratch, width: 44)
+        try startWithTaste()
+        terminal.enter("compare baseline, early_trust_act on count(outcome == transferred), count(outcome == declined) by year from bookings")
+        terminal.expect("Printed long, a row per key and")
+        terminal.expectPrompt()
+        XCTAssertTrue(terminal.screenDump().contains("column"), terminal.screenDump())
+    }
+
     // MARK: - Ctrl-C
 
     func testCtrlCWhileTypingClearsTheEntry() throws {
