@@ -69,7 +69,8 @@ final class CheckerNameTests: XCTestCase {
     }
 
     func testFieldOfANonRecord() {
-        assertCheckError("let f(b: booking): bool = b.date.year", "a date has no field 'year'", at: 1, 34)
+        assertCheckError("let f(b: booking): bool = b.date.year", "a date has no field 'year'", at: 1, 34,
+                         hint: "write year(b.date); the parts of a date are year(d), month(d), quarter(d), weekday(d)")
     }
 
     func testUnknownAttributeInJurisdictionDeclaration() {
