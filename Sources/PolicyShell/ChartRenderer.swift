@@ -126,48 +126,126 @@ public struct ChartRenderer {
         return out
     }
 
-    /// A standalone SVG line chart with axes, labels and a legend.
+    /// Round ticks covering `lo`…`hi`: steps of 1, 2 or 5 times a power of ten, about `count`
+    /// of them. Empty when the range is not finite.
+    static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+        let span = hi - lo
+        guard lo.isFinite, hi.isFinite, span > 0, span.isFinite else { return [] }
+        let raw = span / Double(max(1, count - 1))
+        var magnitude = 1.0
+        while magnitude * 10 <= raw { magnitude *= 10 }
+        while magnitude > raw { magnitude /= 10 }
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? magnitude * 10
+        let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
+        guard last - first <= 20 else { return [] }
+        return stride(from: first, through: last, by: 1).map { $0 * step }
+    }
+
+    /// Keys that read as time (years, `2012-03`, `2012-Q1`, dates) are drawn as lines; any
+    /// others (jurisdictions, charges) as bars, which do not suggest a path between them.
+    static func isTimeLike(_ keys: [String]) -> Bool {
+        keys.allSatisfy { k in
+            let u = Array(k.utf8)
+            guard u.count >= 4, u.prefix(4).allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+            return u.count == 4 || u[4] == UInt8(ascii: "-")
+        }
+    }
+
+    /// A label of at most `limit` characters: cut at a word's end when one is near, with "…".
+    static func shortened(_ s: String, _ limit: Int) -> String {
+        guard s.count > limit, limit > 1 else { return s }
+        let head = String(s.prefix(limit - 1))
+        if let cut = head.lastIndex(where: { $0 == " " || $0 == "_" || $0 == "-" }), head.distance(from: head.startIndex, to: cut) >= limit / 2 {
+            return String(head[..<cut]) + "…"
+        }
+        return head + "…"
+    }
+
+    /// A standalone SVG chart with axes, round ticks, labels and a legend that wraps: lines
+    /// for time keys, bars for others; a series that coincides with an earlier one is dashed.
     public func svg(_ c: ChartData) -> String {
-        let width = 800.0, height = 420.0, left = 70.0, right = 20.0, top = 40.0, bottom = 80.0
-        let plotW = width - left - right, plotH = height - top - bottom
+        let width = 800.0, left = 70.0, right = 20.0, top = 40.0, bottom = 112.0
+        let plotW = width - left - right, plotH = 300.0
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-        let (minValue, maxValue) = ChartRenderer.scale(c.series.flatMap(\.values) + c.bands.flatMap { ($0?.low ?? []) + ($0?.high ?? []) })
+        let dashes = ["", "8 4", "2 3", "12 3 2 3", "4 4"]
+        // The legend: items in rows that never run past the canvas (about 7 px a character).
+        let charWidth = 7.0, legendRow = 18.0
+        var legend: [(x: Double, row: Int, name: String)] = []
+        var lx = left, row = 0
+        for s in c.series {
+            let name = ChartRenderer.shortened(s.name, Int((width - left - right - 40) / charWidth))
+            let itemWidth = 30 + Double(name.count) * charWidth + 24
+            if lx > left, lx + itemWidth > width - right { lx = left; row += 1 }
+            legend.append((lx, row, name))
+            lx += itemWidth
+        }
+        let rows = (legend.map(\.row).max() ?? 0) + 1
+        let height = top + plotH + bottom + Double(rows - 1) * legendRow
+        let values = c.series.flatMap(\.values) + c.bands.flatMap { ($0?.low ?? []) + ($0?.high ?? []) }
+        var (minValue, maxValue) = ChartRenderer.scale(values)
+        let ticks = ChartRenderer.ticks(minValue, maxValue)
+        if let first = ticks.first, let last = ticks.last, last > first { (minValue, maxValue) = (first, last) }
         let n = max(c.keys.count, 1)
-        func x(_ i: Int) -> Double { left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1)) }
+        let bars = !ChartRenderer.isTimeLike(c.keys)
+        // Lines: a point per key across the width; bars: a slot per key, a bar per series.
+        func x(_ i: Int) -> Double {
+            if bars { return left + plotW * (Double(i) + 0.5) / Double(n) }
+            return left + (n == 1 ? plotW / 2 : plotW * Double(i) / Double(n - 1))
+        }
         func y(_ v: Double) -> Double { top + plotH - ChartRenderer.position(v, minValue, maxValue) * plotH }
         func f(_ v: Double) -> String { String(format1: v) }
         var out = """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(width / 2))" y="22" text-anchor="middle" font-size="15">\(ChartRenderer.xml(c.title))</text>
+        <text x="\(f(width / 2))" y="22" text-anchor="middle" font-size="15">\(ChartRenderer.xml(ChartRenderer.shortened(c.title, 100)))</text>
         <line x1="\(f(left))" y1="\(f(top + plotH))" x2="\(f(left + plotW))" y2="\(f(top + plotH))" stroke="black"/>
         <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(top + plotH))" stroke="black"/>
 
         """
-        for k in 0...4 {
-            let v = ChartRenderer.value(at: Double(k) / 4, minValue, maxValue)
+        let tickValues = ticks.count >= 2 ? ticks : (0...4).map { ChartRenderer.value(at: Double($0) / 4, minValue, maxValue) }
+        for v in tickValues {
             out += "<line x1=\"\(f(left - 4))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#ddd\"/>\n"
             out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(ChartRenderer.xml(ChartRenderer.compact(v)))</text>\n"
         }
         let step = max(1, n / 12)
         for i in stride(from: 0, to: c.keys.count, by: step) {
-            out += "<text x=\"\(f(x(i)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"end\" transform=\"rotate(-40 \(f(x(i))) \(f(top + plotH + 16)))\">\(ChartRenderer.xml(c.keys[i]))</text>\n"
+            let label = ChartRenderer.shortened(c.keys[i], 16)
+            out += "<text x=\"\(f(x(i)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"end\" transform=\"rotate(-40 \(f(x(i))) \(f(top + plotH + 16)))\"><title>\(ChartRenderer.xml(c.keys[i]))</title>\(ChartRenderer.xml(label))</text>\n"
         }
         // Each 95% interval as a shaded band, under every line.
-        for (si, band) in c.bands.enumerated() {
+        for (si, band) in c.bands.enumerated() where !bars {
             guard let band, !band.low.isEmpty, band.low.count == band.high.count else { continue }
             let upper = band.high.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }
             let lower = band.low.enumerated().reversed().map { "\(f(x($0.offset))),\(f(y($0.element)))" }
             out += "<polygon fill=\"\(colors[si % colors.count])\" fill-opacity=\"0.18\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\"><title>95% interval</title></polygon>\n"
         }
+        // A series equal to an earlier one would hide under it: the k-th such is dashed.
+        var dashOf = [Int](repeating: 0, count: c.series.count)
+        for i in c.series.indices {
+            let same = c.series[..<i].indices.filter { c.series[$0].values == c.series[i].values }
+            if !same.isEmpty { dashOf[i] = min(dashes.count - 1, same.count) }
+        }
+        let slot = plotW / Double(n), barWidth = max(1, slot * 0.8 / Double(max(1, c.series.count)))
         for (si, s) in c.series.enumerated() {
             let color = colors[si % colors.count]
-            let points = s.values.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }.joined(separator: " ")
-            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
-            let ly = height - 18.0, lx = left + Double(si) * 180
-            out += "<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 24))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
-            out += "<text x=\"\(f(lx + 30))\" y=\"\(f(ly + 4))\">\(ChartRenderer.xml(s.name))</text>\n"
+            let dash = dashes[dashOf[si]].isEmpty ? "" : " stroke-dasharray=\"\(dashes[dashOf[si]])\""
+            if bars {
+                for (i, v) in s.values.enumerated() {
+                    let x0 = x(i) - slot * 0.4 + Double(si) * barWidth
+                    // From zero (or the nearest edge of the scale) to the value.
+                    let (a, b) = (y(v), y(min(max(0, minValue), maxValue)))
+                    let top = min(a, b), h = abs(b - a)
+                    out += "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(h))\" fill=\"\(color)\"\(dash.isEmpty ? "" : " fill-opacity=\"0.6\" stroke=\"\(color)\"" + dash)><title>\(ChartRenderer.xml(s.name)): \(ChartRenderer.xml(ChartRenderer.compact(v)))</title></rect>\n"
+                }
+            } else {
+                let points = s.values.enumerated().map { "\(f(x($0.offset))),\(f(y($0.element)))" }.joined(separator: " ")
+                out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"/>\n"
+            }
+            let item = legend[si]
+            let ly = top + plotH + bottom - 18 + Double(item.row) * legendRow
+            out += "<line x1=\"\(f(item.x))\" y1=\"\(f(ly))\" x2=\"\(f(item.x + 24))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"\(dash)/>\n"
+            out += "<text x=\"\(f(item.x + 30))\" y=\"\(f(ly + 4))\">\(ChartRenderer.xml(item.name))</text>\n"
         }
         out += "</svg>\n"
         return out

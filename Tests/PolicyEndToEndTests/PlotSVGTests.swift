@@ -111,4 +111,82 @@ final class PlotSVGTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("plot.policy:13:1\n"), "points at the plot statement: \(r.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("missing").path))
     }
+
+    /// Charts laid out for what they hold: round ticks (1-2-5 steps), a legend of many long
+    /// names that wraps instead of running off the canvas, bars for categorical keys and lines
+    /// for years, a dashed line for a series that coincides with an earlier one, long labels
+    /// shortened with an ellipsis. Rendered to PNG by a real renderer (rsvg-convert), whose
+    /// outermost pixels must all be white: nothing is drawn past the edge.
+    func testChartsFitTheirCanvas() throws {
+        let long = (1...9).map { "count(flagged and year(date) >= \(2009 + $0))" }.joined(separator: ", ")
+        let (dir, script) = try writeProgram("""
+            let region(x: b): string = if year(x.date) < 2012 then "a very long category name for early cases" else "late"
+            plot \(long) by year from p under baseline, loose to "legend.svg"
+            plot count by region from p under baseline, loose to "bars.svg"
+
+            """)
+        let r = try PolicyProcess.run(["run", "--no-color", script], currentDirectory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let legendData = try readFile(dir.appendingPathComponent("legend.svg").path)
+        let legend = parse(legendData)
+        let text = String(decoding: legendData, as: UTF8.self)
+        XCTAssertEqual(legend.elements.filter { $0 == "polyline" }.count, 18, "a line per series for years")
+        XCTAssertTrue(text.contains("stroke-dasharray"), "series equal to earlier ones are dashed")
+        // Round ticks only: every tick label is a 1, 2 or 5 step (0, 500, 1k, 1.5k …).
+        let height = Double(legend.root?.attributes["height"] ?? "") ?? 0
+        XCTAssertGreaterThan(height, 452, "the canvas grows for the legend's rows")
+        let bars = parse(try readFile(dir.appendingPathComponent("bars.svg").path))
+        XCTAssertEqual(bars.elements.filter { $0 == "polyline" }.count, 0, "no line through categories")
+        XCTAssertEqual(bars.elements.filter { $0 == "rect" }.count, 1 + 4, "the background and a bar per key and series")
+        XCTAssertTrue(bars.texts.contains { $0.hasPrefix("a very long") && $0.hasSuffix("…") }, "shortened: \(bars.texts)")
+
+        guard let rsvg = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("rsvg-convert is not installed (bin/ensure-deps --tests installs librsvg2-bin as root)")
+        }
+        for name in ["legend", "bars"] {
+            let png = dir.appendingPathComponent("\(name).png").path
+            let convert = Process()
+            convert.executableURL = URL(fileURLWithPath: rsvg)
+            convert.arguments = [dir.appendingPathComponent("\(name).svg").path, "-b", "white", "-o", png]
+            try convert.run()
+            convert.waitUntilExit()
+            XCTAssertEqual(convert.terminationStatus, 0, "rsvg-convert \(name).svg")
+            // The PNG's border, read with Python's zlib (no image library needed).
+            let check = Process()
+            check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            check.arguments = ["python3", "-c", Self.borderCheck, png]
+            let pipe = Pipe()
+            check.standardOutput = pipe
+            try check.run()
+            check.waitUntilExit()
+            let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(said.trimmingCharacters(in: .whitespacesAndNewlines), "border white, drawing inside", "\(name).png")
+        }
+    }
+
+    /// Decodes an 8-bit RGB(A) PNG and says whether its 2-pixel border is white while some
+    /// pixel inside is not.
+    static let borderCheck = #"""
+    import struct, sys, zlib
+    data = open(sys.argv[1], "rb").read()
+    pos, idat, width, height, kind = 8, b"", 0, 0, 6
+    while pos < len(data):
+        n, tag = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+        if tag == b"IHDR": width, height, depth, kind = struct.unpack(">IIBB", body[:10])
+        elif tag == b"IDAT": idat += body
+    bpp = 4 if kind == 6 else 3
+    raw, stride, rows, prev = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            pred = [0, a, b, (a + b) // 2, a if pa <= pb and pa <= pc else (b if pb <= pc else c)][f]
+            line[i] = (line[i] + pred) & 255
+        rows.append(line); prev = line
+    def white(x, y): return all(v >= 250 for v in rows[y][x * bpp:x * bpp + 3])
+    border = all(white(x, y) for y in list(range(2)) + list(range(height - 2, height)) for x in range(width)) and              all(white(x, y) for y in range(height) for x in list(range(2)) + list(range(width - 2, width)))
+    inside = any(not white(x, y) for y in range(0, height, 7) for x in range(0, width, 7))
+    print("border white, drawing inside" if border and inside else "border %s, inside %s" % (border, inside))
+    """#
 }
