@@ -46,15 +46,20 @@ public struct ChartRenderer {
     public func text(_ c: ChartData, height: Int = 8, maxWidth: Int = 72) -> String {
         guard !c.keys.isEmpty, !c.series.isEmpty else { return "\(c.title)\n  (no data)\n" }
         let n = c.keys.count
-        // One column per key, or keys bucketed to fit.
-        let columns = min(n, maxWidth)
+        // Few keys: a slot of several columns each (the point in its middle, the key's label
+        // under it); many: one column per key, or keys bucketed to fit.
+        let slot = n * 2 <= maxWidth ? min(12, maxWidth / n) : 1
+        let columns = slot > 1 ? n * slot : min(n, maxWidth)
+        let points = slot > 1 ? n : columns
         func bucket(_ values: [Double]) -> [Double] {
-            (0..<columns).map { col in
+            guard slot == 1 else { return values }
+            return (0..<columns).map { col in
                 let lo = col * n / columns, hi = max(lo + 1, (col + 1) * n / columns)
                 let k = Double(hi - lo)
                 return values[lo..<hi].reduce(0) { $0 + $1 / k }
             }
         }
+        func column(_ point: Int) -> Int { slot > 1 ? point * slot + slot / 2 : point }
         let series = c.series.map { (name: $0.name, values: bucket($0.values)) }
         let bands = c.bands.map { $0.map { (low: bucket($0.low), high: bucket($0.high)) } }
         let (minValue, maxValue) = ChartRenderer.scale(series.flatMap(\.values) + bands.flatMap { ($0?.low ?? []) + ($0?.high ?? []) })
@@ -62,15 +67,24 @@ public struct ChartRenderer {
         func row(_ v: Double) -> Int { height - 1 - Int((ChartRenderer.position(v, minValue, maxValue) * Double(height - 1)).rounded()) }
         // A 95% interval as dots from its low to its high end, under the lines.
         for case let band? in bands {
-            for x in 0..<columns where x < band.low.count && x < band.high.count {
-                let (top, bottom) = (row(band.high[x]), row(band.low[x]))
-                for r in min(top, bottom)...max(top, bottom) where r >= 0 && r < height { grid[r][x] = "·" }
+            for p in 0..<points where p < band.low.count && p < band.high.count {
+                let (top, bottom) = (row(band.high[p]), row(band.low[p]))
+                for r in min(top, bottom)...max(top, bottom) where r >= 0 && r < height { grid[r][column(p)] = "·" }
             }
         }
+        // Categories (not years or months): a bar per series side by side in the key's slot,
+        // from zero to the value; time: a point per key.
+        let bars = slot > c.series.count + 1 && !ChartRenderer.isTimeLike(c.keys)
         for (si, s) in series.enumerated() {
             let glyph = ChartRenderer.glyphs[si % ChartRenderer.glyphs.count]
-            for (x, v) in s.values.enumerated() {
-                let r = row(v)
+            for (p, v) in s.values.enumerated() where p < points {
+                if bars {
+                    let x = p * slot + (slot - series.count) / 2 + si
+                    let (top, base) = (row(v), row(min(max(0, minValue), maxValue)))
+                    for r in min(top, base)...max(top, base) where r >= 0 && r < height { grid[r][x] = glyph }
+                    continue
+                }
+                let r = row(v), x = column(p)
                 if grid[r][x] == " " || grid[r][x] == "·" { grid[r][x] = glyph }
             }
         }
@@ -82,21 +96,30 @@ public struct ChartRenderer {
         var out = "\(c.title)\n"
         for r in 0..<height {
             let l = labels[r]
-            out += String(repeating: " ", count: labelWidth - l.count) + l + (l.isEmpty ? " │" : " ┤") + String(grid[r]) + "\n"
+            out += (String(repeating: " ", count: labelWidth - l.count) + l + (l.isEmpty ? " │" : " ┤") + String(grid[r])).trimmingTrailingSpaces() + "\n"
         }
-        // The x axis: ticks where the label's first part (e.g. the year) changes.
         var axis = Array(repeating: Character("─"), count: columns)
         var tickLine = Array(repeating: Character(" "), count: columns + 12)
-        var lastGroup = ""
-        var lastTickEnd = -1
-        for col in 0..<columns {
-            let key = c.keys[col * n / columns]
-            let group = String(key.prefix(4))
-            if group != lastGroup || columns == n && n <= 12 {
-                if col > lastTickEnd {
+        if slot >= 5 {
+            // Every key under its point, shortened (never cut mid-word without an ellipsis).
+            for k in 0..<n {
+                axis[column(k)] = "┬"
+                let label = Array(ChartRenderer.shortened(c.keys[k], slot - 1))
+                let start = max(k * slot, column(k) - label.count / 2)
+                for (i, ch) in label.enumerated() where start + i < tickLine.count { tickLine[start + i] = ch }
+            }
+        } else {
+            // Ticks where the label's first part (e.g. the year) changes, with room between.
+            var lastGroup = ""
+            var lastTickEnd = -1
+            for p in 0..<points {
+                let col = column(p)
+                let key = c.keys[slot > 1 ? p : p * n / columns]
+                let group = String(key.prefix(4))
+                if group != lastGroup, col > lastTickEnd {
                     axis[col] = "┬"
-                    for (k, ch) in key.prefix(n <= 12 ? 12 : 4).enumerated() where col + k < tickLine.count { tickLine[col + k] = ch }
-                    lastTickEnd = col + (n <= 12 ? key.count : 4)
+                    for (k, ch) in key.prefix(4).enumerated() where col + k < tickLine.count { tickLine[col + k] = ch }
+                    lastTickEnd = col + 4
                 }
                 lastGroup = group
             }
