@@ -87,7 +87,14 @@ public struct TableRenderer {
     }
 
     func text(_ t: ResultTable) -> String {
-        let rows = t.rows.map { $0.map(TableRenderer.display) }
+        // An int in a key column names something (a case number): written plain, so it can be
+        // typed back as `bookings[1770]`; counts and sums are grouped by thousands.
+        let rows = t.rows.map { r in
+            r.enumerated().map { i, c -> String in
+                if i < t.keyColumns, case .int(let n) = c { return String(n) }
+                return TableRenderer.display(c)
+            }
+        }
         var widths = t.header.map { TextWidth.of($0) }
         for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], TextWidth.of(c)) } }
         // Column groups may need more room than their columns.

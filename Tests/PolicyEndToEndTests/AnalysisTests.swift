@@ -64,6 +64,9 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("1,000 of 1,000 cases of bookings\n"), r.stdout)
         XCTAssertEqual(r.stdout.split(separator: "\n").count, 1_002)
+        // Case numbers are written plain, to be typed back as bookings[999].
+        XCTAssertTrue(r.stdout.split(separator: "\n").last?.hasPrefix("999 ") == true, String(r.stdout.suffix(200)))
+        XCTAssertFalse(r.stdout.contains("\n1,"), "a case number grouped by thousands")
     }
 
     func testSampleInCSVAndJSON() throws {
