@@ -167,7 +167,15 @@ public struct TableRenderer {
     /// For machine formats: each column of estimates becomes four, `NAME mean`, `NAME sd`,
     /// `NAME ci_low`, `NAME ci_high`; other columns stay as they are.
     func expanded(_ t: ResultTable) -> (header: [String], rows: [[ResultTable.Cell]]) {
-        let header = flatHeader(t)
+        // A `%` column holds a fraction in CSV and JSON (0.25, not 25): it is named for what it
+        // is, `AGG change` (`AGG change S` against scenario S).
+        var percent = t
+        percent.header = t.header.enumerated().map { i, h in
+            guard i >= t.keyColumns else { return h }
+            if h == "%" { return "change" }
+            return h.hasPrefix("% ") ? "change " + h.dropFirst(2) : h
+        }
+        let header = flatHeader(percent)
         let isEstimate = header.indices.map { i in
             t.rows.contains { i < $0.count && { if case .estimate = $0 { return true }; return false }($0[i]) }
         }

@@ -58,4 +58,23 @@ final class OutputFileTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("error: cannot write 'missing/held.csv'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("--> m.policy:19:1"), r.stderr)
     }
+
+    /// In CSV and JSON a compare's `%` column is named `AGG change` and holds the fraction
+    /// (0.5 for +50%), with an ASCII minus and no thousands separators.
+    func testAChangeIsAFractionNamedChange() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "m.policy", Self.model + "compare baseline, more on count(held), count(not held) from bookings\n")
+        let r = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "count(held) baseline,count(held) more,count(held) Δ,count(held) change,"
+                       + "count(not held) baseline,count(not held) more,count(not held) Δ,count(not held) change")
+        let cells = (lines.count > 1 ? lines[1] : "").split(separator: ",").map(String.init)
+        XCTAssertEqual(cells.count, 8, r.stdout)
+        guard cells.count == 8, let base = Double(cells[0]), let more = Double(cells[1]), let change = Double(cells[3]) else { return }
+        XCTAssertEqual(change, (more - base) / base, accuracy: 1e-12)
+        XCTAssertTrue(cells[6].hasPrefix("-"), "an ASCII minus: \(cells[6])")
+        XCTAssertFalse(r.stdout.contains("−"), "no U+2212 in CSV")
+        XCTAssertFalse(cells[0].contains(","), "no thousands separator")
+    }
 }
