@@ -25,7 +25,7 @@ extension QueryRunner {
                                 hint: "a confidence interval needs at least two runs; without 'replicates' the query runs once")
             }
             guard n <= Int64(Limits.current.replicates) else {
-                throw EvalError("\(NumberText.groupDigits(String(n))) replicates is more than the limit of \(Limits.grouped(Limits.current.replicates))",
+                throw EvalError("\(Digits.grouped(String(n))) replicates is more than the limit of \(Limits.grouped(Limits.current.replicates))",
                                 at: a.replicatesSource, hint: Limits.raiseHint("replicates"))
             }
             replicates = Int(n)

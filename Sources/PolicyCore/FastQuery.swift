@@ -214,12 +214,12 @@ extension QueryRunner {
     func attributionLines(_ counts: [String: Int], _ order: [String], heading: String = "") -> [String] {
         let total = counts.values.reduce(0, +)
         guard total > 0 else { return ["No case differs between the scenarios."] }
-        var lines = ["Attribution of the \(NumberText.groupDigits(String(total))) case\(total == 1 ? "" : "s") that differ\(heading):"]
+        var lines = ["Attribution of the \(Digits.grouped(String(total))) case\(total == 1 ? "" : "s") that differ\(heading):"]
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         let sorted = order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
-        let width = sorted.map { NumberText.groupDigits(String(counts[$0, default: 0])).count }.max() ?? 1
+        let width = sorted.map { Digits.grouped(String(counts[$0, default: 0])).count }.max() ?? 1
         for k in sorted.prefix(12) {
-            let n = NumberText.groupDigits(String(counts[k, default: 0]))
+            let n = Digits.grouped(String(counts[k, default: 0]))
             lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
         }
         if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }

@@ -1,3 +1,4 @@
+import PolicySyntax
 /// Numbers as text for every renderer (tables, charts, SVG, messages), for any double:
 /// no conversion here can trap, however large the value.
 ///
@@ -46,16 +47,6 @@ public enum NumberText {
         return out
     }
 
-    /// `digits` with a separator every three from the right: `1234567` → `1,234,567`.
-    public static func groupDigits(_ digits: String, separator: String = ",") -> String {
-        var out = ""
-        let n = digits.count
-        for (k, ch) in digits.enumerated() {
-            if k > 0, (n - k) % 3 == 0 { out += separator }
-            out.append(ch)
-        }
-        return out
-    }
 
     /// A value already rounded to the precision wanted, as people write it: whole values
     /// without `.0` (`12`), others as Swift prints them (`0.125`); `inf`, `-inf`, `nan`.
@@ -70,7 +61,7 @@ public enum NumberText {
     public static func grouped(_ d: Double, minus: String = "-") -> String {
         let r = d.rounded()
         guard let w = wholeDigits(r) else { return plain(d) }
-        return (r < 0 ? minus : "") + groupDigits(w)
+        return (r < 0 ? minus : "") + Digits.grouped(w)
     }
 
     /// `x` in scientific form with `significant` digits: `1.0e306` → `1e306`,

@@ -38,7 +38,7 @@ public struct ValueFormatter {
     public static func grouped(_ i: Int64) -> String {
         let digits = String(i.magnitude)
         guard digits.count >= 5 else { return String(i) }
-        return (i < 0 ? "-" : "") + NumberText.groupDigits(digits)
+        return (i < 0 ? "-" : "") + Digits.grouped(digits)
     }
 
     /// The shortest text that reads back as the same double; whole numbers keep `.0`.

@@ -193,9 +193,9 @@ enum ShardCommands {
     }
 
     static func cost(_ c: Double) -> String {
-        if c >= 1e9 { return NumberText.groupDigits(String(Int((c / 1e8).rounded()) / 10)) + "." + String(Int((c / 1e8).rounded()) % 10) + " billion" }
+        if c >= 1e9 { return Digits.grouped(String(Int((c / 1e8).rounded()) / 10)) + "." + String(Int((c / 1e8).rounded()) % 10) + " billion" }
         if c >= 1e6 { return String(Int((c / 1e5).rounded()) / 10) + "." + String(Int((c / 1e5).rounded()) % 10) + " million" }
-        return NumberText.groupDigits(String(Int(c.rounded())))
+        return Digits.grouped(String(Int(c.rounded())))
     }
 
     static func currentFolder() -> String {

@@ -64,14 +64,14 @@ public struct TableRenderer {
         let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         var fraction = parts.count > 1 ? String(parts[1]) : ""
         if fraction.count < decimals { fraction += String(repeating: "0", count: decimals - fraction.count) }
-        let whole = NumberText.groupDigits(String(parts.first ?? "0"))
+        let whole = Digits.grouped(String(parts.first ?? "0"))
         let sign = negative && (whole != "0" || fraction.contains { $0 != "0" }) ? "−" : ""
         return sign + whole + (decimals > 0 ? "." + fraction : "")
     }
 
     /// Every integer grouped by thousands in tables: `12,877`.
     static func grouped(_ i: Int64) -> String {
-        (i < 0 ? "−" : "") + NumberText.groupDigits(String(i.magnitude))
+        (i < 0 ? "−" : "") + Digits.grouped(String(i.magnitude))
     }
 
     static func number(_ d: Double) -> String {

@@ -79,15 +79,7 @@ extension Formatter {
     }
 
     /// `1000000` as `1_000_000`.
-    static func grouped(_ v: Int64) -> String {
-        let digits = Array(String(v.magnitude))
-        var out = ""
-        for (i, d) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out += "_" }
-            out.append(d)
-        }
-        return (v < 0 ? "-" : "") + out
-    }
+    static func grouped(_ v: Int64) -> String { Digits.grouped(v, separator: "_") }
 
     static func fieldInits(_ fields: [FieldInit]) -> String {
         fields.isEmpty ? "{}" : "{ \(fields.map { "\($0.name.text): \($0.value.formatted)" }.joined(separator: ", ")) }"

@@ -130,13 +130,5 @@ public struct Limits: Sendable, Equatable {
     }
 
     /// `1234567` → `1,234,567`.
-    public static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    public static func grouped(_ n: Int) -> String { Digits.grouped(n) }
 }
