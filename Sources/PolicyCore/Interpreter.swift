@@ -7,6 +7,8 @@ public final class Interpreter {
     public var currentScenario = 0
     /// Set when the script is planned, run as one shard, or merged from its shards.
     public var sharding: ShardRun?
+    /// Told of each statement before it runs (what a JSON document says each result is of).
+    public var willRun: ((CheckedStatement) -> Void)?
 
     public struct Status: Sendable {
         public var passed = 0
@@ -34,6 +36,7 @@ public final class Interpreter {
         var status = Status()
         program.cancellation.reset()
         for (index, s) in statements.enumerated() {
+            willRun?(s)
             do {
                 if let sharding, !tests {
                     try runSharded(s, index, sharding, &status, sink: sink)

@@ -36,7 +36,10 @@ public struct Commands {
         session.format = format
         let code = session.load(paths)
         guard code == .success else { return code }
+        // JSON: one document for the whole run, whatever stops it.
+        session.beginDocument()
         let status = session.run(tests: false)
+        session.endDocument()
         if let error = status.error { return Session.exitCode(for: error) }
         if session.writeFailed { return .dataError }
         if status.interrupted {

@@ -151,7 +151,9 @@ extension Commands {
                         hint: "the file is of another run; remove it or run its shard again")
         }
 
+        session.beginDocument()
         let status = session.runSharded(merge)
+        session.endDocument()
         if let error = status.error { return Session.exitCode(for: error) }
         if session.writeFailed { return .dataError }
         return status.failed > 0 ? .testFailed : .success

@@ -289,7 +289,7 @@ public final class REPL {
               :load FILE            add a file's definitions     :reload   load the files again
               :reset                forget everything            :quit     leave (or Ctrl-D)
               :scenario [NAME]      the scenario queries use     :history  the entries so far
-              :timing on|off        time each entry              :format table|csv|json
+              :timing on|off        time each entry              :format table|csv|json|jsonl
               :set PARAM = VALUE    change a param for the rest of the session (a scenario on the
                                     current one; :scenario baseline goes back)
               :save FILE            write the definitions as a formatted script

@@ -15,6 +15,16 @@ public final class Session {
     public var scenario: String = "baseline"
     /// A `plot … to FILE` could not be written (the run then exits 65).
     public private(set) var writeFailed = false
+    /// `policy run --format json`: every result is one object of one document,
+    /// `{"results": [ … ]}`, which `beginDocument` and `endDocument` open and close.
+    var jsonDocument = false
+    /// `--format jsonl`: the same result objects, one per line, with no document around them.
+    var jsonLines = false
+    var resultsWritten = 0
+    /// The statement whose outputs are being rendered.
+    var statement: CheckedStatement?
+
+    func markWriteFailed() { writeFailed = true }
 
     /// Ctrl-C: raised by the prompt's watcher, checked by checking, the timeline and runs.
     /// Shared by every program the session checks (and by a session that replaces it).
@@ -127,6 +137,7 @@ public final class Session {
         let range = unitRange ?? 0..<result.statementsByUnit.count
         let statements = range.flatMap { result.statementsByUnit[$0] }
         Engine.mark("run starts")
+        interpreter.willRun = { [unowned self] in self.statement = $0 }
         let status = interpreter.run(statements, tests: tests) { output in self.render(output) }
         if let error = status.error { reportRuntime(error) }
         return status
@@ -138,6 +149,7 @@ public final class Session {
         guard let result else { return Interpreter.Status() }
         let interpreter = Interpreter(program: result.program)
         interpreter.sharding = sharding
+        interpreter.willRun = { [unowned self] in self.statement = $0 }
         let status = interpreter.run(result.statements, tests: false) { output in self.render(output) }
         if let error = status.error { reportRuntime(error) }
         return status
@@ -146,8 +158,12 @@ public final class Session {
     // MARK: - Output
 
     func render(_ output: Output) {
+        if jsonDocument {
+            renderInDocument(output)
+            return
+        }
         switch output {
-        case .value(let s): console.out((format == .json ? Session.jsonValue(s) : s) + "\n")
+        case .value(let s): console.out((format == .json || format == .jsonl ? Session.jsonValue(s) : s) + "\n")
         case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
         case .table(let t):
             guard let path = t.output else {
@@ -214,6 +230,7 @@ public final class Session {
 
     /// Runtime errors in the same format as compile errors (§8).
     public func reportRuntime(_ error: Error) {
+        if jsonDocument { addErrorsToDocument(error) }
         let renderer = DiagnosticRenderer(useColor: console.useColor)
         switch error {
         case let e as EvalError:

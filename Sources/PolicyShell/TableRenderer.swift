@@ -3,7 +3,8 @@ import PolicySyntax
 
 /// Output formats for machine use (`--format`, `:format`).
 public enum OutputFormat: String, Sendable, CaseIterable {
-    case table, csv, json
+    /// `jsonl`: a run's results as JSON objects, one per line (elsewhere, as `json`).
+    case table, csv, json, jsonl
 }
 
 /// Renders result tables: aligned text with thousands separators, CSV, or JSON.
@@ -23,7 +24,7 @@ public struct TableRenderer {
             guard let maxWidth else { return text(t) }
             return text(fitted(t, maxWidth))
         case .csv: return csv(t)
-        case .json: return json(t)
+        case .json, .jsonl: return json(t)
         }
     }
 
@@ -232,6 +233,15 @@ public struct TableRenderer {
     }
 
     func json(_ t: ResultTable) -> String {
+        var out = jsonRows(t)
+        if !t.notes.isEmpty {
+            out = "{\"rows\": " + out.dropLast() + ", \"notes\": [" + t.notes.map(TableRenderer.jsonString).joined(separator: ", ") + "]}\n"
+        }
+        return out
+    }
+
+    /// The rows as a JSON array of objects, one member per (expanded) column; ends in a newline.
+    func jsonRows(_ t: ResultTable) -> String {
         let (header, table) = expanded(t)
         let rows = table.map { r in
             "  {" + zip(header, r).map { h, c in
@@ -246,11 +256,7 @@ public struct TableRenderer {
                 return "\(TableRenderer.jsonString(h)): \(v)"
             }.joined(separator: ", ") + "}"
         }
-        var out = "[\n" + rows.joined(separator: ",\n") + "\n]\n"
-        if !t.notes.isEmpty {
-            out = "{\"rows\": " + out.dropLast() + ", \"notes\": [" + t.notes.map(TableRenderer.jsonString).joined(separator: ", ") + "]}\n"
-        }
-        return out
+        return "[\n" + rows.joined(separator: ",\n") + "\n]\n"
     }
 }
 

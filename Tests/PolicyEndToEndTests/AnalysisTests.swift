@@ -83,7 +83,7 @@ final class AnalysisTests: XCTestCase {
         XCTAssertTrue(csvLines[1].hasSuffix(",cook,felony,3,\"a, b\""), csv.stdout)
         let json = try run(program, format: "json")
         XCTAssertEqual(json.status, 0, json.stderr)
-        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let rows = JSONDocument.tableRows(json.stdout)
         XCTAssertEqual(rows?.count, 2, json.stdout)
         XCTAssertEqual(rows?.first?["case"] as? Int, Int(ids[0]))
         XCTAssertEqual(rows?.first?["n"] as? Int, 3)

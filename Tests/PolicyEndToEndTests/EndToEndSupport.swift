@@ -147,3 +147,17 @@ func runUnderTerminal(_ args: [String], environment: [String: String] = [:],
     try? FileManager.default.removeItem(at: out)
     return (process.terminationStatus, text)
 }
+
+/// The results of `policy run --format json`: one document, `{"results": [ … ]}`.
+enum JSONDocument {
+    static func results(_ stdout: String) -> [[String: Any]]? {
+        guard let doc = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else { return nil }
+        return doc["results"] as? [[String: Any]]
+    }
+
+    /// The rows of the `index`-th table among the results.
+    static func tableRows(_ stdout: String, _ index: Int = 0) -> [[String: Any]]? {
+        let tables = (results(stdout) ?? []).filter { $0["kind"] as? String == "table" }
+        return index < tables.count ? tables[index]["rows"] as? [[String: Any]] : nil
+    }
+}

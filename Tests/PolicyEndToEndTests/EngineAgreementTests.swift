@@ -298,7 +298,7 @@ extension EngineAgreementTests {
         XCTAssertEqual(csv.status, 0, csv.stderr)
         XCTAssertEqual(csv.stdout, expected)
         let json = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
-        let table = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let table = JSONDocument.tableRows(json.stdout)
         XCTAssertEqual(table?.first?["cases"] as? Int, cases[0], json.stdout)
         XCTAssertEqual(table?.first?["count"] as? Double, count[0], json.stdout)
     }

@@ -81,7 +81,7 @@ final class ExitCodeTests: XCTestCase {
 
     func testMetaCommandUsageErrorsExit2() throws {
         for (input, message) in [(":timing maybe\n", "usage: :timing on|off\n"),
-                                 (":format xml\n", "usage: :format table|csv|json (now table)\n"),
+                                 (":format xml\n", "usage: :format table|csv|json|jsonl (now table)\n"),
                                  (":save\n", "usage: :save FILE\n"),
                                  (":load\n", "usage: :load FILE\n")] {
             let r = try pipe(input)

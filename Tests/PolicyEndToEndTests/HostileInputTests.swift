@@ -439,19 +439,28 @@ final class HostileInputTests: XCTestCase {
 
     /// Splits what `--format json` printed into its JSON documents (one per value or table)
     /// and parses each with JSONSerialization; fails on any text that is not JSON.
+    /// The payload of each result of the one document `--format json` prints: a value, a
+    /// table's rows, a chart as rows of `key` and one member per series.
     func jsonDocuments(_ stdout: String, file: StaticString = #filePath, line: UInt = #line) -> [Any] {
-        var docs: [Any] = []
-        var pending = ""
-        for l in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
-            pending += pending.isEmpty ? String(l) : "\n" + l
-            if pending.trimmingCharacters(in: .whitespaces).isEmpty { pending = ""; continue }
-            if let v = try? JSONSerialization.jsonObject(with: Data(pending.utf8), options: [.fragmentsAllowed]) {
-                docs.append(v)
-                pending = ""
+        guard let results = JSONDocument.results(stdout) else {
+            XCTFail("--format json did not print one document {\"results\": […]}:\n\(stdout)", file: file, line: line)
+            return []
+        }
+        return results.map { r -> Any in
+            switch r["kind"] as? String {
+            case "value": return r["value"] ?? NSNull()
+            case "table": return r["rows"] ?? []
+            case "chart":
+                let keys = r["keys"] as? [String] ?? []
+                let series = r["series"] as? [[String: Any]] ?? []
+                return keys.enumerated().map { i, k -> [String: Any] in
+                    var row: [String: Any] = ["key": k]
+                    for s in series { if let name = s["name"] as? String, let v = s["values"] as? [Any], i < v.count { row[name] = v[i] } }
+                    return row
+                }
+            default: return r
             }
         }
-        XCTAssertEqual(pending, "", "--format json printed text that is not JSON:\n\(pending)\n--- all of stdout:\n\(stdout)", file: file, line: line)
-        return docs
     }
 
     func testJSONFormatPrintsValidJSONForValuesAndTables() throws {
@@ -512,7 +521,8 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(docs.count, 1, r.stdout)
             XCTAssertTrue(docs.first is NSNull, "\(r.stdout)")
         } else {
-            XCTAssertEqual(r.stdout, "")
+            // The document holds the error, as stderr does.
+            XCTAssertEqual(JSONDocument.results(r.stdout)?.first?["kind"] as? String, "error", r.stdout)
             XCTAssertTrue(r.stderr.contains("error: "), r.stderr)
         }
     }

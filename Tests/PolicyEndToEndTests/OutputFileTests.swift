@@ -36,13 +36,19 @@ final class OutputFileTests: XCTestCase {
         let r = try PolicyProcess.run(["run", "m.policy"], currentDirectory: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "wrote held.csv\nwrote out/more.json\n")
+        let asJSON = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual((JSONDocument.results(asJSON.stdout) ?? []).map { $0["kind"] as? String }, ["file", "file"], asJSON.stdout)
         // The same bytes as the machine formats print.
         try writeFile(dir, "t.policy", Self.model + table + "\n")
         try writeFile(dir, "c.policy", Self.model + compare + "\n")
         let csv = try PolicyProcess.run(["run", "--format", "csv", "t.policy"], currentDirectory: dir)
         let json = try PolicyProcess.run(["run", "--format", "json", "c.policy"], currentDirectory: dir)
         XCTAssertEqual(String(decoding: try readFile(dir.appendingPathComponent("held.csv").path), as: UTF8.self), csv.stdout)
-        XCTAssertEqual(String(decoding: try readFile(dir.appendingPathComponent("out/more.json").path), as: UTF8.self), json.stdout)
+        // The file holds the one table; the run's document holds it among its results.
+        let file = try JSONSerialization.jsonObject(with: try readFile(dir.appendingPathComponent("out/more.json").path)) as? [String: Any]
+        let inDocument = (JSONDocument.results(json.stdout) ?? []).first
+        XCTAssertEqual((file?["rows"] as? [[String: Any]])?.count, (inDocument?["rows"] as? [[String: Any]])?.count)
+        XCTAssertEqual(file?["notes"] as? [String], inDocument?["notes"] as? [String])
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: try readFile(dir.appendingPathComponent("out/more.json").path)))
         // `fmt` keeps the clause.
         let formatted = try PolicyProcess.run(["fmt", "m.policy"], currentDirectory: dir)
@@ -76,5 +82,42 @@ final class OutputFileTests: XCTestCase {
         XCTAssertTrue(cells[6].hasPrefix("-"), "an ASCII minus: \(cells[6])")
         XCTAssertFalse(r.stdout.contains("−"), "no U+2212 in CSV")
         XCTAssertFalse(cells[0].contains(","), "no thousands separator")
+    }
+
+    /// `policy run --format json` prints one document: `{"results": [ … ]}`, an object per
+    /// result saying what it is, which statement made it and on which line; a runtime error
+    /// ends the results with an error object (file, line, column, message) and the document
+    /// still parses.
+    func testJSONIsOneDocumentOfResults() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "m.policy", Self.model + """
+            1 + 1
+            table count(held) by charge from bookings
+            plot count(held) by year from bookings replicates 3
+            explain held(bookings[2])
+            1 / 0
+
+            """)
+        let r = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        guard let results = JSONDocument.results(r.stdout) else { return XCTFail("not one document:\n\(r.stdout)") }
+        XCTAssertEqual(results.map { $0["kind"] as? String }, ["value", "table", "chart", "text", "error"], r.stdout)
+        XCTAssertEqual(results.map { $0["statement"] as? String }, ["expression", "table", "plot", "explain", "expression"])
+        XCTAssertEqual(results.map { $0["line"] as? Int }, [19, 20, 21, 22, 23])
+        XCTAssertEqual(results[0]["value"] as? Int, 2)
+        XCTAssertEqual((results[1]["rows"] as? [[String: Any]])?.count, 2)
+        let series = results[2]["series"] as? [[String: Any]]
+        XCTAssertEqual(series?.first?["name"] as? String, "baseline")
+        XCTAssertNotNil(series?.first?["ci_low"], "a plot with replicates carries its interval")
+        XCTAssertEqual(results[4]["file"] as? String, "m.policy")
+        XCTAssertEqual(results[4]["column"] as? Int, 1)
+        XCTAssertTrue((results[4]["message"] as? String)?.contains("division by zero") == true, "\(results[4])")
+        XCTAssertTrue(r.stderr.contains("division by zero"), "errors are on stderr too: \(r.stderr)")
+        // jsonl: the same objects, one per line.
+        let lines = try PolicyProcess.run(["run", "--format", "jsonl", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(lines.status, 65)
+        let objects = lines.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(objects.count, 5, lines.stdout)
+        XCTAssertEqual(objects.map { $0?["kind"] as? String }, ["value", "table", "chart", "text", "error"], lines.stdout)
     }
 }

@@ -52,9 +52,7 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
     }
 
     func json(_ r: PolicyProcess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
-        if let rows = object as? [[String: Any]] { return rows }
-        if let doc = object as? [String: Any], let rows = doc["rows"] as? [[String: Any]] { return rows }
+        if let rows = JSONDocument.tableRows(r.stdout) { return rows }
         XCTFail("not a table: \(r.stdout.prefix(500))", file: file, line: line)
         return []
     }

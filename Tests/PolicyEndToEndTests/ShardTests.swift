@@ -82,7 +82,7 @@ final class ShardTests: XCTestCase {
     /// The single run's output in each format, and its chart file.
     func singleRun(_ dir: URL) throws -> [String: String] {
         var out: [String: String] = [:]
-        for format in ["table", "csv", "json"] {
+        for format in ["table", "csv", "json", "jsonl"] {
             let r = try policy(["run", "--format", format, "study.policy"], in: dir)
             XCTAssertEqual(r.status, 0, r.stderr)
             out[format] = r.stdout
@@ -94,7 +94,7 @@ final class ShardTests: XCTestCase {
 
     func assertMergeEquals(_ single: [String: String], _ dir: URL, shards: String = "shards",
                            file: StaticString = #filePath, line: UInt = #line) throws {
-        for format in ["table", "csv", "json"] {
+        for format in ["table", "csv", "json", "jsonl"] {
             let merged = try policy(["merge", "--format", format, shards], in: dir, file: file, line: line)
             XCTAssertEqual(merged.status, 0, merged.stderr, file: file, line: line)
             XCTAssertEqual(merged.stdout, single[format], "merge --format \(format)", file: file, line: line)

@@ -1,0 +1,125 @@
+import PolicyCore
+import PolicySyntax
+
+// `policy run --format json` (and `policy merge --format json`) prints one JSON document:
+//
+//     {"results": [
+//     {"kind": "table", "statement": "table", "line": 12, "rows": [ … ], "notes": [ … ]},
+//     {"kind": "text", "statement": "explain", "line": 13, "text": "…"},
+//     {"kind": "error", "file": "m.policy", "line": 14, "column": 1, "message": "…"}
+//     ]}
+//
+// Each result says which statement made it and where. Files written by `to "…"` are
+// results too (`"kind": "file"`); errors are also on stderr, as always. `--format jsonl`
+// prints the same objects, one per line, with no document around them.
+
+extension Session {
+    /// Starts the document for `json`, or the lines for `jsonl`; nothing for other formats.
+    func beginDocument() {
+        guard format == .json || format == .jsonl else { return }
+        jsonDocument = true
+        jsonLines = format == .jsonl
+        resultsWritten = 0
+        if !jsonLines { console.out("{\"results\": [\n") }
+    }
+
+    func endDocument() {
+        guard jsonDocument, !jsonLines else { return }
+        console.out(resultsWritten == 0 ? "]}\n" : "\n]}\n")
+    }
+
+    /// Adds one result object to the document.
+    func emit(_ kind: String, _ members: [(String, String)]) {
+        var head: [(String, String)] = [("kind", TableRenderer.jsonString(kind))]
+        if let s = statement {
+            let src = s.source
+            let word = String(src.file.text(src.span).prefix { $0.isLetter || $0 == "_" })
+            if case .expression = s {
+                head.append(("statement", "\"expression\""))
+            } else {
+                head.append(("statement", TableRenderer.jsonString(word.isEmpty ? "expression" : word)))
+            }
+            head.append(("line", String(src.file.location(of: Int(src.span.start)).line)))
+        }
+        let text = "{" + (head + members).map { "\(TableRenderer.jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+        // A JSON string never holds a raw line end (it is escaped), so removing them leaves
+        // each object on one line.
+        console.out(jsonLines ? text.replacingOccurrences(of: "\n", with: "") + "\n" : (resultsWritten == 0 ? "" : ",\n") + text)
+        resultsWritten += 1
+    }
+
+    func renderInDocument(_ output: Output) {
+        func list(_ xs: [String]) -> String { "[" + xs.map(TableRenderer.jsonString).joined(separator: ", ") + "]" }
+        func numbers(_ xs: [Double]) -> String { "[" + xs.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ", ") + "]" }
+        switch output {
+        case .value(let s):
+            emit("value", [("value", Session.jsonValue(s))])
+        case .text(let s):
+            emit("text", [("text", TableRenderer.jsonString(s.hasSuffix("\n") ? String(s.dropLast()) : s))])
+        case .assertionFailed(let s):
+            console.err(s + "\n")
+            emit("assertion", [("message", TableRenderer.jsonString(s))])
+        case .testResult(let name, let passed, let details):
+            emit("test", [("name", TableRenderer.jsonString(name)), ("passed", passed ? "true" : "false"),
+                          ("details", details.map(TableRenderer.jsonString) ?? "null")])
+        case .table(let t):
+            if let path = t.output {
+                var table = t
+                table.output = nil
+                let text = TableRenderer(format: path.lowercased().hasSuffix(".json") ? .json : .csv).render(table)
+                if let reason = FileWriter.write(path, text) {
+                    markWriteFailed()
+                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: t.source, hint: FileWriter.hint(for: reason)))
+                } else {
+                    emit("file", [("path", TableRenderer.jsonString(path))])
+                }
+                return
+            }
+            var members: [(String, String)] = []
+            if let title = t.title { members.append(("title", TableRenderer.jsonString(title))) }
+            let rows = TableRenderer(format: .json).jsonRows(t)
+            members.append(("rows", String(rows.dropLast())))
+            members.append(("notes", list(t.notes)))
+            emit("table", members)
+        case .chart(let c):
+            if let path = c.output {
+                if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
+                    markWriteFailed()
+                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source, hint: FileWriter.hint(for: reason)))
+                } else {
+                    emit("file", [("path", TableRenderer.jsonString(path))])
+                }
+                return
+            }
+            let series = c.series.enumerated().map { i, s -> String in
+                var text = "{\"name\": \(TableRenderer.jsonString(s.name)), \"values\": \(numbers(s.values))"
+                if i < c.bands.count, let band = c.bands[i] {
+                    text += ", \"ci_low\": \(numbers(band.low)), \"ci_high\": \(numbers(band.high))"
+                }
+                return text + "}"
+            }
+            emit("chart", [("title", TableRenderer.jsonString(c.title)), ("keys", list(c.keys)),
+                           ("series", "[" + series.joined(separator: ", ") + "]")])
+        }
+    }
+
+    /// A runtime error as a result: where (file, line, column) and what.
+    func addErrorsToDocument(_ error: Error) {
+        func add(_ e: EvalError) {
+            var members: [(String, String)] = []
+            if let src = e.source {
+                let at = src.file.location(of: Int(src.span.start))
+                members += [("file", TableRenderer.jsonString(src.file.name)), ("line", String(at.line)), ("column", String(at.column))]
+            }
+            members.append(("message", TableRenderer.jsonString(e.message)))
+            if let hint = e.hint { members.append(("hint", TableRenderer.jsonString(hint))) }
+            emit("error", members)
+        }
+        switch error {
+        case let e as EvalError: add(e)
+        case let e as RunErrors: for entry in e.entries { add(entry.error) }
+        case is Interrupted: emit("error", [("message", "\"interrupted\"")])
+        default: emit("error", [("message", TableRenderer.jsonString("internal error: \(error)"))])
+        }
+    }
+}
