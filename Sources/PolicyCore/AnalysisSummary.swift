@@ -107,7 +107,7 @@ struct AnalysisSummary {
         let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
         let suffix = replicates > 1 ? " (mean of \(replicates) replicates, with its 95% interval)" : ""
         return ChartData(title: "\(title) by \(q.keys.map(\.label).joined(separator: ", "))\(suffix)",
-                         keys: keys.map { runner.keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
+                         keys: keys.map { runner.keyText($0, separator: " ") },
                          series: series, output: q.output, source: source, bands: bands)
     }
 }

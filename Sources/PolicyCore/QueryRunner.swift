@@ -106,7 +106,7 @@ struct QueryRunner {
         let col = cols[ci]
         let what = "'\(col.label)'"
         func group() -> String {
-            let k = keyCells(key).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: ", ")
+            let k = keyText(key, separator: ", ")
             let s = scenarios.count > 1 ? "\(k.isEmpty ? "" : " ")under \(program.scenarios[scenarios[s]].name)" : ""
             return k + s
         }
@@ -122,15 +122,28 @@ struct QueryRunner {
         return .number(try acc.totals[s][ci].finishNumber(what: what, at: source, group: group()))
     }
 
+    /// A group's key as cells: an int stays an int (a year is a number in JSON; a table
+    /// writes a key's int plain), anything else its text.
     func keyCells(_ key: [Value]) -> [ResultTable.Cell] {
         let f = ValueFormatter(program)
         return key.map { v in
             switch v {
-            case .int(let i): return .text(String(i))
+            case .int(let i): return .int(i)
             case .string(let s): return .text(s)
             default: return .text(f.format(v))
             }
         }
+    }
+
+    /// A group's key as text, as a chart labels it or a message names it.
+    func keyText(_ key: [Value], separator: String) -> String {
+        keyCells(key).map { cell -> String in
+            switch cell {
+            case .text(let t): return t
+            case .int(let i): return String(i)
+            default: return ""
+            }
+        }.joined(separator: separator)
     }
 
     /// A group no case fell in (every key comes from the groups; this stands in should one not).
@@ -199,7 +212,7 @@ struct QueryRunner {
             }
             let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
             return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
-                                     keys: keys.map { keyCells($0).map { if case .text(let t) = $0 { return t }; return "" }.joined(separator: " ") },
+                                     keys: keys.map { keyText($0, separator: " ") },
                                      series: series, output: q.output, source: source))]
         }
     }

@@ -120,4 +120,16 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(objects.count, 5, lines.stdout)
         XCTAssertEqual(objects.map { $0?["kind"] as? String }, ["value", "table", "chart", "text", "error"], lines.stdout)
     }
+
+    /// An int key (a year) is a number in JSON, and written plain in a table and in CSV.
+    func testAYearKeyIsANumberInJSON() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "m.policy", Self.model + "table count(held) by year from bookings\n")
+        let json = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(JSONDocument.tableRows(json.stdout)?.compactMap { $0["year"] as? Int }, [2012, 2013], json.stdout)
+        let text = try PolicyProcess.run(["run", "m.policy"], currentDirectory: dir)
+        XCTAssertTrue(text.stdout.contains("\n2012  "), text.stdout)
+        let csv = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
+        XCTAssertTrue(csv.stdout.contains("\n2012,"), csv.stdout)
+    }
 }
