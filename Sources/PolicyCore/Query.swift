@@ -73,8 +73,8 @@ extension Checker {
             scenarioNames = u.map { [$0] } ?? []
         case .compare(let ss, let a, let k, let f, let w, let t, let an):
             kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss; clauses = an; output = t
-        case .plot(let a, let k, let f, let u, let t, let an):
-            kind = .plot; aggs = a; keys = k; from = f; condition = nil; scenarioNames = u; output = t; clauses = an
+        case .plot(let a, let k, let f, let w, let u, let t, let an):
+            kind = .plot; aggs = a; keys = k; from = f; condition = w; scenarioNames = u; output = t; clauses = an
         case .decompose(let scenario, let a, let k, let f, let w, let an):
             kind = .decompose; aggs = a; keys = k; from = f; condition = w; clauses = an; decompose = scenario
         default:

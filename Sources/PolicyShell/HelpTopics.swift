@@ -16,7 +16,7 @@ enum HelpTopics {
               file, as CSV or JSON by its extension.
             """,
         "plot": """
-            plot AGG, … by KEY from POP [under S, …] [to "FILE.svg"]
+            plot AGG, … by KEY from POP [where COND] [under S, …] [to "FILE.svg"]
               a chart at the terminal, or an SVG file.  plot outcome by year from bookings
             """,
         "replicates": """

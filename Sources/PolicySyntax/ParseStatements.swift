@@ -267,7 +267,7 @@ extension Parser {
                         to: c.output, analysis: c.analysis)
     }
 
-    /// plot = "plot" aggs "by" keys "from" NAME { "under" NAME { "," NAME } | "to" STRING | analysis }
+    /// plot = "plot" aggs "by" keys "from" NAME { "where" expr | "under" NAME { "," NAME } | "to" STRING | analysis }
     mutating func parsePlot() throws -> Statement.Kind {
         let start = token.span
         advance()
@@ -277,7 +277,8 @@ extension Parser {
         _ = try expect(.kwFrom, "'from' and a population")
         let population = try expectName("a population name")
         let c = try parseQueryClauses(.plot, start: start)
-        return .plot(aggregates: aggregates, keys: keys, from: population, under: c.under, to: c.output, analysis: c.analysis)
+        return .plot(aggregates: aggregates, keys: keys, from: population, where: c.condition, under: c.under, to: c.output,
+                     analysis: c.analysis)
     }
 
     /// decompose = "decompose" NAME "on" aggs [ "by" keys ] "from" NAME { "where" expr | "replicates" expr }
@@ -320,11 +321,6 @@ extension Parser {
         while true {
             let clause = token
             if eat(.kwWhere) {
-                if statement == .plot {
-                    error("'plot' has no 'where' clause", clause.span,
-                          hint: "plot count(COND) or share(COND) to count only some cases")
-                    throw ParseError()
-                }
                 try once(c.condition == nil, clause)
                 c.condition = try parseExpr(allowUnderAt: false)
             } else if eat(.kwUnder) {

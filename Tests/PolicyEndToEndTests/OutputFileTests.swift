@@ -132,4 +132,25 @@ final class OutputFileTests: XCTestCase {
         let csv = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
         XCTAssertTrue(csv.stdout.contains("\n2012,"), csv.stdout)
     }
+
+    /// `plot … where COND` plots only the cases for which COND holds, as `table … where` counts them.
+    func testPlotTakesAWhereClause() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "m.policy", Self.model + """
+            plot count by year from bookings where charge == felony
+            plot count(charge == felony) by year from bookings
+
+            """)
+        let r = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let charts = (JSONDocument.results(r.stdout) ?? []).filter { $0["kind"] as? String == "chart" }
+        XCTAssertEqual(charts.count, 2, r.stdout)
+        guard charts.count == 2 else { return }
+        let filtered = (charts[0]["series"] as? [[String: Any]])?.first?["values"] as? [Double]
+        let counted = (charts[1]["series"] as? [[String: Any]])?.first?["values"] as? [Double]
+        XCTAssertNotNil(filtered)
+        XCTAssertEqual(filtered, counted)
+        let formatted = try PolicyProcess.run(["fmt", "m.policy"], currentDirectory: dir)
+        XCTAssertTrue(formatted.stdout.contains("plot count by year from bookings where charge == felony"), formatted.stdout)
+    }
 }
