@@ -20,7 +20,7 @@ extension Interpreter {
         let unit = WorkUnit(statement: index, point: 0, replicate: 0)
         switch sharding.mode {
         case .plan:
-            sharding.plan(PlannedUnit(unit: unit, cost: estimatedCost(s), label: "\(keyword(s)) at \(s.source.position)",
+            sharding.plan(PlannedUnit(unit: unit, cost: estimatedCost(s), label: "\(s.keyword) at \(s.source.position)",
                                       seed: nil))
         case .shard:
             guard sharding.computes(unit) else { return }
@@ -54,23 +54,5 @@ extension Interpreter {
         default:
             return 1
         }
-    }
-
-    /// The word a statement starts with (`explain`, `assert`, …), for `policy plan`.
-    func keyword(_ s: CheckedStatement) -> String {
-        if case .expression = s { return "expression" }
-        let text = s.source.file.text(s.source.span)
-        let word = text.prefix { $0.isLetter || $0 == "_" }
-        return word.isEmpty ? "statement" : String(word)
-    }
-}
-
-extension Output {
-    /// A query's table with the file it is to be written to (`table … to "x.csv"`).
-    func written(to path: String?, source: SourceRef) -> Output {
-        guard let path, case .table(var t) = self else { return self }
-        t.output = path
-        t.source = source
-        return .table(t)
     }
 }

@@ -71,3 +71,13 @@ public enum Output: Sendable {
     /// A top-level assert that failed.
     case assertionFailed(String)
 }
+
+extension Output {
+    /// A query's table with the file it is to be written to (`table … to "x.csv"`).
+    func written(to path: String?, source: SourceRef) -> Output {
+        guard let path, case .table(var t) = self else { return self }
+        t.output = path
+        t.source = source
+        return .table(t)
+    }
+}

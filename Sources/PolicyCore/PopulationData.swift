@@ -129,8 +129,7 @@ enum PopulationBuilder {
             return cached
         }
         let base = patched ?? program.baseline
-        var frame = Frame(world: base)
-        let seed = UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0) &+ replicate
+        let seed = try baseSeed(version, in: base) &+ replicate
         let data: PopulationData
         if version.csvPath != nil, !kept, patched == nil {
             // Another replicate of a file: its rows as read once, with the replicate's seed.
@@ -154,6 +153,12 @@ enum PopulationBuilder {
             program.builtHere.insert(key)
         }
         return data
+    }
+
+    /// The seed a version's first replicate is drawn with: its `seed`, or 0.
+    static func baseSeed(_ version: PopulationVersion, in world: World) throws -> UInt64 {
+        var frame = Frame(world: world)
+        return UInt64(bitPattern: try version.seed.map { try $0(&frame).asInt } ?? 0)
     }
 
     static func generate(_ version: PopulationVersion, name: String, seed: UInt64, world: World, cancel: CancellationFlag?) throws -> PopulationData {

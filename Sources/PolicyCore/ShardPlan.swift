@@ -13,7 +13,7 @@ extension QueryRunner {
         let world = program.worlds[scenarioIndices(q).first ?? 0]
         let cases = Self.estimatedCases(q.population, in: world)
         let base = Self.seed(q.population, in: world)
-        let what = "\(q.kind.word) at \(source.position)"
+        let what = "\(CheckedStatement.keyword(at: source)) at \(source.position)"
         for (p, point) in points.enumerated() {
             for r in 0..<replicates {
                 var label = what
@@ -45,25 +45,10 @@ extension QueryRunner {
         return Double(max(1, n))
     }
 
-    /// The seed population `p`'s first replicate is drawn with (its `seed`, or 0).
+    /// The seed population `p`'s first replicate is drawn with, as `PopulationBuilder` draws it.
     static func seed(_ p: Int, in world: World) -> UInt64? {
-        let program = world.program
         let v = world.populationVersion[p]
         guard v >= 0 else { return nil }
-        var frame = Frame(world: program.baseline)
-        guard let seed = program.populations[p].versions[v].seed else { return 0 }
-        return (try? seed(&frame).asInt).map { UInt64(bitPattern: $0) }
-    }
-}
-
-extension QueryKind {
-    /// The statement's keyword.
-    var word: String {
-        switch self {
-        case .table: return "table"
-        case .compare: return "compare"
-        case .plot: return "plot"
-        case .decompose: return "decompose"
-        }
+        return try? PopulationBuilder.baseSeed(world.program.populations[p].versions[v], in: world.program.baseline)
     }
 }

@@ -9,7 +9,7 @@ import PolicySyntax
 // run would have put it and summarises with the same code, so it prints the same bytes.
 
 /// One unit of a script's work. `point` and `replicate` are 0 for a statement that is one unit.
-public struct WorkUnit: Hashable, Sendable, Comparable {
+public struct WorkUnit: Hashable, Sendable {
     /// The statement's index among the script's top-level statements.
     public var statement: Int
     public var point: Int
@@ -19,12 +19,6 @@ public struct WorkUnit: Hashable, Sendable, Comparable {
         self.statement = statement
         self.point = point
         self.replicate = replicate
-    }
-
-    /// The order in which a single run computes them: statements in order, and within a
-    /// query replicate by replicate, each replicate's points together (they share its cases).
-    public static func < (a: WorkUnit, b: WorkUnit) -> Bool {
-        (a.statement, a.replicate, a.point) < (b.statement, b.replicate, b.point)
     }
 }
 
@@ -97,7 +91,8 @@ public final class ShardRun: @unchecked Sendable {
     }
 
     public let mode: Mode
-    /// The units in the order a single run computes them (filled while planning).
+    /// The units, statement by statement and within a query point by point, each point's
+    /// replicates together (filled while planning).
     public private(set) var planned: [PlannedUnit] = []
     /// Results computed by this shard (`.shard`), or read from every shard (`.merge`).
     public var results: [WorkUnit: UnitResult] = [:]
@@ -128,9 +123,9 @@ public final class ShardRun: @unchecked Sendable {
     }
 
     /// Splits units (in the order of `planned`) into `shards` runs of consecutive units of
-    /// about equal estimated cost. Consecutive units share work — the points of a replicate
-    /// read the same cases — so a shard keeps neighbours together; the split is a function of
-    /// the plan alone, so every shard computes the same one.
+    /// about equal estimated cost. Consecutive units share work — the replicates of a sweep point
+    /// take each other's answers — so a shard keeps neighbours together; the split is a
+    /// function of the plan alone, so every shard computes the same one.
     public static func assign(_ planned: [PlannedUnit], shards: Int) -> [PlannedUnit] {
         guard shards > 1, !planned.isEmpty else { return planned.map { var u = $0; u.shard = 0; return u } }
         let costs = planned.map { max($0.cost, 1) }

@@ -34,3 +34,17 @@ extension CheckedStatement {
         }
     }
 }
+
+extension CheckedStatement {
+    /// The word the statement starts with (`table`, `explain`, …), or `expression`: what
+    /// `policy plan` and a JSON result say it is.
+    public var keyword: String {
+        if case .expression = self { return "expression" }
+        return CheckedStatement.keyword(at: source)
+    }
+
+    static func keyword(at source: SourceRef) -> String {
+        let word = source.file.text(source.span).prefix { $0.isLetter || $0 == "_" }
+        return word.isEmpty ? "expression" : String(word)
+    }
+}

@@ -32,14 +32,8 @@ extension Session {
     func emit(_ kind: String, _ members: [(String, String)]) {
         var head: [(String, String)] = [("kind", TableRenderer.jsonString(kind))]
         if let s = statement {
-            let src = s.source
-            let word = String(src.file.text(src.span).prefix { $0.isLetter || $0 == "_" })
-            if case .expression = s {
-                head.append(("statement", "\"expression\""))
-            } else {
-                head.append(("statement", TableRenderer.jsonString(word.isEmpty ? "expression" : word)))
-            }
-            head.append(("line", String(src.file.location(of: Int(src.span.start)).line)))
+            head.append(("statement", TableRenderer.jsonString(s.keyword)))
+            head.append(("line", String(s.source.file.location(of: Int(s.source.span.start)).line)))
         }
         let text = "{" + (head + members).map { "\(TableRenderer.jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         // A JSON string never holds a raw line end (it is escaped), so removing them leaves
@@ -64,15 +58,7 @@ extension Session {
                           ("details", details.map(TableRenderer.jsonString) ?? "null")])
         case .table(let t):
             if let path = t.output {
-                var table = t
-                table.output = nil
-                let text = TableRenderer(format: path.lowercased().hasSuffix(".json") ? .json : .csv).render(table)
-                if let reason = FileWriter.write(path, text) {
-                    markWriteFailed()
-                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: t.source, hint: FileWriter.hint(for: reason)))
-                } else {
-                    emit("file", [("path", TableRenderer.jsonString(path))])
-                }
+                writeResultFile(path, Session.fileText(t, path: path), source: t.source)
                 return
             }
             var members: [(String, String)] = []
@@ -83,12 +69,7 @@ extension Session {
             emit("table", members)
         case .chart(let c):
             if let path = c.output {
-                if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
-                    markWriteFailed()
-                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source, hint: FileWriter.hint(for: reason)))
-                } else {
-                    emit("file", [("path", TableRenderer.jsonString(path))])
-                }
+                writeResultFile(path, ChartRenderer().svg(c), source: c.source)
                 return
             }
             let series = c.series.enumerated().map { i, s -> String in

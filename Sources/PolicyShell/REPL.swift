@@ -365,15 +365,10 @@ public final class REPL {
             dir = ""
             prefix = partial
         }
-        guard let d = opendir(dir.isEmpty ? "." : dir) else { return [] }
-        defer { closedir(d) }
         var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
-                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+        for (name, type) in SourceLoader.entries(dir.isEmpty ? "." : dir) ?? [] {
             guard name.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasPrefix(".") else { continue }
-            let isDir = e.pointee.d_type == UInt8(DT_DIR)
+            let isDir = type == UInt8(DT_DIR)
             if isDir || name.hasSuffix(".policy") || name.hasSuffix(".csv") { names.append(isDir ? name + "/" : name) }
         }
         return names.sorted()

@@ -24,7 +24,26 @@ public final class Session {
     /// The statement whose outputs are being rendered.
     var statement: CheckedStatement?
 
-    func markWriteFailed() { writeFailed = true }
+    /// Writes a result's file (`… to "FILE"`) and says so — `wrote FILE`, or a result of the
+    /// JSON document; when it cannot be written, why (the run then exits 65). The old file,
+    /// if any, is untouched: it is written to a temporary file, then renamed.
+    func writeResultFile(_ path: String, _ text: String, source: SourceRef?) {
+        if let reason = FileWriter.write(path, text) {
+            writeFailed = true
+            reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: source, hint: FileWriter.hint(for: reason)))
+        } else if jsonDocument {
+            emit("file", [("path", TableRenderer.jsonString(path))])
+        } else {
+            console.out("wrote \(path)\n")
+        }
+    }
+
+    /// A table as its file holds it: JSON for a `.json` file, else CSV.
+    static func fileText(_ t: ResultTable, path: String) -> String {
+        var table = t
+        table.output = nil
+        return TableRenderer(format: path.lowercased().hasSuffix(".json") ? .json : .csv).render(table)
+    }
 
     /// Ctrl-C: raised by the prompt's watcher, checked by checking, the timeline and runs.
     /// Shared by every program the session checks (and by a session that replaces it).
@@ -172,25 +191,10 @@ public final class Session {
                 console.out(renderer.render(t))
                 return
             }
-            var table = t
-            table.output = nil
-            let text = TableRenderer(format: path.lowercased().hasSuffix(".json") ? .json : .csv).render(table)
-            if let reason = FileWriter.write(path, text) {
-                // The old file, if any, is untouched (written to a temporary file, then renamed).
-                writeFailed = true
-                reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: t.source, hint: FileWriter.hint(for: reason)))
-            } else {
-                console.out("wrote \(path)\n")
-            }
+            writeResultFile(path, Session.fileText(t, path: path), source: t.source)
         case .chart(let c):
             if let path = c.output {
-                if let reason = FileWriter.write(path, ChartRenderer().svg(c)) {
-                    // The old file, if any, is untouched (written to a temporary file, then renamed).
-                    writeFailed = true
-                    reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: c.source, hint: FileWriter.hint(for: reason)))
-                } else {
-                    console.out("wrote \(path)\n")
-                }
+                writeResultFile(path, ChartRenderer().svg(c), source: c.source)
             } else if format == .table {
                 console.out(ChartRenderer().text(c))
             } else {

@@ -138,7 +138,7 @@ extension Commands {
         let units = ShardRun.assign(plan.planned, shards: shards)
         let renderer = TableRenderer(format: .table)
         let rows: [[ResultTable.Cell]] = units.enumerated().map { i, u in
-            [.int(Int64(i + 1)), .text(u.label), .int(Int64(u.cost.rounded())), .int(Int64(u.shard + 1))]
+            [.int(Int64(i + 1)), .text(u.label), ShardCommands.costCell(u.cost), .int(Int64(u.shard + 1))]
         }
         console.out(renderer.render(ResultTable(header: ["unit", "what", "estimated cost", "shard"], keyColumns: 2, rows: rows)))
         var perShard = Array(repeating: (units: 0, cost: 0.0), count: shards)
@@ -149,7 +149,7 @@ extension Commands {
         let total = max(1, units.reduce(0) { $0 + $1.cost })
         console.out("\n" + renderer.render(ResultTable(header: ["shard", "units", "estimated cost", "share"], keyColumns: 1,
                                                         rows: perShard.enumerated().map { k, s in
-            [.int(Int64(k + 1)), .int(Int64(s.units)), .int(Int64(s.cost.rounded())), .percent(s.cost / total)]
+            [.int(Int64(k + 1)), .int(Int64(s.units)), ShardCommands.costCell(s.cost), .percent(s.cost / total)]
         })))
         console.out("Cost: cases read × worlds computed for them, estimated before running. Run shard K with `policy run \(paths.joined(separator: " ")) --shard K/\(shards) --out DIR`, then `policy merge DIR`.\n")
         return .success
@@ -192,10 +192,17 @@ enum ShardCommands {
         }
     }
 
+    /// An estimated cost in a table: a whole number where it fits one (a cost is cases ×
+    /// worlds, which a population of billions and a large decomposition can take past 2^63).
+    static func costCell(_ c: Double) -> ResultTable.Cell {
+        Int64(exactly: c.rounded()).map { .int($0) } ?? .number(c)
+    }
+
+    /// `1.2 million`, `3.4 billion`, `52,000` — for a shard's one-line report.
     static func cost(_ c: Double) -> String {
-        if c >= 1e9 { return Digits.grouped(String(Int((c / 1e8).rounded()) / 10)) + "." + String(Int((c / 1e8).rounded()) % 10) + " billion" }
-        if c >= 1e6 { return String(Int((c / 1e5).rounded()) / 10) + "." + String(Int((c / 1e5).rounded()) % 10) + " million" }
-        return Digits.grouped(String(Int(c.rounded())))
+        if c >= 1e9 { return NumberText.rounded(c / 1e9, decimals: 1) + " billion" }
+        if c >= 1e6 { return NumberText.rounded(c / 1e6, decimals: 1) + " million" }
+        return Int64(exactly: c.rounded()).map { Digits.grouped($0) } ?? NumberText.rounded(c, decimals: 0)
     }
 
     static func currentFolder() -> String {
@@ -221,15 +228,8 @@ enum ShardCommands {
 
     /// The `.json` files directly in a folder, sorted; nil with why when it cannot be read.
     static func jsonFiles(_ dir: String) -> Result<[String], ShardSpec.Problem> {
-        guard let d = opendir(dir) else { return .failure(ShardSpec.Problem(description: String(cString: strerror(errno)))) }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
-                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasSuffix(".json"), !name.hasPrefix(".") { names.append(name) }
-        }
+        guard let listed = SourceLoader.entries(dir) else { return .failure(ShardSpec.Problem(description: String(cString: strerror(errno)))) }
+        let names = listed.map(\.name).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let base = dir.hasSuffix("/") ? dir : dir + "/"
         return .success(names.sorted().map { base + $0 })
     }

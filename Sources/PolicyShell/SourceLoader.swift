@@ -107,6 +107,21 @@ extension SourceLoader {
         }
     }
 
+    /// The names in a folder (hidden ones too; not `.` and `..`), each with its `d_type`; nil
+    /// when it cannot be opened (`errno` says why).
+    static func entries(_ dir: String) -> [(name: String, type: UInt8)]? {
+        guard let d = opendir(dir) else { return nil }
+        defer { closedir(d) }
+        var out: [(name: String, type: UInt8)] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != ".", name != ".." { out.append((name, e.pointee.d_type)) }
+        }
+        return out
+    }
+
     /// `path` itself if it is a file; the `.policy` files under it (sorted) if a folder.
     /// Links are followed, but each folder and file is visited once (by device and inode),
     /// so a link back to the folder itself or to a parent ends the walk there instead of
@@ -118,17 +133,8 @@ extension SourceLoader {
         var found: [String] = []
         var visited: Set<FileID> = [FileID(st)]
         func walk(_ dir: String, _ depth: Int) {
-            guard depth < 32, cancel?.isRaised != true, let d = opendir(dir) else { return }
-            defer { closedir(d) }
-            var entries: [String] = []
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { ptr in
-                    ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if name.hasPrefix(".") { continue }
-                entries.append(name)
-            }
-            for name in entries.sorted() {
+            guard depth < 32, cancel?.isRaised != true, let listed = entries(dir) else { return }
+            for name in listed.map(\.name).filter({ !$0.hasPrefix(".") }).sorted() {
                 if cancel?.isRaised == true { return }
                 let full = dir.hasSuffix("/") ? dir + name : dir + "/" + name
                 var s = stat()

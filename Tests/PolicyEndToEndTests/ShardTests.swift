@@ -268,6 +268,28 @@ final class ShardTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("--shard and --shards need --out DIR"), r.stderr)
     }
 
+    /// A cost past 2^63 (a population declared with the largest size, not yet made) is
+    /// printed, never trapped on.
+    func testPlanOfAHugePopulationDoesNotTrap() throws {
+        let dir = try scratchDirectory()
+        try writeFile(dir, "big.policy", """
+            jurisdiction usa: federal
+            record b { date: date, jurisdiction: jurisdiction }
+            population p of b {
+              size 9_223_372_036_854_775_807
+              date uniform 2012-01-01 .. 2012-12-31
+              jurisdiction = usa
+            }
+            scenario other { }
+            compare baseline, other on count from p replicates 2
+
+            """)
+        let r = try policy(["plan", "big.policy", "--shards", "2"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("compare at big.policy:9:1, replicate 2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("18,446,744,073,7"), "the cost, as a number: \(r.stdout)")
+    }
+
     func testPlanListsUnitsCostsAndShards() throws {
         let dir = try makeModel()
         let r = try policy(["plan", "study.policy", "--shards", "3"], in: dir)
