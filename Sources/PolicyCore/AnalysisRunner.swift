@@ -60,7 +60,7 @@ extension QueryRunner {
         func add(_ part: UnitPartial, point p: Int, replicate r: Int) {
             for g in part.groups { results[p][g.key, default: Array(repeating: nil, count: replicates)][r] = g.cells }
             for d in part.differing {
-                let k = AttributionKey(alternative: d.alternative, text: d.text)
+                let k = AttributionKey(alternative: d.alternative, reason: d.reason)
                 if differing[p][k] == nil { order[p].append(k) }
                 differing[p][k, default: 0] += d.count
             }
@@ -95,7 +95,7 @@ extension QueryRunner {
                         }
                         part.groups.append(.init(key: key, cells: cells))
                     }
-                    part.differing = acc.order.map { .init(alternative: $0.alternative, text: $0.text, count: acc.differing[$0, default: 0]) }
+                    part.differing = acc.order.map { .init(alternative: $0.alternative, reason: $0.reason, count: acc.differing[$0, default: 0]) }
                     if let sharding {
                         sharding.keep(unit, .partial(part))
                     } else {
@@ -122,6 +122,7 @@ extension QueryRunner {
                     if !a.sweeps.isEmpty { lines.insert("With \(points[p].label):", at: 0) }
                     if p > 0, !lines.isEmpty { table.notes.append("") }
                     table.notes += lines
+                    table.attribution += attributed(differing[p], order[p], point: a.sweeps.isEmpty ? nil : points[p].label)
                 }
             } else if q.scenarios.first.map({ $0 != 0 }) ?? (current != 0) {
                 table.title = "under \(program.scenarios[scenarios[0]].name)"

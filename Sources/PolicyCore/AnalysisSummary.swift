@@ -104,10 +104,8 @@ struct AnalysisSummary {
                 }
             }
         }
-        let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
         let suffix = replicates > 1 ? " (mean of \(replicates) replicates, with its 95% interval)" : ""
-        return ChartData(title: "\(title) by \(q.keys.map(\.label).joined(separator: ", "))\(suffix)",
-                         keys: keys.map { runner.keyText($0, separator: " ") },
-                         series: series, output: q.output, source: source, bands: bands)
+        return runner.chart(q, cols, suffix: suffix, keys: keys.map { runner.keyText($0, separator: " ") },
+                            series: series, bands: bands, source: source)
     }
 }

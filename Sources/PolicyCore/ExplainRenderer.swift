@@ -13,8 +13,8 @@ public struct ExplainRenderer {
         d == InForce.minusInfinity ? "the start" : d == InForce.plusInfinity ? "the end" : f.format(.date(d))
     }
 
-    /// `explain EXPR [under S1, S2]`
-    func explain(_ e: Eval, scenarios: [Int], current: Int, _ frame: inout Frame) throws -> String {
+    /// `explain EXPR [under S1, S2]`: as text, and as data (see ExplainTree).
+    func explain(_ e: Eval, scenarios: [Int], current: Int, _ frame: inout Frame) throws -> (text: String, json: String) {
         if scenarios.count >= 2 {
             return try difference(e, scenarios[0], scenarios[1], &frame)
         }
@@ -36,7 +36,7 @@ public struct ExplainRenderer {
         for (i, draw) in recorder.looseChances.enumerated() {
             out += "\(i == recorder.looseChances.count - 1 ? "└─ " : "├─ ")\(chanceLine(draw))\n"
         }
-        return out
+        return (out, "{\"scenarios\": [\(jsonSide(s, value, recorder))]}")
     }
 
     /// One decision and what decided it, as an indented tree: the decisions it asked first,
@@ -119,7 +119,7 @@ public struct ExplainRenderer {
 
     // MARK: - Differences
 
-    func difference(_ e: Eval, _ s1: Int, _ s2: Int, _ frame: inout Frame) throws -> String {
+    func difference(_ e: Eval, _ s1: Int, _ s2: Int, _ frame: inout Frame) throws -> (text: String, json: String) {
         let n1 = program.scenarios[s1].name, n2 = program.scenarios[s2].name
         let r1 = Recorder(), r2 = Recorder()
         frame.world = program.worlds[s1]
@@ -130,9 +130,11 @@ public struct ExplainRenderer {
         let v2 = try e(&frame)
         frame.recorder = nil
         var out = "under \(n1): \(f.format(v1))\nunder \(n2): \(f.format(v2))\n"
-        guard let (a, b) = firstDifference(r1.roots, r2.roots) else {
+        let parted = firstDifference(r1.roots, r2.roots)
+        let json = "{\"scenarios\": [\(jsonSide(s1, v1, r1)), \(jsonSide(s2, v2, r2))], \"difference\": \(jsonDifference(parted?.0, parted?.1, s1, s2))}"
+        guard let (a, b) = parted else {
             out += v1 == v2 ? "The derivations agree: no decision differs.\n" : "The values differ, but no decision does (the difference is outside the rules).\n"
-            return out + chanceSection(r1, n1) + chanceSection(r2, n2)
+            return (out + chanceSection(r1, n1) + chanceSection(r2, n2), json)
         }
         let info = program.decisions[a.decision]
         out += "They part at \(info.name) (\(caseSummary(a.caseRecord))):\n"
@@ -156,7 +158,7 @@ public struct ExplainRenderer {
             let changed = changedDefinitions(program.worlds[s1], program.worlds[s2])
             out += changed.isEmpty ? " (an attribute or param changed by events).\n" : ": \(n2) changes \(changed.joined(separator: ", ")).\n"
         }
-        return out + chanceSection(r1, n1) + chanceSection(r2, n2)
+        return (out + chanceSection(r1, n1) + chanceSection(r2, n2), json)
     }
 
     /// Every draw one side of a difference made, each with the decision that made it

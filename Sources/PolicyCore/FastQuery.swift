@@ -25,7 +25,7 @@ extension QueryRunner {
     /// first), and why.
     struct AttributionKey: Hashable {
         var alternative: Int
-        var text: String
+        var reason: Attribution
     }
 
     static let chunkSize = 1 << 16
@@ -168,7 +168,7 @@ extension QueryRunner {
     /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil
     /// when it does not): the first decision whose derivations part ways (computed once per
     /// memo key).
-    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> String? {
+    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> Attribution? {
         let renderer = ExplainRenderer(program: program)
         var frame = Frame(world: worlds[0])
         let c = data.caseRecord(row)
@@ -184,12 +184,12 @@ extension QueryRunner {
             traces.append(recorder.roots)
         }
         guard values[0] != values[1] else { return nil }
-        let other = worlds[alternative]
         if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
-            let name = program.decisions[a.decision].name
-            return "\(name): \(describe(b, renderer)) in \(other.name)  vs.  \(describe(a, renderer)) in \(worlds[0].name)"
+            return Attribution(decision: program.decisions[a.decision].name,
+                               scenario: Attribution.Side(b, scenario: worlds[alternative].name, renderer),
+                               baseline: Attribution.Side(a, scenario: worlds[0].name, renderer))
         }
-        return "no decision differs (a param, attribute or let differs)"
+        return .noDecision
     }
 
     /// The attribution lines: with two scenarios, one list; with more, one list for each
@@ -200,15 +200,22 @@ extension QueryRunner {
         for alternative in 1..<max(2, worlds.count) {
             let mine = order.filter { $0.alternative == alternative }
             var texts: [String: Int] = [:]
-            for k in mine { texts[k.text, default: 0] += counts[k, default: 0] }
+            for k in mine { texts[k.reason.text, default: 0] += counts[k, default: 0] }
             let heading = worlds.count > 2 ? " in \(worlds[alternative].name)" : ""
             if mine.isEmpty, worlds.count > 2 {
                 lines.append("No case differs between \(worlds[0].name) and \(worlds[alternative].name).")
                 continue
             }
-            lines += attributionLines(texts, mine.map(\.text), heading: heading)
+            lines += attributionLines(texts, mine.map(\.reason.text), heading: heading)
         }
         return lines
+    }
+
+    /// The same counts as objects, most cases first (then in the order first met).
+    func attributed(_ counts: [AttributionKey: Int], _ order: [AttributionKey], point: String? = nil) -> [AttributedCases] {
+        let position = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
+            .map { AttributedCases(point: point, cases: counts[$0, default: 0], reason: $0.reason) }
     }
 
     func attributionLines(_ counts: [String: Int], _ order: [String], heading: String = "") -> [String] {

@@ -93,7 +93,8 @@ public final class Interpreter {
         case .declaration, .test:
             return nil
         case .expression(let e, _, _):
-            sink(.value(ValueFormatter(program).format(try e(&frame))))
+            let v = try e(&frame)
+            sink(.value(ValueFormatter(program).format(v), v))
         case .local(let slot, let e, _):
             let v = try e(&frame)
             if slot < frame.locals.count { frame.locals[slot] = v }
@@ -101,7 +102,8 @@ public final class Interpreter {
             if try e(&frame).asBool { return nil }
             return assertFailure(parts, message: message, source: source, &frame)
         case .explain(let e, let scenarios, _):
-            sink(.text(try ExplainRenderer(program: program).explain(e, scenarios: scenarios, current: currentScenario, &frame)))
+            let (text, json) = try ExplainRenderer(program: program).explain(e, scenarios: scenarios, current: currentScenario, &frame)
+            sink(.explanation(text: text, json: json))
         case .timeline(let scenario, let from, let until, let forJ, _):
             let f = try from.map { try $0(&frame).asDate }, u = try until.map { try $0(&frame).asDate }
             let j = try forJ.map { try $0(&frame).asJurisdiction }

@@ -22,6 +22,8 @@ public struct ResultTable: Sendable {
     public var rows: [[Cell]]
     /// Lines printed after the table (attribution).
     public var notes: [String] = []
+    /// A compare's attribution, as data: how many differing cases each reason covers.
+    public var attribution: [AttributedCases] = []
     /// Where to write the table instead of printing it (`table … to "x.csv"`): CSV or JSON by
     /// the extension.
     public var output: String?
@@ -39,6 +41,12 @@ public struct ResultTable: Sendable {
 /// A chart: one series per line, over the same keys.
 public struct ChartData: Sendable {
     public var title: String
+    /// What the keys are (`quarter`) and what the values are (`count(outcome == transferred)`,
+    /// with its unit where there is one): the axes' labels.
+    public var xLabel = ""
+    public var yLabel = ""
+    /// The title was given (`titled "…"`), so it may not say what the axes are.
+    public var isTitled = false
     public var keys: [String]
     public var series: [(name: String, values: [Double])]
     /// Per series, the 95% confidence interval at each key (a plot with `replicates`), or nil.
@@ -61,10 +69,12 @@ public struct ChartData: Sendable {
 
 /// What running a statement produces.
 public enum Output: Sendable {
-    /// An expression's value, formatted.
-    case value(String)
-    /// Text already laid out (explain trees, timelines, status).
+    /// An expression's value, formatted, and the value itself (for JSON and CSV).
+    case value(String, Value)
+    /// Text already laid out (timelines, status).
     case text(String)
+    /// `explain`: its tree as text, and as a JSON object (see ExplainTree).
+    case explanation(text: String, json: String)
     case table(ResultTable)
     case chart(ChartData)
     case testResult(name: String, passed: Bool, details: String?)

@@ -24,6 +24,14 @@ public struct QueryAggregate: Sendable {
     var deps = Deps()
     /// The per-case value as a node (`count`: none).
     var node: Node?
+
+    /// Counts cases (`count`, `cases`, `count(COND)`, an enum's members).
+    var isCount: Bool {
+        switch kind {
+        case .count, .countIf, .spread: return true
+        case .share, .sum, .mean: return false
+        }
+    }
 }
 
 public enum KeyKind: Sendable {
@@ -50,6 +58,8 @@ public struct Query: Sendable {
     public var scenarios: [Int]
     /// `plot … to "file.svg"`, resolved against the script's folder.
     public var output: String?
+    /// `plot … titled "…"`: the chart's title instead of its aggregates and keys.
+    public var title: String?
     var filterDeps = Deps()
     var filterNode: Node?
     /// The `where` condition as written (part of what identifies its answers).
@@ -67,14 +77,16 @@ extension Checker {
         var output: StringLiteral?
         let clauses: Analysis
         var decompose: Name?
+        var title: String?
         switch s.kind {
         case .table(let a, let k, let f, let w, let u, let t, let an):
             kind = .table; aggs = a; keys = k; from = f; condition = w; clauses = an; output = t
             scenarioNames = u.map { [$0] } ?? []
         case .compare(let ss, let a, let k, let f, let w, let t, let an):
             kind = .compare; aggs = a; keys = k; from = f; condition = w; scenarioNames = ss; clauses = an; output = t
-        case .plot(let a, let k, let f, let w, let u, let t, let an):
+        case .plot(let a, let k, let f, let w, let u, let t, let an, let titled):
             kind = .plot; aggs = a; keys = k; from = f; condition = w; scenarioNames = u; output = t; clauses = an
+            title = titled?.value
         case .decompose(let scenario, let a, let k, let f, let w, let an):
             kind = .decompose; aggs = a; keys = k; from = f; condition = w; clauses = an; decompose = scenario
         default:
@@ -116,6 +128,7 @@ extension Checker {
         q.filterDeps = filterTyped?.deps ?? Deps()
         q.filterNode = filterTyped?.ir
         q.filterLabel = condition?.formatted ?? ""
+        q.title = title
         q.analysis = plan
         return .query(q, source: src)
     }

@@ -200,6 +200,7 @@ struct QueryRunner {
             var table = ResultTable(header: header, keyColumns: q.keys.count, rows: rows)
             table.groups = groupsHeader
             table.notes = attributionLines(result.differing, result.order, worlds)
+            table.attribution = attributed(result.differing, result.order)
             return [.table(table)]
         case .plot:
             var series: [(String, [Double])] = []
@@ -210,11 +211,25 @@ struct QueryRunner {
                     series.append((name, try keys.map { k in (try cell(groups[k] ?? empty, s, ci, k)).plotted }))
                 }
             }
-            let title = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
-            return [.chart(ChartData(title: "\(title) by \(keyHeader.joined(separator: ", "))",
-                                     keys: keys.map { keyText($0, separator: " ") },
-                                     series: series, output: q.output, source: source))]
+            return [.chart(chart(q, cols, keys: keys.map { keyText($0, separator: " ") }, series: series, source: source))]
         }
+    }
+
+    /// A plot's chart: titled as `titled` says, or by its aggregates and keys (with `suffix`);
+    /// its axes labelled by the keys and by what is counted, summed or shared.
+    func chart(_ q: Query, _ cols: [Column], suffix: String = "", keys: [String], series: [(name: String, values: [Double])],
+               bands: [(low: [Double], high: [Double])?] = [], source: SourceRef) -> ChartData {
+        let what = cols.count == 1 ? cols[0].label : q.aggregates.map(\.label).joined(separator: ", ")
+        let by = q.keys.map(\.label).joined(separator: ", ")
+        var c = ChartData(title: q.title ?? "\(what) by \(by)\(suffix)", keys: keys, series: series, output: q.output,
+                          source: source, bands: bands)
+        c.xLabel = by
+        c.isTitled = q.title != nil
+        // The unit, where all the columns share one: cases counted, or a share (a fraction).
+        let unit = cols.allSatisfy(\.isShare) ? " (fraction of cases)"
+            : cols.allSatisfy({ $0.isInt && !$0.weighted && q.aggregates[$0.aggregate].isCount }) ? " (cases)" : ""
+        c.yLabel = what + unit
+        return c
     }
 
     func isIntSum(_ a: QueryAggregate) -> Bool {
@@ -251,28 +266,13 @@ struct QueryRunner {
         var order: [AttributionKey] = []
         for row in rows {
             for w in 1..<worlds.count {
-                guard let text = try attributionKey(q, data, row, worlds, against: w) else { continue }
-                let key = AttributionKey(alternative: w, text: text)
+                guard let reason = try attributionKey(q, data, row, worlds, against: w) else { continue }
+                let key = AttributionKey(alternative: w, reason: reason)
                 if counts[key] == nil { order.append(key) }
                 counts[key, default: 0] += 1
             }
         }
         return (counts, order)
-    }
-
-    func describe(_ t: DecisionTrace, _ r: ExplainRenderer) -> String {
-        let v = t.value.map { ValueFormatter(program).format($0) } ?? "?"
-        if t.usedDefault { return "default → \(v)" }
-        let answered = t.candidates.filter { $0.answer != nil && $0.dropped == nil }
-        if let c = answered.first {
-            var s = "\(r.who(c)) → \(v)"
-            if let since = c.inForceSince, since != InForce.minusInfinity {
-                s += ", in force from \(r.date(since))"
-                if let by = c.enactedBy { s += " (\(r.origin(by)))" }
-            }
-            return s
-        }
-        return "\(v)"
     }
 }
 

@@ -56,11 +56,11 @@ public struct UnitPartial: Sendable, Equatable {
     /// Differing cases for one alternative scenario and one reason, in first-seen order.
     public struct Differing: Sendable, Equatable {
         public var alternative: Int
-        public var text: String
+        public var reason: Attribution
         public var count: Int
-        public init(alternative: Int, text: String, count: Int) {
+        public init(alternative: Int, reason: Attribution, count: Int) {
             self.alternative = alternative
-            self.text = text
+            self.reason = reason
             self.count = count
         }
     }

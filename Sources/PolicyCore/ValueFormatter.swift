@@ -119,3 +119,53 @@ extension String {
         return String(s)
     }
 }
+
+extension ValueFormatter {
+    /// The value as JSON text: numbers as numbers (`null` when not finite), dates as ISO
+    /// strings, enum members and jurisdictions by name, durations as their text (`30 days`),
+    /// records as objects, sets and lists as arrays.
+    public func json(_ v: Value) -> String {
+        switch v {
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .number(let d): return d.isFinite ? "\(d)" : "null"
+        case .string(let s): return ValueFormatter.jsonString(s)
+        case .record(let r):
+            let info = program.records[r.type]
+            return "{" + zip(info.fields, r.fields).map { "\(ValueFormatter.jsonString($0.name)): \(json($1))" }.joined(separator: ", ") + "}"
+        case .set(let xs), .list(let xs): return "[" + xs.map(json).joined(separator: ", ") + "]"
+        case .date, .duration, .member, .jurisdiction: return ValueFormatter.jsonString(format(v))
+        }
+    }
+
+    /// The value as one CSV cell holds it: numbers without digit grouping, strings unquoted.
+    public func plain(_ v: Value) -> String {
+        switch v {
+        case .int(let i): return String(i)
+        case .number(let d): return d.isFinite ? "\(d)" : format(v)
+        case .string(let s): return s
+        default: return format(v)
+        }
+    }
+
+    /// A JSON string literal.
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -94,6 +94,7 @@ public struct ChartRenderer {
         }
         let labelWidth = labels.map(\.count).max() ?? 1
         var out = "\(c.title)\n"
+        if c.isTitled, !c.yLabel.isEmpty { out += "\(c.yLabel) by \(c.xLabel)\n" }
         for r in 0..<height {
             let l = labels[r]
             out += (String(repeating: " ", count: labelWidth - l.count) + l + (l.isEmpty ? " │" : " ┤") + String(grid[r])).trimmingTrailingSpaces() + "\n"
@@ -187,7 +188,7 @@ public struct ChartRenderer {
     /// A standalone SVG chart with axes, round ticks, labels and a legend that wraps: lines
     /// for time keys, bars for others; a series that coincides with an earlier one is dashed.
     public func svg(_ c: ChartData) -> String {
-        let width = 800.0, left = 70.0, right = 20.0, top = 40.0, bottom = 112.0
+        let width = 800.0, left = 78.0, right = 20.0, top = 40.0, bottom = 132.0
         let plotW = width - left - right, plotH = 300.0
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
         let dashes = ["", "8 4", "2 3", "12 3 2 3", "4 4"]
@@ -226,6 +227,16 @@ public struct ChartRenderer {
         <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(top + plotH))" stroke="black"/>
 
         """
+        // The axes' labels: what the values are, up the left edge; what the keys are, under
+        // their labels (each shortened to fit).
+        if !c.yLabel.isEmpty {
+            let label = ChartRenderer.shortened(c.yLabel, Int(plotH / charWidth))
+            out += "<text x=\"16\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(top + plotH / 2)))\"><title>\(ChartRenderer.xml(c.yLabel))</title>\(ChartRenderer.xml(label))</text>\n"
+        }
+        if !c.xLabel.isEmpty {
+            let label = ChartRenderer.shortened(c.xLabel, Int(plotW / charWidth))
+            out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH + 96))\" text-anchor=\"middle\"><title>\(ChartRenderer.xml(c.xLabel))</title>\(ChartRenderer.xml(label))</text>\n"
+        }
         let tickValues = ticks.count >= 2 ? ticks : (0...4).map { ChartRenderer.value(at: Double($0) / 4, minValue, maxValue) }
         for v in tickValues {
             out += "<line x1=\"\(f(left - 4))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(v)))\" stroke=\"#ddd\"/>\n"

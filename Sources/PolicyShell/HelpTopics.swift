@@ -16,8 +16,9 @@ enum HelpTopics {
               file, as CSV or JSON by its extension.
             """,
         "plot": """
-            plot AGG, … by KEY from POP [where COND] [under S, …] [to "FILE.svg"]
-              a chart at the terminal, or an SVG file.  plot outcome by year from bookings
+            plot AGG, … by KEY from POP [where COND] [under S, …] [titled "TITLE"] [to "FILE.svg"]
+              a chart at the terminal, or an SVG file, its axes labelled by the key and the
+              aggregate.  plot outcome by year from bookings titled "Outcomes by year"
             """,
         "replicates": """
             table|compare|plot … from POP replicates N

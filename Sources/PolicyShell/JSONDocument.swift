@@ -46,10 +46,15 @@ extension Session {
         func list(_ xs: [String]) -> String { "[" + xs.map(TableRenderer.jsonString).joined(separator: ", ") + "]" }
         func numbers(_ xs: [Double]) -> String { "[" + xs.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ", ") + "]" }
         switch output {
-        case .value(let s):
-            emit("value", [("value", Session.jsonValue(s))])
+        case .value(let s, let v):
+            emit("value", [("value", program.map { ValueFormatter($0).json(v) } ?? Session.jsonValue(s)), ("text", TableRenderer.jsonString(s))])
         case .text(let s):
             emit("text", [("text", TableRenderer.jsonString(s.hasSuffix("\n") ? String(s.dropLast()) : s))])
+        case .explanation(let text, let json):
+            // The tree's members follow the result's own; the text is as the prompt prints it.
+            var members: [(String, String)] = [("text", TableRenderer.jsonString(text.hasSuffix("\n") ? String(text.dropLast()) : text))]
+            if case .object(let m)? = try? JSONValue.parse(json) { members += m.map { ($0.0, $0.1.text) } }
+            emit("explain", members)
         case .assertionFailed(let s):
             console.err(s + "\n")
             emit("assertion", [("message", TableRenderer.jsonString(s))])
@@ -61,12 +66,7 @@ extension Session {
                 writeResultFile(path, Session.fileText(t, path: path), source: t.source)
                 return
             }
-            var members: [(String, String)] = []
-            if let title = t.title { members.append(("title", TableRenderer.jsonString(title))) }
-            let rows = TableRenderer(format: .json).jsonRows(t)
-            members.append(("rows", String(rows.dropLast())))
-            members.append(("notes", list(t.notes)))
-            emit("table", members)
+            emit("table", TableRenderer(format: .json).jsonMembers(t))
         case .chart(let c):
             if let path = c.output {
                 writeResultFile(path, ChartRenderer().svg(c), source: c.source)
@@ -79,7 +79,8 @@ extension Session {
                 }
                 return text + "}"
             }
-            emit("chart", [("title", TableRenderer.jsonString(c.title)), ("keys", list(c.keys)),
+            emit("chart", [("title", TableRenderer.jsonString(c.title)), ("x_label", TableRenderer.jsonString(c.xLabel)),
+                           ("y_label", TableRenderer.jsonString(c.yLabel)), ("keys", list(c.keys)),
                            ("series", "[" + series.joined(separator: ", ") + "]")])
         }
     }

@@ -5,7 +5,7 @@
 ///     let doc = try JSONValue.parse(#"{"shard": 2, "units": []}"#)
 ///     doc["shard"]?.int            // 2
 ///     doc.text                     // {"shard":2,"units":[]}
-enum JSONValue: Equatable {
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)

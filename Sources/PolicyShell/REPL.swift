@@ -335,7 +335,7 @@ public final class REPL {
     }
 
     /// Words with a meaning in one place only, not reserved (a program may use them as names).
-    static let contextualWords = ["replicates", "sweep", "step", "decompose", "sample", "weight", "cases", "uniform", "weighted", "size", "seed"]
+    static let contextualWords = ["replicates", "sweep", "step", "titled", "decompose", "sample", "weight", "cases", "uniform", "weighted", "size", "seed"]
 
     func memberCompletions(_ base: String) -> [String] {
         guard let p = session.program else { return [] }

@@ -33,6 +33,8 @@ public final class Session {
             reportRuntime(EvalError("cannot write '\(path)': \(reason)", at: source, hint: FileWriter.hint(for: reason)))
         } else if jsonDocument {
             emit("file", [("path", TableRenderer.jsonString(path))])
+        } else if format == .csv {
+            csvBlock("# wrote \(path)\n")
         } else {
             console.out("wrote \(path)\n")
         }
@@ -177,13 +179,18 @@ public final class Session {
     // MARK: - Output
 
     func render(_ output: Output) {
-        if jsonDocument {
-            renderInDocument(output)
-            return
-        }
+        if jsonDocument { return renderInDocument(output) }
+        if format == .csv { return renderCSV(output) }
+        render(output, as: format)
+    }
+
+    /// An output as text (`table`), or one JSON value per output outside a document.
+    func render(_ output: Output, as format: OutputFormat) {
         switch output {
-        case .value(let s): console.out((format == .json || format == .jsonl ? Session.jsonValue(s) : s) + "\n")
-        case .text(let s): console.out(s.hasSuffix("\n") ? s : s + "\n")
+        case .value(let s, let v):
+            let json = format == .json || format == .jsonl
+            console.out((json ? program.map { ValueFormatter($0).json(v) } ?? Session.jsonValue(s) : s) + "\n")
+        case .text(let s), .explanation(let s, _): console.out(s.hasSuffix("\n") ? s : s + "\n")
         case .table(let t):
             guard let path = t.output else {
                 var renderer = TableRenderer(format: format)
@@ -199,22 +206,7 @@ public final class Session {
                 console.out(ChartRenderer().text(c))
             } else {
                 // Machine formats get the numbers behind the chart.
-                // A series with a 95% interval: its mean, then `NAME ci_low` and `NAME ci_high`.
-                var header = ["key"]
-                for (si, s) in c.series.enumerated() {
-                    header.append(s.name)
-                    if si < c.bands.count, c.bands[si] != nil { header += ["\(s.name) ci_low", "\(s.name) ci_high"] }
-                }
-                var t = ResultTable(header: header, keyColumns: 1, rows: c.keys.enumerated().map { i, k in
-                    var row: [ResultTable.Cell] = [.text(k)]
-                    for (si, s) in c.series.enumerated() {
-                        row.append(.number(s.values[i]))
-                        if si < c.bands.count, let band = c.bands[si] { row += [.number(band.low[i]), .number(band.high[i])] }
-                    }
-                    return row
-                })
-                t.title = nil
-                console.out(TableRenderer(format: format).render(t))
+                console.out(TableRenderer(format: format).render(Session.chartTable(c)))
             }
         case .testResult(let name, let passed, let details):
             console.out("\(passed ? "✓" : "✗") \(name)\n")

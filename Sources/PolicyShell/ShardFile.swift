@@ -81,7 +81,7 @@ struct ShardFile {
             members.append(("groups", .array(part.groups.map { g in
                 .object([("key", .array(g.key.map(encode))), ("cells", .array(g.cells.map { .array($0.map(encode)) }))])
             })))
-            members.append(("differing", .array(part.differing.map { .array([.int($0.alternative), .string($0.text), .int($0.count)]) })))
+            members.append(("differing", .array(part.differing.map(AttributionJSON.encode))))
         case .outputs(let outputs):
             members.append(("outputs", .array(outputs.map(encode))))
         }
@@ -120,8 +120,9 @@ struct ShardFile {
 
     static func encode(_ o: Output) -> JSONValue {
         switch o {
-        case .value(let s): return .object([("value", .string(s))])
+        case .value(let s, let v): return .object([("value", .array([.string(s), encode(v)]))])
         case .text(let s): return .object([("text", .string(s))])
+        case .explanation(let text, let json): return .object([("explanation", .array([.string(text), .string(json)]))])
         case .assertionFailed(let s): return .object([("assertionFailed", .string(s))])
         case .testResult(let name, let passed, let details):
             return .object([("test", .array([.string(name), .bool(passed), details.map { .string($0) } ?? .null]))])
@@ -133,11 +134,15 @@ struct ShardFile {
                 ("keyColumns", .int(t.keyColumns)),
                 ("rows", .array(t.rows.map { .array($0.map(encode)) })),
                 ("notes", .array(t.notes.map { .string($0) })),
+                ("attribution", .array(t.attribution.map { AttributionJSON.encode($0) })),
                 ("output", t.output.map { .string($0) } ?? .null),
             ]))])
         case .chart(let c):
             return .object([("chart", .object([
                 ("title", .string(c.title)),
+                ("x_label", .string(c.xLabel)),
+                ("y_label", .string(c.yLabel)),
+                ("titled", .bool(c.isTitled)),
                 ("keys", .array(c.keys.map { .string($0) })),
                 ("series", .array(c.series.map { .array([.string($0.name), .array($0.values.map { .double($0) })]) })),
                 ("output", c.output.map { .string($0) } ?? .null),
@@ -198,10 +203,7 @@ struct ShardFile {
                 part.groups.append(.init(key: key, cells: cells))
             }
             for d in try need(u["differing"]?.array, "unit differing") {
-                guard let t = d.array, t.count == 3, let a = t[0].int, let text = t[1].string, let n = t[2].int else {
-                    throw Invalid(description: "its unit differing is malformed")
-                }
-                part.differing.append(.init(alternative: a, text: text, count: n))
+                part.differing.append(try need(AttributionJSON.differing(d), "unit differing"))
             }
             file.units.append((planned, .partial(part)))
         }
@@ -264,8 +266,13 @@ struct ShardFile {
     static func output(_ j: JSONValue) -> Output? {
         guard case .object(let m) = j, m.count == 1, let (k, v) = m.first else { return nil }
         switch k {
-        case "value": return v.string.map { .value($0) }
+        case "value":
+            guard let a = v.array, a.count == 2, let s = a[0].string, let x = value(a[1]) else { return nil }
+            return .value(s, x)
         case "text": return v.string.map { .text($0) }
+        case "explanation":
+            guard let a = v.array, a.count == 2, let text = a[0].string, let json = a[1].string else { return nil }
+            return .explanation(text: text, json: json)
         case "assertionFailed": return v.string.map { .assertionFailed($0) }
         case "test":
             guard let a = v.array, a.count == 3, let name = a[0].string, let passed = a[1].bool else { return nil }
@@ -287,6 +294,10 @@ struct ShardFile {
                 t.groups.append((title, span))
             }
             t.notes = notes
+            for a in v["attribution"]?.array ?? [] {
+                guard let x = AttributionJSON.attributedCases(a) else { return nil }
+                t.attribution.append(x)
+            }
             t.output = v["output"]?.string
             return .table(t)
         case "chart":
@@ -305,7 +316,11 @@ struct ShardFile {
                 guard pair.count == 2, let low = pair[0].array?.compactMap(\.double), let high = pair[1].array?.compactMap(\.double) else { return nil }
                 bands.append((low, high))
             }
-            return .chart(ChartData(title: title, keys: keys, series: series, output: v["output"]?.string, bands: bands))
+            var chart = ChartData(title: title, keys: keys, series: series, output: v["output"]?.string, bands: bands)
+            chart.xLabel = v["x_label"]?.string ?? ""
+            chart.yLabel = v["y_label"]?.string ?? ""
+            chart.isTitled = v["titled"]?.bool ?? false
+            return .chart(chart)
         default: return nil
         }
     }

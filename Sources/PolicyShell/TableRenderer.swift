@@ -217,27 +217,44 @@ public struct TableRenderer {
         return out
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String.unicodeEscape(u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+    static func jsonString(_ s: String) -> String { ValueFormatter.jsonString(s) }
+
+    /// A table as one JSON object: its columns, its rows, its notes and (for a compare) its
+    /// attribution — the payload of a table result in `--format json`.
+    func json(_ t: ResultTable) -> String {
+        "{" + jsonMembers(t).map { "\(TableRenderer.jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "}\n"
     }
 
-    func json(_ t: ResultTable) -> String {
-        var out = jsonRows(t)
-        if !t.notes.isEmpty {
-            out = "{\"rows\": " + out.dropLast() + ", \"notes\": [" + t.notes.map(TableRenderer.jsonString).joined(separator: ", ") + "]}\n"
+    /// The members of a table's JSON object, with their JSON text.
+    func jsonMembers(_ t: ResultTable) -> [(String, String)] {
+        var members: [(String, String)] = []
+        if let title = t.title { members.append(("title", TableRenderer.jsonString(title))) }
+        members.append(("columns", jsonColumns(t)))
+        members.append(("rows", String(jsonRows(t).dropLast())))
+        members.append(("notes", "[" + t.notes.map(TableRenderer.jsonString).joined(separator: ", ") + "]"))
+        if !t.attribution.isEmpty {
+            members.append(("attribution", JSONValue.array(t.attribution.map(AttributionJSON.encode)).text))
         }
-        return out
+        return members
+    }
+
+    /// Each (expanded) column's name, type (`string`, `int`, `number`; a change is a
+    /// `number`, a fraction) and whether it is a key.
+    func jsonColumns(_ t: ResultTable) -> String {
+        let (header, rows) = expanded(t)
+        return "[" + header.enumerated().map { i, h in
+            var type = "string"
+            for r in rows where i < r.count {
+                switch r[i] {
+                case .empty: continue
+                case .text: type = "string"
+                case .int: type = "int"
+                case .number, .percent, .estimate: type = "number"
+                }
+                break
+            }
+            return "{\"name\": \(TableRenderer.jsonString(h)), \"type\": \"\(type)\", \"key\": \(i < t.keyColumns)}"
+        }.joined(separator: ", ") + "]"
     }
 
     /// The rows as a JSON array of objects, one member per (expanded) column; ends in a newline.
@@ -261,11 +278,6 @@ public struct TableRenderer {
 }
 
 extension String {
-    static func unicodeEscape(_ v: UInt32) -> String {
-        let hex = String(v, radix: 16)
-        return "\\u" + String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex
-    }
-
     /// Without its trailing spaces, found byte by byte (a wide table pads every row to its
     /// widest cells, so there can be many; stepping back Character by Character was most of
     /// the time of rendering such a table).

@@ -405,7 +405,8 @@ public struct Statement: Hashable, Sendable {
         case status(Expr, at: Expr?, under: Name?)
         case table(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: Name?, to: StringLiteral?, analysis: Analysis)
         case compare(scenarios: [Name], aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, to: StringLiteral?, analysis: Analysis)
-        case plot(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: [Name], to: StringLiteral?, analysis: Analysis)
+        case plot(aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, under: [Name], to: StringLiteral?, analysis: Analysis,
+                  titled: StringLiteral? = nil)
         /// `decompose S on AGG [by KEY] from POP [where COND] [replicates N]` (§10)
         case decompose(scenario: Name, aggregates: [Expr], keys: [Expr], from: Name, where: Expr?, analysis: Analysis)
         /// `sample N from POP [where COND] [under S]` (§10): N cases chosen at random.

@@ -153,8 +153,8 @@ extension Statement {
             return "(table\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.map { " (under \($0.text))" } ?? "")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
         case .compare(let scenarios, let aggs, let keys, let from, let cond, let to, let analysis):
             return "(compare (\(names(scenarios)))\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
-        case .plot(let aggs, let keys, let from, let cond, let under, let to, let analysis):
-            return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
+        case .plot(let aggs, let keys, let from, let cond, let under, let to, let analysis, let titled):
+            return "(plot\(list("aggregates", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(under.isEmpty ? "" : " (under \(names(under)))")\(to.map { " (to \($0.value.debugDescription))" } ?? "")\(titled.map { " (titled \($0.value.debugDescription))" } ?? "")\(analysis.dump))"
         case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):
             return "(decompose \(scenario.text)\(list("on", aggs))\(list("by", keys)) (from \(from.text))\(opt("where", cond))\(analysis.dump))"
         case .sample(let count, let from, let cond, let under):

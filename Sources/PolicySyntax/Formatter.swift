@@ -286,11 +286,12 @@ public struct Formatter {
             text += analysis.formatted
             if let t = to { text += " to \(Formatter.quote(t.value))" }
             line(text)
-        case .plot(let aggs, let keys, let from, let cond, let under, let to, let analysis):
+        case .plot(let aggs, let keys, let from, let cond, let under, let to, let analysis, let titled):
             var text = "plot \(Formatter.list(aggs)) by \(Formatter.list(keys)) from \(from.text)"
             if let c = cond { text += " where \(c.formatted)" }
             if !under.isEmpty { text += " under \(under.map(\.text).joined(separator: ", "))" }
             text += analysis.formatted
+            if let t = titled { text += " titled \(Formatter.quote(t.value))" }
             if let t = to { text += " to \(Formatter.quote(t.value))" }
             line(text)
         case .decompose(let scenario, let aggs, let keys, let from, let cond, let analysis):

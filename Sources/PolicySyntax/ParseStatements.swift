@@ -267,7 +267,8 @@ extension Parser {
                         to: c.output, analysis: c.analysis)
     }
 
-    /// plot = "plot" aggs "by" keys "from" NAME { "where" expr | "under" NAME { "," NAME } | "to" STRING | analysis }
+    /// plot = "plot" aggs "by" keys "from" NAME
+    ///        { "where" expr | "under" NAME { "," NAME } | "to" STRING | "titled" STRING | analysis }
     mutating func parsePlot() throws -> Statement.Kind {
         let start = token.span
         advance()
@@ -278,7 +279,7 @@ extension Parser {
         let population = try expectName("a population name")
         let c = try parseQueryClauses(.plot, start: start)
         return .plot(aggregates: aggregates, keys: keys, from: population, where: c.condition, under: c.under, to: c.output,
-                     analysis: c.analysis)
+                     analysis: c.analysis, titled: c.title)
     }
 
     /// decompose = "decompose" NAME "on" aggs [ "by" keys ] "from" NAME { "where" expr | "replicates" expr }
@@ -309,11 +310,12 @@ extension Parser {
         var condition: Expr?
         var under: [Name] = []
         var output: StringLiteral?
+        var title: StringLiteral?
         var analysis = Analysis()
     }
 
     /// The clauses after `from POP`, in any order, each at most once (`sweep` once per param):
-    /// clause = "where" expr | "under" NAME { "," NAME } | "to" STRING
+    /// clause = "where" expr | "under" NAME { "," NAME } | "to" STRING | "titled" STRING (plot)
     ///        | "replicates" expr | "sweep" NAME "in" ( "{" expr { "," expr } "}" | expr ".." expr "step" expr )
     mutating func parseQueryClauses(_ statement: QueryStatement, start: Span) throws -> QueryClauses {
         var c = QueryClauses()
@@ -350,6 +352,16 @@ extension Parser {
                 try once(c.output == nil, clause)
                 guard at(.stringLiteral) else { try fail("a file name in quotes after 'to'") }
                 c.output = stringLiteral()
+            } else if atWord("titled") {
+                guard statement == .plot else {
+                    error("'titled' names a chart: only 'plot' takes it", clause.span,
+                          hint: "a table's columns are named by its aggregates; to title a chart, write plot … titled \"…\"")
+                    throw ParseError()
+                }
+                advance()
+                try once(c.title == nil, clause)
+                guard at(.stringLiteral) else { try fail("the chart's title in quotes after 'titled'") }
+                c.title = stringLiteral()
             } else if atWord("replicates") {
                 advance()
                 try once(c.analysis.replicates == nil, clause)

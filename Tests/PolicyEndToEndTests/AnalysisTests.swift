@@ -76,7 +76,7 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(ids.count, 2)
         let csv = try run(program, format: "csv")
         XCTAssertEqual(csv.status, 0, csv.stderr)
-        let csvLines = csv.stdout.split(separator: "\n").map(String.init)
+        let csvLines = CSVOutput.tables(csv.stdout).split(separator: "\n").map(String.init)
         XCTAssertEqual(csvLines.first, "case,date,jurisdiction,charge,n,note")
         XCTAssertEqual(csvLines.count, 3, csv.stdout)
         XCTAssertTrue(csvLines[1].hasPrefix(ids[0] + ","), csv.stdout)

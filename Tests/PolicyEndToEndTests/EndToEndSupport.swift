@@ -161,3 +161,66 @@ enum JSONDocument {
         return index < tables.count ? tables[index]["rows"] as? [[String: Any]] : nil
     }
 }
+
+/// `--format csv` output: blocks apart by a blank line, each opening with `# STATEMENT` lines.
+enum CSVOutput {
+    /// The tables' lines without the `#` lines and the blank lines between blocks — for one
+    /// table, exactly that table's CSV. (Quoted fields may hold line ends: they are kept.)
+    static func tables(_ s: String) -> String {
+        var out = ""
+        var quoted = false, lineStart = true, skipping = false
+        for ch in s.unicodeScalars {
+            if lineStart, !quoted {
+                skipping = ch == "#"
+                if ch == "\n" { continue }
+            }
+            if !skipping { out.unicodeScalars.append(ch) }
+            if ch == "\"", !skipping { quoted.toggle() }
+            lineStart = ch == "\n" && !quoted
+        }
+        return out
+    }
+
+    /// Each block as its `#` lines (without the `# `) and its records, read as RFC 4180 CSV.
+    static func blocks(_ s: String) -> [(comments: [String], rows: [[String]])] {
+        var blocks: [(comments: [String], rows: [[String]])] = []
+        var current: (comments: [String], rows: [[String]]) = ([], [])
+        var field = "", record: [String] = [], quoted = false, lineStart = true, comment: String?
+        var scalars = Array(s.unicodeScalars)[...]
+        func endBlock() {
+            if !current.comments.isEmpty || !current.rows.isEmpty { blocks.append(current) }
+            current = ([], [])
+        }
+        while let ch = scalars.popFirst() {
+            if var c = comment {
+                if ch == "\n" { current.comments.append(String(c.dropFirst(2))); comment = nil; lineStart = true } else { c.unicodeScalars.append(ch); comment = c }
+                continue
+            }
+            if lineStart, !quoted {
+                lineStart = false
+                if ch == "#" { comment = "#"; continue }
+                if ch == "\n" { endBlock(); lineStart = true; continue }
+            }
+            if quoted {
+                if ch == "\"" {
+                    if scalars.first == "\"" { scalars.removeFirst(); field += "\"" } else { quoted = false }
+                } else {
+                    field.unicodeScalars.append(ch)
+                }
+            } else if ch == "\"" {
+                quoted = true
+            } else if ch == "," {
+                record.append(field); field = ""
+            } else if ch == "\n" {
+                record.append(field); field = ""
+                current.rows.append(record); record = []
+                lineStart = true
+            } else {
+                field.unicodeScalars.append(ch)
+            }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); current.rows.append(record) }
+        endBlock()
+        return blocks
+    }
+}

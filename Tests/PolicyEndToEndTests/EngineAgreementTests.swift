@@ -296,7 +296,7 @@ extension EngineAgreementTests {
         _ = try writeFile(dir, "m.policy", program)
         let csv = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
         XCTAssertEqual(csv.status, 0, csv.stderr)
-        XCTAssertEqual(csv.stdout, expected)
+        XCTAssertEqual(CSVOutput.tables(csv.stdout), expected)
         let json = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
         let table = JSONDocument.tableRows(json.stdout)
         XCTAssertEqual(table?.first?["cases"] as? Int, cases[0], json.stdout)

@@ -43,7 +43,8 @@ final class OutputFileTests: XCTestCase {
         try writeFile(dir, "c.policy", Self.model + compare + "\n")
         let csv = try PolicyProcess.run(["run", "--format", "csv", "t.policy"], currentDirectory: dir)
         let json = try PolicyProcess.run(["run", "--format", "json", "c.policy"], currentDirectory: dir)
-        XCTAssertEqual(String(decoding: try readFile(dir.appendingPathComponent("held.csv").path), as: UTF8.self), csv.stdout)
+        XCTAssertEqual(String(decoding: try readFile(dir.appendingPathComponent("held.csv").path), as: UTF8.self), CSVOutput.tables(csv.stdout))
+        XCTAssertEqual(csv.stdout, "# \(table)\n" + CSVOutput.tables(csv.stdout), "the run's CSV names the statement")
         // The file holds the one table; the run's document holds it among its results.
         let file = try JSONSerialization.jsonObject(with: try readFile(dir.appendingPathComponent("out/more.json").path)) as? [String: Any]
         let inDocument = (JSONDocument.results(json.stdout) ?? []).first
@@ -72,7 +73,7 @@ final class OutputFileTests: XCTestCase {
         try writeFile(dir, "m.policy", Self.model + "compare baseline, more on count(held), count(not held) from bookings\n")
         let r = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let lines = CSVOutput.tables(r.stdout).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "count(held) baseline,count(held) more,count(held) Δ,count(held) change,"
                        + "count(not held) baseline,count(not held) more,count(not held) Δ,count(not held) change")
         let cells = (lines.count > 1 ? lines[1] : "").split(separator: ",").map(String.init)
@@ -101,7 +102,7 @@ final class OutputFileTests: XCTestCase {
         let r = try PolicyProcess.run(["run", "--format", "json", "m.policy"], currentDirectory: dir)
         XCTAssertEqual(r.status, 65, r.stderr)
         guard let results = JSONDocument.results(r.stdout) else { return XCTFail("not one document:\n\(r.stdout)") }
-        XCTAssertEqual(results.map { $0["kind"] as? String }, ["value", "table", "chart", "text", "error"], r.stdout)
+        XCTAssertEqual(results.map { $0["kind"] as? String }, ["value", "table", "chart", "explain", "error"], r.stdout)
         XCTAssertEqual(results.map { $0["statement"] as? String }, ["expression", "table", "plot", "explain", "expression"])
         XCTAssertEqual(results.map { $0["line"] as? Int }, [19, 20, 21, 22, 23])
         XCTAssertEqual(results[0]["value"] as? Int, 2)
@@ -118,7 +119,7 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(lines.status, 65)
         let objects = lines.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         XCTAssertEqual(objects.count, 5, lines.stdout)
-        XCTAssertEqual(objects.map { $0?["kind"] as? String }, ["value", "table", "chart", "text", "error"], lines.stdout)
+        XCTAssertEqual(objects.map { $0?["kind"] as? String }, ["value", "table", "chart", "explain", "error"], lines.stdout)
     }
 
     /// An int key (a year) is a number in JSON, and written plain in a table and in CSV.
@@ -130,7 +131,7 @@ final class OutputFileTests: XCTestCase {
         let text = try PolicyProcess.run(["run", "m.policy"], currentDirectory: dir)
         XCTAssertTrue(text.stdout.contains("\n2012  "), text.stdout)
         let csv = try PolicyProcess.run(["run", "--format", "csv", "m.policy"], currentDirectory: dir)
-        XCTAssertTrue(csv.stdout.contains("\n2012,"), csv.stdout)
+        XCTAssertTrue(CSVOutput.tables(csv.stdout).contains("\n2012,"), csv.stdout)
     }
 
     /// `plot … where COND` plots only the cases for which COND holds, as `table … where` counts them.

@@ -91,7 +91,7 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
             """
         let r = try run(program, format: "csv")
         XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let lines = CSVOutput.tables(r.stdout).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "s,count(flag) mean,count(flag) sd,count(flag) ci_low,count(flag) ci_high")
         var covered = 0, total = 0
         for line in lines.dropFirst() {
@@ -170,7 +170,7 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         let program = Self.model + "table count(held) from bookings sweep p in 0.1 .. 0.3 step 0.1 sweep q in {0%, 50%}\n"
         let r = try run(program, format: "csv")
         XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let lines = CSVOutput.tables(r.stdout).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "p,q,count(held)")
         XCTAssertEqual(lines.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") },
                        ["0.1,0.0", "0.1,0.5", "0.2,0.0", "0.2,0.5", "0.30000000000000004,0.0", "0.30000000000000004,0.5"])
@@ -339,11 +339,11 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         for env in [[:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "1"]] {
             let r = try run(swept, format: "csv", environment: env)
             XCTAssertEqual(r.status, 0, "\(env): \(r.stderr)")
-            outputs.append(r.stdout)
+            outputs.append(CSVOutput.tables(r.stdout))
         }
         XCTAssertEqual(Set(outputs).count, 1, "every engine alike:\n\(outputs.joined(separator: "\n"))")
         let reference = try run(declared, format: "csv")
-        let figures = reference.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        let figures = CSVOutput.tables(reference.stdout).split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
         let sweptFigures = (outputs.first ?? "").split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
         XCTAssertEqual(sweptFigures, figures, "a sweep point is the scenario with the param patched in")
         XCTAssertEqual(figures.count, 12)
@@ -446,8 +446,8 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
 
         let csv = try run(program, format: "csv")
         XCTAssertEqual(csv.status, 0, csv.stderr)
-        let lines = csv.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "key,baseline,baseline ci_low,baseline ci_high,reform,reform ci_low,reform ci_high")
+        let lines = CSVOutput.tables(csv.stdout).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "year,baseline,baseline ci_low,baseline ci_high,reform,reform ci_low,reform ci_high")
         XCTAssertEqual(lines.count, 3, csv.stdout)
         for row in lines.dropFirst() {
             let v = row.split(separator: ",").dropFirst().compactMap { Double($0) }
@@ -458,7 +458,7 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         }
         // The same interval as the table's for the same replicates.
         let table = try run(Self.model + Self.reform + "table count(held) by year from bookings replicates 6\n", format: "csv")
-        let tableRows = table.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let tableRows = CSVOutput.tables(table.stdout).split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
         let plotRows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
         for (t, p) in zip(tableRows, plotRows) where t.count >= 5 && p.count >= 4 {
             XCTAssertEqual(t[1], p[1], "mean")

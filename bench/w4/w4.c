@@ -1,7 +1,7 @@
 /* W4 in plain single-threaded C: the yardstick for `policy bench w4`.
  *
  * Reads the same jurisdictions.csv and bookings.csv as w4.policy and prints the same table
- * as `policy run --format csv w4.policy`. The rules are w4.policy's, resolved by hand:
+ * as `policy run --format csv w4.policy` (its table). The rules are w4.policy's, resolved by hand:
  * a county's own policy (ban, bail_rule) is more specific than the state's (trust), which
  * is more specific than the defaults.
  *

@@ -1,7 +1,7 @@
 """W4 with numpy: the vectorised yardstick for `policy bench w4`.
 
 Reads the same jurisdictions.csv and bookings.csv as w4.policy and prints the same table as
-`policy run --format csv w4.policy`, with the rules of w4.policy written as array masks
+`policy run --format csv w4.policy` (its table, without the `#` line), with the rules of w4.policy written as array masks
 (a county's own policy over its state's, over the defaults).
 
 Run: python3 w4.py FOLDER
