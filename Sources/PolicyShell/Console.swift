@@ -72,7 +72,7 @@ public final class Console: @unchecked Sendable {
 
 /// Writes every byte, retrying on partial writes and EINTR; false if the write failed.
 @discardableResult
-func writeAll(_ fd: Int32, _ text: String) -> Bool {
+public func writeAll(_ fd: Int32, _ text: String) -> Bool {
     FileWriter.writeAll(fd, Array(text.utf8)) == nil
 }
 

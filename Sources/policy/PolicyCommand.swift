@@ -50,19 +50,10 @@ func exitWith(_ code: PolicyShell.ExitCode) -> Never {
 /// `--format table|csv|json`: the values and the message for another come from the enum.
 extension OutputFormat: ExpressibleByArgument {}
 
-/// Writes to stderr without Foundation.
+/// Writes to stderr without Foundation, through the one write-all loop (partial writes, EINTR).
 enum FileHandleless {
     static func writeError(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return write(2, base + offset, buf.count - offset)
-            }
-            if n <= 0 { return }
-            offset += n
-        }
+        writeAll(2, text)
     }
 }
 

@@ -140,10 +140,29 @@ final class PlotSVGTests: XCTestCase {
         XCTAssertEqual(bars.elements.filter { $0 == "rect" }.count, 1 + 4, "the background and a bar per key and series")
         XCTAssertTrue(bars.texts.contains { $0.hasPrefix("a very long") && $0.hasSuffix("…") }, "shortened: \(bars.texts)")
 
+        // Every plot of the what-ifs, as an SVG file.
+        let model = PolicyProcess.packageRoot.appendingPathComponent("Examples/secure-communities")
+        var names = ["legend", "bars"]
+        let whatIfs = try FileManager.default.contentsOfDirectory(atPath: model.path).filter { $0.hasPrefix("whatif-") && $0.hasSuffix(".policy") }.sorted()
+        XCTAssertGreaterThanOrEqual(whatIfs.count, 5)
+        var plots = "include \"\(model.appendingPathComponent("main.policy").path)\"\n"
+        for file in whatIfs {
+            let text = try String(contentsOf: model.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("plot ") {
+                let name = "whatif-\(names.count)"
+                names.append(name)
+                plots += "\(line) to \"\(name).svg\"\n"
+            }
+        }
+        XCTAssertGreaterThan(names.count, 2 + whatIfs.count / 2, "the what-ifs plot")
+        try writeFile(dir, "whatifs.policy", plots)
+        let whatIfRun = try PolicyProcess.run(["run", "--no-color", "whatifs.policy"], currentDirectory: dir, timeout: 240)
+        XCTAssertEqual(whatIfRun.status, 0, whatIfRun.stderr)
+
         guard let rsvg = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("rsvg-convert is not installed (bin/ensure-deps --tests installs librsvg2-bin as root)")
         }
-        for name in ["legend", "bars"] {
+        for name in names {
             let png = dir.appendingPathComponent("\(name).png").path
             let convert = Process()
             convert.executableURL = URL(fileURLWithPath: rsvg)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import PolicySyntax
 
 /// The REPL as a person meets it (ARCHITECTURE.md, "The REPL contract"): the real
 /// `policy` executable in a pseudo-terminal (tmux), keys sent one by one, the screen read
@@ -554,6 +555,28 @@ final class ReplPipedInputTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(line), "'\(line)' in:\n\(r.stdout)")
         }
         XCTAssertFalse(r.stdout.contains("nothing called 'syntax'"), r.stdout)
+    }
+
+    /// Every statement, declaration, clause and effect has a `:help` topic: its form and an
+    /// example (the part after two spaces, which reads as the language).
+    func testEveryStatementAndClauseHasHelpWithAnExample() throws {
+        let words = ["table", "compare", "plot", "decompose", "sample", "explain", "status", "timeline", "assert", "test",
+                     "where", "under", "to", "titled", "replicates", "sweep",
+                     "enum", "record", "jurisdiction", "jurisdictions", "agency", "param", "let", "decision", "combine",
+                     "policy", "event", "when", "scenario", "cancel", "population", "weight", "include",
+                     "enact", "repeal", "set", "after"]
+        for word in words {
+            let r = try PolicyProcess.run(["repl"], stdin: Data(":help \(word)\n".utf8), timeout: 20)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertFalse(r.stdout.contains("nothing called"), r.stdout)
+            XCTAssertTrue(r.stdout.contains(word), "\(word) in:\n\(r.stdout)")
+            // The example ends the topic: after ".  " on its last line, or that whole line.
+            let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            let example = (last.range(of: ".  ", options: .backwards).map { String(last[$0.upperBound...]) } ?? last)
+                .trimmingCharacters(in: .whitespaces)
+            let unit = Parser.parse(SourceFile(name: "help", text: example + "\n"))
+            XCTAssertFalse(unit.hasErrors, ":help \(word): its example '\(example)' does not parse")
+        }
     }
 
     /// Only the script's own statements are steps: what an included file declares is loaded
