@@ -163,7 +163,7 @@ extension MemoLayout {
         else { return out }
         // Each class's old class, when all its jurisdictions share one.
         var oldClass = [Int32](repeating: -2, count: tableStart.count)
-        for j in classOf.indices {
+        for j in classOf.indices where classOf[j] >= 0 {
             let c = Int(classOf[j]), o = old.classOf[j]
             if oldClass[c] == -2 { oldClass[c] = o } else if oldClass[c] != o { oldClass[c] = -1 }
         }

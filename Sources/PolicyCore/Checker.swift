@@ -77,6 +77,9 @@ public final class Checker {
 
     let provider: SourceProvider?
     let program = Program()
+    /// A program checked before whose timeline this one takes over (`TimelineReuse`): set by
+    /// the prompt when the entry cannot change it.
+    public var timelineSource: Program?
     var diagnostics: [LocatedDiagnostic] = []
     /// Errors past `maxDiagnostics`, counted instead of kept.
     var omittedErrors = 0

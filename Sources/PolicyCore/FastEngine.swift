@@ -438,7 +438,7 @@ final class Memo {
     /// Whether `row`'s class shares entries between different policy instances.
     func uncachedErrors(_ row: Int) -> Bool {
         let j = Int(jurisdictions[row])
-        return j < classOf.count && Int(classOf[j]) < layout.merged.count && layout.merged[Int(classOf[j])]
+        return j < classOf.count && classOf[j] >= 0 && Int(classOf[j]) < layout.merged.count && layout.merged[Int(classOf[j])]
     }
 
     /// The memo slot a row falls in (for caching other facts by the same key).

@@ -73,6 +73,8 @@ extension QueryRunner {
             var minDate = Int32.max, maxDate = Int32.min, maxJurisdiction: Int32 = -1
             for d in dates { minDate = Swift.min(minDate, d); maxDate = Swift.max(maxDate, d) }
             for j in jurisdictions { maxJurisdiction = Swift.max(maxJurisdiction, j) }
+            var present = [Bool](repeating: false, count: Int(maxJurisdiction) + 1)
+            for j in jurisdictions where j >= 0 { present[Int(j)] = true }
             // Calendar keys, precomputed over the population's dates.
             var calendar: [(year: Int64, month: Int64, quarter: Int64)] = []
             if keyKinds.contains(where: { $0 != .expression }), minDate <= maxDate {
@@ -100,12 +102,13 @@ extension QueryRunner {
             Engine.mark("plan and date range")
             // Worlds made for an analysis count too: their policies may be in force over other periods.
             let variants = worlds.filter(\.isVariant)
-            let layout = MemoLayout(plan: plan, program: program, worlds: variants.isEmpty ? nil : program.worlds + variants,
-                                    dates: (minDate, maxDate, maxJurisdiction))
-            Engine.mark("memo layout (\(layout.tableSize) entries)")
             // A table far larger than the cases (many classes, periods and combinations)
             // would cost more memory than it saves work: each case is evaluated instead.
-            guard layout.tableSize <= max(1 << 22, 4 * data.count) else { return [] }
+            let limit = max(1 << 22, 4 * data.count)
+            let layout = MemoLayout(plan: plan, program: program, worlds: variants.isEmpty ? nil : program.worlds + variants,
+                                    dates: (minDate, maxDate, maxJurisdiction), limit: limit, present: present)
+            Engine.mark("memo layout (\(layout.tableSize) entries)")
+            guard layout.tableSize <= limit else { return [] }
             let shared = _FastShared(
                 q: q, data: data, worlds: worlds, layout: layout, columns: raw, dates: dates, keyKinds: keyKinds,
                 colAggregate: cols.map(\.aggregate), colMember: cols.map { $0.member ?? -1 }, colKind: colKind,

@@ -31,9 +31,9 @@ final class MemoLayout: @unchecked Sendable {
     /// made for an analysis (a sweep point, a sub-scenario), whose policies may be in force
     /// over other periods.
     convenience init(plan: FastPlan, program: Program, worlds: [World]? = nil,
-                     dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?) {
-        self.init(plan: plan, program: program, worlds: worlds ?? program.worlds)
-        guard let dates, dates.first <= dates.last, Int(dates.maxJurisdiction) < classOf.count, tableSize < Int(Int32.max) else { return }
+                     dates: (first: Int32, last: Int32, maxJurisdiction: Int32)?, limit: Int = .max, present: [Bool]? = nil) {
+        self.init(plan: plan, program: program, worlds: worlds ?? program.worlds, limit: limit, present: present)
+        guard tableSize <= limit, let dates, dates.first <= dates.last, Int(dates.maxJurisdiction) < classOf.count, tableSize < Int(Int32.max) else { return }
         let days = Int(dates.last - dates.first) + 1
         let classes = boundaryStart.count
         guard classes * days <= 1 << 22 else { return }
@@ -52,7 +52,11 @@ final class MemoLayout: @unchecked Sendable {
         self.days = days
     }
 
-    init(plan: FastPlan, program: Program, worlds: [World]) {
+    /// Stops early (with `tableSize` past `limit`) once the table outgrows `limit` entries:
+    /// the caller then evaluates each case instead.
+    /// `present`: the jurisdictions the population's cases are in (nil: all); the others get
+    /// no entries (a population of one county over a national model needs one class).
+    init(plan: FastPlan, program: Program, worlds: [World], limit: Int = .max, present: [Bool]? = nil) {
         self.plan = plan
         let count = program.jurisdictions.count
         classOf = Array(repeating: 0, count: count)
@@ -60,7 +64,13 @@ final class MemoLayout: @unchecked Sendable {
         let interchangeable = plan.byEnvironment ? MemoLayout.interchangeablePolicies(program) : []
         // Per world and instance, its part of a signature (an instance serves many jurisdictions).
         var parts: [[[Int]?]] = plan.byEnvironment ? worlds.map { [[Int]?](repeating: nil, count: $0.instanceStates.count) } : []
+        // Per world, the dates of every attribute change (worked out once, not per class).
+        var otherChanges: [Set<Int32>?] = Array(repeating: nil, count: worlds.count)
         for j in 0..<Int32(count) {
+            if let present, Int(j) >= present.count || !present[Int(j)] {
+                classOf[Int(j)] = -1
+                continue
+            }
             var signature: [Int] = []
             var sharesInstances = false
             if plan.byEnvironment {
@@ -109,12 +119,13 @@ final class MemoLayout: @unchecked Sendable {
             classes[signature] = c
             classOf[Int(j)] = c
             merged.append(false)
-            let b = MemoLayout.periods(j, plan, program, worlds)
+            let b = MemoLayout.periods(j, plan, program, worlds, otherChanges: &otherChanges)
             boundaryStart.append(boundaryDates.count)
             boundaryCount.append(b.count)
             boundaryDates += b
             tableStart.append(tableSize)
             tableSize += (b.count + 1) * plan.combos
+            if tableSize > limit { return }
         }
     }
 
@@ -135,9 +146,10 @@ final class MemoLayout: @unchecked Sendable {
     }
 
     /// The dates on which what the expressions read can change for `j`.
-    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program, _ worlds: [World]) -> [Int32] {
+    static func periods(_ j: Int32, _ plan: FastPlan, _ program: Program, _ worlds: [World],
+                        otherChanges: inout [Set<Int32>?]) -> [Int32] {
         var dates = Set(plan.dateBreaks)
-        for w in worlds {
+        for (wi, w) in worlds.enumerated() {
             // The case's date compared with this jurisdiction's date attributes: every
             // value they take is a break (and the day after, for `>` and `<=`).
             for a in plan.dateAttributes {
@@ -159,7 +171,12 @@ final class MemoLayout: @unchecked Sendable {
             }
             if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
             if plan.otherAttributes {
-                for changes in w.attributeChanges.values { for c in changes { dates.insert(c.date) } }
+                if wi < otherChanges.count, otherChanges[wi] == nil {
+                    var all = Set<Int32>()
+                    for changes in w.attributeChanges.values { for c in changes { all.insert(c.date) } }
+                    otherChanges[wi] = all
+                }
+                if wi < otherChanges.count, let all = otherChanges[wi] { dates.formUnion(all) }
             } else if plan.ownAttributes {
                 let count = program.attributes.count
                 var x = j

@@ -118,11 +118,15 @@ struct ReactionState {
                 guard v >= 0, case .condition(let condition) = info.versions[v].trigger else { continue }
                 let version = info.versions[v]
                 var current = holds[r] ?? Array(repeating: false, count: count)
+                // One frame of locals for every jurisdiction (a condition's locals are written
+                // before they are read): allocating it per jurisdiction was most of the cost of
+                // a timeline over thousands of counties.
+                frame.date = date
+                frame.locals = Array(repeating: .bool(false), count: max(1, version.localCount))
                 for j in 0..<count {
                     evaluated &+= 1
                     if evaluated & 4095 == 0, cancel.isRaised { throw Interrupted() }
                     frame.date = date
-                    frame.locals = Array(repeating: .bool(false), count: max(1, version.localCount))
                     frame.locals[0] = .jurisdiction(Int32(j))
                     let now: Bool
                     do {

@@ -7,6 +7,7 @@ extension Checker {
     /// Builds one world per scenario (parents first) and runs each timeline. Errors raised
     /// while running (a cascade, an effect that fails) are reported as diagnostics.
     func buildWorlds() {
+        let reuse = timelineSource.flatMap { TimelineReuse.compatible($0, program) ? $0 : nil }
         var worlds = [World?](repeating: nil, count: program.scenarios.count)
         for s in [0] + scenarioOrder() {
             let parent = program.scenarios[s].parent.flatMap { worlds[$0] }
@@ -15,6 +16,10 @@ extension Checker {
         program.worlds = worlds.map { $0 ?? World(program: program, scenario: 0, parent: nil) }
         for world in program.worlds {
             do {
+                if let reuse, world.scenario < reuse.worlds.count {
+                    try TimelineRunner(world: world).reuse(reuse.worlds[world.scenario])
+                    continue
+                }
                 try TimelineRunner(world: world).run()
             } catch is Interrupted {
                 interrupted = true
@@ -62,6 +67,27 @@ struct TimelineRunner {
 
     func run() throws {
         var frame = Frame(world: world)
+        try settleParams(&frame)
+        try runEvents(&frame)
+        world.freeze()
+    }
+
+    /// What an earlier program's world computed, taken over when the timeline's inputs have
+    /// not changed (`TimelineReuse`): params are settled again (new ones may have been
+    /// declared), the events' and reactions' results are copied.
+    func reuse(_ earlier: World) throws {
+        var frame = Frame(world: world)
+        try settleParams(&frame)
+        for p in earlier.paramChanges.indices where p < world.paramChanges.count { world.paramChanges[p] = earlier.paramChanges[p] }
+        world.attributeChanges = earlier.attributeChanges
+        world.instances = earlier.instances
+        world.instanceStates = earlier.instanceStates
+        world.timeline = earlier.timeline
+        world.freeze()
+    }
+
+    /// Params start at their declared values; declared attribute values are evaluated.
+    func settleParams(_ frame: inout Frame) throws {
         // Params start at their declared values.
         world.paramInitial = program.params.map { Checker.placeholder($0.type) }
         world.paramChanges = Array(repeating: [], count: program.params.count)
@@ -88,6 +114,10 @@ struct TimelineRunner {
                 if let j = item.jurisdiction { program.jurisdictions.declared[Int(j)][item.attribute] = v } else { program.attributes[item.attribute].defaultValue = v }
             }
         }
+    }
+
+    /// Policies in force by their header, then the events and reactions, in date order.
+    func runEvents(_ frame: inout Frame) throws {
         // Policies that are in force by their header.
         for (p, info) in program.policies.enumerated() {
             let v = world.policyVersion[p]
@@ -144,7 +174,6 @@ struct TimelineRunner {
                 try state.rounds(date, &frame, &derived, &firings)
             } while derived.first?.date == date
         }
-        world.freeze()
     }
 
     /// Creates (or finds) the state of a policy instance.

@@ -122,6 +122,9 @@ public final class Session {
     /// could not be read).
     func accept(_ new: [SourceUnit]) -> ExitCode {
         let checker = Checker(provider: provider, cancellation: cancellation)
+        if let earlier = self.result?.program, TimelineReuse.isNeutral(new.flatMap(\.statements)) {
+            checker.timelineSource = earlier
+        }
         let result = checker.check(units + new)
         if result.interrupted {
             console.err("interrupted — the session is unchanged\n")

@@ -321,8 +321,8 @@ extension Workloads {
             lines += 8
             i += 1
         }
-        // The same decision on the Secure Communities model (123 jurisdictions, 9 policies and
-        // their instances, 18 events and the reactions of the local revolt): DOMAIN.md's size.
+        // The same decision on the Secure Communities model (every U.S. county, its policies and
+        // their instances, the dated events and the reactions of the local revolt).
         var tModel: Double?
         let modelPath = "Examples/secure-communities/main.policy"
         if case .success(let modelFile) = SourceLoader.load(modelPath) {
