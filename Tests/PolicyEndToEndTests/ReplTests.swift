@@ -471,6 +471,50 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 
+    /// An entry that cannot change the timeline (a query, a new let, param or decision) takes
+    /// over the previous program's; one that can (an event, a policy, a scenario) runs it
+    /// again. Either way the prompt answers as a fresh load of the same text would.
+    func testTheTimelineIsTakenOverOnlyWhenNothingItReadsChanged() throws {
+        let dir = try scratchDirectory()
+        let model = """
+            jurisdiction usa: federal
+            jurisdiction attributes { trust: int = 80 }
+            jurisdiction cook: county in usa
+            jurisdiction kane: county in usa
+            record booking { date: date, jurisdiction: jurisdiction }
+            param cost: int = 30
+            policy ban(j: jurisdiction) by j { held(b) = false }
+            decision held(b: booking): bool = true
+            event reversal on 2011-01-01 by usa { for j in jurisdictions where j.kind == county { set j.trust = j.trust - cost } }
+            when j in jurisdictions where j.kind == county and j.trust < 60 as refuse { enact ban(j) }
+            scenario mild { param cost = 10 }
+
+            """
+        try writeFile(dir, "m.policy", model)
+        let entries = [
+            "let probe = booking { jurisdiction: cook, date: 2012-01-01 }",
+            "held(probe)",
+            "held(probe) under mild",
+            "param extra: int = 5",
+            "decision flagged(b: booking): bool = not held(b)",
+            "flagged(probe)",
+            "event late on 2013-01-01 by usa { set kane.trust = 90 }",
+            "kane.trust at 2013-06-01",
+            "cook.trust at 2012-06-01",
+            "status kane at 2013-06-01",
+        ]
+        let session = try PolicyProcess.run(["repl", "m.policy"], stdin: Data((entries.joined(separator: "\n") + "\n").utf8),
+                                            currentDirectory: dir, timeout: 30)
+        XCTAssertEqual(session.status, 0, session.stderr)
+        // The same text loaded at once.
+        try writeFile(dir, "all.policy", model + entries.joined(separator: "\n") + "\n")
+        let fresh = try PolicyProcess.run(["run", "all.policy"], currentDirectory: dir, timeout: 30)
+        XCTAssertEqual(fresh.status, 0, fresh.stderr)
+        XCTAssertEqual(session.stdout, fresh.stdout)
+        XCTAssertTrue(session.stdout.hasPrefix("false\ntrue\ntrue\n"), session.stdout)
+        XCTAssertTrue(session.stdout.contains("\n90\n50\n"), "the new event moved kane's trust; cook's is as before: \(session.stdout)")
+    }
+
     /// `:help` knows the language's own words, a policy's rules and what a scenario changes,
     /// and suggests a name for a typo.
     func testHelpForWordsPoliciesAndScenarios() throws {
