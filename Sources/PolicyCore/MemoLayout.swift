@@ -172,8 +172,12 @@ final class MemoLayout: @unchecked Sendable {
             if plan.params { for changes in w.paramChanges { for c in changes { dates.insert(c.date) } } }
             if plan.otherAttributes {
                 if wi < otherChanges.count, otherChanges[wi] == nil {
+                    // Only the attributes the expressions read (a change of another is no break).
+                    let count = max(1, program.attributes.count)
                     var all = Set<Int32>()
-                    for changes in w.attributeChanges.values { for c in changes { all.insert(c.date) } }
+                    for (key, changes) in w.attributeChanges where plan.attributesRead.contains(key % count) {
+                        for c in changes { all.insert(c.date) }
+                    }
                     otherChanges[wi] = all
                 }
                 if wi < otherChanges.count, let all = otherChanges[wi] { dates.formUnion(all) }
@@ -181,7 +185,9 @@ final class MemoLayout: @unchecked Sendable {
                 let count = program.attributes.count
                 var x = j
                 while x >= 0 {
-                    for a in 0..<count { for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) } }
+                    for a in 0..<count where plan.attributesRead.contains(a) {
+                        for c in w.attributeChanges[Int(x) * count + a] ?? [] { dates.insert(c.date) }
+                    }
                     x = program.jurisdictions.parents[Int(x)]
                 }
             }
