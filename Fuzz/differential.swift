@@ -36,7 +36,7 @@ func differentialRun(_ program: GeneratedProgram) -> String {
     let interpreter = Interpreter(program: result.program)
     let status = interpreter.run(result.statements, tests: false) { output in
         switch output {
-        case .value(let s), .text(let s), .assertionFailed(let s): out += s + "\n"
+        case .value(let s, _), .text(let s), .explanation(let s, _), .assertionFailed(let s): out += s + "\n"
         case .table(let t): out += TableRenderer(format: .table).render(t) + "\n"
         case .chart(let c): out += ChartRenderer().text(c) + "\n"
         case .testResult(let name, let passed, let details): out += "\(name) \(passed) \(details ?? "")\n"

@@ -54,7 +54,8 @@ src=$(mktemp -d "$out/src.XXXXXX")
 trap 'rm -rf "$src"' EXIT
 for f in "$root"/Sources/PolicySyntax/*.swift "$root"/Sources/PolicyCore/*.swift \
          "$root"/Sources/PolicyShell/TableRenderer.swift "$root"/Sources/PolicyShell/ChartRenderer.swift \
-         "$root"/Sources/PolicyShell/JSONSyntax.swift; do
+         "$root"/Sources/PolicyShell/JSONSyntax.swift "$root"/Sources/PolicyShell/JSONValue.swift \
+         "$root"/Sources/PolicyShell/AttributionJSON.swift; do
   sed -E '/^import (PolicySyntax|PolicyCore|PolicyShell)$/d' "$f" > "$src/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
