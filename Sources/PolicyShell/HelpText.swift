@@ -10,7 +10,7 @@ struct HelpText {
         let p = program
         return p.decisions.map(\.name) + p.policies.map(\.name) + p.lets.map(\.name) + p.params.map(\.name)
             + p.jurisdictions.names + p.events.map(\.name) + p.scenarios.map(\.name) + p.records.map(\.name)
-            + p.enums.map(\.name) + p.populations.map(\.name)
+            + p.enums.map(\.name) + p.populations.map(\.name) + p.reactions.filter(\.isNamed).map(\.name)
     }
 
     /// What `name` is, or nil when nothing is declared by that name.
@@ -51,6 +51,11 @@ struct HelpText {
         } else if let e = p.events.first(where: { $0.name == name }), let v = e.versions.first {
             lines.append("event \(e.name)\(v.label.map { " \"\($0)\"" } ?? ""), declared at \(v.source.position)")
             doc(e.doc)
+        } else if let r = p.reactions.first(where: { $0.name == name && $0.isNamed }), let v = r.versions.first {
+            // The reaction as written, up to its effects: `when EVENT` or `when J in … where COND`.
+            let text = v.source.file.text(v.source.span)
+            let head = text.prefix { $0 != "{" }.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            lines.append("reaction \(r.name): \(head), declared at \(v.source.position)")
         } else if let s = p.scenarios.first(where: { $0.name == name }) {
             let parent = s.parent.map { " from \(p.scenarios[$0].name)" } ?? ""
             lines.append("scenario \(s.name)\(parent)\(s.label.map { " \"\($0)\"" } ?? "")")
@@ -61,7 +66,12 @@ struct HelpText {
                     lines.append("  \(v < 0 ? "cancels" : "sets") \(kind) \(names[i])")
                 }
             }
-            changes("param", s.params, p.params.map(\.name))
+            // A param it sets, with the value it has there.
+            let world = p.scenarioIndex(s.name).flatMap { $0 < p.worlds.count ? p.worlds[$0] : nil }
+            for (i, v) in s.params.sorted(by: { $0.key < $1.key }) where i < p.params.count {
+                let value = world.map { i < $0.paramInitial.count ? " = " + ValueFormatter(p).format($0.paramInitial[i]) : "" } ?? ""
+                lines.append("  \(v < 0 ? "cancels" : "sets") param \(p.params[i].name)\(v < 0 ? "" : value)")
+            }
             changes("let", s.lets, p.lets.map(\.name))
             changes("decision", s.decisions, p.decisions.map(\.name))
             changes("policy", s.policies, p.policies.map(\.name))

@@ -519,7 +519,7 @@ final class ReplPipedInputTests: XCTestCase {
     /// and suggests a name for a typo.
     func testHelpForWordsPoliciesAndScenarios() throws {
         let model = "Examples/secure-communities/main.policy"
-        let input = ":help table\n:help detainer_ban\n:help trust_act_2012\n:help tabel\n"
+        let input = ":help table\n:help detainer_ban\n:help trust_act_2012\n:help tabel\n:help trust_kept\n:help ruling_reaches_counties\n"
         let r = try PolicyProcess.run(["repl", model], stdin: Data(input.utf8), currentDirectory: PolicyProcess.packageRoot, timeout: 30)
         assertNoCrash(r, ":help")
         XCTAssertTrue(r.stdout.contains("table AGG, … [by KEY, …] from POP [where COND] [under S] [to \"FILE.csv|json\"]\n"), r.stdout)
@@ -528,6 +528,9 @@ final class ReplPipedInputTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("scenario trust_act_2012 from baseline"), r.stdout)
         XCTAssertTrue(r.stdout.contains("  cancels event trust_act_veto\n"), r.stdout)
         XCTAssertTrue(r.stdout.contains("nothing called 'tabel' (did you mean 'table'?)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("scenario trust_kept from trust_dynamics"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  sets param reversal_cost = 0\n"), "a param it sets, with its value there: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("reaction ruling_reaches_counties: when oregon_ruling as ruling_reaches_counties, declared at "), r.stdout)
     }
 
     /// The analysis statements run at the prompt, one entry at a time, and `:help` knows them.
