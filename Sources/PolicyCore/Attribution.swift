@@ -36,6 +36,13 @@ public struct Attribution: Hashable, Sendable {
             self.enactedKind = enactedKind
         }
 
+        /// What decided it, by the names JSON gives them (absent ones left out): one list for
+        /// every encoding of a side.
+        public var namedParts: [(name: String, value: String)] {
+            [("policy", policy), ("instance", instance), ("owner", owner), ("since", since),
+             ("event", enactedBy), ("event_kind", enactedKind)].compactMap { n, v in v.map { (n, $0) } }
+        }
+
         /// `priorities_2012 (ice) → false, in force from 2012-12-21 (event detainer_guidance)`
         public var text: String {
             if isDefault { return "default → \(value)" }

@@ -64,10 +64,7 @@ extension ExplainRenderer {
             let x = Attribution.Side(t, scenario: self.program.scenarios[s].name, self)
             var m: [(String, String)] = [("scenario", self.q(x.scenario)), ("value", x.valueJSON), ("text", self.q(x.value))]
             if x.isDefault { m.append(("default", "true")) }
-            for (k, v) in [("policy", x.policy), ("instance", x.instance), ("owner", x.owner), ("since", x.since),
-                           ("event", x.enactedBy), ("event_kind", x.enactedKind)] {
-                if let v { m.append((k, self.q(v))) }
-            }
+            for part in x.namedParts { m.append((part.name, self.q(part.value))) }
             return m
         }
         return object([("decision", q(program.decisions[a.decision].name))] + side(b, s2) + [("baseline", object(side(a, s1)))])

@@ -120,8 +120,8 @@ struct ReactionState {
                 var current = holds[r] ?? Array(repeating: false, count: count)
                 // One frame of locals for every jurisdiction (a condition's locals are written
                 // before they are read): allocating it per jurisdiction was most of the cost of
-                // a timeline over thousands of counties.
-                frame.date = date
+                // a timeline over thousands of counties. (The date is set per jurisdiction: a
+                // condition with `at` moves it.)
                 frame.locals = Array(repeating: .bool(false), count: max(1, version.localCount))
                 for j in 0..<count {
                     evaluated &+= 1

@@ -16,12 +16,7 @@ enum AttributionJSON {
         let value = (try? JSONValue.parse(s.valueJSON)) ?? .string(s.value)
         var m: [(String, JSONValue)] = [("scenario", .string(s.scenario)), ("value", value), ("text", .string(s.value))]
         if s.isDefault { m.append(("default", .bool(true))) }
-        if let x = s.policy { m.append(("policy", .string(x))) }
-        if let x = s.instance { m.append(("instance", .string(x))) }
-        if let x = s.owner { m.append(("owner", .string(x))) }
-        if let x = s.since { m.append(("since", .string(x))) }
-        if let x = s.enactedBy { m.append(("event", .string(x))) }
-        if let x = s.enactedKind { m.append(("event_kind", .string(x))) }
+        for part in s.namedParts { m.append((part.name, .string(part.value))) }
         return m
     }
 

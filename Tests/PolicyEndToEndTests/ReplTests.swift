@@ -137,19 +137,20 @@ final class ReplTests: XCTestCase {
     /// A compare wider than the terminal is never wrapped: first its % columns go (with a
     /// note), then, narrower still, it prints long — a row per key and column.
     func testAWideCompareFitsTheTerminal() throws {
-        terminal.close()
-        terminal = try ReplTerminal(folder: scratch, width: 72)
-        try startWithTaste()
-        terminal.enter("compare baseline, early_trust_act on count(outcome == transferred), count(outcome == declined) by year from bookings")
+        /// The prompt again at `width` columns, with the wide compare entered.
+        func compareAt(width: Int) throws {
+            terminal.close()
+            terminal = try ReplTerminal(folder: scratch, width: width)
+            try startWithTaste()
+            terminal.enter("compare baseline, early_trust_act on count(outcome == transferred), count(outcome == declined) by year from bookings")
+        }
+        try compareAt(width: 72)
         terminal.expect("The % columns are left out to fit 72 columns (--format csv has them).")
         terminal.expectPrompt()
         XCTAssertTrue(terminal.screenDump().contains("early_trust_act"), terminal.screenDump())
         XCTAssertFalse(terminal.screenLines().contains { $0.hasPrefix("year") && $0.contains("%") }, terminal.screenDump())
         XCTAssertTrue(terminal.screenLines().contains { $0.hasPrefix("year  baseline  early_trust_act") }, terminal.screenDump())
-        terminal.close()
-        terminal = try ReplTerminal(folder: scratch, width: 44)
-        try startWithTaste()
-        terminal.enter("compare baseline, early_trust_act on count(outcome == transferred), count(outcome == declined) by year from bookings")
+        try compareAt(width: 44)
         terminal.expect("Printed long, a row per key and")
         terminal.expectPrompt()
         XCTAssertTrue(terminal.screenDump().contains("column"), terminal.screenDump())
