@@ -113,7 +113,10 @@ for target in "${targets[@]}"; do
   mkdir -p "$crashes"
   d="$dict"; [ "$target" = csv ] && d="$csvdict"; [ "$target" = render ] && d="$renderdict"
   echo "== fuzzing $target for $seconds s"
-  # -timeout: an input that takes over 10 s counts as a hang (saved like a crash).
+  # -timeout: an input that takes over 10 s counts as a hang (saved like a crash); the
+  # differential target runs each program under six engine settings, so 60 s (10 s each).
+  timeout=10
+  [ "$target" = differential ] && timeout=60
   # -detect_leaks=0: reference cycles between a program and its worlds live as long as the
   # program does by design; a leak report is not a crash.
   status=0
@@ -125,7 +128,7 @@ for target in "${targets[@]}"; do
   [ "$target" = render ] && seeds=("$crashes")
   keep=()
   [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$out/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$out/$target" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=4096 -detect_leaks=0 -dict="$d" \
     "${keep[@]}" -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "$(corpus "$target")" "${seeds[@]}" \
     > "$out/$target.log" 2>&1 || status=$?
   grep -E '^(#[0-9]+.*(DONE|pulse)|stat::|==[0-9]+==ERROR|SUMMARY|artifact|INFO: (Loaded|seed corpus))' "$out/$target.log" | tail -12

@@ -155,8 +155,10 @@ extension World {
 
     /// This world's version of each `let`, once frozen (nil where it has none).
     func buildLetCode() {
+        // The program is read once: each read through the unowned reference costs a retain.
+        let code = program.letCode
         letCodes = letVersion.enumerated().map { l, v in
-            v >= 0 && l < program.letCode.count && v < program.letCode[l].count ? program.letCode[l][v] : nil
+            v >= 0 && l < code.count && v < code[l].count ? code[l][v] : nil
         }
     }
 

@@ -6,6 +6,7 @@ extension Checker {
     /// Checks `e` (against `expected` when given: it guides bare enum members and empty
     /// collections) and compiles it.
     func expr(_ e: Expr, _ scope: Scope, expected: PType? = nil) -> Typed {
+        expressionsChecked += 1
         depsStack.append(Deps())
         var t = exprCore(e, scope, expected: expected)
         let mine = depsStack.removeLast()

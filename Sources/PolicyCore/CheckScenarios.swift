@@ -232,8 +232,10 @@ extension Checker {
     }
 
     /// No recursion (§9.11): in each scenario, the definitions in use may not refer to one
-    /// another in a cycle. Every distinct cycle is reported once.
-    func checkCycles() {
+    /// another in a cycle. Every distinct cycle is reported once. A continued check looks only
+    /// from the definitions it added: the earlier ones were free of cycles, and cannot refer to
+    /// the new ones, so a new cycle goes through a new definition.
+    func checkCycles(startingAt continuation: Continuation?) {
         var reported = Set<Set<DefNode>>()
         func name(_ n: DefNode) -> String {
             switch n {
@@ -276,10 +278,11 @@ extension Checker {
                 guard let src else { return (Int.max, 0) }
                 return (program.files.firstIndex { $0 === src.file } ?? Int.max, src.span.start)
             }
-            let nodes = edges.keys.sorted { key($0) < key($1) }
+            let nodes = edges.keys.filter { continuation?.isNew($0) ?? true }.sorted { key($0) < key($1) }
             for n in nodes where state[n] == nil { visit(n) }
         }
-        checkOverrideCycles()
+        // A continued check adds no policy, so no `overrides`.
+        if continuation == nil { checkOverrideCycles() }
     }
 
     /// `overrides` may not form a cycle (§9.14).

@@ -76,7 +76,7 @@ public final class Checker {
     enum DefNode: Hashable { case letDef(Int), decision(Int), param(Int) }
 
     let provider: SourceProvider?
-    let program = Program()
+    let program: Program
     /// A program checked before whose timeline this one takes over (`TimelineReuse`): set by
     /// the prompt when the entry cannot change it.
     public var timelineSource: Program?
@@ -139,11 +139,34 @@ public final class Checker {
         return interrupted
     }
 
+    /// Running hashes of the declarations' text, from which populations' and worlds'
+    /// fingerprints are made (`fingerprintPopulations`).
+    struct DeclarationHashes {
+        var structure = StableHash(), whole = StableHash(), outsideScenarios = StableHash()
+        var scenarioText: [String: UInt64] = [:]
+    }
+    var declarationHashes = DeclarationHashes()
+
+    /// Set when this checker continues an earlier one (`init(continuing:)`): what the earlier
+    /// program held, so that only what comes after it is checked.
+    var continuation: Continuation?
+    /// The statements of every unit checked, by unit (a continued check's include those
+    /// checked before it).
+    var checkedStatements: [[CheckedStatement]] = []
+    /// Expressions checked (at every level): the work of a check, which a continued check
+    /// keeps to that of its own units.
+    var expressionsChecked = 0
+
     /// `cancellation`: the caller's Ctrl-C flag, which the program keeps for its runs.
-    public init(provider: SourceProvider?, cancellation: CancellationFlag? = nil) {
-        self.provider = provider
-        program.provider = provider
+    public convenience init(provider: SourceProvider?, cancellation: CancellationFlag? = nil) {
+        self.init(provider: provider, program: Program())
         if let cancellation { program.cancellation = cancellation }
+    }
+
+    init(provider: SourceProvider?, program: Program) {
+        self.provider = provider
+        self.program = program
+        program.provider = provider
     }
 
     // MARK: - Diagnostics
@@ -192,29 +215,38 @@ public final class Checker {
             owner += Array(repeating: i, count: all.count - before)
         }
         var perUnit: [[CheckedStatement]] = Array(repeating: [], count: units.count)
+        let statements = {
+            for (k, (unit, stmts)) in all.enumerated() where !self.stopped {
+                perUnit[owner[k]] += self.checkStatements(stmts, unit.file)
+            }
+        }
         // Each step first asks whether Ctrl-C was pressed: if so, the rest is skipped.
-        let steps: [() -> Void] = [
-            // Pass 1: names and signatures of every declaration.
-            { self.collectTypes(all) }, { self.collectJurisdictions(all) },
-            { self.collectSignatures(all) }, { self.collectScenarios(all) },
-            // Pass 2: bodies and statements.
-            { self.checkBodies() },
-            {
-                for (k, (unit, stmts)) in all.enumerated() where !self.stopped {
-                    perUnit[owner[k]] += self.checkStatements(stmts, unit.file)
-                }
-            },
-            { self.checkCycles() },
-        ]
+        let steps: [() -> Void]
+        if let continuation {
+            // Only new lets, params, expressions and queries (`Checker.canContinue`): the
+            // earlier declarations, types, jurisdictions and scenarios stand as they were.
+            steps = [{ self.collectSignatures(all) }, { self.checkBodies() }, statements,
+                     { self.checkCycles(startingAt: continuation) }]
+        } else {
+            steps = [
+                // Pass 1: names and signatures of every declaration.
+                { self.collectTypes(all) }, { self.collectJurisdictions(all) },
+                { self.collectSignatures(all) }, { self.collectScenarios(all) },
+                // Pass 2: bodies and statements.
+                { self.checkBodies() }, statements, { self.checkCycles(startingAt: nil) },
+            ]
+        }
         for step in steps where !stopped { step() }
         if !stopped, omittedErrors == 0, !diagnostics.contains(where: { $0.diagnostic.severity == .error }) {
             program.caseFields = program.records.map { ($0.dateField ?? -1, $0.jurisdictionField ?? -1) }
-            program.prepareCode()
+            program.prepareCode(firstNewLet: continuation?.lets ?? 0)
             buildWorlds()
-            program.resolver = makeResolver()
-            fingerprintPopulations(all)
+            program.resolver = continuation?.resolver?.with(lets: program.lets) ?? makeResolver()
+            mixDeclarationTexts(all)
+            fingerprintPopulations()
         }
-        var result = CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: perUnit)
+        checkedStatements = (continuation?.statementsByUnit ?? []) + perUnit
+        var result = CheckResult(program: program, diagnostics: stableSorted(diagnostics), statementsByUnit: checkedStatements)
         result.unreadableInput = unreadableInput
         result.omittedErrors = omittedErrors
         result.interrupted = stopped
@@ -223,6 +255,8 @@ public final class Checker {
 
     /// Files in the order given; within a file, by position.
     func stableSorted(_ ds: [LocatedDiagnostic]) -> [LocatedDiagnostic] {
+        // (A session at the prompt has a file per entry: no diagnostics, no ordering of them.)
+        guard ds.count > 1 else { return ds }
         var order: [String: Int] = [:]
         for f in program.files where order[f.name] == nil { order[f.name] = order.count }
         return ds.enumerated().sorted { x, y in

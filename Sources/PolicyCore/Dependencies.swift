@@ -119,8 +119,21 @@ extension Checker {
 /// Follows decision and let calls to resolve a query's dependencies.
 struct DependencyResolver {
     let decisionDeps: [Int: Deps]
-    let letDeps: [Int: Deps]
-    let letRecordSlots: [Int: [Int?]]
+    /// The program's lets: a let's dependencies are those of all its versions, merged when
+    /// a query asks (a query names few lets; a session at the prompt declares thousands).
+    let lets: [LetInfo]
+
+    /// The same decisions over `lets` (a continued check adds lets, never decisions).
+    func with(lets: [LetInfo]) -> DependencyResolver {
+        DependencyResolver(decisionDeps: decisionDeps, lets: lets)
+    }
+
+    func letDeps(_ l: Int) -> Deps? {
+        guard l >= 0, l < lets.count else { return nil }
+        var all = Deps()
+        for v in lets[l].versions { all.merge(v.deps) }
+        return all
+    }
 
     /// What `deps` (of an expression over a query's subject) depends on.
     func resolve(_ d: Deps, subject: CaseRef = .subject) -> ResolvedDeps {
@@ -154,13 +167,13 @@ struct DependencyResolver {
             visiting.remove(key)
         }
         for call in d.letCalls {
-            guard let callee = letDeps[call.letDef] else { out.opaque = true; continue }
+            guard let callee = letDeps(call.letDef) else { out.opaque = true; continue }
             let key = "l\(call.letDef)"
             guard !visiting.contains(key) else { continue }
             visiting.insert(key)
             // The callee's record parameters become the cases the caller passed.
             var body = callee
-            let slots = letRecordSlots[call.letDef] ?? []
+            let slots = lets[call.letDef].versions.first?.recordSlots ?? []
             var remapped = Deps()
             remapped.merge(body)
             remapped.fields = [:]
@@ -193,7 +206,8 @@ struct DependencyResolver {
 }
 
 extension Checker {
-    /// The dependencies of every decision (default and all rules, in every version) and let.
+    /// The dependencies of every decision (default and all rules, in every version); lets'
+    /// are read from the program when a query asks.
     func makeResolver() -> DependencyResolver {
         var decisions: [Int: Deps] = [:]
         for (d, info) in program.decisions.enumerated() {
@@ -206,14 +220,6 @@ extension Checker {
                 for rule in v.rules { decisions[rule.decision, default: Deps()].merge(rule.deps) }
             }
         }
-        var lets: [Int: Deps] = [:]
-        var slots: [Int: [Int?]] = [:]
-        for (l, info) in program.lets.enumerated() {
-            var all = Deps()
-            for v in info.versions { all.merge(v.deps) }
-            lets[l] = all
-            slots[l] = info.versions.first?.recordSlots ?? []
-        }
-        return DependencyResolver(decisionDeps: decisions, letDeps: lets, letRecordSlots: slots)
+        return DependencyResolver(decisionDeps: decisions, lets: program.lets)
     }
 }

@@ -250,26 +250,33 @@ enum PopulationFingerprint {
 }
 
 extension Checker {
-    /// Sets every population version's fingerprint (after checking, with no errors).
-    func fingerprintPopulations(_ all: Units) {
-        var structure = StableHash(), whole = StableHash(), outsideScenarios = StableHash()
-        var scenarioText: [String: UInt64] = [:]
+    /// Mixes the text of declarations into the running hashes that fingerprints are made of
+    /// (a continued check mixes only its new statements into its predecessor's hashes).
+    func mixDeclarationTexts(_ all: Units) {
         for (unit, statements) in all {
             for s in statements {
                 switch s.kind {
                 case .expression, .explain, .timeline, .status, .table, .compare, .plot, .sample, .assert, .test: continue
                 case .enumDecl, .attributes, .jurisdiction, .jurisdictionsFrom, .agency, .record:
-                    structure.mix(unit.file.text(s.span))
+                    declarationHashes.structure.mix(unit.file.text(s.span))
                 case .scenario(let decl):
                     var h = StableHash()
                     h.mix(unit.file.text(s.span))
-                    scenarioText[decl.name.text] = h.value
+                    declarationHashes.scenarioText[decl.name.text] = h.value
                 default: break
                 }
-                whole.mix(unit.file.text(s.span))
-                if case .scenario = s.kind {} else { outsideScenarios.mix(unit.file.text(s.span)) }
+                declarationHashes.whole.mix(unit.file.text(s.span))
+                if case .scenario = s.kind {} else { declarationHashes.outsideScenarios.mix(unit.file.text(s.span)) }
             }
         }
+    }
+
+    /// Sets every population version's fingerprint and every world's (after checking, with
+    /// no errors), from the declarations' hashes and what they made.
+    func fingerprintPopulations() {
+        var structure = declarationHashes.structure, whole = declarationHashes.whole
+        var outsideScenarios = declarationHashes.outsideScenarios
+        let scenarioText = declarationHashes.scenarioText
         // What the declarations made, including what came from jurisdiction CSV files.
         let table = program.jurisdictions
         for j in 0..<table.count {

@@ -293,9 +293,14 @@ public final class Program: @unchecked Sendable {
     var letCode: [[LetCode]] = []
     var ruleCode: [[[RuleCode]]] = []
 
-    /// Fills `letCode` and `ruleCode` (after checking, before any evaluation).
-    func prepareCode() {
-        letCode = lets.map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
+    /// Fills `letCode` and `ruleCode` (after checking, before any evaluation). A continued
+    /// check (`Checker.init(continuing:)`) keeps the code of the lets before `firstNewLet` and
+    /// of every policy: it can add lets, never change one or add a policy.
+    func prepareCode(firstNewLet: Int = 0) {
+        let kept = min(firstNewLet, letCode.count, lets.count)
+        letCode.removeLast(letCode.count - kept)
+        letCode += lets[kept...].map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
+        guard firstNewLet == 0 || ruleCode.count != policies.count else { return }
         ruleCode = policies.map { p in
             p.versions.map { v in
                 v.rules.map(RuleCode.init)

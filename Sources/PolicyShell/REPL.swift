@@ -130,7 +130,9 @@ public final class REPL {
             note(.testFailed)
         }
         if timing {
-            console.out("(\(Benchmark.format3(Benchmark.monotonicSeconds() - start)) s)\n")
+            // The time, and the memory the session holds after the entry.
+            let held = Benchmark.formatBytes(Double(Benchmark.currentResidentBytes()))
+            console.out("(\(Benchmark.format3(Benchmark.monotonicSeconds() - start)) s, \(held) in use)\n")
         }
     }
 
@@ -289,7 +291,7 @@ public final class REPL {
               :load FILE            add a file's definitions     :reload   load the files again
               :reset                forget everything            :quit     leave (or Ctrl-D)
               :scenario [NAME]      the scenario queries use     :history  the entries so far
-              :timing on|off        time each entry              :format table|csv|json|jsonl
+              :timing on|off        time and memory per entry    :format table|csv|json|jsonl
               :set PARAM = VALUE    change a param for the rest of the session (a scenario on the
                                     current one; :scenario baseline goes back)
               :save FILE            write the definitions as a formatted script

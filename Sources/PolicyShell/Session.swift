@@ -11,6 +11,11 @@ public final class Session {
     public private(set) var units: [SourceUnit] = []
     public private(set) var result: CheckResult?
     public private(set) var interpreter: Interpreter?
+    /// The checker of `result`, which a continued check goes on from.
+    private var checker: Checker?
+    /// Whether entries that only add are checked on their own (off: every entry is checked
+    /// with everything before it, as a file is; the tests compare the two).
+    public var continuesChecks = true
     /// The default scenario for queries (`:scenario`).
     public var scenario: String = "baseline"
     /// A `plot … to FILE` could not be written (the run then exits 65).
@@ -64,6 +69,7 @@ public final class Session {
         if let earlier = result?.program, other.result?.program !== earlier { other.result?.program.adoptPopulations(from: earlier) }
         units = other.units
         result = other.result
+        checker = other.checker
         interpreter = other.interpreter
         scenario = result?.program.scenarioIndex(scenario) != nil ? scenario : "baseline"
         interpreter?.currentScenario = result?.program.scenarioIndex(scenario) ?? 0
@@ -121,11 +127,16 @@ public final class Session {
     /// Returns 0, 65 (errors, or Ctrl-C stopped the check) or 66 (an included file or CSV
     /// could not be read).
     func accept(_ new: [SourceUnit]) -> ExitCode {
-        let checker = Checker(provider: provider, cancellation: cancellation)
-        if let earlier = self.result?.program, TimelineReuse.isNeutral(new.flatMap(\.statements)) {
+        let statements = new.flatMap(\.statements)
+        // An entry that only adds lets, params, expressions and queries is checked on its own,
+        // going on from the checker before (`Checker.init(continuing:)`); the rest is checked
+        // with everything accepted so far.
+        let continued = continuesChecks ? self.checker.flatMap { Checker.canContinue(with: statements) ? $0 : nil } : nil
+        let checker = continued.map { Checker(continuing: $0) } ?? Checker(provider: provider, cancellation: cancellation)
+        if let earlier = self.result?.program, TimelineReuse.isNeutral(statements) {
             checker.timelineSource = earlier
         }
-        let result = checker.check(units + new)
+        let result = checker.check(continued == nil ? units + new : new)
         if result.interrupted {
             console.err("interrupted — the session is unchanged\n")
             return .dataError
@@ -138,6 +149,7 @@ public final class Session {
         // Populations the entry did not change are reused, not built again; the rest are freed.
         if let earlier = self.result?.program { result.program.adoptPopulations(from: earlier) }
         self.result = result
+        self.checker = checker
         let interpreter = Interpreter(program: result.program)
         interpreter.currentScenario = result.program.scenarioIndex(scenario) ?? 0
         self.interpreter = interpreter
