@@ -176,7 +176,7 @@ func decodeChart(_ s: inout ByteStream) -> ChartData {
         }
         series.append((s.label(), values))
     }
-    return ChartData(title: s.label(), keys: keys, series: series)
+    return ChartData(title: s.label(), keys: keys, series: series, output: nil)
 }
 
 // MARK: - Oracles beyond "no trap"
