@@ -12,8 +12,6 @@ extension Checker {
         var lets: Int
         var params: Int
         var decisions: Int
-        /// The earlier program's dependency resolver (its decisions stand as they were).
-        var resolver: DependencyResolver?
         /// The statements checked before, by unit.
         var statementsByUnit: [[CheckedStatement]]
 
@@ -68,8 +66,7 @@ extension Checker {
         // Everything pending, cached or counted starts empty, as in a new checker: the
         // earlier checker's work on them is done.
         continuation = Continuation(lets: earlier.program.lets.count, params: earlier.program.params.count,
-                                    decisions: earlier.program.decisions.count, resolver: earlier.program.resolver,
-                                    statementsByUnit: earlier.checkedStatements)
+                                    decisions: earlier.program.decisions.count, statementsByUnit: earlier.checkedStatements)
     }
 
     /// The names of the stored properties `init(continuing:)` carries over, and of those it

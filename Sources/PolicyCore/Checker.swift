@@ -241,7 +241,8 @@ public final class Checker {
             program.caseFields = program.records.map { ($0.dateField ?? -1, $0.jurisdictionField ?? -1) }
             program.prepareCode(firstNewLet: continuation?.lets ?? 0)
             buildWorlds()
-            program.resolver = continuation?.resolver?.with(lets: program.lets) ?? makeResolver()
+            // A continued check's program has the earlier resolver: its decisions stand.
+            program.resolver = (continuation == nil ? nil : program.resolver?.with(lets: program.lets)) ?? makeResolver()
             mixDeclarationTexts(all)
             fingerprintPopulations()
         }

@@ -297,10 +297,10 @@ public final class Program: @unchecked Sendable {
     /// check (`Checker.init(continuing:)`) keeps the code of the lets before `firstNewLet` and
     /// of every policy: it can add lets, never change one or add a policy.
     func prepareCode(firstNewLet: Int = 0) {
-        let kept = min(firstNewLet, letCode.count, lets.count)
+        let kept = min(firstNewLet, letCode.count)
         letCode.removeLast(letCode.count - kept)
         letCode += lets[kept...].map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
-        guard firstNewLet == 0 || ruleCode.count != policies.count else { return }
+        guard firstNewLet == 0 else { return }
         ruleCode = policies.map { p in
             p.versions.map { v in
                 v.rules.map(RuleCode.init)

@@ -13,9 +13,6 @@ public final class Session {
     public private(set) var interpreter: Interpreter?
     /// The checker of `result`, which a continued check goes on from.
     private var checker: Checker?
-    /// Whether entries that only add are checked on their own (off: every entry is checked
-    /// with everything before it, as a file is; the tests compare the two).
-    public var continuesChecks = true
     /// The default scenario for queries (`:scenario`).
     public var scenario: String = "baseline"
     /// A `plot … to FILE` could not be written (the run then exits 65).
@@ -131,7 +128,7 @@ public final class Session {
         // An entry that only adds lets, params, expressions and queries is checked on its own,
         // going on from the checker before (`Checker.init(continuing:)`); the rest is checked
         // with everything accepted so far.
-        let continued = continuesChecks ? self.checker.flatMap { Checker.canContinue(with: statements) ? $0 : nil } : nil
+        let continued = Checker.canContinue(with: statements) ? self.checker : nil
         let checker = continued.map { Checker(continuing: $0) } ?? Checker(provider: provider, cancellation: cancellation)
         if let earlier = self.result?.program, TimelineReuse.isNeutral(statements) {
             checker.timelineSource = earlier
