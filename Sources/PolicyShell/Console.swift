@@ -25,6 +25,9 @@ public final class Console: @unchecked Sendable {
     /// table so that a resized window counts; nil otherwise.
     public var measureWidth: (() -> Int?)?
     public var width: Int? { measureWidth?() }
+    /// Where diagnostics go instead of being rendered on `err` (`policy repl --jsonl` sends
+    /// each as a structured reply).
+    public var diagnosticHandler: ((Diagnostic, SourceFile) -> Void)?
 
     public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, useColor: Bool = false) {
         self.out = out
@@ -52,15 +55,24 @@ public final class Console: @unchecked Sendable {
     /// the `errors` limit (they were counted, not kept).
     public func report(_ diagnostics: [Diagnostic], in file: SourceFile, omitted: Int = 0) {
         let renderer = DiagnosticRenderer(useColor: useColor)
-        for d in diagnostics { err(renderer.render(d, in: file)) }
+        for d in diagnostics { diagnose(d, in: file, renderer) }
         reportOmitted(omitted, shown: diagnostics.count)
     }
 
     /// Diagnostics of several files, and how many more were found past the `errors` limit.
     public func report(_ diagnostics: [LocatedDiagnostic], omitted: Int = 0) {
         let renderer = DiagnosticRenderer(useColor: useColor)
-        for d in diagnostics { err(renderer.render(d)) }
+        for d in diagnostics { diagnose(d.diagnostic, in: d.file, renderer) }
         reportOmitted(omitted, shown: diagnostics.count)
+    }
+
+    /// One diagnostic: to the handler if there is one, else rendered on stderr.
+    func diagnose(_ d: Diagnostic, in file: SourceFile, _ renderer: DiagnosticRenderer) {
+        if let diagnosticHandler {
+            diagnosticHandler(d, file)
+        } else {
+            err(renderer.render(d, in: file))
+        }
     }
 
     /// `… and 12,345 more errors (…)`, when there are any.

@@ -24,6 +24,8 @@ public final class PlainLineReader: LineReader {
     public private(set) var history: [String] = []
     public var wasInterrupted: Bool { false }
     let fd: Int32
+    /// Lines read so far, for a caller that numbers them.
+    var lineNumber = 0
 
     public init(fd: Int32 = 0) {
         self.fd = fd
@@ -161,7 +163,7 @@ public final class EditLineReader: LineReader {
         let choices = complete(before)
         guard !choices.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
         // The word being completed: back to a space, bracket, quote or dot.
-        let word = String(before.reversed().prefix { !" \t({[,=<>\"/.:".contains($0) || $0 == ":" && before.hasPrefix(":") && !before.contains(" ") }.reversed())
+        let word = REPL.completedWord(before)
         let common = choices.dropFirst().reduce(choices[0]) { prefix, s in
             String(zip(prefix, s).prefix { $0 == $1 }.map(\.0))
         }

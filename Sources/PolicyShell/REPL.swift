@@ -18,6 +18,7 @@ public final class REPL {
     var outcome = ExitCode.success
     /// Scenarios made by `:set`, by name: what they set, as the prompt shows it.
     var sessionSets: [String: String] = [:]
+    var entry = PendingEntry()
 
     public init(session: Session, reader: LineReader, interactive: Bool, files: [String]) {
         self.session = session
@@ -42,48 +43,67 @@ public final class REPL {
             policy_install_sigint()
             console.out(banner())
         }
-        var pending = ""
-        var lineNumber = 0, pendingStart = 1
         while true {
-            guard let line = reader.readLine(prompt: pending.isEmpty ? prompt : "   ...> ") else {
+            guard let line = reader.readLine(prompt: entry.text.isEmpty ? prompt : "   ...> ") else {
                 if interactive {
                     console.out("\n")
-                } else if !pending.isEmpty {
-                    unfinishedAtEnd(pending, startLine: pendingStart)
+                } else {
+                    finishInput()
                 }
                 break
             }
-            lineNumber += 1
-            if pending.isEmpty { pendingStart = lineNumber }
             if reader.wasInterrupted {
                 // Ctrl-C while typing abandons the entry.
-                pending = ""
+                entry.lines += 1
+                entry.text = ""
                 continue
             }
-            let trimmed = line.trimmingCharacters(in: " \t")
-            if pending.isEmpty, trimmed.hasPrefix(":") {
-                reader.remember(trimmed)
-                if !meta(trimmed) { break }
-                continue
-            }
-            if !pending.isEmpty, trimmed.isEmpty {
-                pending = "" // an empty line abandons an unfinished entry
-                continue
-            }
-            pending += pending.isEmpty ? line : "\n" + line
-            if pending.trimmingCharacters(in: " \t\n").isEmpty {
-                pending = ""
-                continue
-            }
-            if REPL.isIncomplete(pending) { continue }
-            reader.remember(pending)
-            execute(pending)
-            pending = ""
+            if !take(line) { break }
         }
         reader.close()
         // At a terminal the errors were seen as they happened: leaving is clean. Piped input
         // reports the worst outcome (§8).
         return interactive ? .success : outcome
+    }
+
+    /// The entry being typed, over one or more lines, and where it began in the input.
+    struct PendingEntry {
+        var text = ""
+        /// Lines read so far, and the line the pending entry began on.
+        var lines = 0, start = 1
+    }
+
+    /// One line of input: a meta-command, or part or the end of an entry, which then runs.
+    /// False means leave (`:quit`).
+    func take(_ line: String) -> Bool {
+        entry.lines += 1
+        if entry.text.isEmpty { entry.start = entry.lines }
+        let trimmed = line.trimmingCharacters(in: " \t")
+        if entry.text.isEmpty, trimmed.hasPrefix(":") {
+            reader.remember(trimmed)
+            return meta(trimmed)
+        }
+        if !entry.text.isEmpty, trimmed.isEmpty {
+            entry.text = "" // an empty line abandons an unfinished entry
+            return true
+        }
+        entry.text += entry.text.isEmpty ? line : "\n" + line
+        if entry.text.trimmingCharacters(in: " \t\n").isEmpty {
+            entry.text = ""
+            return true
+        }
+        if REPL.isIncomplete(entry.text) { return true }
+        reader.remember(entry.text)
+        let text = entry.text
+        entry.text = ""
+        execute(text)
+        return true
+    }
+
+    /// The end of the input: an entry left unfinished is an error, never silently dropped.
+    func finishInput() {
+        if !entry.text.isEmpty { unfinishedAtEnd(entry.text, startLine: entry.start) }
+        entry = PendingEntry()
     }
 
     func banner() -> String {
@@ -108,9 +128,9 @@ public final class REPL {
     }
 
     /// Parses, checks and runs one entry; nothing changes if any of it fails to check.
-    func execute(_ text: String) {
+    func execute(_ text: String, file: String = "<repl>") {
         let start = Benchmark.monotonicSeconds()
-        let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
+        let unit = Parser.parse(SourceFile(name: file, text: text))
         if unit.hasErrors {
             console.report(unit.diagnostics, in: unit.file, omitted: unit.omittedErrors)
             note(.dataError)
@@ -140,13 +160,13 @@ public final class REPL {
 
     /// Piped input that ends inside an entry (an open bracket, a trailing operator): the
     /// parser's errors, saying where the entry began, and exit 65 — never silently dropped.
-    func unfinishedAtEnd(_ text: String, startLine: Int) {
-        let unit = Parser.parse(SourceFile(name: "<repl>", text: text))
+    func unfinishedAtEnd(_ text: String, startLine: Int, inputName: String = "input", file: String = "<repl>") {
+        let unit = Parser.parse(SourceFile(name: file, text: text))
         var diagnostics = unit.diagnostics.filter { $0.severity == .error }
-        let ended = Diagnostic.Note("the input ended inside this entry, which begins on line \(startLine) of the input; complete it, or remove it")
+        let ended = Diagnostic.Note("the \(inputName) ended inside this entry, which begins on line \(startLine) of the \(inputName); complete it, or remove it")
         if diagnostics.isEmpty {
             let end = text.utf8.count
-            diagnostics = [Diagnostic(.error, "the input ended inside an unfinished entry", at: Span(end, end), notes: [ended])]
+            diagnostics = [Diagnostic(.error, "the \(inputName) ended inside an unfinished entry", at: Span(end, end), notes: [ended])]
         } else {
             diagnostics[0].notes.append(ended)
         }
@@ -299,15 +319,29 @@ public final class REPL {
 
             """
         }
-        if topic == "syntax" { return HelpTopics.syntax }
-        if let p = session.program, let declared = HelpText(program: p).describe(topic) { return declared }
-        if let word = HelpTopics.topics[topic] { return word.hasSuffix("\n") ? word : word + "\n" }
+        if let text = helpText(topic) { return text }
         let names = session.program.map { HelpText(program: $0).allNames } ?? []
         let hint = Suggest.hint(topic, names + HelpTopics.words).map { " (\($0))" } ?? ""
         return "nothing called '\(topic)'\(hint); :help lists the commands\n"
     }
 
+    /// What `:help topic` says of a declared name, a keyword or a help topic; nil when it
+    /// names nothing.
+    func helpText(_ topic: String) -> String? {
+        if topic == "syntax" { return HelpTopics.syntax }
+        if let p = session.program, let declared = HelpText(program: p).describe(topic) { return declared }
+        if let word = HelpTopics.topics[topic] { return word.hasSuffix("\n") ? word : word + "\n" }
+        return nil
+    }
+
     // MARK: - Completion
+
+    /// The word a completion replaces: back from the cursor to a space, bracket, quote, dot
+    /// or slash (a whole meta-command, while its name is typed).
+    static func completedWord(_ before: String) -> String {
+        let metaName = before.hasPrefix(":") && !before.contains(" ")
+        return String(before.reversed().prefix { !" \t({[,=<>\"/.:".contains($0) || $0 == ":" && metaName }.reversed())
+    }
 
     /// Whole words that could complete the text before the cursor.
     func completions(_ before: String) -> [String] {

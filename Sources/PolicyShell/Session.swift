@@ -25,6 +25,9 @@ public final class Session {
     var resultsWritten = 0
     /// The statement whose outputs are being rendered.
     var statement: CheckedStatement?
+    /// Takes each result instead of the console (`policy repl --jsonl`); results written
+    /// to files (`to "FILE"`) still go the usual way.
+    var outputHandler: ((Output) -> Void)?
 
     /// Writes a result's file (`… to "FILE"`) and says so — `wrote FILE`, or a result of the
     /// JSON document; when it cannot be written, why (the run then exits 65). The old file,
@@ -191,6 +194,9 @@ public final class Session {
     // MARK: - Output
 
     func render(_ output: Output) {
+        if let outputHandler, !output.isWrittenToFile {
+            return outputHandler(output)
+        }
         if jsonDocument { return renderInDocument(output) }
         if format == .csv { return renderCSV(output) }
         render(output, as: format)
@@ -242,7 +248,7 @@ public final class Session {
         let renderer = DiagnosticRenderer(useColor: console.useColor)
         switch error {
         case let e as EvalError:
-            console.err(render(e, renderer))
+            report(e, renderer)
         case let e as RunErrors:
             for entry in e.entries {
                 let program = self.program.map { ValueFormatter($0) }
@@ -253,12 +259,21 @@ public final class Session {
                 // gutter, however wide the line numbers.
                 var error = entry.error
                 error.notes.append(Diagnostic.Note(note))
-                console.err(render(error, renderer))
+                report(error, renderer)
             }
         case is Interrupted:
             console.err("interrupted\n")
         default:
             console.err("error: internal error: \(error) — this is a bug in policy; please report it\n")
+        }
+    }
+
+    /// A runtime error: a diagnostic at its statement, or a plain message when it has no place.
+    func report(_ e: EvalError, _ renderer: DiagnosticRenderer) {
+        if let src = e.source, console.diagnosticHandler != nil {
+            console.diagnose(Diagnostic(.error, e.message, at: src.span, hint: e.hint, notes: e.notes), in: src.file, renderer)
+        } else {
+            console.err(render(e, renderer))
         }
     }
 
@@ -270,5 +285,16 @@ public final class Session {
         if let hint = e.hint { text += "  = hint: \(hint)\n" }
         for n in e.notes { text += "  = note: \(n.message)\n" }
         return text
+    }
+}
+
+extension Output {
+    /// A table or chart with `to "FILE"`: written, not shown.
+    var isWrittenToFile: Bool {
+        switch self {
+        case .table(let t): return t.output != nil
+        case .chart(let c): return c.output != nil
+        default: return false
+        }
     }
 }

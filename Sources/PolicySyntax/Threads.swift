@@ -51,6 +51,14 @@ func _startThread(stackBytes: Int, _ body: @escaping () -> Void) -> pthread_t? {
     return thread
 }
 
+/// Starts `body` on a thread of its own that nobody joins (a reader that lives as long as
+/// the process); false when no thread could be made.
+public func startDetachedThread(stackBytes: Int = 1 << 20, _ body: @escaping () -> Void) -> Bool {
+    guard let thread = _startThread(stackBytes: stackBytes, body) else { return false }
+    pthread_detach(thread)
+    return true
+}
+
 /// The closure handed to a new thread.
 final class _ThreadBody: @unchecked Sendable {
     let run: () -> Void

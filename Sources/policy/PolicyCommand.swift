@@ -64,11 +64,13 @@ struct Repl: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How tables are printed.")
     var format: OutputFormat = .table
+    @Flag(help: "Be driven by a program: JSON requests on stdin, JSON replies on stdout (docs/repl-jsonl.md).")
+    var jsonl = false
     @Argument(help: "Files whose definitions to load first.")
     var files: [String] = []
 
-
     func run() throws {
+        if jsonl { exitWith(MachineREPL.serve(files: files, format: format)) }
         exitWith(Commands(console: .standard(noColor: global.noColor)).repl(files, format: format))
     }
 }
