@@ -2,7 +2,8 @@ import PolicyCore
 import PolicySyntax
 
 /// Reads `include`d files and CSV data from disk, relative to the file that names them.
-public final class FileProvider: SourceProvider {
+/// (A subclass serves an editor's unsaved documents instead, `EditorFiles`.)
+public class FileProvider: SourceProvider {
     public init() {}
 
     /// Whether to note every file read (a shard records what its results came from).

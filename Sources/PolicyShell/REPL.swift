@@ -349,6 +349,12 @@ public final class REPL {
             return REPL.metaCommands.filter { $0.hasPrefix(before) }
         }
         if let file = fileContext(before) { return fileCompletions(file) }
+        return REPL.completions(before, program: session.program)
+    }
+
+    /// Words of the language and names `program` declares that complete the word before
+    /// the cursor (after a `.`, the members there) — Tab's, the notebook's and the editor's.
+    static func completions(_ before: String, program: Program?) -> [String] {
         var word = ""
         for ch in before.reversed() {
             if ch.isLetter || ch.isNumber || ch == "_" { word.insert(ch, at: word.startIndex) } else { break }
@@ -356,8 +362,8 @@ public final class REPL {
         let beforeWord = before.dropLast(word.count)
         var candidates: [String] = []
         if beforeWord.hasSuffix(".") {
-            candidates = memberCompletions(String(beforeWord.dropLast()))
-        } else if let p = session.program {
+            candidates = memberCompletions(String(beforeWord.dropLast()), program: program)
+        } else if let p = program {
             candidates = reservedWords + Checker.builtinNames + ["baseline", "it", "year", "month", "quarter"] + REPL.contextualWords
             candidates += p.jurisdictions.names + p.agencies.map(\.name) + p.params.map(\.name) + p.lets.map(\.name)
             candidates += p.decisions.map(\.name) + p.policies.map(\.name) + p.events.map(\.name)
@@ -373,8 +379,8 @@ public final class REPL {
     /// Words with a meaning in one place only, not reserved (a program may use them as names).
     static let contextualWords = ["replicates", "sweep", "step", "titled", "decompose", "sample", "weight", "cases", "uniform", "weighted", "size", "seed"]
 
-    func memberCompletions(_ base: String) -> [String] {
-        guard let p = session.program else { return [] }
+    static func memberCompletions(_ base: String, program: Program?) -> [String] {
+        guard let p = program else { return [] }
         var qualifier = ""
         for ch in base.reversed() {
             if ch.isLetter || ch.isNumber || ch == "_" { qualifier.insert(ch, at: qualifier.startIndex) } else { break }
@@ -384,7 +390,9 @@ public final class REPL {
     }
 
     /// Inside `include "…` or after `:load `: the partial path.
-    func fileContext(_ before: String) -> String? {
+    func fileContext(_ before: String) -> String? { REPL.fileContext(before) }
+
+    static func fileContext(_ before: String) -> String? {
         if before.hasPrefix(":load ") { return String(before.dropFirst(6)) }
         if let r = before.range(of: "include \""), !before[r.upperBound...].contains("\"") {
             return String(before[r.upperBound...])
@@ -392,7 +400,11 @@ public final class REPL {
         return nil
     }
 
-    func fileCompletions(_ partial: String) -> [String] {
+    func fileCompletions(_ partial: String) -> [String] { REPL.fileCompletions(partial) }
+
+    /// Files and folders that complete a partial path (folders end in `/`), relative to the
+    /// working folder.
+    static func fileCompletions(_ partial: String, folder: String? = nil) -> [String] {
         let dir: String, prefix: String
         if let slash = partial.lastIndex(of: "/") {
             dir = String(partial[...slash])
@@ -402,7 +414,10 @@ public final class REPL {
             prefix = partial
         }
         var names: [String] = []
-        for (name, type) in SourceLoader.entries(dir.isEmpty ? "." : dir) ?? [] {
+        // Relative to `folder` (an editor's document's folder) when there is one.
+        let base = folder.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
+        let listed = dir.hasPrefix("/") ? dir : base + dir
+        for (name, type) in SourceLoader.entries(listed.isEmpty ? "." : listed) ?? [] {
             guard name.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasPrefix(".") else { continue }
             let isDir = type == UInt8(DT_DIR)
             if isDir || name.hasSuffix(".policy") || name.hasSuffix(".csv") { names.append(isDir ? name + "/" : name) }

@@ -6,7 +6,8 @@ import PolicySyntax
 public final class Session {
     public let console: Console
     public var format: OutputFormat = .table
-    let provider = FileProvider()
+    /// Where included files and CSV data come from (disk; an editor's open documents first).
+    let provider: FileProvider
     /// The units accepted so far, in order.
     public private(set) var units: [SourceUnit] = []
     public private(set) var result: CheckResult?
@@ -56,9 +57,10 @@ public final class Session {
     /// Shared by every program the session checks (and by a session that replaces it).
     public let cancellation: CancellationFlag
 
-    public init(console: Console, cancellation: CancellationFlag = CancellationFlag()) {
+    public init(console: Console, cancellation: CancellationFlag = CancellationFlag(), provider: FileProvider = FileProvider()) {
         self.console = console
         self.cancellation = cancellation
+        self.provider = provider
     }
 
     public var program: Program? { result?.program }
@@ -168,10 +170,12 @@ public final class Session {
     }
 
     /// Runs the statements of the accepted units (`tests: false`: skip tests; `true`: only tests).
-    public func run(tests: Bool, unitRange: Range<Int>? = nil) -> Interpreter.Status {
+    /// `keep`: only the statements it picks (an editor's "Run" on one statement).
+    public func run(tests: Bool, unitRange: Range<Int>? = nil, where keep: ((CheckedStatement) -> Bool)? = nil) -> Interpreter.Status {
         guard let result, let interpreter else { return Interpreter.Status() }
         let range = unitRange ?? 0..<result.statementsByUnit.count
-        let statements = range.flatMap { result.statementsByUnit[$0] }
+        var statements = range.flatMap { result.statementsByUnit[$0] }
+        if let keep { statements = statements.filter(keep) }
         Engine.mark("run starts")
         interpreter.willRun = { [unowned self] in self.statement = $0 }
         let status = interpreter.run(statements, tests: tests) { output in self.render(output) }

@@ -30,11 +30,11 @@ struct PolicyCommand: ParsableCommand {
             With no arguments, starts the interactive prompt. `policy FILE…` runs scripts.
             """,
         version: PolicyVersion.current,
-        subcommands: [Repl.self, Run.self, Test.self, Check.self, Format.self, Demo.self, Plan.self, Merge.self, Bench.self],
+        subcommands: [Repl.self, Run.self, Test.self, Check.self, Format.self, Demo.self, Plan.self, Merge.self, Bench.self, Lsp.self],
         defaultSubcommand: Repl.self
     )
 
-    static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "plan", "merge", "help"]
+    static let subcommandNames: Set<String> = ["run", "test", "check", "fmt", "bench", "repl", "demo", "plan", "merge", "lsp", "help"]
 
     /// `policy FILE…` means `policy run FILE…`.
     static func preprocess(_ args: [String]) -> [String] {
@@ -72,6 +72,15 @@ struct Repl: ParsableCommand {
     func run() throws {
         if jsonl { exitWith(MachineREPL.serve(files: files, format: format)) }
         exitWith(Commands(console: .standard(noColor: global.noColor)).repl(files, format: format))
+    }
+}
+
+struct Lsp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A language server (LSP 3.17 over stdio) for editors: diagnostics, hover, definitions, completion, formatting, Run lenses.")
+
+    func run() throws {
+        exitWith(LanguageServer.serve())
     }
 }
 

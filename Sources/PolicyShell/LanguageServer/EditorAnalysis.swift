@@ -1,0 +1,143 @@
+import PolicyCore
+import PolicySyntax
+
+/// One check of an open document, and what the editor asks of it: the token at a
+/// position, what a name names and where it is declared and used.
+final class EditorAnalysis {
+    let file: SourceFile
+    let unit: SourceUnit
+    let checker: Checker
+    let result: CheckResult
+    let tokens: [Token]
+    /// Parse errors when there are any (the check of a broken tree would only add noise),
+    /// else the checker's.
+    let diagnostics: [LocatedDiagnostic]
+
+    /// Nil when a newer change stopped the check.
+    init?(document: EditorDocument, files: EditorFiles, cancellation: CancellationFlag) {
+        file = SourceFile(name: document.path, text: document.text)
+        unit = Parser.parse(file)
+        checker = Checker(provider: files, cancellation: cancellation)
+        result = checker.check([unit])
+        if result.interrupted { return nil }
+        tokens = Lexer.tokenize(file).tokens
+        let file = self.file
+        diagnostics = unit.hasErrors ? unit.diagnostics.map { LocatedDiagnostic(file: file, diagnostic: $0) } : result.diagnostics
+    }
+
+    var program: Program { result.program }
+
+    /// The index of the token at a byte offset (or the one that ends there, the word just
+    /// typed); nil between tokens.
+    func tokenIndex(at offset: Int) -> Int? {
+        var lo = 0, hi = tokens.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let span = tokens[mid].span
+            if offset < Int(span.start) { hi = mid - 1 } else if offset > Int(span.end) { lo = mid + 1 } else {
+                // Touching two tokens (`a.b` at the dot): prefer a name.
+                if offset == Int(span.end), mid + 1 < tokens.count, Int(tokens[mid + 1].span.start) == offset,
+                   tokens[mid + 1].kind == .identifier { return mid + 1 }
+                if offset == Int(span.start), mid > 0, Int(tokens[mid - 1].span.end) == offset,
+                   tokens[mid].kind != .identifier, tokens[mid - 1].kind == .identifier { return mid - 1 }
+                return mid
+            }
+        }
+        return nil
+    }
+
+    /// A name at an offset: its text, its span, and whether it follows a `.` (a member).
+    func name(at offset: Int) -> (text: String, span: Span, isMember: Bool)? {
+        guard let i = tokenIndex(at: offset), tokens[i].kind == .identifier || tokens[i].kind.isKeyword else { return nil }
+        let isMember = i > 0 && tokens[i - 1].kind == .dot
+        return (file.text(tokens[i].span), tokens[i].span, isMember)
+    }
+
+    /// Where a top-level name is declared.
+    func declaration(of name: String) -> DeclarationSite? {
+        checker.declarationSites.first { $0.name == name }
+    }
+
+    /// The records and the jurisdiction attributes that have a field called `name`.
+    func fields(named name: String) -> [String] {
+        var out: [String] = []
+        for r in program.records {
+            if let f = r.fields.first(where: { $0.name == name }) { out.append("\(name): \(program.describe(f.type)) — a field of record \(r.name)") }
+        }
+        if let a = program.attributes.first(where: { $0.name == name }) {
+            out.append("\(name): \(program.describe(a.type)) — a jurisdiction attribute")
+        }
+        return out
+    }
+
+    /// The files the program was read from: this document and everything it includes.
+    var sourceFiles: [SourceFile] {
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(file)]
+        var out = [file]
+        for site in checker.declarationSites where seen.insert(ObjectIdentifier(site.source.file)).inserted {
+            out.append(site.source.file)
+        }
+        for statement in result.statements where seen.insert(ObjectIdentifier(statement.source.file)).inserted {
+            out.append(statement.source.file)
+        }
+        return out
+    }
+
+    /// Every use of a top-level name as a name (not as a member after `.`), in `files`.
+    static func uses(of name: String, in files: [SourceFile]) -> [(SourceFile, Span)] {
+        var out: [(SourceFile, Span)] = []
+        for file in files {
+            let tokens = Lexer.tokenize(file).tokens
+            for (i, t) in tokens.enumerated() where t.kind == .identifier && file.text(t.span) == name {
+                if i > 0, tokens[i - 1].kind == .dot { continue }
+                out.append((file, t.span))
+            }
+        }
+        return out
+    }
+
+    /// The top-level statement of this document whose span holds `span`.
+    func statement(containing span: Span) -> Statement? {
+        unit.statements.first { $0.span.start <= span.start && span.end <= $0.span.end }
+    }
+}
+
+extension SourceFile {
+    /// An LSP position (0-based line; character in UTF-16 code units) for a byte offset.
+    func lspPosition(_ offset: Int) -> JSONValue {
+        let clamped = max(0, min(offset, bytes.count))
+        let line = self.line(of: clamped)
+        let start = Int(lineStarts[line - 1])
+        let prefix = String(decoding: bytes[start..<clamped], as: UTF8.self)
+        return .object([("line", .int(line - 1)), ("character", .int(prefix.utf16.count))])
+    }
+
+    func lspRange(_ span: Span) -> JSONValue {
+        .object([("start", lspPosition(Int(span.start))), ("end", lspPosition(Int(span.end)))])
+    }
+
+    /// The byte offset of an LSP position (clamped to the line and the file).
+    func offset(lsp position: JSONValue) -> Int {
+        let line = max(0, position["line"]?.int ?? 0)
+        let character = max(0, position["character"]?.int ?? 0)
+        guard line < lineStarts.count else { return bytes.count }
+        let start = Int(lineStarts[line])
+        let end = line + 1 < lineStarts.count ? Int(lineStarts[line + 1]) - 1 : bytes.count
+        let text = String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        var units = 0, offset = start
+        for scalar in text.unicodeScalars {
+            if units >= character { break }
+            units += scalar.utf16.count
+            offset += scalar.utf8.count
+        }
+        return min(offset, end)
+    }
+
+    func location(_ span: Span) -> JSONValue {
+        .object([("uri", .string(EditorDocument.uri(forPath: name))), ("range", lspRange(span))])
+    }
+}
+
+extension Unicode.Scalar {
+    var utf8: [UInt8] { Array(String(self).utf8) }
+}
