@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// `policy lsp` at the level of its messages: the lifecycle's rules and input that is not
+/// LSP. (Its features are tested end to end with a real client in editors/tests.)
+final class LanguageServerTests: XCTestCase {
+    func frame(_ json: String) -> Data {
+        Data("Content-Length: \(json.utf8.count)\r\n\r\n\(json)".utf8)
+    }
+
+    /// The messages the server wrote, each as a JSON object.
+    func messages(_ stdout: Data) throws -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        var rest = stdout[...]
+        while let headerEnd = rest.range(of: Data("\r\n\r\n".utf8)) {
+            let header = String(decoding: rest[rest.startIndex..<headerEnd.lowerBound], as: UTF8.self)
+            guard let length = header.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { break }
+            let body = rest[headerEnd.upperBound..<(headerEnd.upperBound + length)]
+            out.append(try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:])
+            rest = rest[(headerEnd.upperBound + length)...]
+        }
+        return out
+    }
+
+    func error(_ m: [String: Any]) -> (code: Int, message: String)? {
+        guard let e = m["error"] as? [String: Any] else { return nil }
+        return (e["code"] as? Int ?? 0, e["message"] as? String ?? "")
+    }
+
+    func testTheLifecycleIsFollowed() throws {
+        var input = Data()
+        input += frame(#"{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}}"#)
+        input += frame(#"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"capabilities":{}}}"#)
+        input += frame(#"{"jsonrpc":"2.0","id":3,"method":"textDocument/rename","params":{}}"#)
+        input += frame(#"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#)
+        input += frame(#"{"jsonrpc":"2.0","id":5,"method":"textDocument/hover","params":{}}"#)
+        input += frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let r = try PolicyProcess.run(["lsp"], stdin: input)
+        XCTAssertEqual(r.status, 0, "exit after shutdown is a clean end")
+        let all = try messages(r.stdoutData)
+        XCTAssertEqual(error(all[0])?.code, -32002)
+        XCTAssertEqual(error(all[0])?.message, "the server is not initialized: send 'initialize' first")
+        let capabilities = (all[1]["result"] as? [String: Any])?["capabilities"] as? [String: Any] ?? [:]
+        for feature in ["hoverProvider", "definitionProvider", "referencesProvider", "completionProvider", "documentSymbolProvider",
+                        "documentFormattingProvider", "codeLensProvider", "executeCommandProvider"] {
+            XCTAssertNotNil(capabilities[feature], feature)
+        }
+        XCTAssertEqual(error(all[2])?.code, -32601)
+        XCTAssertEqual(error(all[2])?.message, "'textDocument/rename' is not something this server does")
+        XCTAssertTrue(all[3].keys.contains("result"))
+        XCTAssertEqual(error(all[4])?.code, -32600)
+    }
+
+    func testExitWithoutShutdownIsAnError() throws {
+        let input = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        XCTAssertEqual(try PolicyProcess.run(["lsp"], stdin: input).status, 1)
+    }
+
+    func testInputThatIsNotLSPIsAnsweredNotFatal() throws {
+        var input = Data("Content-Length: lots\r\n\r\n".utf8)
+        input += frame("this is not JSON")
+        input += frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+        input += frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#)
+        input += frame(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":12},"end":{"line":0,"character":12}},"text":" 2)"}]}}"#)
+        input += frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let r = try PolicyProcess.run(["lsp"], stdin: input)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let all = try messages(r.stdoutData)
+        let errors = all.compactMap(error).map(\.message)
+        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a Content-Length of 'lots'") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a message that is not JSON") }, "\(errors)")
+        // The edit completes the entry: the last diagnostics published are none.
+        let published = all.filter { $0["method"] as? String == "textDocument/publishDiagnostics" }
+        let first = (published.first?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? []
+        let last = (published.last?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? ["?"]
+        XCTAssertFalse(first.isEmpty)
+        XCTAssertTrue(last.isEmpty, "\(published)")
+    }
+
+    func testRandomBytesNeverCrashTheServer() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            var bytes = Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            // Some frames that look right around the noise.
+            bytes.insert(contentsOf: frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#), at: 0)
+            bytes += Data("Content-Length: 5\r\n\r\n{\"a\":".utf8)
+            let r = try PolicyProcess.run(["lsp"], stdin: bytes, timeout: 30)
+            XCTAssertFalse(r.crashed, "status \(r.status): \(r.stderr)")
+            XCTAssertEqual(r.status, 1, "the input ended without shutdown")
+        }
+    }
+}
