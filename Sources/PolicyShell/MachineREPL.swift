@@ -46,7 +46,7 @@ public final class MachineREPL {
         }
         server.replies.flushStream()
         server.replies.send(.object([("type", .string("ready")), ("protocol", .int(1)),
-                                     ("banner", .string(repl.banner())), ("status", .string(status))]))
+                                     ("banner", .string(repl.banner(forPeople: false))), ("status", .string(status))]))
         server.startReading()
         server.answer()
         return StandardOutput.exitCode(.success)

@@ -106,14 +106,14 @@ public final class REPL {
         entry = PendingEntry()
     }
 
-    func banner() -> String {
+    func banner(forPeople: Bool = true) -> String {
         var text = "policy 0.1 — policy what-ifs."
         if let p = session.program, !files.isEmpty {
             text += " Loaded \(files.count) file\(files.count == 1 ? "" : "s"): "
             text += "\(ValueFormatter.grouped(Int64(p.jurisdictions.count))) jurisdictions, \(p.policies.count) policies, "
             text += "\(p.events.count) events, \(p.scenarios.count - 1) scenarios."
         }
-        return text + "\nType :help for help, Tab to complete, Ctrl-D to leave.\n"
+        return forPeople ? text + "\nType :help for help, Tab to complete, Ctrl-D to leave.\n" : text
     }
 
     /// An entry is unfinished when the parser ran out of input inside it (an open bracket,

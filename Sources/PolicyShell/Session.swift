@@ -27,7 +27,7 @@ public final class Session {
     /// The statement whose outputs are being rendered.
     var statement: CheckedStatement?
     /// Takes each result instead of the console (`policy repl --jsonl`); results written
-    /// to files (`to "FILE"`) still go the usual way.
+    /// to files (`to "FILE"`) and failed asserts still go the usual way.
     var outputHandler: ((Output) -> Void)?
 
     /// Writes a result's file (`… to "FILE"`) and says so — `wrote FILE`, or a result of the
@@ -198,7 +198,7 @@ public final class Session {
     // MARK: - Output
 
     func render(_ output: Output) {
-        if let outputHandler, !output.isWrittenToFile {
+        if let outputHandler, !output.isWrittenToFile, !output.isAssertionFailure {
             return outputHandler(output)
         }
         if jsonDocument { return renderInDocument(output) }
@@ -293,6 +293,12 @@ public final class Session {
 }
 
 extension Output {
+    /// A failed `assert`: an error, reported as errors are.
+    var isAssertionFailure: Bool {
+        if case .assertionFailed = self { return true }
+        return false
+    }
+
     /// A table or chart with `to "FILE"`: written, not shown.
     var isWrittenToFile: Bool {
         switch self {

@@ -108,6 +108,8 @@ public struct TableRenderer {
         }
         func line(_ cells: [String], numericFrom: Int) -> String {
             cells.enumerated().map { i, c in
+                // A left-aligned last cell needs no padding (the line's end would be trimmed).
+                if i < numericFrom, i == cells.count - 1 { return c }
                 let pad = String(repeating: " ", count: max(0, widths[i] - TextWidth.of(c)))
                 return i < numericFrom ? c + pad : pad + c
             }.joined(separator: "  ").trimmingTrailingSpaces()

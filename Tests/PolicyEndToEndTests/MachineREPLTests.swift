@@ -50,6 +50,7 @@ final class MachineREPLTests: XCTestCase {
         XCTAssertEqual(all.first?["type"] as? String, "ready")
         XCTAssertEqual(all.first?["status"] as? String, "ok")
         XCTAssertTrue((all.first?["banner"] as? String ?? "").contains("Loaded 1 file"))
+        XCTAssertFalse((all.first?["banner"] as? String ?? "").contains("Ctrl-D"), "keys are for people")
 
         let table = of(1, all)
         XCTAssertEqual(table.map { $0["type"] as? String }, ["output", "done"])
@@ -216,6 +217,17 @@ final class MachineREPLTests: XCTestCase {
         let ready = all.first { $0["type"] as? String == "ready" }
         XCTAssertEqual(ready?["status"] as? String, "error")
         XCTAssertEqual(data(of(1, all)[0])["text/plain"] as? String, "4\n")
+    }
+
+    func testAFailedAssertIsAnErrorReportedOnce() throws {
+        let all = try replies([execute(1, "assert 1 == 2 \"nope\"")])
+        let cell = of(1, all)
+        XCTAssertEqual(cell.map { $0["type"] as? String }, ["stream", "done"], "\(cell)")
+        let text = cell[0]["text"] as? String ?? ""
+        XCTAssertEqual(cell[0]["name"] as? String, "stderr")
+        XCTAssertEqual(text.components(separatedBy: "nope").count, 2, "said once: \(text)")
+        XCTAssertEqual(cell[1]["status"] as? String, "error")
+        XCTAssertEqual(cell[1]["exit"] as? Int, 1)
     }
 
     func testQuitEndsTheSessionAfterItsDone() throws {

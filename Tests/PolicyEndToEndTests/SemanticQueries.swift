@@ -21,6 +21,15 @@ extension SemanticProgramGenerator {
             emit(line)
             generated.append(f.name)
         }
+        // Now and then a weighted population (§10): every engine adds the weights.
+        if rng.chance(20) {
+            let ints = fields.filter { $0.type == .int && generated.contains($0.name) }
+            if let f = ints.isEmpty ? nil : rng.pick(ints), rng.chance(70) {
+                emit("  weight 0.25 + max(0, \(f.name)) / 4")
+            } else {
+                emit("  weight \(rng.range(1, 9)).5")
+            }
+        }
         emit("}")
         pops.append("pop0")
         if rng.chance(30) {
