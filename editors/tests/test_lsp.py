@@ -323,3 +323,36 @@ async def test_a_burst_of_changes_ends_with_the_last_texts_diagnostics(client: L
         if list(client.diagnostics.get(uri(path), ["pending"])) == []:
             break
     assert list(client.diagnostics.get(uri(path), [])) == []
+
+
+@pytest.mark.asyncio
+async def test_parameters_are_local(client: LanguageClient, workspace):
+    """A decision's parameter and a rule's: hover says what it is, definition goes to where it
+    is named, references stay inside the declaration."""
+    text = MODEL.replace("date: date,", "date: date, jurisdiction: jurisdiction,") + (
+        "decision held(b: booking): bool = b.charge > hold_days\n"
+        "jurisdiction usa: federal\n"
+        "policy strict by usa { held(c) = c.charge > 0 }\n"
+    )
+    path = workspace / "params.policy"
+    path.write_text(text)
+    assert await open_document(client, path, text) == []
+    use = position_of(text, "b.charge", 0)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(path)), position=use)
+    )
+    assert "b: booking — a parameter of decision held" in hover.contents.value
+    target = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri(path)), position=use)
+    )
+    assert target.range.start == position_of(text, "b: booking")
+    references = await client.text_document_references_async(
+        types.ReferenceParams(text_document=types.TextDocumentIdentifier(uri=uri(path)), position=use,
+                              context=types.ReferenceContext(include_declaration=True))
+    )
+    assert sorted(r.range.start.character for r in references) == [14, 34]
+
+    rule = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(path)), position=position_of(text, "c.charge"))
+    )
+    assert "c: booking — the case a rule of policy strict decides" in rule.contents.value

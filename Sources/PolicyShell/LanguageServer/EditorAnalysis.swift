@@ -96,6 +96,45 @@ final class EditorAnalysis {
         return out
     }
 
+    /// A parameter in scope at `offset`: of the decision, `let` or policy being written there,
+    /// or of the rule (`honored(b) = …`). Its name's place, and what to say of it.
+    func parameter(named name: String, at offset: Int) -> (span: Span, description: String)? {
+        guard let statement = statement(containing: Span(offset, offset)) else { return nil }
+        func typeText(_ t: TypeExpr) -> String { file.text(t.span) }
+        let declared: [Parameter]
+        let owner: String
+        switch statement.kind {
+        case .decision(let d): (declared, owner) = (d.parameters, "decision \(d.name.text)")
+        case .let(let l): (declared, owner) = (l.parameters ?? [], "let \(l.name.text)")
+        case .policy(let p):
+            for rule in p.rules where rule.span.start <= offset && offset <= rule.span.end && rule.parameter.text == name {
+                let caseType = program.decisions.first { $0.name == rule.decision.text }
+                    .flatMap { $0.caseType >= 0 ? program.records[$0.caseType].name : nil }
+                return (rule.parameter.span, "\(name)\(caseType.map { ": \($0)" } ?? "") — the case a rule of policy \(p.name.text) decides")
+            }
+            (declared, owner) = (p.parameters ?? [], "policy \(p.name.text)")
+        default: return nil
+        }
+        guard let parameter = declared.first(where: { $0.name.text == name }) else { return nil }
+        return (parameter.name.span, "\(name): \(typeText(parameter.type)) — a parameter of \(owner)")
+    }
+
+    /// Uses of a parameter: the name in its statement, not after a `.`.
+    func uses(ofParameter name: String, at offset: Int) -> [Span] {
+        guard let statement = statement(containing: Span(offset, offset)) else { return [] }
+        var scope = statement.span
+        if case .policy(let p) = statement.kind,
+           let rule = p.rules.first(where: { $0.span.start <= offset && offset <= $0.span.end && $0.parameter.text == name }) {
+            scope = rule.span
+        }
+        var out: [Span] = []
+        for (i, t) in tokens.enumerated() where t.kind == .identifier && t.span.start >= scope.start && t.span.end <= scope.end {
+            if i > 0, tokens[i - 1].kind == .dot { continue }
+            if file.text(t.span) == name { out.append(t.span) }
+        }
+        return out
+    }
+
     /// The top-level statement of this document whose span holds `span`.
     func statement(containing span: Span) -> Statement? {
         unit.statements.first { $0.span.start <= span.start && span.end <= $0.span.end }

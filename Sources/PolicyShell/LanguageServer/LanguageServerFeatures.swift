@@ -19,6 +19,8 @@ extension LanguageServer {
         if name.isMember {
             let fields = a.fields(named: name.text)
             if !fields.isEmpty { text = fields.map { "```policy\n\($0)\n```" }.joined(separator: "\n") }
+        } else if let parameter = a.parameter(named: name.text, at: offset) {
+            text = "```policy\n\(parameter.description)\n```"
         } else if TokenKind.keyword(name.text) != nil {
             text = HelpTopics.topics[name.text].map { "```policy\n\($0.trimmingCharacters(in: "\n"))\n```" }
         } else if let described = HelpText(program: a.program).describe(name.text) {
@@ -52,6 +54,7 @@ extension LanguageServer {
             let sites = records.compactMap { a.declaration(of: $0.name) }
             return .array(sites.map { $0.source.file.location($0.source.span) })
         }
+        if let parameter = a.parameter(named: name.text, at: offset) { return a.file.location(parameter.span) }
         guard let site = a.declaration(of: name.text) else { return .null }
         return site.source.file.location(site.source.span)
     }
@@ -59,8 +62,13 @@ extension LanguageServer {
     func references(_ params: JSONValue) -> JSONValue {
         guard let (_, a) = analysis(params) else { return .array([]) }
         let offset = a.file.offset(lsp: params["position"] ?? .null)
-        guard let name = a.name(at: offset), !name.isMember, let site = a.declaration(of: name.text) else { return .array([]) }
+        guard let name = a.name(at: offset), !name.isMember else { return .array([]) }
         let includeDeclaration = params[path: "context", "includeDeclaration"]?.bool ?? true
+        if let parameter = a.parameter(named: name.text, at: offset) {
+            let spans = a.uses(ofParameter: name.text, at: offset).filter { includeDeclaration || $0 != parameter.span }
+            return .array(spans.map { a.file.location($0) })
+        }
+        guard let site = a.declaration(of: name.text) else { return .array([]) }
         var files = a.sourceFiles
         // Other open documents that use the name (a script that includes this model).
         for (_, other) in documents where other.path != a.file.name {
