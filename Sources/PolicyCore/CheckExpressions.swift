@@ -200,10 +200,10 @@ extension Checker {
             if let sym = lookupSymbol(n, scenario: scope.scenario) {
                 switch sym {
                 case .decision(let d) where program.decisions[d].caseType >= 0 && subject == .record(program.decisions[d].caseType):
-                    return decisionCall(d, Typed(subject) { frame in frame.subject ?? .bool(false) }, src, scope, on: .subject)
+                    return decisionCall(d, Typed(subject) { frame in try frame.requireSubject(src) }, src, scope, on: .subject)
                 case .letDef(let l) where program.lets[l].parameterTypes?.count == 1:
                     if let types = program.lets[l].parameterTypes, subject.fits(types[0]) {
-                        return letCall(l, [Typed(subject) { frame in frame.subject ?? .bool(false) }], src, scope, cases: [.subject])
+                        return letCall(l, [Typed(subject) { frame in try frame.requireSubject(src) }], src, scope, cases: [.subject])
                     }
                 default: break
                 }

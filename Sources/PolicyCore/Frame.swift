@@ -129,3 +129,12 @@ final class ChanceLog {
     /// the end (the population engine exploring every path of draws a key can take).
     var forced: [Bool]?
 }
+
+extension Frame {
+    /// The implicit subject, which the checker guarantees wherever it is read: its absence is
+    /// a bug of policy's, reported as one, never read as a value.
+    func requireSubject(_ src: SourceRef) throws -> Value {
+        guard let subject else { throw EvalError.impossible("the implicit case read where there is none", at: src) }
+        return subject
+    }
+}
