@@ -112,6 +112,7 @@ extension Program {
         attributeEvaluations = earlier.attributeEvaluations
         resolver = earlier.resolver
         cancellation = earlier.cancellation
+        tally = earlier.tally
     }
 
     /// The stored properties `init(continuing:)` copies, and those it leaves new (a test
@@ -120,6 +121,7 @@ extension Program {
         "files", "enums", "records", "jurisdictions", "attributes", "agencies", "params", "lets", "decisions",
         "policies", "events", "reactions", "populations", "scenarios", "caseFields", "letCode", "ruleCode",
         "cascadeLimit", "firingLimit", "provider", "attributeEvaluations", "resolver", "cancellation",
+        "tally",
     ]
     static let freshProperties: Set<String> = ["worlds", "populationCache", "worldFingerprints", "answerCache", "builtHere"]
 }

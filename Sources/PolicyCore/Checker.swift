@@ -158,9 +158,10 @@ public final class Checker {
     var expressionsChecked = 0
 
     /// `cancellation`: the caller's Ctrl-C flag, which the program keeps for its runs.
-    public convenience init(provider: SourceProvider?, cancellation: CancellationFlag? = nil) {
+    public convenience init(provider: SourceProvider?, cancellation: CancellationFlag? = nil, tally: WorkTally? = nil) {
         self.init(provider: provider, program: Program())
         if let cancellation { program.cancellation = cancellation }
+        if let tally { program.tally = tally }
     }
 
     init(provider: SourceProvider?, program: Program) {

@@ -36,6 +36,17 @@ public final class CancellationFlag: @unchecked Sendable {
     public func reset() { raised = false }
 }
 
+/// How many cases the aggregates of a session went over (`:timing` shows it per entry):
+/// each query, replicate and aggregate inside an expression adds its population's size.
+/// Shared, like the cancellation flag, by every program a session checks.
+public final class WorkTally: @unchecked Sendable {
+    private let lock = Lock()
+    private var cases = 0
+    public init() {}
+    public var casesVisited: Int { lock.withLock { cases } }
+    func add(cases n: Int) { lock.withLock { cases &+= n } }
+}
+
 /// The state an expression is evaluated in.
 public struct Frame {
     /// The scenario being evaluated.

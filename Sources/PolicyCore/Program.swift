@@ -337,6 +337,8 @@ public final class Program: @unchecked Sendable {
     /// Raised by the shell on Ctrl-C; checking, the timeline and long runs stop at the next
     /// check. The checker shares its caller's flag, so one flag serves a whole session.
     public internal(set) var cancellation = CancellationFlag()
+    /// The cases the session's aggregates went over.
+    public internal(set) var tally = WorkTally()
 
     public init() {}
 

@@ -248,6 +248,7 @@ extension Checker {
         let type: PType = which == "count" && !weighted ? .int : which == "sum" && isInt ? .int : .number
         return Typed(type) { frame in
             let data = try PopulationBuilder.build(p, in: frame.world, cancel: frame.world.program.cancellation)
+            frame.world.program.tally.add(cases: data.count)
             let weights = weighted ? data.weights : nil
             if weighted, weights == nil { throw EvalError.impossible("a weighted population built without its weights", at: src) }
             if let weights { return try weightedAggregate(which, data, weights, condition, v, &frame, src) }

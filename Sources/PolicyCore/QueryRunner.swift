@@ -82,6 +82,7 @@ struct QueryRunner {
 
     func accumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
                     _ source: SourceRef) throws -> Accumulated {
+        program.tally.add(cases: data.count)
         // The memo does not add weights: a weighted population takes the general path.
         if data.weights == nil, let fast = try fastAccumulate(q, data, worlds, cols, source) {
             return Accumulated(groups: fast.groups, differing: fast.differing, order: fast.order)

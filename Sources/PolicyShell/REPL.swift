@@ -130,6 +130,7 @@ public final class REPL {
     /// Parses, checks and runs one entry; nothing changes if any of it fails to check.
     func execute(_ text: String, file: String = "<repl>") {
         let start = Benchmark.monotonicSeconds()
+        let casesBefore = session.tally.casesVisited
         let unit = Parser.parse(SourceFile(name: file, text: text))
         if unit.hasErrors {
             console.report(unit.diagnostics, in: unit.file, omitted: unit.omittedErrors)
@@ -150,9 +151,12 @@ public final class REPL {
             note(.testFailed)
         }
         if timing {
-            // The time, and the memory the session holds after the entry.
+            // The time, the cases the entry's aggregates went over, and the memory the
+            // session holds after it.
             let held = Benchmark.formatBytes(Double(Benchmark.currentResidentBytes()))
-            console.out("(\(Benchmark.format3(Benchmark.monotonicSeconds() - start)) s, \(held) in use)\n")
+            let cases = session.tally.casesVisited - casesBefore
+            let visited = cases > 0 ? "\(Limits.grouped(cases)) case\(cases == 1 ? "" : "s"), " : ""
+            console.out("(\(Benchmark.format3(Benchmark.monotonicSeconds() - start)) s, \(visited)\(held) in use)\n")
         }
     }
 
@@ -228,7 +232,7 @@ public final class REPL {
                 note(code)
             }
         case ":reload":
-            let fresh = Session(console: console, cancellation: session.cancellation)
+            let fresh = Session(console: console, cancellation: session.cancellation, tally: session.tally)
             fresh.format = session.format
             let code = files.isEmpty ? .success : withInterrupts { fresh.load(files) }
             if code == .success {
@@ -239,7 +243,7 @@ public final class REPL {
                 note(code)
             }
         case ":reset":
-            session.replace(with: Session(console: console, cancellation: session.cancellation))
+            session.replace(with: Session(console: console, cancellation: session.cancellation, tally: session.tally))
             files = []
             console.out("the session is empty\n")
         case ":scenario", ":s":
@@ -311,7 +315,7 @@ public final class REPL {
               :load FILE            add a file's definitions     :reload   load the files again
               :reset                forget everything            :quit     leave (or Ctrl-D)
               :scenario [NAME]      the scenario queries use     :history  the entries so far
-              :timing on|off        time and memory per entry    :format table|csv|json|jsonl
+              :timing on|off        time, cases and memory       :format table|csv|json|jsonl
               :set PARAM = VALUE    change a param for the rest of the session (a scenario on the
                                     current one; :scenario baseline goes back)
               :save FILE            write the definitions as a formatted script

@@ -57,9 +57,14 @@ public final class Session {
     /// Shared by every program the session checks (and by a session that replaces it).
     public let cancellation: CancellationFlag
 
-    public init(console: Console, cancellation: CancellationFlag = CancellationFlag(), provider: FileProvider = FileProvider()) {
+    /// The cases the session's aggregates went over (`:timing`), shared like `cancellation`.
+    public let tally: WorkTally
+
+    public init(console: Console, cancellation: CancellationFlag = CancellationFlag(), tally: WorkTally = WorkTally(),
+                provider: FileProvider = FileProvider()) {
         self.console = console
         self.cancellation = cancellation
+        self.tally = tally
         self.provider = provider
     }
 
@@ -134,7 +139,7 @@ public final class Session {
         // going on from the checker before (`Checker.init(continuing:)`); the rest is checked
         // with everything accepted so far.
         let continued = Checker.canContinue(with: statements) ? self.checker : nil
-        let checker = continued.map { Checker(continuing: $0) } ?? Checker(provider: provider, cancellation: cancellation)
+        let checker = continued.map { Checker(continuing: $0) } ?? Checker(provider: provider, cancellation: cancellation, tally: tally)
         if let earlier = self.result?.program, TimelineReuse.isNeutral(statements) {
             checker.timelineSource = earlier
         }

@@ -74,4 +74,32 @@ final class ScalingTests: XCTestCase {
         // About 4 kB per entry (10,000 entries: under 50 MB); 20 kB would still be 200 MB.
         XCTAssertLessThan(growth, 20, "memory per entry, kB (at entry 500: \(held[500]) MB; at \(n): \(held[n]) MB)")
     }
+
+    /// `:timing on` also says how many cases an entry's aggregates went over: a query adds
+    /// its population, each scenario of a compare once, an aggregate in an expression its own.
+    func testTimingCountsTheCasesAnEntryWentOver() throws {
+        let input = """
+            jurisdiction usa: federal
+            record r { date: date, jurisdiction: jurisdiction, n: int = 0 }
+            population p of r {
+              size 1_500
+              date uniform 2010-01-01 .. 2012-12-31
+              jurisdiction = usa
+              n uniform 0 .. 9
+            }
+            :timing on
+            count(p where n > 4) + count(p)
+            table count by year from p
+            let quiet = 1
+
+            """
+        let r = try PolicyProcess.run([], stdin: Data(input.utf8), timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let timings = r.stdout.split(separator: "\n").filter { $0.hasPrefix("(") && $0.hasSuffix(" in use)") }.map(String.init)
+        XCTAssertEqual(timings.count, 3, r.stdout)
+        guard timings.count == 3 else { return }
+        XCTAssertTrue(timings[0].contains(" s, 3,000 cases, "), timings[0])
+        XCTAssertTrue(timings[1].contains(" s, 1,500 cases, "), timings[1])
+        XCTAssertFalse(timings[2].contains("cases"), "an entry that goes over no cases says nothing of them: \(timings[2])")
+    }
 }
