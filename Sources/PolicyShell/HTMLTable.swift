@@ -41,19 +41,6 @@ enum HTMLTable {
         column < t.keyColumns ? " style=\"text-align:left\"" : " style=\"text-align:right\""
     }
 
-    /// Text safe inside an element or a quoted attribute.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    /// Text safe inside an element or a quoted attribute (as the SVG charts escape theirs).
+    static func escape(_ s: String) -> String { ChartRenderer.xml(s) }
 }

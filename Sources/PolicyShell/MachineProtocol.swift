@@ -79,34 +79,17 @@ struct Request {
 /// Requests waiting for the main thread, and whether one is running — so that an
 /// interrupt stops the running `execute`, or the next queued one, and otherwise does nothing.
 final class RequestQueue: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let monitor = Monitor()
     private var waiting: [Request] = []
     private var running = false
     private var interruptPending = false
 
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(ready, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(ready)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        ready.deallocate()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
+    private func locked<T>(_ body: () -> T) -> T { monitor.locked(body) }
 
     func push(_ request: Request) {
         locked {
             waiting.append(request)
-            pthread_cond_signal(ready)
+            monitor.signal()
         }
     }
 
@@ -116,10 +99,10 @@ final class RequestQueue: @unchecked Sendable {
     /// The next request, waiting for one.
     func pop() -> Request {
         if let next { return next() }
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while waiting.isEmpty { pthread_cond_wait(ready, mutex) }
-        return waiting.removeFirst()
+        return locked {
+            while waiting.isEmpty { monitor.wait() }
+            return waiting.removeFirst()
+        }
     }
 
     /// `interrupt`: raises the flag of the running evaluation, or marks the next queued one.

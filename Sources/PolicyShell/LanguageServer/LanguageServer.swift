@@ -326,8 +326,7 @@ final class EditorFiles: FileProvider {
 /// Messages read but not yet answered, and the check under way — which a newer change to
 /// its document stops.
 final class Inbox: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let monitor = Monitor()
     private var waiting: [LSPTransport.Incoming] = []
     private var closed = false
     private var checking: String?
@@ -335,23 +334,7 @@ final class Inbox: @unchecked Sendable {
     /// Without a reader thread: messages are read here, when asked for.
     private var inline: LSPTransport?
 
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(ready, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(ready)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        ready.deallocate()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
+    private func locked<T>(_ body: () -> T) -> T { monitor.locked(body) }
 
     func readInline() { inline = LSPTransport(fd: 0) }
 
@@ -359,24 +342,24 @@ final class Inbox: @unchecked Sendable {
         locked {
             if let checking, case .message(let m) = incoming, Inbox.isChange(m, to: checking) { flag.raise() }
             waiting.append(incoming)
-            pthread_cond_signal(ready)
+            monitor.signal()
         }
     }
 
     func close() {
         locked {
             closed = true
-            pthread_cond_signal(ready)
+            monitor.signal()
         }
     }
 
     /// The next message, waiting for one; nil when the input has ended.
     func pop() -> LSPTransport.Incoming? {
         if inline != nil { return inline?.read() }
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while waiting.isEmpty, !closed { pthread_cond_wait(ready, mutex) }
-        return waiting.isEmpty ? nil : waiting.removeFirst()
+        return locked {
+            while waiting.isEmpty, !closed { monitor.wait() }
+            return waiting.isEmpty ? nil : waiting.removeFirst()
+        }
     }
 
     func hasChange(for uri: String) -> Bool {
