@@ -142,7 +142,16 @@ public final class REPL {
             note(accepted)
             return
         }
-        let status = withInterrupts { session.run(tests: false, unitRange: (session.units.count - 1)..<session.units.count) }
+        let entry = (session.units.count - 1)..<session.units.count
+        var status = withInterrupts { session.run(tests: false, unitRange: entry) }
+        // A `test` typed at the prompt runs at once (a file's tests run by `policy test`).
+        let hasTests = unit.statements.contains { if case .test = $0.kind { return true } else { return false } }
+        if hasTests, !status.interrupted, status.error == nil {
+            let tests = withInterrupts { session.run(tests: true, unitRange: entry) }
+            status.failed += tests.failed
+            status.interrupted = tests.interrupted
+            status.error = tests.error
+        }
         if status.interrupted {
             console.err("interrupted — the session is unchanged\n")
         } else if let error = status.error {

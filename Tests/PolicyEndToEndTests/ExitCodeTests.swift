@@ -145,6 +145,15 @@ final class ExitCodeTests: XCTestCase {
 
     // MARK: - An entry cut off by the end of input
 
+    /// A `test` typed at the prompt runs at once; a failed one makes piped input exit 1.
+    func testATestTypedAtThePromptRuns() throws {
+        let input = "let x = 2\ntest \"doubles\" {\n  assert x * 2 == 4\n}\ntest \"wrong\" { assert x == 3 \"x is two\" }\nx\n"
+        let r = try PolicyProcess.run([], stdin: Data(input.utf8))
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("✓ doubles\n✗ wrong\n    assertion failed: x == 3 — x is two\n"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("\n2\n"), "the session goes on: \(r.stdout)")
+    }
+
     func testUnfinishedEntryAtEndOfPipedInputExits65() throws {
         let r = try pipe("1 + 1\n\nlet y = {\n  1 +\n")
         XCTAssertEqual(r.status, 65, r.stderr)

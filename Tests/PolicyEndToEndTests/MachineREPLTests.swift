@@ -230,6 +230,17 @@ final class MachineREPLTests: XCTestCase {
         XCTAssertEqual(cell[1]["exit"] as? Int, 1)
     }
 
+    func testATestInACellRunsAndSaysSo() throws {
+        let all = try replies([execute(1, "test \"holds\" { assert 1 == 1 }\ntest \"fails\" { assert 1 == 2 }")])
+        let outputs = of(1, all).filter { $0["type"] as? String == "output" }
+        XCTAssertEqual(outputs.compactMap { data($0)["text/plain"] as? String }.first, "✓ holds\n")
+        let json = outputs.compactMap { data($0)["application/json"] as? [String: Any] }
+        XCTAssertEqual(json.map { $0["kind"] as? String }, ["test", "test"])
+        XCTAssertEqual(json.map { $0["passed"] as? Bool }, [true, false])
+        XCTAssertEqual(of(1, all).last?["status"] as? String, "error")
+        XCTAssertEqual(of(1, all).last?["exit"] as? Int, 1)
+    }
+
     func testQuitEndsTheSessionAfterItsDone() throws {
         let all = try replies([execute(1, "1\n:quit\n2"), execute(2, "3")])
         XCTAssertEqual(of(1, all).map { $0["type"] as? String }, ["output", "done"])
