@@ -95,6 +95,21 @@ public enum StandardOutput {
     private static let lock = Lock()
     nonisolated(unsafe) private static var closedAtStart = false
     nonisolated(unsafe) private static var failed = false
+    /// Where output goes: descriptor 1, or the private copy `reserveForProtocol` made.
+    nonisolated(unsafe) private static var descriptor: Int32 = 1
+
+    /// For a protocol on stdout (`repl --jsonl`, `lsp`): the replies go to a private copy of
+    /// descriptor 1, and descriptor 1 itself becomes stderr — so a result written to
+    /// `/dev/stdout` (or `:save /dev/stdout`) lands on stderr instead of inside the protocol.
+    public static func reserveForProtocol() {
+        lock.withLock {
+            let copy = dup(1)
+            guard copy >= 0 else { return }
+            _ = fcntl(copy, F_SETFD, FD_CLOEXEC)
+            descriptor = copy
+            dup2(2, 1)
+        }
+    }
 
     /// At start-up: descriptors 0, 1 and 2 that are closed are opened on /dev/null, so a file
     /// the program opens never lands on them (and output meant for the terminal never goes
@@ -114,7 +129,7 @@ public enum StandardOutput {
         guard !text.isEmpty else { return }
         lock.withLock {
             guard !failed else { return }
-            let reason = closedAtStart ? "it is closed" : FileWriter.writeAll(1, Array(text.utf8))
+            let reason = closedAtStart ? "it is closed" : FileWriter.writeAll(descriptor, Array(text.utf8))
             if let reason {
                 failed = true
                 writeAll(2, "error: cannot write to standard output: \(reason); the output is incomplete\n")

@@ -200,10 +200,17 @@ enum JSONValue: Equatable, Sendable {
                     case UInt8(ascii: "f"): bytes.append(0x0C)
                     case UInt8(ascii: "u"):
                         var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar), peek == UInt8(ascii: "\\"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "u") {
+                        // A high surrogate and the low one after it make one scalar (U+10000 and
+                        // up, as `json.dumps` writes an emoji); a lone half is U+FFFD.
+                        if (0xD800..<0xDC00).contains(scalar), peek == UInt8(ascii: "\\"), i + 5 < b.count, b[i + 1] == UInt8(ascii: "u") {
+                            let mark = i
                             i += 2
                             let low = try hex4()
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00 & 0x3FF)
+                            if (0xDC00...0xDFFF).contains(low) {
+                                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                i = mark // not a low half: read as an escape of its own
+                            }
                         }
                         bytes += Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
                     default: bytes.append(e) // \" \\ \/

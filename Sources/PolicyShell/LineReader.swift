@@ -31,18 +31,34 @@ public final class PlainLineReader: LineReader {
         self.fd = fd
     }
 
+    /// The next line starts at `start`; bytes before `scanned` hold no newline. (A long line
+    /// read in many chunks is searched once, and lines are not shifted out one by one.)
+    private var start = 0, scanned = 0
+
     public func readLine(prompt: String) -> String? {
         while true {
-            if let nl = buffer.firstIndex(of: 0x0A) {
-                var line = Array(buffer[..<nl])
-                buffer.removeSubrange(...nl)
-                if line.last == 0x0D { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
+            if let nl = buffer[scanned...].firstIndex(of: 0x0A) {
+                var end = nl
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = String(decoding: buffer[start..<end], as: UTF8.self)
+                start = nl + 1
+                scanned = start
+                if start > 65536, start * 2 > buffer.count {
+                    buffer.removeSubrange(..<start)
+                    start = 0
+                    scanned = 0
+                }
+                return line
             }
+            scanned = buffer.count
             if atEnd {
-                guard !buffer.isEmpty else { return nil }
-                defer { buffer = [] }
-                return String(decoding: buffer, as: UTF8.self)
+                guard start < buffer.count else { return nil }
+                defer {
+                    buffer = []
+                    start = 0
+                    scanned = 0
+                }
+                return String(decoding: buffer[start...], as: UTF8.self)
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

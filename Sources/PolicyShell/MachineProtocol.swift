@@ -60,7 +60,9 @@ struct Request {
             return .success(n)
         }
         if op != "interrupt", id == .null {
-            return .failure(Problem(id: .null, message: "'\(op)' needs an \"id\" (a string or a number), which its replies repeat"))
+            let given = value["id"].map { $0 != .null } ?? false
+            return .failure(Problem(id: .null, message: given ? "\"id\" must be a string or a number, which the replies repeat"
+                                                              : "'\(op)' needs an \"id\" (a string or a number), which its replies repeat"))
         }
         switch op {
         case "execute": return code().map { Request(id: id, op: .execute($0)) }

@@ -33,6 +33,7 @@ public final class MachineREPL {
         // A notebook server interrupts by signalling the kernel's process group: the
         // `interrupt` request is what stops an evaluation here.
         signal(SIGINT, SIG_IGN)
+        StandardOutput.reserveForProtocol()
         let console = Console(out: { _ in }, err: { _ in })
         let session = Session(console: console)
         session.format = format

@@ -78,6 +78,19 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertTrue(last.isEmpty, "\(published)")
     }
 
+    /// A client that wrote stray bytes without a header: the next header is found where it
+    /// is glued on, so `shutdown` and `exit` still end the server.
+    func testAHeaderGluedToStrayBytesIsStillRead() throws {
+        var input = Data("[1,2,3]".utf8)
+        input += frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+        input += Data("{\"stray\": true}".utf8)
+        input += frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let r = try PolicyProcess.run(["lsp"], stdin: input, timeout: 20)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ids = try messages(r.stdoutData).compactMap { $0["id"] as? Int }
+        XCTAssertEqual(ids, [1, 2])
+    }
+
     func testRandomBytesNeverCrashTheServer() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5 {

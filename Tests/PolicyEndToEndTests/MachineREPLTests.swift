@@ -241,6 +241,19 @@ final class MachineREPLTests: XCTestCase {
         XCTAssertEqual(of(1, all).last?["exit"] as? Int, 1)
     }
 
+    /// `\ud83d\ude00` (how Python's `json.dumps` writes 😀) is one scalar; a result written
+    /// to /dev/stdout goes to stderr, never into the replies.
+    func testEscapedEmojiAndWritesToStdoutKeepTheProtocolClean() throws {
+        let stdin = Data((#"{"id":1,"op":"execute","code":"\"\ud83d\ude00 \ud83d\""}"# + "\n"
+            + #"{"id":2,"op":"execute","code":"let a = 1\n:save /dev/stdout"}"# + "\n").utf8)
+        let r = try PolicyProcess.run(["repl", "--jsonl"], stdin: stdin)
+        XCTAssertEqual(r.status, 0)
+        let all = try parse(r.stdout)
+        XCTAssertEqual(data(of(1, all)[0])["text/plain"] as? String, "\"😀 \u{FFFD}\"\n")
+        XCTAssertEqual(of(2, all).last?["status"] as? String, "ok")
+        XCTAssertTrue(r.stderr.contains("let a = 1"), "the saved text went to stderr: \(r.stderr)")
+    }
+
     func testQuitEndsTheSessionAfterItsDone() throws {
         let all = try replies([execute(1, "1\n:quit\n2"), execute(2, "3")])
         XCTAssertEqual(of(1, all).map { $0["type"] as? String }, ["output", "done"])

@@ -356,3 +356,49 @@ async def test_parameters_are_local(client: LanguageClient, workspace):
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(path)), position=position_of(text, "c.charge"))
     )
     assert "c: booking — the case a rule of policy strict decides" in rule.contents.value
+
+
+@pytest.mark.asyncio
+async def test_an_open_include_and_the_documents_that_read_it(client: LanguageClient, tmp_path):
+    """A change to an open include re-checks the open documents that include it; closing one
+    of them leaves the include's own diagnostics alone."""
+    lib, main = tmp_path / "lib.policy", tmp_path / "main.policy"
+    lib.write_text("let a = 1\nlet b = nope\n")
+    main.write_text('include "lib.policy"\na + 1\n')
+    await open_document(client, lib)
+    await open_document(client, main)
+    assert [d.message.split("\n")[0] for d in client.diagnostics[uri(lib)]] == ["unknown name 'nope'"]
+    assert list(client.diagnostics[uri(main)]) == []
+
+    # `a` renamed in lib: main, which reads it, is checked again and says so.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(lib), version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="let c = 1\nlet b = nope\n")],
+        )
+    )
+    for _ in range(4):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if client.diagnostics.get(uri(main)):
+            break
+    assert [d.message.split("\n")[0] for d in client.diagnostics[uri(main)]] == ["unknown name 'a'"]
+
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(main))))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.message.split("\n")[0] for d in client.diagnostics[uri(lib)]] == ["unknown name 'nope'"]
+
+
+@pytest.mark.asyncio
+async def test_a_lens_of_an_earlier_text_is_refused(client: LanguageClient, tmp_path):
+    path = tmp_path / "two.policy"
+    text = "let a = 1\na + 1\na + 2\n"
+    await open_document(client, path, text)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(path))))
+    stale = lenses[1].command
+    await change_document(client, path, "# a comment on top\n" + text, 2)
+    with pytest.raises(Exception, match="the document changed since this lens was shown"):
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(command=stale.command, arguments=stale.arguments))
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri(path))))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=lenses[1].command.command, arguments=lenses[1].command.arguments))
+    assert result["output"] == "3\n"

@@ -161,7 +161,9 @@ extension SourceFile {
         let character = max(0, position["character"]?.int ?? 0)
         guard line < lineStarts.count else { return bytes.count }
         let start = Int(lineStarts[line])
-        let end = line + 1 < lineStarts.count ? Int(lineStarts[line + 1]) - 1 : bytes.count
+        var end = line + 1 < lineStarts.count ? Int(lineStarts[line + 1]) - 1 : bytes.count
+        // A CRLF line ends before its CR.
+        if end > start, end - 1 < bytes.count, bytes[end - 1] == 0x0D { end -= 1 }
         let text = String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
         var units = 0, offset = start
         for scalar in text.unicodeScalars {

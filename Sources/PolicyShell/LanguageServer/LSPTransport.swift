@@ -36,9 +36,11 @@ struct LSPTransport {
                 if length != nil { break }
                 continue // blank lines between messages
             }
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "content-length" {
-                let value = String(parts[1]).trimmingCharacters(in: " \t")
+            // Found anywhere in the line: after a client's stray unframed bytes (which end
+            // in no newline), the header is glued to them.
+            let lower = line.lowercased()
+            if let found = lower.range(of: "content-length:") {
+                let value = String(lower[found.upperBound...]).trimmingCharacters(in: " \t")
                 guard let n = Int(value), n >= 0, n <= LSPTransport.maxMessageBytes else {
                     return .malformed("a Content-Length of '\(value)' (it must be a whole number of bytes up to \(LSPTransport.maxMessageBytes))")
                 }

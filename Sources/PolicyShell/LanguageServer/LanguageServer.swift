@@ -31,6 +31,7 @@ public final class LanguageServer {
         // An editor stops its server with `shutdown` and `exit`; Ctrl-C in the terminal that
         // started the editor is not for us.
         signal(SIGINT, SIG_IGN)
+        StandardOutput.reserveForProtocol()
         let server = LanguageServer()
         server.startReading()
         return server.run()
@@ -117,14 +118,18 @@ public final class LanguageServer {
             // A later change is already waiting: this text is stale, and not checked.
             if inbox.hasChange(for: uri) { return }
             check(uri)
+            checkDependents(of: document.path, except: uri)
         case "textDocument/didSave":
-            guard let uri = params[path: "textDocument", "uri"]?.string, documents[uri] != nil else { return }
+            guard let uri = params[path: "textDocument", "uri"]?.string, let document = documents[uri] else { return }
             check(uri)
+            checkDependents(of: document.path, except: uri)
         case "textDocument/didClose":
             guard let uri = params[path: "textDocument", "uri"]?.string, let document = documents.removeValue(forKey: uri) else { return }
             files.open[document.path] = nil
             lensResults[uri] = nil
             for target in published.removeValue(forKey: uri) ?? [] { publish(target, []) }
+            // Documents that include it now read it from disk.
+            checkDependents(of: document.path, except: uri)
         default: break
         }
     }
@@ -186,13 +191,25 @@ public final class LanguageServer {
         document.analysis = analysis
         documents[uri] = document
         var byFile: [String: [JSONValue]] = [document.uri: []]
+        let openPaths = Set(documents.values.map(\.path))
         for located in analysis.diagnostics {
+            // An open include's diagnostics are published by its own check, never by another's
+            // (closing this document must not clear them).
+            if located.file.name != document.path, openPaths.contains(located.file.name) { continue }
             let target = located.file.name == document.path ? document.uri : EditorDocument.uri(forPath: located.file.name)
             byFile[target, default: []].append(LanguageServer.diagnostic(located.diagnostic, in: located.file))
         }
         for stale in (published[uri] ?? []).subtracting(byFile.keys) { publish(stale, []) }
         for (target, list) in byFile { publish(target, list, version: target == uri ? document.version : nil) }
         published[uri] = Set(byFile.keys)
+    }
+
+    /// Checks again the open documents that read `path` (they include it), after it changed.
+    func checkDependents(of path: String, except uri: String) {
+        for (other, document) in documents where other != uri {
+            guard let analysis = document.analysis, analysis.sourceFiles.contains(where: { $0.name == path }) else { continue }
+            check(other)
+        }
     }
 
     func publish(_ uri: String, _ diagnostics: [JSONValue], version: Int? = nil) {

@@ -196,7 +196,7 @@ extension LanguageServer {
             var title = isTest ? "▶ Run test" : "▶ Run"
             if let shown = lensResults[document.uri]?[line] { title += " — " + shown }
             let command: JSONValue = .object([("title", .string(title)), ("command", .string(LanguageServer.runCommand)),
-                                              ("arguments", .array([.string(document.uri), .int(line)]))])
+                                              ("arguments", .array([.string(document.uri), .int(line), .int(document.version)]))])
             let lineStart = Span(Int(statement.span.start), Int(statement.span.start))
             out.append(.object([("range", a.file.lspRange(lineStart)), ("command", command)]))
         }
@@ -210,7 +210,7 @@ extension LanguageServer {
         }
     }
 
-    /// `policy.run URI LINE`: runs the statement that starts on that line (0-based) of the
+    /// `policy.run URI LINE VERSION`: runs the statement that starts on that line (0-based) of the
     /// document as it is in the editor, and answers with what it printed
     /// (`{"output": …, "ok": true}`); the lens then shows its first line.
     func executeCommand(_ params: JSONValue) -> Result<JSONValue, LSPError> {
@@ -218,8 +218,12 @@ extension LanguageServer {
             return .failure(LSPError(code: -32602, "unknown command '\(params["command"]?.string ?? "")'; this server runs '\(LanguageServer.runCommand)'"))
         }
         let arguments = params["arguments"]?.array ?? []
-        guard arguments.count == 2, let uri = arguments[0].string, let line = arguments[1].int, let document = documents[uri] else {
-            return .failure(LSPError(code: -32602, "'\(LanguageServer.runCommand)' takes the URI of an open document and a line"))
+        guard arguments.count >= 2, let uri = arguments[0].string, let line = arguments[1].int, line >= 0, let document = documents[uri] else {
+            return .failure(LSPError(code: -32602, "'\(LanguageServer.runCommand)' takes the URI of an open document, a line (from 0) and the document's version"))
+        }
+        // A lens made for an earlier text would run whatever is on its line now.
+        if arguments.count >= 3, let version = arguments[2].int, version != document.version {
+            return .failure(LSPError(code: -32801, "the document changed since this lens was shown; run it again from the lens as it is now"))
         }
         var printed = "", failed = false
         let console = Console(out: { printed += $0 }, err: { printed += $0; failed = true })
