@@ -34,7 +34,9 @@ public final class Interpreter {
     /// with `tests: true`, only they run (`policy test`).
     public func run(_ statements: [CheckedStatement], tests: Bool, sink: (Output) -> Void) -> Status {
         var status = Status()
-        program.cancellation.reset()
+        // The flag is not reset here: whoever raises it (the prompt's Ctrl-C watcher, an
+        // `interrupt` request) resets it when an entry begins, so one raised between checking
+        // and running still stops the run.
         for (index, s) in statements.enumerated() {
             willRun?(s)
             do {

@@ -98,12 +98,26 @@ final class RequestQueue: @unchecked Sendable {
     /// Where requests come from when no thread reads them (see `MachineREPL.startReading`).
     var next: (() -> Request)?
 
-    /// The next request, waiting for one.
-    func pop() -> Request {
-        if let next { return next() }
+    /// The next request, waiting for one. An `execute` is running from the moment it is
+    /// taken (so no interrupt falls between taking it and starting it): `flag` is reset, or
+    /// raised if an interrupt came while it waited.
+    func pop(_ flag: CancellationFlag) -> Request {
+        let read = next?()
         return locked {
-            while waiting.isEmpty { monitor.wait() }
-            return waiting.removeFirst()
+            let request: Request
+            if let read {
+                request = read
+            } else {
+                while waiting.isEmpty { monitor.wait() }
+                request = waiting.removeFirst()
+            }
+            if case .execute = request.op {
+                running = true
+                flag.reset()
+                if interruptPending { flag.raise() }
+                interruptPending = false
+            }
+            return request
         }
     }
 
@@ -115,15 +129,6 @@ final class RequestQueue: @unchecked Sendable {
             } else if waiting.contains(where: { if case .execute = $0.op { return true } else { return false } }) {
                 interruptPending = true
             }
-        }
-    }
-
-    func beginRunning(_ flag: CancellationFlag) {
-        locked {
-            running = true
-            flag.reset()
-            if interruptPending { flag.raise() }
-            interruptPending = false
         }
     }
 

@@ -110,7 +110,7 @@ public final class MachineREPL {
     /// Answers queued requests, in order, until the session ends.
     func answer() {
         while true {
-            let request = requests.pop()
+            let request = requests.pop(session.cancellation)
             currentID = request.id
             switch request.op {
             case .execute(let code):
@@ -137,7 +137,6 @@ public final class MachineREPL {
     /// ones included. True when the cell said `:quit`.
     func execute(_ code: String) -> Bool {
         repl.outcome = .success
-        requests.beginRunning(session.cancellation)
         var chunk: [String] = [], chunkStart = 1, quit = false
         let lines = code.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)

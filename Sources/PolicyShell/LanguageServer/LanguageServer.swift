@@ -87,7 +87,7 @@ public final class LanguageServer {
         case "textDocument/documentSymbol": result = .success(documentSymbols(params))
         case "textDocument/formatting": result = formatting(params)
         case "textDocument/codeLens": result = .success(codeLenses(params))
-        case "workspace/executeCommand": result = executeCommand(params)
+        case "workspace/executeCommand": result = executeCommand(params, id: id)
         default:
             result = .failure(LSPError(code: -32601, "'\(method)' is not something this server does"))
         }
@@ -347,6 +347,8 @@ final class Inbox: @unchecked Sendable {
     private var waiting: [LSPTransport.Incoming] = []
     private var closed = false
     private var checking: String?
+    /// The request whose command is running (`policy.run`): `$/cancelRequest` stops it.
+    private var running: JSONValue?
     private var flag = CancellationFlag()
     /// Without a reader thread: messages are read here, when asked for.
     private var inline: LSPTransport?
@@ -357,7 +359,7 @@ final class Inbox: @unchecked Sendable {
 
     func push(_ incoming: LSPTransport.Incoming) {
         locked {
-            if let checking, case .message(let m) = incoming, Inbox.isChange(m, to: checking) { flag.raise() }
+            if case .message(let m) = incoming, stops(m) { flag.raise() }
             waiting.append(incoming)
             monitor.signal()
         }
@@ -388,19 +390,32 @@ final class Inbox: @unchecked Sendable {
         }
     }
 
-    /// The flag of a new check of `uri`.
-    func beginCheck(_ uri: String) -> CancellationFlag {
+    /// Whether `message` makes the work under way stale: a change to the document being
+    /// checked or run, the cancellation of the running command, or the end of the session.
+    private func stops(_ message: JSONValue) -> Bool {
+        guard let checking else { return false }
+        let method = message["method"]?.string
+        if method == "shutdown" || method == "exit" { return true }
+        if Inbox.isChange(message, to: checking) { return true }
+        if method == "$/cancelRequest", let running, message[path: "params", "id"] == running { return true }
+        return false
+    }
+
+    /// The flag of a new check of `uri` (or of a run of its statement, request `id`).
+    func beginCheck(_ uri: String, request id: JSONValue? = nil) -> CancellationFlag {
         locked {
             checking = uri
+            running = id
             flag = CancellationFlag()
             return flag
         }
     }
 
-    /// Ends the check; true if a newer change stopped it.
+    /// Ends the check or run; true if it was stopped.
     func endCheck() -> Bool {
         locked {
             checking = nil
+            running = nil
             return flag.isRaised
         }
     }

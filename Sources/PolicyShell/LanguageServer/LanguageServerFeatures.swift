@@ -213,7 +213,7 @@ extension LanguageServer {
     /// `policy.run URI LINE VERSION`: runs the statement that starts on that line (0-based) of the
     /// document as it is in the editor, and answers with what it printed
     /// (`{"output": …, "ok": true}`); the lens then shows its first line.
-    func executeCommand(_ params: JSONValue) -> Result<JSONValue, LSPError> {
+    func executeCommand(_ params: JSONValue, id: JSONValue) -> Result<JSONValue, LSPError> {
         guard params["command"]?.string == LanguageServer.runCommand else {
             return .failure(LSPError(code: -32602, "unknown command '\(params["command"]?.string ?? "")'; this server runs '\(LanguageServer.runCommand)'"))
         }
@@ -227,7 +227,12 @@ extension LanguageServer {
         }
         var printed = "", failed = false
         let console = Console(out: { printed += $0 }, err: { printed += $0; failed = true })
-        let session = Session(console: console, provider: files)
+        // A change to the document, a cancellation of this request or the end of the session
+        // stops the run.
+        let flag = inbox.beginCheck(uri, request: id)
+        let session = Session(console: console, cancellation: flag, provider: files)
+        var stopped = false
+        defer { if !stopped { _ = inbox.endCheck() } }
         let file = SourceFile(name: document.path, text: document.text)
         let unit = Parser.parse(file)
         if unit.hasErrors {
@@ -244,6 +249,10 @@ extension LanguageServer {
             if case .test = chosen[0] { isTest = true }
             let status = session.run(tests: isTest) { s in chosen.contains { $0.source.span == s.source.span && $0.source.file === s.source.file } }
             if status.error != nil || status.failed > 0 { failed = true }
+        }
+        stopped = true
+        if inbox.endCheck() {
+            return .failure(LSPError(code: -32800, "the run was stopped (the document changed, or the run was cancelled)"))
         }
         let firstLine = printed.split(separator: "\n").first.map(String.init) ?? "(no output)"
         lensResults[uri, default: [:]][line] = (failed ? "✗ " : "") + (firstLine.count > 60 ? String(firstLine.prefix(59)) + "…" : firstLine)
