@@ -16,8 +16,10 @@ import Darwin
 public struct EngineOptions: Sendable {
     /// Which engine answers population queries.
     public enum Engine: String, Sendable {
-        /// The memo where it applies, else the general engine.
+        /// The memo where it applies and pays, else the general engine.
         case automatic
+        /// The memo wherever it applies, even where it would not pay (so tests compare it).
+        case memo
         /// No memo: the general engine, many cases at a time.
         case general
         /// No memo, and every case evaluated alone: the reference.

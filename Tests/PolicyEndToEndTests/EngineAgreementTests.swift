@@ -8,7 +8,7 @@ final class EngineAgreementTests: XCTestCase {
     /// The default (memo where it applies), the general engine (chunks many cases at a
     /// time), the reference (every case alone), and other thread counts.
     let engines: [[String: String]] = [
-        [:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
+        [:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_ENGINE": "memo"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
         ["POLICY_ENGINE": "general", "POLICY_THREADS": "1"],
     ]
 

@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 /// Generated programs (SemanticProgramGenerator) give exactly the same stdout, stderr and exit
-/// status under every engine: the default (memoised where it applies), the general one, and
-/// one, two and three threads. `POLICY_DIFF_PROGRAMS=N` runs N programs (default 120) from
+/// status under every engine: the default (memoised where it applies and pays), the general
+/// one, the scalar reference, the memo wherever it applies (`POLICY_ENGINE=memo`), and one,
+/// two and three threads. `POLICY_DIFF_PROGRAMS=N` runs N programs (default 120) from
 /// `POLICY_DIFF_SEED` (default 1); a disagreement writes the program and what each engine
 /// printed under `$TMPDIR/policy-differential/seed-N/` (`POLICY_DIFF_SAVE_ALL=1` saves every
 /// program there, with the default engine's output).
@@ -12,6 +13,7 @@ final class SemanticDifferentialTests: XCTestCase {
         ("default", [:]),
         ("general", ["POLICY_ENGINE": "general"]),
         ("scalar", ["POLICY_ENGINE": "scalar"]),
+        ("memo", ["POLICY_ENGINE": "memo"]),
         ("threads=1", ["POLICY_THREADS": "1"]),
         ("threads=2", ["POLICY_THREADS": "2"]),
         ("threads=3", ["POLICY_THREADS": "3"]),
