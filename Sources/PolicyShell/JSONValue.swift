@@ -231,3 +231,12 @@ enum JSONValue: Equatable, Sendable {
         }
     }
 }
+
+/// A member inside members: `message[path: "params", "textDocument", "uri"]`.
+extension JSONValue {
+    subscript(path keys: String...) -> JSONValue? {
+        var value: JSONValue? = self
+        for key in keys { value = value?[key] }
+        return value
+    }
+}

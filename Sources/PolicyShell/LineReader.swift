@@ -41,29 +41,55 @@ public final class PlainLineReader: LineReader {
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let line = String(decoding: buffer[start..<end], as: UTF8.self)
-                start = nl + 1
-                scanned = start
-                if start > 65536, start * 2 > buffer.count {
-                    buffer.removeSubrange(..<start)
-                    start = 0
-                    scanned = 0
-                }
+                consume(upTo: nl + 1)
                 return line
             }
             scanned = buffer.count
-            if atEnd {
+            guard fill() else {
                 guard start < buffer.count else { return nil }
-                defer {
-                    buffer = []
-                    start = 0
-                    scanned = 0
-                }
+                defer { consume(upTo: buffer.count) }
                 return String(decoding: buffer[start...], as: UTF8.self)
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
+        }
+    }
+
+    /// The next `n` bytes as they are (the body of a framed message, `policy lsp`); nil when
+    /// the input ends first.
+    func readBytes(_ n: Int) -> [UInt8]? {
+        while buffer.count - start < n {
+            guard fill() else { return nil }
+        }
+        let bytes = Array(buffer[start..<(start + n)])
+        consume(upTo: start + n)
+        return bytes
+    }
+
+    /// Reads more input into the buffer; false at the end of input.
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !atEnd {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
-            if n <= 0 { atEnd = true } else { buffer += chunk[0..<n] }
+            if n <= 0 { atEnd = true } else {
+                buffer += chunk[0..<n]
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Drops what was read up to `end`, shifting the buffer only once half of it is spent.
+    private func consume(upTo end: Int) {
+        start = end
+        scanned = max(scanned, start)
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+            scanned = 0
+        } else if start > 65536, start * 2 > buffer.count {
+            buffer.removeSubrange(..<start)
+            scanned -= start
+            start = 0
         }
     }
 

@@ -359,15 +359,19 @@ class PolicyKernel(Kernel):
 
     # -- the other requests ------------------------------------------------------------------
 
+    def _ask(self, op: str, reply_type: str, **members: Any) -> Optional[dict]:
+        """A quick request's reply, or None (no `policy`, no answer in time, or interrupted)."""
+        process = self._running(wait=QUICK_TIMEOUT)
+        if process is None:
+            return None
+        try:
+            return process.answer(op, reply_type, QUICK_TIMEOUT, **members)
+        except KeyboardInterrupt:
+            return None  # its reply, if it comes, is dropped by id
+
     async def do_complete(self, code: str, cursor_pos: Optional[int]) -> dict:
         cursor = len(code) if cursor_pos is None else cursor_pos
-        process = self._running(wait=QUICK_TIMEOUT)
-        reply = None
-        if process is not None:
-            try:
-                reply = process.answer("complete", "completions", QUICK_TIMEOUT, code=code, cursor=cursor)
-            except KeyboardInterrupt:
-                pass  # its reply, if it comes, is dropped by id
+        reply = self._ask("complete", "completions", code=code, cursor=cursor)
         if reply is None:
             return {"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor, "metadata": {}}
         return {
@@ -379,25 +383,13 @@ class PolicyKernel(Kernel):
         }
 
     async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()) -> dict:
-        process = self._running(wait=QUICK_TIMEOUT)
-        reply = None
-        if process is not None:
-            try:
-                reply = process.answer("inspect", "inspection", QUICK_TIMEOUT, code=code, cursor=cursor_pos)
-            except KeyboardInterrupt:
-                pass  # its reply, if it comes, is dropped by id
+        reply = self._ask("inspect", "inspection", code=code, cursor=cursor_pos)
         if reply is None or not reply.get("found"):
             return {"status": "ok", "found": False, "data": {}, "metadata": {}}
         return {"status": "ok", "found": True, "data": dict(reply.get("data") or {}), "metadata": {}}
 
     async def do_is_complete(self, code: str) -> dict:
-        process = self._running(wait=QUICK_TIMEOUT)
-        reply = None
-        if process is not None:
-            try:
-                reply = process.answer("is_complete", "is_complete", QUICK_TIMEOUT, code=code)
-            except KeyboardInterrupt:
-                pass  # its reply, if it comes, is dropped by id
+        reply = self._ask("is_complete", "is_complete", code=code)
         status = reply.get("status") if reply else None
         if status == "incomplete":
             return {"status": "incomplete", "indent": ""}

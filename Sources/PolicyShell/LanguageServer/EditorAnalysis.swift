@@ -12,6 +12,8 @@ final class EditorAnalysis {
     /// Parse errors when there are any (the check of a broken tree would only add noise),
     /// else the checker's.
     let diagnostics: [LocatedDiagnostic]
+    /// Every top-level name the program declares, and where.
+    let declarations: [String: DeclarationSite]
 
     /// Nil when a newer change stopped the check.
     init?(document: EditorDocument, files: EditorFiles, cancellation: CancellationFlag) {
@@ -21,6 +23,7 @@ final class EditorAnalysis {
         result = checker.check([unit])
         if result.interrupted { return nil }
         tokens = Lexer.tokenize(file).tokens
+        declarations = Dictionary(checker.declarationSites.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let file = self.file
         diagnostics = unit.hasErrors ? unit.diagnostics.map { LocatedDiagnostic(file: file, diagnostic: $0) } : result.diagnostics
     }
@@ -54,9 +57,7 @@ final class EditorAnalysis {
     }
 
     /// Where a top-level name is declared.
-    func declaration(of name: String) -> DeclarationSite? {
-        checker.declarationSites.first { $0.name == name }
-    }
+    func declaration(of name: String) -> DeclarationSite? { declarations[name] }
 
     /// The records and the jurisdiction attributes that have a field called `name`.
     func fields(named name: String) -> [String] {
@@ -71,17 +72,18 @@ final class EditorAnalysis {
     }
 
     /// The files the program was read from: this document and everything it includes.
-    var sourceFiles: [SourceFile] {
+    /// (Asked for each open document whenever a file changes: worked out once.)
+    lazy var sourceFiles: [SourceFile] = {
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(file)]
         var out = [file]
-        for site in checker.declarationSites where seen.insert(ObjectIdentifier(site.source.file)).inserted {
+        for site in declarations.values where seen.insert(ObjectIdentifier(site.source.file)).inserted {
             out.append(site.source.file)
         }
         for statement in result.statements where seen.insert(ObjectIdentifier(statement.source.file)).inserted {
             out.append(statement.source.file)
         }
         return out
-    }
+    }()
 
     /// Every use of a top-level name as a name (not as a member after `.`), in `files`.
     static func uses(of name: String, in files: [SourceFile]) -> [(SourceFile, Span)] {
@@ -169,7 +171,7 @@ extension SourceFile {
         for scalar in text.unicodeScalars {
             if units >= character { break }
             units += scalar.utf16.count
-            offset += scalar.utf8.count
+            offset += UTF8.width(scalar)
         }
         return min(offset, end)
     }
@@ -177,8 +179,4 @@ extension SourceFile {
     func location(_ span: Span) -> JSONValue {
         .object([("uri", .string(EditorDocument.uri(forPath: name))), ("range", lspRange(span))])
     }
-}
-
-extension Unicode.Scalar {
-    var utf8: [UInt8] { Array(String(self).utf8) }
 }

@@ -40,7 +40,7 @@ public final class LanguageServer {
     func startReading() {
         let inbox = self.inbox
         let started = startDetachedThread {
-            var transport = LSPTransport(fd: 0)
+            let transport = LSPTransport(fd: 0)
             while let incoming = transport.read() { inbox.push(incoming) }
             inbox.close()
         }

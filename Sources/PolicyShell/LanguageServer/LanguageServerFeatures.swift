@@ -102,7 +102,7 @@ extension LanguageServer {
             let folder = document.path.lastIndex(of: "/").map { String(document.path[..<$0]) }
             return .array(REPL.fileCompletions(partial, folder: folder).map { LanguageServer.completionItem($0, kind: $0.hasSuffix("/") ? 19 : 17) })
         }
-        let kinds = Dictionary(document.analysis?.checker.declarationSites.map { ($0.name, $0.kind) } ?? [], uniquingKeysWith: { a, _ in a })
+        let kinds = document.analysis?.declarations.mapValues(\.kind) ?? [:]
         let words = REPL.completions(before, program: program)
         return .array(words.map { word in
             let kind: Int
@@ -231,29 +231,27 @@ extension LanguageServer {
         // stops the run.
         let flag = inbox.beginCheck(uri, request: id)
         let session = Session(console: console, cancellation: flag, provider: files)
-        var stopped = false
-        defer { if !stopped { _ = inbox.endCheck() } }
         let file = SourceFile(name: document.path, text: document.text)
         let unit = Parser.parse(file)
+        var found = true
         if unit.hasErrors {
             console.report(unit.diagnostics, in: file)
         } else if session.accept([unit]) == .success {
-            let target = line + 1
             let chosen = session.result?.statementsByUnit.first?.filter { s in
-                s.source.file === file && file.line(of: Int(s.source.span.start)) == target
+                s.source.file === file && file.line(of: Int(s.source.span.start)) == line + 1
             } ?? []
-            guard !chosen.isEmpty else {
-                return .failure(LSPError(code: -32602, "nothing to run on line \(target) of \(document.path)"))
-            }
+            found = !chosen.isEmpty
             var isTest = false
-            if case .test = chosen[0] { isTest = true }
-            let status = session.run(tests: isTest) { s in chosen.contains { $0.source.span == s.source.span && $0.source.file === s.source.file } }
-            if status.error != nil || status.failed > 0 { failed = true }
+            if case .test? = chosen.first { isTest = true }
+            if found {
+                let status = session.run(tests: isTest) { s in chosen.contains { $0.source.span == s.source.span && $0.source.file === s.source.file } }
+                if status.error != nil || status.failed > 0 { failed = true }
+            }
         }
-        stopped = true
         if inbox.endCheck() {
             return .failure(LSPError(code: -32800, "the run was stopped (the document changed, or the run was cancelled)"))
         }
+        guard found else { return .failure(LSPError(code: -32602, "nothing to run on line \(line + 1) of \(document.path)")) }
         let firstLine = printed.split(separator: "\n").first.map(String.init) ?? "(no output)"
         lensResults[uri, default: [:]][line] = (failed ? "✗ " : "") + (firstLine.count > 60 ? String(firstLine.prefix(59)) + "…" : firstLine)
         notify("window/logMessage", .object([("type", .int(3)), ("message", .string(printed))]))
