@@ -105,61 +105,83 @@ extension QueryRunner {
             return g
         }
 
-        /// One case: its key, and its aggregates' values per world (`values[w * aggregates + a]`).
-        mutating func add(row: Int, key: [Value], values: [Value], into out: inout GeneralChunk) {
-            add(row: row, group: group(key, into: &out), values: values, into: &out)
-        }
-
-        /// One case of group `g` (from `group`).
-        mutating func add(row: Int, group g: Int, values: [Value], into out: inout GeneralChunk) {
-            caseCounts[g] += 1
+        /// Adds up cases in row order: case `p` is row `rows[p]` of group `groups[p]`, and
+        /// `values[w * aggregates + a][p]` is aggregate `a`'s value for it in world `w`. Each
+        /// total takes its cases in row order, so number sums do not depend on how the cases
+        /// were evaluated.
+        mutating func add(rows: [Int], groups: [Int32], values: [Vec], into out: inout GeneralChunk) {
+            for g in groups { caseCounts[Int(g)] += 1 }
+            var caseWeight: [Double] = []
             if let weights {
-                addWeighted(row: row, group: g, weight: row < weights.count ? weights[row] : 0, values: values, into: &out)
-                return
+                caseWeight = rows.map { $0 < weights.count ? weights[$0] : 0 }
+                for (p, g) in groups.enumerated() { caseWeights[Int(g)] += caseWeight[p] }
             }
             for w in 0..<worldCount {
-                let base = g * stride + w * cols.count
                 for ci in cols.indices {
                     let v = values[w * aggregateCount + cols[ci].aggregate]
-                    switch kinds[ci] {
-                    case .count: intTotals[base + ci] += 1
-                    case .countIf, .share: if v.asBool { intTotals[base + ci] += 1 }
-                    case .spread: if case .member(_, let m) = v, m == cols[ci].member { intTotals[base + ci] += 1 }
-                    case .sum, .mean:
-                        if intSum[ci] { intTotals[base + ci].add(v.asInt) } else { totals[base + ci] += v.asNumber }
+                    let slot = w * cols.count + ci
+                    if weights != nil {
+                        addWeighted(kinds[ci], member: cols[ci].member, v, groups, caseWeight, slot: slot)
+                    } else {
+                        add(kinds[ci], member: cols[ci].member, intSum: intSum[ci], v, groups, slot: slot)
                     }
                 }
             }
-            noteDiffering(row: row, values: values, into: &out)
+            noteDiffering(rows: rows, values: values, into: &out)
         }
 
-        /// One case of a weighted population: every column but `cases` adds its weight.
-        mutating func addWeighted(row: Int, group g: Int, weight: Double, values: [Value], into out: inout GeneralChunk) {
-            caseWeights[g] += weight
-            for w in 0..<worldCount {
-                let base = g * stride + w * cols.count
-                for ci in cols.indices {
-                    let v = values[w * aggregateCount + cols[ci].aggregate]
-                    switch kinds[ci] {
-                    case .count(plain: true): intTotals[base + ci] += 1
-                    case .count: totals[base + ci] += weight
-                    case .countIf, .share: if v.asBool { totals[base + ci] += weight }
-                    case .spread: if case .member(_, let m) = v, m == cols[ci].member { totals[base + ci] += weight }
-                    case .sum, .mean: totals[base + ci] += weight * v.asNumber
-                    }
+        /// One column's cases, each counting once.
+        private mutating func add(_ kind: AggregateKind, member: Int32?, intSum: Bool, _ v: Vec, _ groups: [Int32], slot: Int) {
+            switch kind {
+            case .count:
+                for g in groups { intTotals[Int(g) * stride + slot] += 1 }
+            case .countIf, .share:
+                let b = v.bools
+                for (p, g) in groups.enumerated() where b[p] { intTotals[Int(g) * stride + slot] += 1 }
+            case .spread:
+                let m = v.memberIndices
+                let counted = Int64(member ?? -1)
+                for (p, g) in groups.enumerated() where m[p] == counted { intTotals[Int(g) * stride + slot] += 1 }
+            case .sum, .mean:
+                if intSum {
+                    let x = v.ints
+                    for (p, g) in groups.enumerated() { intTotals[Int(g) * stride + slot].add(x[p]) }
+                } else {
+                    let x = v.numbers
+                    for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += x[p] }
                 }
             }
-            noteDiffering(row: row, values: values, into: &out)
         }
 
-        /// A `compare` case whose aggregates differ between scenarios (for attribution).
-        func noteDiffering(row: Int, values: [Value], into out: inout GeneralChunk) {
-            if q.kind == .compare, worldCount > 1,
-               (1..<worldCount).contains(where: { w in
-                   (0..<aggregateCount).contains { values[w * aggregateCount + $0] != values[$0] }
-               }) {
-                out.differing.append(row)
+        /// One column's cases of a weighted population: every column but `cases` adds weights.
+        private mutating func addWeighted(_ kind: AggregateKind, member: Int32?, _ v: Vec, _ groups: [Int32], _ weight: [Double],
+                                          slot: Int) {
+            switch kind {
+            case .count(plain: true):
+                for g in groups { intTotals[Int(g) * stride + slot] += 1 }
+            case .count:
+                for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] }
+            case .countIf, .share:
+                let b = v.bools
+                for (p, g) in groups.enumerated() where b[p] { totals[Int(g) * stride + slot] += weight[p] }
+            case .spread:
+                let m = v.memberIndices
+                let counted = Int64(member ?? -1)
+                for (p, g) in groups.enumerated() where m[p] == counted { totals[Int(g) * stride + slot] += weight[p] }
+            case .sum, .mean:
+                let x = v.numbers
+                for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] * x[p] }
             }
+        }
+
+        /// The `compare` cases whose aggregates differ between scenarios (for attribution).
+        func noteDiffering(rows: [Int], values: [Vec], into out: inout GeneralChunk) {
+            guard q.kind == .compare, worldCount > 1, !rows.isEmpty else { return }
+            var differs = [Bool](repeating: false, count: rows.count)
+            for w in 1..<worldCount {
+                for a in 0..<aggregateCount { Vec.markUnequal(values[w * aggregateCount + a], values[a], into: &differs) }
+            }
+            for (p, row) in rows.enumerated() where differs[p] { out.differing.append(row) }
         }
 
         func finish(into out: inout GeneralChunk) {
@@ -218,6 +240,9 @@ extension QueryRunner {
         var key: [Value] = []
         key.reserveCapacity(q.keys.count)
         var values = [Value](repeating: .bool(false), count: worlds.count * aggregateCount)
+        // The cases that count, and their aggregates' values, added up once the chunk is done.
+        var okRows: [Int] = [], okGroups: [Int32] = []
+        var columns = [[Value]](repeating: [], count: worlds.count * aggregateCount)
         for row in lo..<(lo + n) {
             if row & 0x3FFF == 0, program.cancellation.isRaised {
                 out.interrupted = true
@@ -240,7 +265,9 @@ extension QueryRunner {
                     frame.world = world
                     for a in 0..<aggregateCount { values[w * aggregateCount + a] = try caseValue(q.aggregates[a], &frame) }
                 }
-                adder.add(row: row, key: key, values: values, into: &out)
+                okRows.append(row)
+                okGroups.append(Int32(adder.group(key, into: &out)))
+                for i in values.indices { columns[i].append(values[i]) }
             } catch let e as EvalError {
                 out.errors.add(e, row: row, c)
             } catch is Interrupted {
@@ -251,6 +278,7 @@ extension QueryRunner {
                 return out
             }
         }
+        adder.add(rows: okRows, groups: okGroups, values: columns.map { .values($0) }, into: &out)
         adder.finish(into: &out)
         return out
     }
@@ -294,7 +322,6 @@ extension QueryRunner {
         for (p, r) in live.enumerated() { positions[Int(r)] = Int32(p) }
         var out = GeneralChunk()
         var adder = adder
-        var caseValues = [Value](repeating: .bool(false), count: worlds.count * aggregateCount)
         var key: [Value] = []
         key.reserveCapacity(q.keys.count)
         // With calendar keys only, a case's group follows from its day: looked up once a day.
@@ -302,6 +329,11 @@ extension QueryRunner {
         var firstDay = Int32.max, lastDay = Int32.min
         if byDay { for r in 0..<n { firstDay = Swift.min(firstDay, dates[lo + r]); lastDay = Swift.max(lastDay, dates[lo + r]) } }
         var dayGroup = [Int32](repeating: -1, count: byDay && firstDay <= lastDay ? Int(lastDay - firstDay) + 1 : 0)
+        // The cases that count: their rows, groups and places among the evaluated values.
+        var okRows: [Int] = [], okGroups: [Int32] = [], okPositions: [Int] = []
+        okRows.reserveCapacity(live.count)
+        okGroups.reserveCapacity(live.count)
+        okPositions.reserveCapacity(live.count)
         for r in 0..<n {
             if let failure = chunk.failure[r] {
                 out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
@@ -309,24 +341,28 @@ extension QueryRunner {
             }
             let p = Int(positions[r])
             guard p >= 0 else { continue }
-            for i in caseValues.indices { caseValues[i] = values[i][p] }
             let day = dates[lo + r]
+            var g: Int32
             if byDay, dayGroup[Int(day - firstDay)] >= 0 {
-                adder.add(row: lo + r, group: Int(dayGroup[Int(day - firstDay)]), values: caseValues, into: &out)
-                continue
-            }
-            key.removeAll(keepingCapacity: true)
-            for (i, k) in q.keys.enumerated() {
-                if case .expression = k.kind {
-                    key.append(keyValues[i][r])
-                } else if let v = calendarKey(k.kind, day) {
-                    key.append(v)
+                g = dayGroup[Int(day - firstDay)]
+            } else {
+                key.removeAll(keepingCapacity: true)
+                for (i, k) in q.keys.enumerated() {
+                    if case .expression = k.kind {
+                        key.append(keyValues[i][r])
+                    } else if let v = calendarKey(k.kind, day) {
+                        key.append(v)
+                    }
                 }
+                g = Int32(adder.group(key, into: &out))
+                if byDay { dayGroup[Int(day - firstDay)] = g }
             }
-            let g = adder.group(key, into: &out)
-            if byDay { dayGroup[Int(day - firstDay)] = Int32(g) }
-            adder.add(row: lo + r, group: g, values: caseValues, into: &out)
+            okRows.append(lo + r)
+            okGroups.append(g)
+            okPositions.append(p)
         }
+        let counted = okPositions.count == live.count ? values : values.map { $0.gather(okPositions) }
+        adder.add(rows: okRows, groups: okGroups, values: counted, into: &out)
         adder.finish(into: &out)
         return out
     }

@@ -192,3 +192,133 @@ enum Vec {
         }
     }
 }
+
+extension Vec {
+    /// Whether `a` and `b` hold elements of one typed kind (so one can be written into the other).
+    static func sameKind(_ a: Vec, _ b: Vec) -> Bool {
+        switch (a, b) {
+        case (.bools, .bools), (.numbers, .numbers), (.values, .values): return true
+        case (.ints(_, let s), .ints(_, let t)): return s == t
+        default: return false
+        }
+    }
+
+    /// `n` placeholders of `v`'s kind (false, 0 or `.bool(false)`: never read, as a failed
+    /// case's value is never read).
+    static func placeholders(like v: Vec, _ n: Int) -> Vec {
+        switch v {
+        case .bools: return .bools(Array(repeating: false, count: n))
+        case .ints(_, let tag): return .ints(Array(repeating: 0, count: n), tag)
+        case .numbers: return .numbers(Array(repeating: 0, count: n))
+        case .values: return .values(Array(repeating: .bool(false), count: n))
+        }
+    }
+
+    /// The elements at `positions`, in that order.
+    func gather(_ positions: [Int]) -> Vec {
+        switch self {
+        case .bools(let x): return .bools(positions.map { x[$0] })
+        case .ints(let x, let tag): return .ints(positions.map { x[$0] }, tag)
+        case .numbers(let x): return .numbers(positions.map { x[$0] })
+        case .values(let x): return .values(positions.map { x[$0] })
+        }
+    }
+
+    /// The elements at chunk rows `rows`.
+    func gather(rows: [Int32]) -> Vec {
+        switch self {
+        case .bools(let x): return .bools(rows.map { x[Int($0)] })
+        case .ints(let x, let tag): return .ints(rows.map { x[Int($0)] }, tag)
+        case .numbers(let x): return .numbers(rows.map { x[Int($0)] })
+        case .values(let x): return .values(rows.map { x[Int($0)] })
+        }
+    }
+
+    /// Writes `v[p]` at `positions[p]`; when the kinds differ, every element is boxed.
+    mutating func scatter(_ v: Vec, at positions: [Int]) {
+        if positions.isEmpty { return }
+        var v = v
+        if case .values(let boxed) = v, !Vec.sameKind(self, v) { v = Vec.from(boxed) }
+        switch (self, v) {
+        case (.bools(var x), .bools(let y)):
+            self = .bools([])
+            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            self = .bools(x)
+        case (.ints(var x, let tag), .ints(let y, let t)) where tag == t:
+            self = .bools([])
+            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            self = .ints(x, tag)
+        case (.numbers(var x), .numbers(let y)):
+            self = .bools([])
+            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            self = .numbers(x)
+        default:
+            var x = boxed
+            self = .bools([])
+            for (p, k) in positions.enumerated() { x[k] = v[p] }
+            self = .values(x)
+        }
+    }
+
+    /// As ints (`Value.asInt` of each).
+    var ints: [Int64] {
+        if case .ints(let x, .int) = self { return x }
+        return boxed.map(\.asInt)
+    }
+
+    /// The member index of each element, or -1 where it is not a member.
+    var memberIndices: [Int64] {
+        if case .ints(let x, .member) = self { return x }
+        return boxed.map { v in
+            if case .member(_, let m) = v { return Int64(m) }
+            return -1
+        }
+    }
+
+    /// Sets `flags[p]` where `a[p]` and `b[p]` differ (as `Value` equality has it).
+    static func markUnequal(_ a: Vec, _ b: Vec, into flags: inout [Bool]) {
+        switch (a, b) {
+        case (.bools(let x), .bools(let y)):
+            for p in flags.indices where x[p] != y[p] { flags[p] = true }
+        case (.ints(let x, let s), .ints(let y, let t)) where s == t:
+            for p in flags.indices where x[p] != y[p] { flags[p] = true }
+        case (.numbers(let x), .numbers(let y)):
+            for p in flags.indices where x[p] != y[p] { flags[p] = true }
+        default:
+            let x = a.boxed, y = b.boxed
+            for p in flags.indices where x[p] != y[p] { flags[p] = true }
+        }
+    }
+}
+
+/// `n` values filled in piece by piece (a decision's answers for the rows of a chunk),
+/// kept typed while every piece is of one kind.
+struct VecSlots {
+    private(set) var vec: Vec?
+    let n: Int
+
+    init(_ n: Int) { self.n = n }
+
+    /// Writes `v[p]` at slot `positions[p]`.
+    mutating func scatter(_ v: Vec, at positions: [Int]) {
+        if positions.isEmpty { return }
+        var x = vec ?? Vec.placeholders(like: v, n)
+        vec = nil
+        x.scatter(v, at: positions)
+        vec = x
+    }
+
+    /// Writes one value at slot `k`.
+    mutating func set(_ value: Value, at k: Int) {
+        scatter(Vec.repeating(value, 1), at: [k])
+    }
+
+    /// Every slot (those never written hold placeholders).
+    var all: Vec { vec ?? .bools(Array(repeating: false, count: n)) }
+
+    /// The slots at chunk rows `rows`.
+    func gather(rows: [Int32]) -> Vec {
+        guard let vec else { return .bools(Array(repeating: false, count: rows.count)) }
+        return vec.gather(rows: rows)
+    }
+}

@@ -26,13 +26,24 @@ final class VectorChunk {
     /// Per row of the chunk: the first error the case met.
     private(set) var failure: [EvalError?]
     /// Answers per (world, decision), per row.
-    private var decided: [DecisionKey: [Value?]] = [:]
-    private var frame: Frame
-    private let cancellation: CancellationFlag
+    var decided: [DecisionKey: DecidedAnswers] = [:]
+    var frame: Frame
+    let cancellation: CancellationFlag
 
     struct DecisionKey: Hashable {
         var world: ObjectIdentifier
         var decision: Int
+    }
+
+    /// A decision's answers for the chunk's rows: which are known, and their values.
+    struct DecidedAnswers {
+        var known: [Bool]
+        var values: VecSlots
+
+        init(_ n: Int) {
+            known = Array(repeating: false, count: n)
+            values = VecSlots(n)
+        }
     }
 
     /// Where a node is evaluated: over the query's subject, or inside a rule (or a default)
@@ -66,7 +77,7 @@ final class VectorChunk {
 
     @inline(__always) func alive(_ r: Int32) -> Bool { failure[Int(r)] == nil }
 
-    private func fail(_ r: Int32, _ e: EvalError) {
+    func fail(_ r: Int32, _ e: EvalError) {
         if failure[Int(r)] == nil { failure[Int(r)] = e }
     }
 
@@ -118,7 +129,7 @@ final class VectorChunk {
             return Vec.merge(a, yes, b, no, rows.count)
         case .decision(let d, let ref):
             guard ref == ctx.caseRef else { throw VectorUnsupported() }
-            return Vec.from(try decide(d, rows, ctx.world))
+            return try decide(d, rows, ctx.world)
         case .chance(let p, let stream, _):
             let probability = try eval(p, rows, ctx).numbers
             let seed = data.seed
@@ -275,152 +286,4 @@ final class VectorChunk {
         return out
     }
 
-    // MARK: - Decisions
-
-    /// Decision `d` for each row of `rows` in `world`, worked out once per row.
-    func decide(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
-        let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
-        // Taken out while it is filled in, so it is not copied (a decision never asks itself).
-        var known = decided.removeValue(forKey: key) ?? Array(repeating: nil, count: n)
-        defer { decided[key] = known }
-        let todo = rows.filter { known[Int($0)] == nil && alive($0) }
-        if !todo.isEmpty {
-            if cancellation.isRaised { throw Interrupted() }
-            let answers = try resolve(d, todo, world)
-            for (k, r) in todo.enumerated() where alive(r) { known[Int(r)] = answers[k] }
-        }
-        return rows.map { known[Int($0)] ?? .bool(false) }
-    }
-
-    /// A group of candidates that answer alike: the same rules, and the same arguments when
-    /// the rules read them.
-    private struct GroupKey: Hashable {
-        var rules: [ObjectIdentifier]
-        var arguments: [Value]
-    }
-
-    private struct Group {
-        var rules: [RuleCode]
-        var context: Context
-    }
-
-    private func resolve(_ d: Int, _ rows: [Int32], _ world: World) throws -> [Value] {
-        let code = world.decisionCode(d)
-        guard code.version >= 0 else {
-            let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
-            for r in rows { fail(r, e) }
-            return Array(repeating: .bool(false), count: rows.count)
-        }
-        guard code.caseType == data.record, code.caseFields.date == dateField, code.caseFields.jurisdiction == jurisdictionField,
-              case .dates(let dates) = data.columns[dateField], case .jurisdictions(let places) = data.columns[jurisdictionField] else {
-            throw VectorUnsupported()
-        }
-        // Each row's candidates in force, as group numbers in candidate order. The plan of
-        // each jurisdiction is looked up once (`plans[planOf[j]]`), and its entries' groups
-        // once per plan.
-        var groups: [Group] = []
-        var groupIndex: [GroupKey: Int] = [:]
-        var planGroups: [ObjectIdentifier: Int] = [:]
-        var plans: [(plan: CandidatePlan, groups: [Int])] = []
-        var planOf = [Int32](repeating: -1, count: world.program.jurisdictions.count)
-        var start = [Int](repeating: 0, count: rows.count + 1)
-        var entries: [Int] = []
-        for (k, r) in rows.enumerated() {
-            let row = lo + Int(r)
-            let j = Int(places[row])
-            var p = j >= 0 && j < planOf.count ? Int(planOf[j]) : -1
-            if p < 0 {
-                let plan = code.plan(world, d, places[row])
-                if let known = planGroups[ObjectIdentifier(plan)] {
-                    p = known
-                } else {
-                    plans.append((plan, groupsOf(plan, world, &groups, &groupIndex)))
-                    p = plans.count - 1
-                    planGroups[ObjectIdentifier(plan)] = p
-                }
-                if j >= 0 && j < planOf.count { planOf[j] = Int32(p) }
-            }
-            let (plan, ids) = plans[p]
-            let date = dates[row]
-            for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { entries.append(ids[i]) }
-            start[k + 1] = entries.count
-        }
-        return try answer(d, rows, code, world, groups, start, entries)
-    }
-
-    /// The group of each of `plan`'s entries (new groups are added to `groups`).
-    private func groupsOf(_ plan: CandidatePlan, _ world: World, _ groups: inout [Group], _ groupIndex: inout [GroupKey: Int]) -> [Int] {
-                plan.entries.map { e in
-                    let rules = Array(plan.rules[e.rules])
-                    let arguments = Array(plan.arguments[e.arguments])
-                    // Instances of a policy whose rules read none of its parameters answer alike.
-                    let policy = world.instanceStates[e.state].instance.policy
-                    let version = world.policyVersion[policy]
-                    let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
-                    let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
-                    if let g = groupIndex[key] { return g }
-                    let localCount = max(e.localCount, 1 + arguments.count)
-                    groups.append(Group(rules: rules, context: Context(world: world, inRule: true,
-                                                                        locals: [.bool(false)] + arguments, localCount: localCount)))
-                    groupIndex[key] = groups.count - 1
-                    return groups.count - 1
-                }
-    }
-
-    /// The answers of decision `d` for `rows`, whose candidates in force are
-    /// `entries[start[k] ..< start[k + 1]]` (group numbers).
-    private func answer(_ d: Int, _ rows: [Int32], _ code: DecisionCode, _ world: World, _ groups: [Group],
-                        _ start: [Int], _ entries: [Int]) throws -> [Value] {
-        var out = [Value](repeating: .bool(false), count: rows.count)
-        // Round by round: each row's k-th candidate, by group.
-        var answers = [Int8](repeating: 0, count: rows.count)
-        var round = 0
-        while true {
-            var byGroup = [[Int]](repeating: [], count: groups.count)
-            var order: [Int] = []
-            for k in rows.indices where start[k] + round < start[k + 1] && alive(rows[k]) {
-                let g = entries[start[k] + round]
-                if byGroup[g].isEmpty { order.append(g) }
-                byGroup[g].append(k)
-            }
-            if order.isEmpty { break }
-            for g in order {
-                let group = groups[g]
-                var open = byGroup[g]
-                for rule in group.rules where !open.isEmpty {
-                    var hit = open
-                    var miss: [Int] = []
-                    if let condition = rule.conditionNode {
-                        let holds = try eval(condition, open.map { rows[$0] }, group.context).bools
-                        hit = []
-                        for (p, k) in open.enumerated() where alive(rows[k]) {
-                            if holds[p] { hit.append(k) } else { miss.append(k) }
-                        }
-                    }
-                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context).boxed
-                    for (p, k) in hit.enumerated() where alive(rows[k]) {
-                        if answers[k] == 0 { out[k] = values[p] }
-                        answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
-                    }
-                    open = miss
-                }
-            }
-            round += 1
-        }
-        // No answer: the default. Several: resolved case by case (overrides, combiners, ties).
-        var none: [Int] = []
-        for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
-        let defaults = try values(code.defaultNode, none.map { rows[$0] },
-                                Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
-        for (p, k) in none.enumerated() { out[k] = defaults[p] }
-        frame.world = world
-        for k in rows.indices where alive(rows[k]) && answers[k] > 1 {
-            let c = data.caseRecord(lo + Int(rows[k]))
-            frame.subject = .record(c)
-            frame.caseRecord = nil
-            frame.locals = []
-            do { out[k] = try Resolution.decide(d, c, &frame) } catch let e as EvalError { fail(rows[k], e) }
-        }
-        return out
-    }
 }

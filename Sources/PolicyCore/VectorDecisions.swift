@@ -1,0 +1,229 @@
+import PolicySyntax
+
+// Decisions over the cases of a chunk, many at a time.
+//
+// A case's candidates in force depend only on its jurisdiction's plan and on which piece of
+// that plan's calendar its date falls in (between two of the dates where any of the plan's
+// instances comes into or goes out of force). So each (plan, piece) is worked out once per
+// chunk into a *signature* — the groups of its candidates in force, in order — and a case
+// costs a lookup of its jurisdiction's plan and a search of a few dates. Rules are then
+// evaluated round by round over every case whose k-th candidate is in a group, and answers
+// stay typed (`VecSlots`) unless a decision's answers are of mixed kinds.
+
+extension VectorChunk {
+    /// Decision `d` for each row of `rows` in `world`, worked out once per row.
+    func decide(_ d: Int, _ rows: [Int32], _ world: World) throws -> Vec {
+        let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
+        // Taken out while it is filled in, so it is not copied (a decision never asks itself).
+        var store = decided.removeValue(forKey: key) ?? DecidedAnswers(n)
+        defer { decided[key] = store }
+        var todo: [Int32] = []
+        for r in rows where !store.known[Int(r)] && alive(r) { todo.append(r) }
+        if !todo.isEmpty {
+            if cancellation.isRaised { throw Interrupted() }
+            let answers = try resolve(d, todo, world)
+            store.values.scatter(answers, at: todo.map { Int($0) })
+            for r in todo where alive(r) { store.known[Int(r)] = true }
+        }
+        return store.values.gather(rows: rows)
+    }
+
+    /// A group of candidates that answer alike: the same rules, and the same arguments when
+    /// the rules read them.
+    private struct GroupKey: Hashable {
+        var rules: [ObjectIdentifier]
+        var arguments: [Value]
+    }
+
+    struct RuleGroup {
+        var rules: [RuleCode]
+        var context: Context
+    }
+
+    /// The candidates in force of each row, as signatures: `groups[start[s] ..< start[s + 1]]`
+    /// are the groups of signature `s`'s candidates, in candidate order.
+    struct Signatures {
+        var ofRow: [Int32]
+        var start: [Int] = [0]
+        var groups: [Int] = []
+        var count: Int { start.count - 1 }
+    }
+
+    /// Works out which candidates are in force for each row, and answers.
+    private func resolve(_ d: Int, _ rows: [Int32], _ world: World) throws -> Vec {
+        let code = world.decisionCode(d)
+        guard code.version >= 0 else {
+            let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
+            for r in rows { fail(r, e) }
+            return .bools(Array(repeating: false, count: rows.count))
+        }
+        guard code.caseType == data.record, code.caseFields.date == dateField, code.caseFields.jurisdiction == jurisdictionField,
+              case .dates(let dates) = data.columns[dateField], case .jurisdictions(let places) = data.columns[jurisdictionField] else {
+            throw VectorUnsupported()
+        }
+        var groups: [RuleGroup] = []
+        var groupIndex: [GroupKey: Int] = [:]
+        // Plans by number; per plan the dates where its candidates change (flat:
+        // `cuts[cutStart[p] ..< cutStart[p + 1]]`) and the signature of each piece between
+        // them (`pieceSignature[pieceStart[p] + piece]`, -1 until met).
+        var planNumber: [ObjectIdentifier: Int] = [:]
+        var planOf = [Int32](repeating: -1, count: world.program.jurisdictions.count)
+        var cutStart: [Int] = [0]
+        var cuts: [Int32] = []
+        var pieceStart: [Int] = []
+        var pieceSignature: [Int32] = []
+        var planEntryGroups: [[Int]] = []
+        var planList: [CandidatePlan] = []
+        var signatureOf: [[Int]: Int32] = [:]
+        var sig = Signatures(ofRow: [Int32](repeating: 0, count: rows.count))
+
+        func number(_ plan: CandidatePlan) -> Int {
+            if let p = planNumber[ObjectIdentifier(plan)] { return p }
+            var dates = Set<Int32>()
+            for e in plan.entries {
+                for i in e.periods {
+                    dates.insert(plan.periodStarts[i])
+                    dates.insert(plan.periodEnds[i])
+                }
+            }
+            cuts += dates.sorted()
+            cutStart.append(cuts.count)
+            pieceStart.append(pieceSignature.count)
+            pieceSignature += repeatElement(-1, count: dates.count + 1)
+            planEntryGroups.append(groupsOf(plan, world, &groups, &groupIndex))
+            planList.append(plan)
+            planNumber[ObjectIdentifier(plan)] = planList.count - 1
+            return planList.count - 1
+        }
+
+        for (k, r) in rows.enumerated() {
+            let row = lo + Int(r)
+            let j = Int(places[row])
+            var p: Int
+            if j >= 0 && j < planOf.count {
+                p = Int(planOf[j])
+                if p < 0 {
+                    p = number(code.plan(world, d, places[row]))
+                    planOf[j] = Int32(p)
+                }
+            } else {
+                p = number(code.plan(world, d, places[row]))
+            }
+            let date = dates[row]
+            // The piece: how many of the plan's cuts are on or before the date.
+            var a = cutStart[p], b = cutStart[p + 1]
+            let first = a
+            while a < b {
+                let m = (a + b) / 2
+                if cuts[m] <= date { a = m + 1 } else { b = m }
+            }
+            let slot = pieceStart[p] + (a - first)
+            var s = pieceSignature[slot]
+            if s < 0 {
+                let plan = planList[p]
+                let ids = planEntryGroups[p]
+                var list: [Int] = []
+                for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { list.append(ids[i]) }
+                if let known = signatureOf[list] {
+                    s = known
+                } else {
+                    s = Int32(sig.count)
+                    signatureOf[list] = s
+                    sig.groups += list
+                    sig.start.append(sig.groups.count)
+                }
+                pieceSignature[slot] = s
+            }
+            sig.ofRow[k] = s
+        }
+        return try answer(d, rows, code, world, groups, sig)
+    }
+
+    /// The group of each of `plan`'s entries (new groups are added to `groups`).
+    private func groupsOf(_ plan: CandidatePlan, _ world: World, _ groups: inout [RuleGroup],
+                          _ groupIndex: inout [GroupKey: Int]) -> [Int] {
+        plan.entries.map { e in
+            let rules = Array(plan.rules[e.rules])
+            let arguments = Array(plan.arguments[e.arguments])
+            // Instances of a policy whose rules read none of its parameters answer alike.
+            let policy = world.instanceStates[e.state].instance.policy
+            let version = world.policyVersion[policy]
+            let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
+            let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
+            if let g = groupIndex[key] { return g }
+            let localCount = max(e.localCount, 1 + arguments.count)
+            groups.append(RuleGroup(rules: rules, context: Context(world: world, inRule: true,
+                                                                   locals: [.bool(false)] + arguments, localCount: localCount)))
+            groupIndex[key] = groups.count - 1
+            return groups.count - 1
+        }
+    }
+
+    /// The answers of decision `d` for `rows`, whose candidates in force are given by their
+    /// signatures.
+    private func answer(_ d: Int, _ rows: [Int32], _ code: DecisionCode, _ world: World, _ groups: [RuleGroup],
+                        _ sig: Signatures) throws -> Vec {
+        var out = VecSlots(rows.count)
+        // The rows of each signature.
+        var bySignature = [[Int]](repeating: [], count: sig.count)
+        for k in rows.indices { bySignature[Int(sig.ofRow[k])].append(k) }
+        // How many answers each row has had (0, 1, or 2 for several).
+        var answers = [Int8](repeating: 0, count: rows.count)
+        var round = 0
+        while true {
+            // Each row's round-th candidate, by group.
+            var byGroup = [[Int]](repeating: [], count: groups.count)
+            var order: [Int] = []
+            for s in 0..<sig.count where sig.start[s] + round < sig.start[s + 1] {
+                let g = sig.groups[sig.start[s] + round]
+                if byGroup[g].isEmpty { order.append(g) }
+                for k in bySignature[s] where alive(rows[k]) { byGroup[g].append(k) }
+            }
+            if order.isEmpty { break }
+            for g in order {
+                let group = groups[g]
+                var open = byGroup[g]
+                for rule in group.rules where !open.isEmpty {
+                    var hit = open
+                    var miss: [Int] = []
+                    if let condition = rule.conditionNode {
+                        let holds = try eval(condition, open.map { rows[$0] }, group.context).bools
+                        hit = []
+                        for (p, k) in open.enumerated() where alive(rows[k]) {
+                            if holds[p] { hit.append(k) } else { miss.append(k) }
+                        }
+                    }
+                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
+                    var first: [Int] = [], firstAt: [Int] = []
+                    for (p, k) in hit.enumerated() where alive(rows[k]) {
+                        if answers[k] == 0 {
+                            first.append(p)
+                            firstAt.append(k)
+                        }
+                        answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
+                    }
+                    out.scatter(first.count == values.count ? values : values.gather(first), at: firstAt)
+                    open = miss
+                }
+            }
+            round += 1
+        }
+        // No answer: the default. Several: resolved case by case (overrides, combiners, ties).
+        var none: [Int] = []
+        for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
+        if !none.isEmpty {
+            let defaults = try eval(code.defaultNode, none.map { rows[$0] },
+                                    Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
+            out.scatter(defaults, at: none)
+        }
+        frame.world = world
+        for k in rows.indices where alive(rows[k]) && answers[k] > 1 {
+            let c = data.caseRecord(lo + Int(rows[k]))
+            frame.subject = .record(c)
+            frame.caseRecord = nil
+            frame.locals = []
+            do { out.set(try Resolution.decide(d, c, &frame), at: k) } catch let e as EvalError { fail(rows[k], e) }
+        }
+        return out.all
+    }
+}
