@@ -114,7 +114,7 @@ extension Checker {
         inferLetType(l)
         let evals = args.map(\.eval)
         let name = program.lets[l].name
-        return Typed(program.lets[l].type) { frame in
+        let call = Typed(program.lets[l].type) { frame in
             let localCount: Int, body: Eval
             if let code = frame.world.letCode(l) {
                 (localCount, body) = (code.localCount, code.body)
@@ -140,6 +140,7 @@ extension Checker {
             }
             return try body(&frame)
         }
+        return call.with(.letCall(l, args.map(\.ir), cases: cases, call.eval))
     }
 
     func builtin(_ f: Name, _ args: [Expr], _ src: SourceRef, _ scope: Scope, expected: PType?) -> Typed {

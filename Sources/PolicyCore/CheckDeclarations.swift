@@ -153,6 +153,7 @@ extension Checker {
         }
         var compiled = LetVersion(body: t.eval, localCount: scope.slots.maximum, source: item.source, ast: item.decl)
         compiled.deps = t.deps
+        compiled.bodyNode = t.ir
         compiled.recordSlots = (program.lets[l].parameterTypes ?? []).enumerated().map { i, type in
             if case .record = type { return i }
             return nil

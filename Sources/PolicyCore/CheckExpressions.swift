@@ -227,7 +227,7 @@ extension Checker {
                 return Typed(type) { frame in
                     frame.paramsRead |= bit
                     return frame.world.param(p, on: frame.date)
-                }
+                }.with(.param(p))
             case .letDef(let l):
                 if program.lets[l].parameterTypes != nil {
                     let arity = program.lets[l].parameterTypes?.count ?? 0

@@ -315,7 +315,7 @@ extension QueryRunner {
                 case .count: node = .constant(.bool(true))
                 case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): node = aggregate.node ?? .scalar(e)
                 }
-                // Every aggregate over the same rows (failures show in `failure`).
+                // Every aggregate over the same rows (failures show in `dead`).
                 values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
             }
         }
@@ -335,7 +335,7 @@ extension QueryRunner {
         okGroups.reserveCapacity(live.count)
         okPositions.reserveCapacity(live.count)
         for r in 0..<n {
-            if let failure = chunk.failure[r] {
+            if let failure = chunk.failure(r) {
                 out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
                 continue
             }

@@ -40,6 +40,11 @@ indirect enum Node: @unchecked Sendable {
     case decision(Int, on: CaseRef)
     /// `chance(p)` drawn on `stream` for the case.
     case chance(Node, stream: UInt64, SourceRef)
+    /// Param `p` as of the evaluation's date.
+    case param(Int)
+    /// A call of let `l` (its body is the world's version of it): the arguments, which of
+    /// them pass a case along (`cases[k]`), and the call's compiled code.
+    case letCall(Int, [Node], cases: [CaseRef?], Eval)
     /// Any other expression: its compiled code, case by case.
     case scalar(Eval)
 

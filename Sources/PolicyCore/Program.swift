@@ -91,6 +91,8 @@ public struct ParamInfo: Sendable {
 
 public struct LetVersion: Sendable {
     public var body: Eval
+    /// The body as a node (for the evaluators of many cases at once).
+    var bodyNode: Node?
     public var localCount: Int
     var deps = Deps()
     /// The slot of each parameter that is a record (nil for the others).
@@ -299,7 +301,7 @@ public final class Program: @unchecked Sendable {
     func prepareCode(firstNewLet: Int = 0) {
         let kept = min(firstNewLet, letCode.count)
         letCode.removeLast(letCode.count - kept)
-        letCode += lets[kept...].map { $0.versions.map { LetCode(body: $0.body, localCount: $0.localCount) } }
+        letCode += lets[kept...].map { $0.versions.map { LetCode(body: $0.body, bodyNode: $0.bodyNode ?? .scalar($0.body), localCount: $0.localCount) } }
         guard firstNewLet == 0 else { return }
         ruleCode = policies.map { p in
             p.versions.map { v in
@@ -372,11 +374,13 @@ public final class Program: @unchecked Sendable {
     }
 }
 
-final class LetCode: Sendable {
+final class LetCode: @unchecked Sendable {
     let body: Eval
+    let bodyNode: Node
     let localCount: Int
-    init(body: @escaping Eval, localCount: Int) {
+    init(body: @escaping Eval, bodyNode: Node, localCount: Int) {
         self.body = body
+        self.bodyNode = bodyNode
         self.localCount = localCount
     }
 }

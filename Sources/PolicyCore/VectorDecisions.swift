@@ -49,6 +49,39 @@ extension VectorChunk {
         var count: Int { start.count - 1 }
     }
 
+    /// The plans met in a chunk, by number; per plan the dates where its candidates change
+    /// (`cuts[cutStart[p] ..< cutStart[p + 1]]`) and the signature of each piece between them
+    /// (`pieceSignature[pieceStart[p] + piece]`, -1 until met).
+    private struct PlanPieces {
+        var numberOf: [ObjectIdentifier: Int] = [:]
+        var plans: [CandidatePlan] = []
+        var entryGroups: [[Int]] = []
+        var cutStart: [Int] = [0]
+        var cuts: [Int32] = []
+        var pieceStart: [Int] = []
+        var pieceSignature: [Int32] = []
+
+        /// The number of `plan`, numbering it (and its entries' groups) when it is new.
+        mutating func number(_ plan: CandidatePlan, groups: (CandidatePlan) -> [Int]) -> Int {
+            if let p = numberOf[ObjectIdentifier(plan)] { return p }
+            var dates = Set<Int32>()
+            for e in plan.entries {
+                for i in e.periods {
+                    dates.insert(plan.periodStarts[i])
+                    dates.insert(plan.periodEnds[i])
+                }
+            }
+            cuts += dates.sorted()
+            cutStart.append(cuts.count)
+            pieceStart.append(pieceSignature.count)
+            pieceSignature += repeatElement(-1, count: dates.count + 1)
+            entryGroups.append(groups(plan))
+            plans.append(plan)
+            numberOf[ObjectIdentifier(plan)] = plans.count - 1
+            return plans.count - 1
+        }
+    }
+
     /// Works out which candidates are in force for each row, and answers.
     private func resolve(_ d: Int, _ rows: [Int32], _ world: World) throws -> Vec {
         let code = world.decisionCode(d)
@@ -63,39 +96,10 @@ extension VectorChunk {
         }
         var groups: [RuleGroup] = []
         var groupIndex: [GroupKey: Int] = [:]
-        // Plans by number; per plan the dates where its candidates change (flat:
-        // `cuts[cutStart[p] ..< cutStart[p + 1]]`) and the signature of each piece between
-        // them (`pieceSignature[pieceStart[p] + piece]`, -1 until met).
-        var planNumber: [ObjectIdentifier: Int] = [:]
+        var pieces = PlanPieces()
         var planOf = [Int32](repeating: -1, count: world.program.jurisdictions.count)
-        var cutStart: [Int] = [0]
-        var cuts: [Int32] = []
-        var pieceStart: [Int] = []
-        var pieceSignature: [Int32] = []
-        var planEntryGroups: [[Int]] = []
-        var planList: [CandidatePlan] = []
         var signatureOf: [[Int]: Int32] = [:]
         var sig = Signatures(ofRow: [Int32](repeating: 0, count: rows.count))
-
-        func number(_ plan: CandidatePlan) -> Int {
-            if let p = planNumber[ObjectIdentifier(plan)] { return p }
-            var dates = Set<Int32>()
-            for e in plan.entries {
-                for i in e.periods {
-                    dates.insert(plan.periodStarts[i])
-                    dates.insert(plan.periodEnds[i])
-                }
-            }
-            cuts += dates.sorted()
-            cutStart.append(cuts.count)
-            pieceStart.append(pieceSignature.count)
-            pieceSignature += repeatElement(-1, count: dates.count + 1)
-            planEntryGroups.append(groupsOf(plan, world, &groups, &groupIndex))
-            planList.append(plan)
-            planNumber[ObjectIdentifier(plan)] = planList.count - 1
-            return planList.count - 1
-        }
-
         for (k, r) in rows.enumerated() {
             let row = lo + Int(r)
             let j = Int(places[row])
@@ -103,25 +107,25 @@ extension VectorChunk {
             if j >= 0 && j < planOf.count {
                 p = Int(planOf[j])
                 if p < 0 {
-                    p = number(code.plan(world, d, places[row]))
+                    p = pieces.number(code.plan(world, d, places[row])) { groupsOf($0, world, &groups, &groupIndex) }
                     planOf[j] = Int32(p)
                 }
             } else {
-                p = number(code.plan(world, d, places[row]))
+                p = pieces.number(code.plan(world, d, places[row])) { groupsOf($0, world, &groups, &groupIndex) }
             }
             let date = dates[row]
             // The piece: how many of the plan's cuts are on or before the date.
-            var a = cutStart[p], b = cutStart[p + 1]
+            var a = pieces.cutStart[p], b = pieces.cutStart[p + 1]
             let first = a
             while a < b {
                 let m = (a + b) / 2
-                if cuts[m] <= date { a = m + 1 } else { b = m }
+                if pieces.cuts[m] <= date { a = m + 1 } else { b = m }
             }
-            let slot = pieceStart[p] + (a - first)
-            var s = pieceSignature[slot]
+            let slot = pieces.pieceStart[p] + (a - first)
+            var s = pieces.pieceSignature[slot]
             if s < 0 {
-                let plan = planList[p]
-                let ids = planEntryGroups[p]
+                let plan = pieces.plans[p]
+                let ids = pieces.entryGroups[p]
                 var list: [Int] = []
                 for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { list.append(ids[i]) }
                 if let known = signatureOf[list] {
@@ -132,7 +136,7 @@ extension VectorChunk {
                     sig.groups += list
                     sig.start.append(sig.groups.count)
                 }
-                pieceSignature[slot] = s
+                pieces.pieceSignature[slot] = s
             }
             sig.ofRow[k] = s
         }

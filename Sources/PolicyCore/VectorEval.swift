@@ -23,12 +23,16 @@ final class VectorChunk {
     let jurisdictionField: Int
     /// The query's date (attributes read outside a decision are read as of it).
     let queryDate: Int32?
-    /// Per row of the chunk: the first error the case met.
-    private(set) var failure: [EvalError?]
+    /// Per row of the chunk: whether the case met an error (read on every step, so kept
+    /// apart from the errors themselves).
+    private(set) var dead: [Bool]
+    /// The first error each failed case met, by row.
+    private var errors: [Int: EvalError] = [:]
     /// Answers per (world, decision), per row.
     var decided: [DecisionKey: DecidedAnswers] = [:]
     var frame: Frame
     let cancellation: CancellationFlag
+    private var letDepth = 0
 
     struct DecisionKey: Hashable {
         var world: ObjectIdentifier
@@ -47,17 +51,39 @@ final class VectorChunk {
     }
 
     /// Where a node is evaluated: over the query's subject, or inside a rule (or a default)
-    /// about the case, with the instance's arguments in the slots after the case's.
+    /// about the case, with the instance's arguments in the slots after the case's; or in
+    /// the body of a let called from either, with its arguments in `letLocals`.
     struct Context {
         var world: World
         var inRule: Bool
         var locals: [Value]
         var localCount: Int
+        /// In a let's body: what each slot holds (nil elsewhere).
+        var letLocals: [Local]? = nil
+
+        /// A slot of a let's body.
+        enum Local {
+            /// The case being evaluated (passed along by the caller).
+            case theCase
+            /// One value per row of the chunk (indexed by chunk row, not by selection).
+            case perRow(Vec)
+        }
 
         static func query(_ world: World) -> Context { Context(world: world, inRule: false, locals: [], localCount: 0) }
-        /// The case's own slot in a rule; the subject in a query.
-        var caseRef: CaseRef { inRule ? .slot(0) : .subject }
+
+        /// Whether `ref` names the case being evaluated: the case's own slot in a rule, the
+        /// subject in a query, a slot the caller passed the case in in a let's body.
+        func isCase(_ ref: CaseRef) -> Bool {
+            guard let letLocals else { return ref == (inRule ? .slot(0) : .subject) }
+            guard case .slot(let s) = ref, s >= 0, s < letLocals.count, case .theCase = letLocals[s] else { return false }
+            return true
+        }
     }
+
+    /// How deep let calls are nested in the evaluation under way: past `maximumLetDepth`
+    /// (a let that calls itself) the chunk is evaluated case by case, where the interpreter's
+    /// own limits apply.
+    static let maximumLetDepth = 48
 
     init(data: PopulationData, lo: Int, n: Int, world: World, queryDate: Int32?) throws {
         let info = world.program.records[data.record]
@@ -70,19 +96,25 @@ final class VectorChunk {
         dateField = d
         jurisdictionField = j
         self.queryDate = queryDate
-        failure = Array(repeating: nil, count: n)
+        dead = Array(repeating: false, count: n)
         frame = Frame(world: world, date: queryDate)
         cancellation = world.program.cancellation
     }
 
-    @inline(__always) func alive(_ r: Int32) -> Bool { failure[Int(r)] == nil }
+    @inline(__always) func alive(_ r: Int32) -> Bool { !dead[Int(r)] }
+
+    /// The first error the case of row `r` met, if it failed.
+    func failure(_ r: Int) -> EvalError? { dead[r] ? errors[r] : nil }
 
     func fail(_ r: Int32, _ e: EvalError) {
-        if failure[Int(r)] == nil { failure[Int(r)] = e }
+        if !dead[Int(r)] {
+            dead[Int(r)] = true
+            errors[Int(r)] = e
+        }
     }
 
     /// The rows of `rows` that have not failed.
-    func surviving(_ rows: [Int32]) -> [Int32] { rows.filter(alive) }
+    func surviving(_ rows: [Int32]) -> [Int32] { errors.isEmpty ? rows : rows.filter(alive) }
 
     // MARK: - Nodes
 
@@ -92,7 +124,7 @@ final class VectorChunk {
         switch node {
         case .constant(let v):
             return Vec.repeating(v, rows.count)
-        case .field(let ref, let i) where ref == ctx.caseRef:
+        case .field(let ref, let i) where ctx.isCase(ref):
             guard i < data.columns.count else { throw VectorUnsupported() }
             return Vec.column(data.columns[i], rows, lo)
         case .not(let x):
@@ -128,8 +160,16 @@ final class VectorChunk {
             let b = try eval(y, no.map { rows[$0] }, ctx)
             return Vec.merge(a, yes, b, no, rows.count)
         case .decision(let d, let ref):
-            guard ref == ctx.caseRef else { throw VectorUnsupported() }
+            guard ctx.isCase(ref) else { throw VectorUnsupported() }
             return try decide(d, rows, ctx.world)
+        case .param(let p):
+            let world = ctx.world
+            guard ctx.inRule, case .dates(let ds) = data.columns[dateField] else {
+                return Vec.repeating(world.param(p, on: queryDate), rows.count)
+            }
+            return Vec.from(rows.map { world.param(p, on: ds[lo + Int($0)]) })
+        case .letCall(let l, let args, let cases, let code):
+            return try letCall(l, args, cases, code, rows, ctx)
         case .chance(let p, let stream, _):
             let probability = try eval(p, rows, ctx).numbers
             let seed = data.seed
@@ -189,10 +229,24 @@ final class VectorChunk {
     private func generic(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
         switch node {
         case .field(let ref, let i):
+            if let locals = ctx.letLocals {
+                guard case .slot(let s) = ref, s >= 0, s < locals.count, case .perRow(let v) = locals[s] else { throw VectorUnsupported() }
+                return v.gather(rows: rows).boxed.enumerated().map { k, x in
+                    guard alive(rows[k]), case .record(let c) = x, i < c.fields.count else { return .bool(false) }
+                    return c.fields[i]
+                }
+            }
             guard ctx.inRule, case .slot(let s) = ref, s > 0, s < ctx.locals.count,
                   case .record(let c) = ctx.locals[s], i < c.fields.count else { throw VectorUnsupported() }
             return Array(repeating: c.fields[i], count: rows.count)
         case .local(let s):
+            if let locals = ctx.letLocals {
+                guard s >= 0, s < locals.count else { throw VectorUnsupported() }
+                switch locals[s] {
+                case .theCase: return rows.map { .record(data.caseRecord(lo + Int($0))) }
+                case .perRow(let v): return v.gather(rows: rows).boxed
+                }
+            }
             guard ctx.inRule else { throw VectorUnsupported() }
             if s == 0 { return rows.map { .record(data.caseRecord(lo + Int($0))) } }
             guard s < ctx.locals.count else { throw VectorUnsupported() }
@@ -233,13 +287,14 @@ final class VectorChunk {
             return out
         case .scalar(let code):
             return try scalar(code, rows, ctx)
-        case .constant, .not, .and, .or, .compare, .arithmetic, .ifThenElse, .decision, .chance:
+        case .constant, .not, .and, .or, .compare, .arithmetic, .ifThenElse, .decision, .chance, .param, .letCall:
             return try values(node, rows, ctx)
         }
     }
 
     /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
     private func evalAlive(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> ([Int], Vec) {
+        if errors.isEmpty { return (Array(rows.indices), try eval(node, rows, ctx)) }
         var positions: [Int] = []
         positions.reserveCapacity(rows.count)
         for k in rows.indices where alive(rows[k]) { positions.append(k) }
@@ -254,13 +309,60 @@ final class VectorChunk {
         return ds[lo + Int(r)]
     }
 
+    /// A call of let `l`: its arguments over the rows, in order, then its body over them
+    /// with the arguments in its slots (a case passed along stays the case, so its fields
+    /// are read from their columns and its decisions resolved for the chunk).
+    private func letCall(_ l: Int, _ args: [Node], _ cases: [CaseRef?], _ code: @escaping Eval, _ rows: [Int32],
+                         _ ctx: Context) throws -> Vec {
+        let world = ctx.world
+        let body: LetCode? = {
+            if let made = world.letCode(l) { return made }
+            let v = l < world.letVersion.count ? world.letVersion[l] : -1
+            guard v >= 0, l < world.program.letCode.count, v < world.program.letCode[l].count else { return nil }
+            return world.program.letCode[l][v]
+        }()
+        guard let body, letDepth < VectorChunk.maximumLetDepth else {
+            // Not defined here (its error is the call's own), or nested too deep.
+            return .values(try scalar(code, rows, ctx))
+        }
+        var locals: [Context.Local] = []
+        for (k, a) in args.enumerated() {
+            if k < cases.count, let ref = cases[k], ctx.isCase(ref) {
+                locals.append(.theCase)
+                continue
+            }
+            let v = try eval(a, rows, ctx)
+            var full = Vec.placeholders(like: v, n)
+            full.scatter(v, at: rows.map { Int($0) })
+            locals.append(.perRow(full))
+        }
+        while locals.count < body.localCount { locals.append(.perRow(.bools(Array(repeating: false, count: n)))) }
+        var inner = ctx
+        inner.letLocals = locals
+        inner.localCount = max(body.localCount, locals.count)
+        letDepth += 1
+        defer { letDepth -= 1 }
+        return try eval(body.bodyNode, rows, inner)
+    }
+
     /// Compiled code, case by case, in the frame that evaluating the case alone would have.
     private func scalar(_ code: Eval, _ rows: [Int32], _ ctx: Context) throws -> [Value] {
         var out = [Value](repeating: .bool(false), count: rows.count)
         frame.world = ctx.world
         for (k, r) in rows.enumerated() where alive(r) {
             let c = data.caseRecord(lo + Int(r))
-            if ctx.inRule {
+            if let locals = ctx.letLocals {
+                frame.locals = locals.map { local in
+                    switch local {
+                    case .theCase: return .record(c)
+                    case .perRow(let v): return v[Int(r)]
+                    }
+                }
+                while frame.locals.count < ctx.localCount { frame.locals.append(.bool(false)) }
+                frame.caseRecord = ctx.inRule ? c : nil
+                frame.date = ctx.inRule ? c.fields[dateField].asDate : queryDate
+                frame.subject = .record(c)
+            } else if ctx.inRule {
                 frame.locals = [.record(c)] + ctx.locals.dropFirst()
                 while frame.locals.count < ctx.localCount { frame.locals.append(.bool(false)) }
                 frame.caseRecord = c

@@ -49,7 +49,7 @@ final class SemanticDifferentialTests: XCTestCase {
         let constructs = [
             ": bool", ": int", ": number", ": date", ": string", ": jurisdiction", ": e0", "w64:",
             "jurisdiction attributes", ": state in", ": county in", ": city in", "agency ",
-            "param ", "let ", "decision ", "combine deny_overrides", "combine permit_overrides", "combine latest",
+            "param ", "let ", "(c: rec, x: ", "(c, ", "decision ", "combine deny_overrides", "combine permit_overrides", "combine latest",
             "combine min", "combine max", "combine most_specific",
             "policy ", "(j: jurisdiction) by j", " from 20", " until 20", " proposed", " overrides ",
             "event ", "enact ", "repeal ", "set p", ".ai0 = ", "for j in jurisdictions", "after ", "if ",

@@ -17,6 +17,8 @@ struct GenScope {
     var scenarios: [String] = []
     var ownerName = ""
     var usedChance = false
+    /// Named values in scope besides the case (a let's parameters).
+    var variables: [(name: String, type: GenType)] = []
 
     static func caseDefinition(definitions: Int) -> GenScope {
         GenScope(subject: .variable, definitionLimit: definitions, allowChance: true, jVar: nil, fieldLimit: nil)
@@ -117,9 +119,15 @@ extension SemanticProgramGenerator {
             let callable = definitions.prefix(scope.definitionLimit).filter { $0.type == t }
             if let d = callable.randomElement(&rng) {
                 let call: String
-                switch scope.subject {
-                case .variable: call = "\(d.name)(c)"
-                default: call = rng.chance(70) ? d.name : "\(d.name)(it)"
+                if let extra = d.extra {
+                    // The second argument: a field of its type where there is one, else a literal.
+                    let argument = readableFields(extra, scope).randomElement(&rng).map { fieldRef($0, scope) } ?? literal(extra)
+                    call = "\(d.name)(\(scope.subject == .variable ? "c" : "it"), \(argument))"
+                } else {
+                    switch scope.subject {
+                    case .variable: call = "\(d.name)(c)"
+                    default: call = rng.chance(70) ? d.name : "\(d.name)(it)"
+                    }
                 }
                 // Queries lean on decisions: they are what the memo answers per key.
                 if scope.subject == .implicit, rng.chance(50) { return call }
@@ -132,6 +140,7 @@ extension SemanticProgramGenerator {
                 options.append("\(jurisdictionRef(&scope, depth: 0)).\(a.name)")
             }
         }
+        for v in scope.variables where v.type == t { options += [v.name, v.name] }
         if t == .juris, let j = scope.jVar { options.append(j) }
         if t == .bool, scope.allowChance, rng.chance(50) {
             scope.usedChance = true

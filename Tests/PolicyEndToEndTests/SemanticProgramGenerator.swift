@@ -59,6 +59,8 @@ struct GenDefinition {
     var type: GenType
     var isDecision: Bool
     var usesChance = false
+    /// A let's second parameter, `x`, after the case.
+    var extra: GenType? = nil
 }
 
 struct GeneratedProgram {
@@ -229,15 +231,19 @@ struct SemanticProgramGenerator {
             let name = (isDecision ? "d" : "l") + String(k)
             var scope = GenScope.caseDefinition(definitions: definitions.count)
             scope.ownerName = name
+            // Some lets take a second argument besides the case.
+            let extra: GenType? = !isDecision && rng.chance(50) ? rng.pick([GenType.int, .number, .bool, .date]) : nil
+            if let extra { scope.variables = [("x", extra)] }
             let body = expr(type, &scope, depth: 3)
             if isDecision {
                 var line = "decision \(name)(c: rec): \(typeName(type)) = \(body)"
                 if rng.chance(60) { line += " combine \(rng.pick(combinerFor(type)))" }
                 emit(line)
             } else {
-                emit("let \(name)(c: rec): \(typeName(type)) = \(body)")
+                emit("let \(name)(c: rec\(extra.map { ", x: \(typeName($0))" } ?? "")): \(typeName(type)) = \(body)")
             }
-            definitions.append(GenDefinition(name: name, type: type, isDecision: isDecision, usesChance: scope.usedChance))
+            definitions.append(GenDefinition(name: name, type: type, isDecision: isDecision, usesChance: scope.usedChance,
+                                             extra: extra))
         }
     }
 
@@ -391,9 +397,10 @@ struct SemanticProgramGenerator {
                     let d = definitions[k]
                     guard fresh(d.name) else { break }
                     var scope = GenScope.caseDefinition(definitions: k)
+                    if let extra = d.extra { scope.variables = [("x", extra)] }
                     let body = expr(d.type, &scope, depth: 2)
                     items.append(d.isDecision ? "decision \(d.name)(c: rec): \(typeName(d.type)) = \(body)"
-                                              : "let \(d.name)(c: rec): \(typeName(d.type)) = \(body)")
+                                              : "let \(d.name)(c: rec\(d.extra.map { ", x: \(typeName($0))" } ?? "")): \(typeName(d.type)) = \(body)")
                 case 0:
                     if let (p, type) = params.randomElement(&rng), fresh(p) { items.append("param \(p) = \(literal(type, small: true))") }
                 case 1:
