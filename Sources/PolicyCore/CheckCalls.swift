@@ -196,7 +196,7 @@ extension Checker {
                     if wantMin ? ValueOrder.less(v, best) : ValueOrder.less(best, v) { best = v }
                 }
                 return best
-            }
+            }.with(.extremum(isMin: wantMin, typed.map(\.ir)))
         case "sqrt", "exp", "ln", "pow":
             return mathematical(f.text, args, src, scope)
         case "abs":

@@ -40,6 +40,8 @@ indirect enum Node: @unchecked Sendable {
     case decision(Int, on: CaseRef)
     /// `chance(p)` drawn on `stream` for the case.
     case chance(Node, stream: UInt64, SourceRef)
+    /// `min(a, b, …)` or `max(a, b, …)` of values of one type, through `ValueOrder.less`.
+    case extremum(isMin: Bool, [Node])
     /// Param `p` as of the evaluation's date.
     case param(Int)
     /// A call of let `l` (its body is the world's version of it): the arguments, which of

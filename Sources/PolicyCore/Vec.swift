@@ -291,6 +291,40 @@ extension Vec {
     }
 }
 
+extension Vec {
+    /// `best[k]` replaced by `v[p]` (`k = positions[p]`) where `v[p]` is smaller (`isMin`) or
+    /// larger, as `ValueOrder.less` orders them.
+    static func extremum(_ isMin: Bool, _ best: Vec, _ v: Vec, _ positions: [Int]) -> Vec {
+        switch (best, v) {
+        case (.ints(var x, let s), .ints(let y, let t)) where s == t:
+            for (p, k) in positions.enumerated() where isMin ? y[p] < x[k] : x[k] < y[p] { x[k] = y[p] }
+            return .ints(x, s)
+        case (.numbers(var x), .numbers(let y)):
+            for (p, k) in positions.enumerated() where isMin ? y[p] < x[k] : x[k] < y[p] { x[k] = y[p] }
+            return .numbers(x)
+        default:
+            var x = best.boxed
+            for (p, k) in positions.enumerated() {
+                let y = v[p]
+                if isMin ? ValueOrder.less(y, x[k]) : ValueOrder.less(x[k], y) { x[k] = y }
+            }
+            return .values(x)
+        }
+    }
+
+    /// Whether each element of `v` is among `items` (as `ValueOrder.equal` has it), when `v`
+    /// and every item are of one typed kind; nil otherwise.
+    static func contains(_ v: Vec, _ items: [Value]) -> [Bool]? {
+        guard case .ints(let x, let tag) = v else { return nil }
+        var wanted: [Int64] = []
+        for item in items {
+            guard let (i, t) = typed(item), t == tag else { return nil }
+            wanted.append(i)
+        }
+        return x.map { wanted.contains($0) }
+    }
+}
+
 /// `n` values filled in piece by piece (a decision's answers for the rows of a chunk),
 /// kept typed while every piece is of one kind.
 struct VecSlots {

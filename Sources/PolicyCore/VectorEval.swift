@@ -162,6 +162,19 @@ final class VectorChunk {
         case .decision(let d, let ref):
             guard ctx.isCase(ref) else { throw VectorUnsupported() }
             return try decide(d, rows, ctx.world)
+        case .extremum(let isMin, let args):
+            guard var best = try args.first.map({ try eval($0, rows, ctx) }) else { throw VectorUnsupported() }
+            for a in args.dropFirst() {
+                let (positions, v) = try evalAlive(a, rows, ctx)
+                best = Vec.extremum(isMin, best, v, positions)
+            }
+            return best
+        case .attribute(let x, let a):
+            return try attribute(x, a, rows, ctx)
+        case .contains(let x, .constant(let collection)):
+            let v = try eval(x, rows, ctx)
+            if let found = Vec.contains(v, collection.elements) { return .bools(found) }
+            return .bools(v.boxed.map { e in collection.elements.contains { ValueOrder.equal($0, e) } })
         case .param(let p):
             let world = ctx.world
             guard ctx.inRule, case .dates(let ds) = data.columns[dateField] else {
@@ -251,14 +264,6 @@ final class VectorChunk {
             if s == 0 { return rows.map { .record(data.caseRecord(lo + Int($0))) } }
             guard s < ctx.locals.count else { throw VectorUnsupported() }
             return Array(repeating: ctx.locals[s], count: rows.count)
-        case .attribute(let x, let a):
-            let js = try values(x, rows, ctx)
-            let world = ctx.world
-            var out = js
-            for k in rows.indices where alive(rows[k]) {
-                out[k] = world.attribute(js[k].asJurisdiction, a, on: date(rows[k], ctx))
-            }
-            return out
         case .toNumber(let x):
             return try values(x, rows, ctx).map { .number($0.asNumber) }
         case .negate(let x, let src):
@@ -287,7 +292,8 @@ final class VectorChunk {
             return out
         case .scalar(let code):
             return try scalar(code, rows, ctx)
-        case .constant, .not, .and, .or, .compare, .arithmetic, .ifThenElse, .decision, .chance, .param, .letCall:
+        case .constant, .not, .and, .or, .compare, .arithmetic, .ifThenElse, .decision, .chance, .param, .letCall, .extremum,
+             .attribute:
             return try values(node, rows, ctx)
         }
     }
@@ -307,6 +313,32 @@ final class VectorChunk {
     private func date(_ r: Int32, _ ctx: Context) -> Int32? {
         guard ctx.inRule, case .dates(let ds) = data.columns[dateField] else { return queryDate }
         return ds[lo + Int(r)]
+    }
+
+    /// Attribute `a` of each row's jurisdiction, as of the date it is read at. An attribute
+    /// that changes nowhere over time is looked up once per jurisdiction.
+    private func attribute(_ x: Node, _ a: Int, _ rows: [Int32], _ ctx: Context) throws -> Vec {
+        let js = try eval(x, rows, ctx)
+        let world = ctx.world
+        var out = [Value](repeating: .bool(false), count: rows.count)
+        if world.isFrozen, a < world.attributeTimed.count, !world.attributeTimed[a], case .ints(let ids, .jurisdiction) = js {
+            var known: [Int64: Value] = [:]
+            for k in rows.indices where alive(rows[k]) {
+                if let v = known[ids[k]] {
+                    out[k] = v
+                } else {
+                    let v = world.attribute(Int32(truncatingIfNeeded: ids[k]), a, on: queryDate)
+                    known[ids[k]] = v
+                    out[k] = v
+                }
+            }
+        } else {
+            let boxed = js.boxed
+            for k in rows.indices where alive(rows[k]) {
+                out[k] = world.attribute(boxed[k].asJurisdiction, a, on: date(rows[k], ctx))
+            }
+        }
+        return Vec.from(out)
     }
 
     /// A call of let `l`: its arguments over the rows, in order, then its body over them

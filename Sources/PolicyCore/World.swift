@@ -59,6 +59,9 @@ public final class World: @unchecked Sendable {
     public var paramChanges: [[Change]] = []
     /// Dated attribute changes, keyed by `j * attributeCount + a`.
     public var attributeChanges: [Int: [Change]] = [:]
+    /// Once frozen: whether any jurisdiction's attribute `a` changes over time (if not, it
+    /// is read without looking for changes).
+    private(set) var attributeTimed: [Bool] = []
     public var instances: [PolicyInstance: Int] = [:]
     public var instanceStates: [InstanceState] = []
     public var timeline: [TimelineEntry] = []
@@ -142,6 +145,9 @@ public final class World: @unchecked Sendable {
         }
         buildDecisionCode()
         buildLetCode()
+        let attributeCount = max(1, program.attributes.count)
+        attributeTimed = Array(repeating: false, count: program.attributes.count)
+        for key in attributeChanges.keys where key % attributeCount < attributeTimed.count { attributeTimed[key % attributeCount] = true }
         isFrozen = true
     }
 
@@ -163,7 +169,8 @@ public final class World: @unchecked Sendable {
         let count = program.attributes.count
         var x = j
         while x >= 0 {
-            if let date, let changes = attributeChanges[Int(x) * count + a],
+            if let date, !isFrozen || a >= attributeTimed.count || attributeTimed[a],
+               let changes = attributeChanges[Int(x) * count + a],
                let v = World.last(changes, onOrBefore: date) {
                 return v
             }
