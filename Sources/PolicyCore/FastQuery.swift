@@ -109,12 +109,14 @@ extension QueryRunner {
                                     dates: (minDate, maxDate, maxJurisdiction), limit: limit, present: present)
             Engine.mark("memo layout (\(layout.tableSize) entries)")
             guard layout.tableSize <= limit else { return [] }
-            // The memo pays when keys repeat. With fewer than two cases per entry of its table
-            // (every county its own class, say) each key is evaluated about once anyway, and a
-            // key that draws `chance` explores every path of its draws: the general engine,
-            // which evaluates each case once, is then faster (2,000,000 bookings of the
-            // national model: 3.3 s against 6.7 s). A small table costs nothing to try.
-            guard layout.tableSize <= max(1 << 12, data.count / 2) || Engine.memoAlways else {
+            // The memo pays when keys repeat often. A key costs several times what one case
+            // costs the general engine (it explores every path of the `chance` draws it
+            // consults, and its cases then walk their trees), so with fewer than about eight
+            // cases per entry of its table (every county its own class, say) the general
+            // engine is faster: 10,000,000 bookings of the national model, 3.7 cases per
+            // entry, compare in 3.9 s against 8.7 s through the memo. A small table costs
+            // nothing to try.
+            guard layout.tableSize <= max(1 << 12, data.count / 8) || Engine.memoAlways else {
                 if Engine.explain { Engine.note("general engine: a memo of \(layout.tableSize) entries for \(data.count) cases would not pay") }
                 return []
             }
