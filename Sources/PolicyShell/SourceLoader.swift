@@ -56,36 +56,53 @@ public enum SourceLoader {
             return .failure(ReadError(path: path, reason: limit.message(size: Int(st.st_size)), hint: limit.hint))
         }
         // Read straight into an array of the file's size (growing only if the file does), and
-        // never past one byte more than the limit.
+        // never past one byte more than the limit. The array is not zeroed first: a large data
+        // file would otherwise be written twice before it is read.
         var capacity = min((regular ? max(Int(st.st_size), 0) : 64 << 10) + 1, maxBytes + 1)
-        var bytes = [UInt8](repeating: 0, count: capacity)
         var used = 0
-        while true {
-            if used == capacity {
-                guard capacity <= maxBytes else {
-                    return .failure(ReadError(path: path, reason: limit.message(size: regular ? used : nil), hint: limit.hint))
+        var failure: ReadError?
+        /// Reads into `base + used` up to `end`: false when a read failed (`failure`).
+        func fill(_ base: UnsafeMutablePointer<UInt8>, upTo end: Int) -> Bool {
+            while used < end {
+                let n = read(fd, base + used, end - used)
+                if n < 0 {
+                    // Nothing yet from a pipe or device: wait a tenth of a second at a time, so
+                    // Ctrl-C at the prompt (whichever thread its signal reaches) gives up on a
+                    // writer that never finishes.
+                    if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                        if policy_peek_interrupt() != 0 {
+                            failure = ReadError(path: path, reason: "interrupted")
+                            return false
+                        }
+                        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                        _ = poll(&p, 1, 100)
+                        continue
+                    }
+                    failure = ReadError(path: path, reason: String(cString: strerror(errno)))
+                    return false
                 }
-                capacity = min(capacity * 2, maxBytes + 1)
-                bytes += [UInt8](repeating: 0, count: capacity - bytes.count)
+                if n == 0 { return true }
+                used += n
             }
-            let n = bytes.withUnsafeMutableBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return read(fd, base + used, capacity - used)
+            return true
+        }
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            if let base = buffer.baseAddress { _ = fill(base, upTo: capacity) }
+            initialized = used
+        }
+        if let failure { return .failure(failure) }
+        // Full: the file is longer than it said (or is not a regular file); read on, growing.
+        while used == capacity {
+            guard capacity <= maxBytes else {
+                return .failure(ReadError(path: path, reason: limit.message(size: regular ? used : nil), hint: limit.hint))
             }
-            if n < 0 {
-                // Nothing yet from a pipe or device: wait a tenth of a second at a time, so
-                // Ctrl-C at the prompt (whichever thread its signal reaches) gives up on a
-                // writer that never finishes.
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
-                    if policy_peek_interrupt() != 0 { return .failure(ReadError(path: path, reason: "interrupted")) }
-                    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&p, 1, 100)
-                    continue
-                }
-                return .failure(ReadError(path: path, reason: String(cString: strerror(errno))))
+            capacity = min(capacity * 2, maxBytes + 1)
+            bytes += [UInt8](repeating: 0, count: capacity - bytes.count)
+            let ok = bytes.withUnsafeMutableBufferPointer { buffer -> Bool in
+                guard let base = buffer.baseAddress else { return false }
+                return fill(base, upTo: capacity)
             }
-            if n == 0 { break }
-            used += n
+            if !ok, let failure { return .failure(failure) }
         }
         bytes.removeSubrange(used...)
         return .success(bytes)
