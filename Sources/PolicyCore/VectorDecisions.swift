@@ -94,6 +94,10 @@ extension VectorChunk {
               case .dates(let dates) = data.columns[dateField], case .jurisdictions(let places) = data.columns[jurisdictionField] else {
             throw VectorUnsupported()
         }
+        if case .sparse(let byJurisdiction) = code.plans, byJurisdiction.isEmpty {
+            // No candidates anywhere (a decision only its default answers): one signature.
+            return try answer(d, rows, code, world, [], Signatures(ofRow: Array(repeating: 0, count: rows.count), start: [0, 0]))
+        }
         var groups: [RuleGroup] = []
         var groupIndex: [GroupKey: Int] = [:]
         var pieces = PlanPieces()
