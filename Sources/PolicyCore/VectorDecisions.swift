@@ -16,16 +16,28 @@ extension VectorChunk {
         let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
         // Taken out while it is filled in, so it is not copied (a decision never asks itself).
         var store = decided.removeValue(forKey: key) ?? DecidedAnswers(n)
-        defer { decided[key] = store }
         var todo: [Int32] = []
-        for r in rows where !store.known[Int(r)] && alive(r) { todo.append(r) }
-        if !todo.isEmpty {
-            if cancellation.isRaised { throw Interrupted() }
-            let answers = try resolve(d, todo, world)
-            store.values.scatter(answers, at: todo.map { Int($0) })
-            for r in todo where alive(r) { store.known[Int(r)] = true }
+        todo.reserveCapacity(rows.count)
+        store.known.withUnsafeBufferPointer { known in
+            for r in rows where !known[Int(r)] && alive(r) { todo.append(r) }
         }
-        return store.values.gather(rows: rows)
+        if !todo.isEmpty {
+            let answers: Vec
+            do {
+                if cancellation.isRaised { throw Interrupted() }
+                answers = try resolve(d, todo, world)
+            } catch {
+                decided[key] = store
+                throw error
+            }
+            store.values.scatter(answers, at: todo.map { Int($0) })
+            store.known.withUnsafeMutableBufferPointer { known in
+                for r in todo where alive(r) { known[Int(r)] = true }
+            }
+        }
+        let result = store.values.gather(rows: rows)
+        decided[key] = store
+        return result
     }
 
     /// A group of candidates that answer alike: the same rules, and the same arguments when
@@ -118,14 +130,21 @@ extension VectorChunk {
                 p = pieces.number(code.plan(world, d, places[row])) { groupsOf($0, world, &groups, &groupIndex) }
             }
             let date = dates[row]
-            // The piece: how many of the plan's cuts are on or before the date.
-            var a = pieces.cutStart[p], b = pieces.cutStart[p + 1]
-            let first = a
-            while a < b {
-                let m = (a + b) / 2
-                if pieces.cuts[m] <= date { a = m + 1 } else { b = m }
+            // The piece: how many of the plan's cuts are on or before the date (counted
+            // without branches when there are few, as there usually are).
+            let first = pieces.cutStart[p], end = pieces.cutStart[p + 1]
+            var piece = 0
+            if end - first <= 16 {
+                for m in first..<end { piece &+= pieces.cuts[m] <= date ? 1 : 0 }
+            } else {
+                var a = first, b = end
+                while a < b {
+                    let m = (a + b) / 2
+                    if pieces.cuts[m] <= date { a = m + 1 } else { b = m }
+                }
+                piece = a - first
             }
-            let slot = pieces.pieceStart[p] + (a - first)
+            let slot = pieces.pieceStart[p] + piece
             var s = pieces.pieceSignature[slot]
             if s < 0 {
                 let plan = pieces.plans[p]
@@ -172,9 +191,18 @@ extension VectorChunk {
     private func answer(_ d: Int, _ rows: [Int32], _ code: DecisionCode, _ world: World, _ groups: [RuleGroup],
                         _ sig: Signatures) throws -> Vec {
         var out = VecSlots(rows.count)
-        // The rows of each signature.
-        var bySignature = [[Int]](repeating: [], count: sig.count)
-        for k in rows.indices { bySignature[Int(sig.ofRow[k])].append(k) }
+        // The rows of each signature, in one array sorted by signature (a counting sort):
+        // `bySignature[sigStart[s] ..< sigStart[s + 1]]`.
+        var sigStart = [Int](repeating: 0, count: sig.count + 1)
+        for s in sig.ofRow { sigStart[Int(s) + 1] += 1 }
+        for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
+        var bySignature = [Int](repeating: 0, count: rows.count)
+        var fill = sigStart
+        for k in rows.indices {
+            let s = Int(sig.ofRow[k])
+            bySignature[fill[s]] = k
+            fill[s] += 1
+        }
         // How many answers each row has had (0, 1, or 2 for several).
         var answers = [Int8](repeating: 0, count: rows.count)
         var round = 0
@@ -185,7 +213,12 @@ extension VectorChunk {
             for s in 0..<sig.count where sig.start[s] + round < sig.start[s + 1] {
                 let g = sig.groups[sig.start[s] + round]
                 if byGroup[g].isEmpty { order.append(g) }
-                for k in bySignature[s] where alive(rows[k]) { byGroup[g].append(k) }
+                let members = bySignature[sigStart[s]..<sigStart[s + 1]]
+                if errorsIsEmpty {
+                    byGroup[g] += members
+                } else {
+                    byGroup[g] += members.filter { alive(rows[$0]) }
+                }
             }
             if order.isEmpty { break }
             for g in order {
@@ -202,15 +235,22 @@ extension VectorChunk {
                         }
                     }
                     let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
-                    var first: [Int] = [], firstAt: [Int] = []
-                    for (p, k) in hit.enumerated() where alive(rows[k]) {
-                        if answers[k] == 0 {
-                            first.append(p)
-                            firstAt.append(k)
+                    if round == 0 && errorsIsEmpty {
+                        // Every case's first answer (a rule meets only the cases the group's
+                        // earlier rules left open).
+                        answers.withUnsafeMutableBufferPointer { a in for k in hit { a[k] = 1 } }
+                        out.scatter(values, at: hit)
+                    } else {
+                        var first: [Int] = [], firstAt: [Int] = []
+                        for (p, k) in hit.enumerated() where alive(rows[k]) {
+                            if answers[k] == 0 {
+                                first.append(p)
+                                firstAt.append(k)
+                            }
+                            answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
                         }
-                        answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
+                        out.scatter(first.count == values.count ? values : values.gather(first), at: firstAt)
                     }
-                    out.scatter(first.count == values.count ? values : values.gather(first), at: firstAt)
                     open = miss
                 }
             }

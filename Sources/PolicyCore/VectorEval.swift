@@ -103,6 +103,9 @@ final class VectorChunk {
 
     @inline(__always) func alive(_ r: Int32) -> Bool { !dead[Int(r)] }
 
+    /// Whether no case of the chunk has failed yet.
+    var errorsIsEmpty: Bool { errors.isEmpty }
+
     /// The first error the case of row `r` met, if it failed.
     func failure(_ r: Int) -> EvalError? { dead[r] ? errors[r] : nil }
 
