@@ -54,57 +54,87 @@ extension CSVCaseLoader {
         }
         cuts.append(p.count)
         let pieceCount = cuts.count - 1
-        let results = Slots<_FastPiece>(pieceCount)
-        let counter = ChunkCounter()
         let widths = kinds.map(\.width)
         let kindsCopy = kinds, tablesCopy = tables, cutsCopy = cuts
         let bytes = _SendableBytes(p: p)
         defer { withExtendedLifetime((enumTables, places)) {} }
+        // First the rows of each piece (its lines that are not blank), so each piece can be
+        // parsed straight into its place in the columns.
+        let rowCounts = Slots<Int>(pieceCount)
+        let counter = ChunkCounter()
         runParallel(workers: min(workerCount(), pieceCount)) { _ in
             while true {
                 let k = counter.take()
                 guard k < pieceCount else { break }
-                var piece = _FastPiece(widths: widths, bytes: cutsCopy[k + 1] - cutsCopy[k])
-                if !piece.parse(bytes.p, cutsCopy[k], cutsCopy[k + 1], kindsCopy, tablesCopy) { piece.failed = true }
-                results.set(k, piece)
+                rowCounts.set(k, _FastPiece.rows(bytes.p, cutsCopy[k], cutsCopy[k + 1]))
             }
         }
-        let pieces = results.all
-        defer { for piece in pieces { piece?.free() } }
-        var total = 0
-        for piece in pieces {
-            guard let piece, !piece.failed else { return nil }
-            total += piece.count
-        }
+        var firstRow = [0]
+        for k in 0..<pieceCount { firstRow.append(firstRow[k] + (rowCounts.all[k] ?? 0)) }
+        let total = firstRow[pieceCount]
+        let startRows = firstRow
         if let cap = Limits.current.populationCases, total > cap { return nil }
-        // Join the pieces, column by column, in file order.
         for (c, b) in builders.enumerated() {
-            func joined<T>(_: T.Type) -> [T] {
-                [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-                    var at = 0
-                    for piece in pieces {
-                        guard let piece, let out = buffer.baseAddress else { continue }
-                        let n = piece.count
-                        (out + at).withMemoryRebound(to: UInt8.self, capacity: n * MemoryLayout<T>.stride) { dst in
-                            dst.update(from: piece.columns[c].assumingMemoryBound(to: UInt8.self), count: n * MemoryLayout<T>.stride)
-                        }
-                        at += n
-                    }
-                    initialized = at
+            switch kinds[c] {
+            case .date, .member, .jurisdiction: b.int32s = Array(repeating: 0, count: total)
+            case .small: b.small = Array(repeating: 0, count: total)
+            case .bool: b.bools = Array(repeating: false, count: total)
+            case .int: b.ints = Array(repeating: 0, count: total)
+            }
+        }
+        guard total > 0 else { return 0 }
+        var parsed = false
+        CSVCaseLoader.withColumns(builders, kinds, 0, []) { columns in
+            let places = _SendablePointers(columns)
+            let failed = Slots<Bool>(pieceCount)
+            let counter = ChunkCounter()
+            runParallel(workers: min(workerCount(), pieceCount)) { _ in
+                while true {
+                    let k = counter.take()
+                    guard k < pieceCount else { break }
+                    let rows = startRows[k + 1] - startRows[k]
+                    var piece = _FastPiece(widths: widths, into: places.pointers.enumerated().map { c, base in
+                        base + startRows[k] * widths[c]
+                    }, rows: rows)
+                    let ok = piece.parse(bytes.p, cutsCopy[k], cutsCopy[k + 1], kindsCopy, tablesCopy) && piece.count == rows
+                    failed.set(k, !ok)
                 }
             }
-            switch kinds[c] {
-            case .date, .member, .jurisdiction: b.int32s = joined(Int32.self)
-            case .small: b.small = joined(UInt8.self)
-            case .bool: b.bools = joined(Bool.self)
-            case .int: b.ints = joined(Int64.self)
+            parsed = failed.all.allSatisfy { $0 == false }
+        }
+        guard parsed else {
+            // The careful reader starts over with empty columns.
+            for b in builders {
+                b.int32s.removeAll(keepingCapacity: true)
+                b.small.removeAll(keepingCapacity: true)
+                b.bools.removeAll(keepingCapacity: true)
+                b.ints.removeAll(keepingCapacity: true)
             }
+            return nil
         }
         return total
     }
 }
 
 extension CSVCaseLoader {
+    /// Runs `body` with the base address of each builder's column (made to its full length
+    /// beforehand), one `withUnsafeMutableBufferPointer` inside the other.
+    static func withColumns(_ builders: [Builder], _ kinds: [_FastKind], _ c: Int, _ bases: [UnsafeMutableRawPointer],
+                            _ body: ([UnsafeMutableRawPointer]) -> Void) {
+        guard c < builders.count else { return body(bases) }
+        func next<T>(_ buffer: inout UnsafeMutableBufferPointer<T>) {
+            guard let base = buffer.baseAddress else { return }
+            withColumns(builders, kinds, c + 1, bases + [UnsafeMutableRawPointer(base)], body)
+        }
+        let b = builders[c]
+        switch kinds[c] {
+        case .date, .member, .jurisdiction: b.int32s.withUnsafeMutableBufferPointer { next(&$0) }
+        case .small: b.small.withUnsafeMutableBufferPointer { next(&$0) }
+        case .bool: b.bools.withUnsafeMutableBufferPointer { next(&$0) }
+        case .int: b.ints.withUnsafeMutableBufferPointer { next(&$0) }
+        }
+    }
+
     /// The size of a piece: 4 MB, or what the engine options say (the tests cut small files
     /// into many pieces with `POLICY_CSV_PIECE_BYTES`).
     static var pieceBytes: Int { EngineOptions.current.csvPieceBytes }
@@ -171,17 +201,19 @@ struct _NameTable: @unchecked Sendable {
         keys?.deallocate(); lengths?.deallocate(); values?.deallocate(); starts?.deallocate(); store?.deallocate()
     }
 
-    /// The first 8 bytes as a word (FNV-1a of all of them when longer).
+    /// The name as a word when it has up to 8 bytes; a longer one's first and last 8 bytes
+    /// mixed (its bytes are compared in full when the words match).
     static func word(_ name: [UInt8]) -> UInt64 {
-        if name.count <= 8 {
+        func load(_ from: Int) -> UInt64 {
             var w: UInt64 = 0
-            for (k, b) in name.enumerated() { w |= UInt64(b) << (8 * UInt64(k)) }
+            for k in 0..<Swift.min(8, name.count - from) { w |= UInt64(name[from + k]) << (8 * UInt64(k)) }
             return w
         }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in name { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h
+        return name.count <= 8 ? load(0) : mix(load(0), load(name.count - 8))
     }
+
+    @inline(__always)
+    static func mix(_ first: UInt64, _ last: UInt64) -> UInt64 { first ^ (last &* 0x9E37_79B9_7F4A_7C15) }
 
     @inline(__always)
     static func slot(_ key: UInt64, _ length: Int, _ mask: Int) -> Int {
@@ -203,17 +235,14 @@ struct _NameTable: @unchecked Sendable {
                 for k in 0..<len { key |= UInt64(p[lo + k]) << (8 * UInt64(k)) }
             }
         } else {
-            key = 0xCBF2_9CE4_8422_2325
-            for k in lo..<hi { key = (key ^ UInt64(p[k])) &* 0x100_0000_01B3 }
+            key = _NameTable.mix(UnsafeRawPointer(base + lo).loadUnaligned(as: UInt64.self),
+                                 UnsafeRawPointer(base + hi - 8).loadUnaligned(as: UInt64.self))
         }
         var i = _NameTable.slot(key, len, mask)
         while lengths[i] >= 0 {
             if keys[i] == key, Int(lengths[i]) == len {
                 if len <= 8 { return values[i] }
-                let s = Int(starts[i])
-                var same = true
-                for k in 0..<len where store[s + k] != p[lo + k] { same = false; break }
-                if same { return values[i] }
+                if memcmp(store + Int(starts[i]), base + lo, len) == 0 { return values[i] }
             }
             i = (i + 1) & mask
         }
@@ -224,6 +253,12 @@ struct _NameTable: @unchecked Sendable {
 /// The file's bytes, read (never written) by every worker while the caller waits.
 struct _SendableBytes: @unchecked Sendable { let p: UnsafeBufferPointer<UInt8> }
 
+/// The columns' storage, written by every worker (each at its own rows) while the caller waits.
+struct _SendablePointers: @unchecked Sendable {
+    let pointers: [UnsafeMutableRawPointer]
+    init(_ pointers: [UnsafeMutableRawPointer]) { self.pointers = pointers }
+}
+
 /// One piece of the file, parsed into raw columns.
 struct _FastPiece: @unchecked Sendable {
     var columns: [UnsafeMutableRawPointer]
@@ -232,25 +267,32 @@ struct _FastPiece: @unchecked Sendable {
     var count = 0
     var failed = false
 
-    init(widths: [Int], bytes: Int) {
+    /// A piece written straight into the columns at `columns` (one pointer per column, at
+    /// the piece's first row), which have room for `rows` rows.
+    init(widths: [Int], into columns: [UnsafeMutableRawPointer], rows: Int) {
         self.widths = widths
-        // A first guess at the rows (the shortest plausible row is 2 bytes per cell); grows.
-        capacity = max(16, bytes / max(2, widths.count * 8))
-        let c = capacity
-        columns = widths.map { UnsafeMutableRawPointer.allocate(byteCount: c * $0, alignment: 8) }
+        self.columns = columns
+        capacity = rows
     }
 
-    func free() { for c in columns { c.deallocate() } }
-
-    private mutating func grow() {
-        let bigger = capacity * 2
-        for k in columns.indices {
-            let fresh = UnsafeMutableRawPointer.allocate(byteCount: bigger * widths[k], alignment: 8)
-            fresh.copyMemory(from: columns[k], byteCount: count * widths[k])
-            columns[k].deallocate()
-            columns[k] = fresh
+    /// The rows of `lo..<hi`: its lines that are not blank (as the parser counts them).
+    static func rows(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int {
+        guard let base = p.baseAddress else { return 0 }
+        var rows = 0
+        var i = lo
+        while i < hi {
+            let end: Int
+            if let nl = memchr(base + i, 0x0A, hi - i) {
+                end = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base
+            } else {
+                end = hi
+            }
+            var length = end - i
+            if length > 0, p[end - 1] == 0x0D { length -= 1 }
+            if length > 0 { rows += 1 }
+            i = end + 1
         }
-        capacity = bigger
+        return rows
     }
 
     /// Parses the rows in `lo..<hi`; false at the first thing the fast reader does not read.
@@ -259,12 +301,56 @@ struct _FastPiece: @unchecked Sendable {
         let n = p.count
         let cells = kinds.count
         var i = lo
+        // Day numbers of the dates met, by (year, month, day): a file has few distinct dates.
+        var dayKeys = [Int32](repeating: -1, count: 1024)
+        var dayValues = [Int32](repeating: 0, count: 1024)
+        /// Where a cell that ends at `k` is followed by its separator (a comma between cells,
+        /// a line break or the end after the last), the index after it; else nil.
+        @inline(__always) func afterSeparator(_ k: Int, last: Bool) -> Int? {
+            if !last { return k < n && p[k] == 0x2C ? k + 1 : nil }
+            if k >= n { return n }
+            if p[k] == 0x0A { return k + 1 }
+            if p[k] == 0x0D, k + 1 < n, p[k + 1] == 0x0A { return k + 2 }
+            return nil
+        }
         while i < hi {
             // A blank line (the careful reader skips it too).
             if p[i] == 0x0A { i += 1; continue }
             if p[i] == 0x0D, i + 1 < n, p[i + 1] == 0x0A { i += 2; continue }
-            if count == capacity { grow() }
+            // More rows than were counted: not a file this reader understands.
+            if count == capacity { return false }
             for c in 0..<cells {
+                let out = columns[c]
+                let last = c + 1 == cells
+                // Ints and dates with nothing around them are read as they are scanned.
+                switch kinds[c] {
+                case .int:
+                    var k = i
+                    let negative = k < n && p[k] == 0x2D
+                    if negative { k += 1 }
+                    let digitsStart = k
+                    var v: Int64 = 0
+                    while k < n {
+                        let x = p[k] &- 0x30
+                        if x > 9 { break }
+                        v = v &* 10 &+ Int64(x)
+                        k += 1
+                    }
+                    if k > digitsStart, k - digitsStart <= 18, let next = afterSeparator(k, last: last) {
+                        out.storeBytes(of: negative ? -v : v, toByteOffset: count * 8, as: Int64.self)
+                        i = next
+                        continue
+                    }
+                case .date:
+                    if i + 10 <= n, let next = afterSeparator(i + 10, last: last),
+                       let d = _FastPiece.date(p, i, i + 10, &dayKeys, &dayValues) {
+                        out.storeBytes(of: d, toByteOffset: count * 4, as: Int32.self)
+                        i = next
+                        continue
+                    }
+                default:
+                    break
+                }
                 var s = i
                 while i < n {
                     let b = p[i]
@@ -292,10 +378,9 @@ struct _FastPiece: @unchecked Sendable {
                     while e > s, p[e - 1] == 0x20 || p[e - 1] == 0x09 { e -= 1 }
                 }
                 guard s < e else { return false } // empty: the default, read carefully
-                let out = columns[c]
                 switch kinds[c] {
                 case .date:
-                    guard let d = _FastPiece.date(p, s, e) else { return false }
+                    guard let d = _FastPiece.date(p, s, e, &dayKeys, &dayValues) else { return false }
                     out.storeBytes(of: d, toByteOffset: count * 4, as: Int32.self)
                 case .bool:
                     guard let v = _FastPiece.bool(p, s, e) else { return false }
@@ -330,6 +415,32 @@ struct _FastPiece: @unchecked Sendable {
         guard bad == 0, CivilDate.yearRange.contains(y), m >= 1, m <= 12, dd >= 1,
               dd <= CivilDate.daysInMonth(year: y, month: m) else { return nil }
         return Int32(CivilDate.dayNumber(year: y, month: m, day: dd))
+    }
+
+    /// `date(p, lo, hi)`, remembering the dates met in `keys`/`values` (1,024 slots).
+    @inline(__always)
+    static func date(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int,
+                     _ keys: inout [Int32], _ values: inout [Int32]) -> Int32? {
+        guard hi - lo == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return nil }
+        var bad: UInt8 = 0
+        @inline(__always) func d(_ k: Int) -> Int {
+            let x = p[lo + k] &- 0x30
+            bad |= x > 9 ? 1 : 0
+            return Int(x)
+        }
+        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
+        guard bad == 0 else { return nil }
+        // A date already met (and so already checked): its day number. (The key is the date's
+        // digits, so no two spellings share one.)
+        let key = Int32(y * 10_000 + m * 100 + dd)
+        let slot = Int((key ^ (key >> 10)) & 1023)
+        if keys[slot] == key { return values[slot] }
+        guard CivilDate.yearRange.contains(y), m >= 1, m <= 12, dd >= 1,
+              dd <= CivilDate.daysInMonth(year: y, month: m) else { return nil }
+        let day = Int32(CivilDate.dayNumber(year: y, month: m, day: dd))
+        keys[slot] = key
+        values[slot] = day
+        return day
     }
 
     /// The spellings the careful reader's fast path accepts.
