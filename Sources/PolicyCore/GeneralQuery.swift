@@ -120,6 +120,12 @@ extension QueryRunner {
                 for ci in cols.indices {
                     let v = values[w * aggregateCount + cols[ci].aggregate]
                     let slot = w * cols.count + ci
+                    if case .spread = kinds[ci] {
+                        // A spread's member columns follow each other: added up in one pass,
+                        // from its first.
+                        if cols[ci].member == 0 { addSpread(v, groups, caseWeight, slot: slot, members: spreadWidth(ci)) }
+                        continue
+                    }
                     if weights != nil {
                         addWeighted(kinds[ci], member: cols[ci].member, v, groups, caseWeight, slot: slot)
                     } else {
@@ -128,6 +134,27 @@ extension QueryRunner {
                 }
             }
             noteDiffering(rows: rows, values: values, into: &out)
+        }
+
+        /// The member columns of the spread whose first column is `ci`.
+        private func spreadWidth(_ ci: Int) -> Int {
+            var k = ci + 1
+            while k < cols.count, cols[k].aggregate == cols[ci].aggregate, cols[k].member != nil { k += 1 }
+            return k - ci
+        }
+
+        /// A spread's cases: each counts (or adds its weight) in the column of its member.
+        private mutating func addSpread(_ v: Vec, _ groups: [Int32], _ weight: [Double], slot: Int, members: Int) {
+            let m = v.memberIndices
+            if weights != nil {
+                for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
+                    totals[Int(g) * stride + slot + Int(m[p])] += weight[p]
+                }
+            } else {
+                for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
+                    intTotals[Int(g) * stride + slot + Int(m[p])] += 1
+                }
+            }
         }
 
         /// One column's cases, each counting once.

@@ -194,14 +194,20 @@ extension VectorChunk {
         // The rows of each signature, in one array sorted by signature (a counting sort):
         // `bySignature[sigStart[s] ..< sigStart[s + 1]]`.
         var sigStart = [Int](repeating: 0, count: sig.count + 1)
-        for s in sig.ofRow { sigStart[Int(s) + 1] += 1 }
-        for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
-        var bySignature = [Int](repeating: 0, count: rows.count)
-        var fill = sigStart
-        for k in rows.indices {
-            let s = Int(sig.ofRow[k])
-            bySignature[fill[s]] = k
-            fill[s] += 1
+        var bySignature: [Int]
+        if sig.count == 1 {
+            sigStart[1] = rows.count
+            bySignature = Array(rows.indices)
+        } else {
+            for s in sig.ofRow { sigStart[Int(s) + 1] += 1 }
+            for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
+            bySignature = [Int](repeating: 0, count: rows.count)
+            var fill = sigStart
+            for k in rows.indices {
+                let s = Int(sig.ofRow[k])
+                bySignature[fill[s]] = k
+                fill[s] += 1
+            }
         }
         // How many answers each row has had (0, 1, or 2 for several).
         var answers = [Int8](repeating: 0, count: rows.count)
@@ -229,10 +235,7 @@ extension VectorChunk {
                     var miss: [Int] = []
                     if let condition = rule.conditionNode {
                         let holds = try eval(condition, open.map { rows[$0] }, group.context).bools
-                        hit = []
-                        for (p, k) in open.enumerated() where alive(rows[k]) {
-                            if holds[p] { hit.append(k) } else { miss.append(k) }
-                        }
+                        (hit, miss) = split(open, by: holds, rows)
                     }
                     let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
                     if round == 0 && errorsIsEmpty {

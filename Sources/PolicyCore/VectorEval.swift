@@ -155,10 +155,7 @@ final class VectorChunk {
             return arithmetic(op, left, right, positions, rows, src)
         case .ifThenElse(let c, let x, let y):
             let conditions = try eval(c, rows, ctx).bools
-            var yes: [Int] = [], no: [Int] = []
-            for k in rows.indices where alive(rows[k]) {
-                if conditions[k] { yes.append(k) } else { no.append(k) }
-            }
+            let (yes, no) = split(Array(rows.indices), by: conditions, rows)
             let a = try eval(x, yes.map { rows[$0] }, ctx)
             let b = try eval(y, no.map { rows[$0] }, ctx)
             return Vec.merge(a, yes, b, no, rows.count)
@@ -299,6 +296,36 @@ final class VectorChunk {
              .attribute:
             return try values(node, rows, ctx)
         }
+    }
+
+    /// The positions of `positions` (into `rows`) whose case is alive, split by `flags`
+    /// (`flags[p]` for `positions[p]`): where it holds, and where it does not. Without a
+    /// failed case the split is made without branches (the flags of real data are not
+    /// predictable).
+    func split(_ positions: [Int], by flags: [Bool], _ rows: [Int32]) -> (yes: [Int], no: [Int]) {
+        guard errors.isEmpty else {
+            var yes: [Int] = [], no: [Int] = []
+            for (p, k) in positions.enumerated() where alive(rows[k]) {
+                if flags[p] { yes.append(k) } else { no.append(k) }
+            }
+            return (yes, no)
+        }
+        var yes = [Int](repeating: 0, count: positions.count), no = [Int](repeating: 0, count: positions.count)
+        var y = 0, n = 0
+        yes.withUnsafeMutableBufferPointer { ys in
+            no.withUnsafeMutableBufferPointer { ns in
+                for (p, k) in positions.enumerated() {
+                    ys[y] = k
+                    ns[n] = k
+                    let f = flags[p] ? 1 : 0
+                    y &+= f
+                    n &+= 1 &- f
+                }
+            }
+        }
+        yes.removeLast(yes.count - y)
+        no.removeLast(no.count - n)
+        return (yes, no)
     }
 
     /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
