@@ -316,7 +316,7 @@ extension QueryRunner {
     func vectorChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, lo: Int, n: Int) throws -> GeneralChunk {
         let chunk = try VectorChunk(data: data, lo: lo, n: n, world: worlds[0], queryDate: nil)
         guard case .dates(let dates) = data.columns[chunk.dateField] else { throw VectorUnsupported() }
-        var rows = (0..<n).map { Int32($0) }
+        var rows = chunk.everyRow
         let baseline = VectorChunk.Context.query(worlds[0])
         if let filter = q.filter {
             let holds = try chunk.eval(q.filterNode ?? .scalar(filter), rows, baseline).bools

@@ -111,6 +111,20 @@ enum Vec {
         }
     }
 
+    /// A column's values at rows `range` (in order).
+    static func column(_ c: Column, _ range: Range<Int>) -> Vec {
+        switch c {
+        case .bools(let x): return .bools(Array(x[range]))
+        case .ints(let x): return .ints(Array(x[range]), .int)
+        case .numbers(let x): return .numbers(Array(x[range]))
+        case .dates(let x): return .ints(x[range].map { Int64($0) }, .date)
+        case .smallMembers(let x, let e): return .ints(x[range].map { Int64($0) }, .member(e))
+        case .members(let x, let e): return .ints(x[range].map { Int64($0) }, .member(e))
+        case .jurisdictions(let x): return .ints(x[range].map { Int64($0) }, .jurisdiction)
+        case .values(let x): return .values(Array(x[range]))
+        }
+    }
+
     /// Boxed values, typed when they are all of one typed kind (a placeholder left by a
     /// failed case, `false`, is taken as any kind: its value is never read).
     static func from(_ values: [Value]) -> Vec {

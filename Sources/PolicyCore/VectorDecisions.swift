@@ -35,7 +35,7 @@ extension VectorChunk {
                 for r in todo where alive(r) { known[Int(r)] = true }
             }
         }
-        let result = store.values.gather(rows: rows)
+        let result = isEveryRow(rows) ? store.values.all : store.values.gather(rows: rows)
         decided[key] = store
         return result
     }
@@ -211,6 +211,7 @@ extension VectorChunk {
         }
         // How many answers each row has had (0, 1, or 2 for several).
         var answers = [Int8](repeating: 0, count: rows.count)
+        var several = false
         var round = 0
         while true {
             // Each row's round-th candidate, by group.
@@ -251,6 +252,7 @@ extension VectorChunk {
                                 firstAt.append(k)
                             }
                             answers[k] = answers[k] < 2 ? answers[k] + 1 : 2
+                            if answers[k] == 2 { several = true }
                         }
                         out.scatter(first.count == values.count ? values : values.gather(first), at: firstAt)
                     }
@@ -261,12 +263,28 @@ extension VectorChunk {
         }
         // No answer: the default. Several: resolved case by case (overrides, combiners, ties).
         var none: [Int] = []
-        for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
+        if errorsIsEmpty {
+            // Without branches: every row is written, and the count moves on where it has no answer.
+            none = [Int](repeating: 0, count: rows.count)
+            var count = 0
+            none.withUnsafeMutableBufferPointer { out in
+                answers.withUnsafeBufferPointer { a in
+                    for k in 0..<a.count {
+                        out[count] = k
+                        count &+= a[k] == 0 ? 1 : 0
+                    }
+                }
+            }
+            none.removeLast(none.count - count)
+        } else {
+            for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
+        }
         if !none.isEmpty {
             let defaults = try eval(code.defaultNode, none.map { rows[$0] },
                                     Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
             out.scatter(defaults, at: none)
         }
+        guard several else { return out.all }
         frame.world = world
         for k in rows.indices where alive(rows[k]) && answers[k] > 1 {
             let c = data.caseRecord(lo + Int(rows[k]))

@@ -99,6 +99,19 @@ final class VectorChunk {
         dead = Array(repeating: false, count: n)
         frame = Frame(world: world, date: queryDate)
         cancellation = world.program.cancellation
+        everyRow = (0..<n).map { Int32($0) }
+        everyRowStorage = everyRow.withUnsafeBufferPointer { $0.baseAddress }
+    }
+
+    /// The selection of every row of the chunk, in order. Passed down unchanged (no case has
+    /// failed, no condition has narrowed it), it is recognised by its storage, so reading a
+    /// column or a decision's answers for it is a plain copy instead of a gather.
+    let everyRow: [Int32]
+    private let everyRowStorage: UnsafePointer<Int32>?
+
+    /// Whether `rows` is `everyRow` itself.
+    @inline(__always) func isEveryRow(_ rows: [Int32]) -> Bool {
+        rows.count == n && rows.withUnsafeBufferPointer { $0.baseAddress } == everyRowStorage
     }
 
     @inline(__always) func alive(_ r: Int32) -> Bool { !dead[Int(r)] }
@@ -129,6 +142,7 @@ final class VectorChunk {
             return Vec.repeating(v, rows.count)
         case .field(let ref, let i) where ctx.isCase(ref):
             guard i < data.columns.count else { throw VectorUnsupported() }
+            if isEveryRow(rows) { return Vec.column(data.columns[i], lo ..< lo + n) }
             return Vec.column(data.columns[i], rows, lo)
         case .not(let x):
             let v = try eval(x, rows, ctx)
