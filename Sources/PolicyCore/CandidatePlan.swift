@@ -1,3 +1,5 @@
+import PolicySyntax
+
 /// A decision's candidates for one jurisdiction, with what resolving needs of each laid out
 /// flat: when it is in force, its rules for that decision, its arguments.
 ///
@@ -115,6 +117,20 @@ final class DecisionCode: @unchecked Sendable {
             (combiner, source, defaultSource) = (.mostSpecific, nil, nil)
             defaultValue = { _ in throw EvalError.impossible("a decision with no version was resolved") }
             defaultNode = .scalar(defaultValue)
+        }
+    }
+
+    /// The candidates laid out for the evaluator of many cases at once, built on first use
+    /// (by whichever worker asks first) and then only read.
+    private var vectorTableStorage: VectorPlanTable?
+    private let vectorTableLock = Lock()
+
+    func vectorTable(_ world: World, _ d: Int) -> VectorPlanTable {
+        vectorTableLock.withLock {
+            if let made = vectorTableStorage { return made }
+            let made = VectorPlanTable(world, d, self)
+            vectorTableStorage = made
+            return made
         }
     }
 

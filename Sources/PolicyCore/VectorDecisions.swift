@@ -40,13 +40,6 @@ extension VectorChunk {
         return result
     }
 
-    /// A group of candidates that answer alike: the same rules, and the same arguments when
-    /// the rules read them.
-    private struct GroupKey: Hashable {
-        var rules: [ObjectIdentifier]
-        var arguments: [Value]
-    }
-
     struct RuleGroup {
         var rules: [RuleCode]
         var context: Context
@@ -59,39 +52,6 @@ extension VectorChunk {
         var start: [Int] = [0]
         var groups: [Int] = []
         var count: Int { start.count - 1 }
-    }
-
-    /// The plans met in a chunk, by number; per plan the dates where its candidates change
-    /// (`cuts[cutStart[p] ..< cutStart[p + 1]]`) and the signature of each piece between them
-    /// (`pieceSignature[pieceStart[p] + piece]`, -1 until met).
-    private struct PlanPieces {
-        var numberOf: [ObjectIdentifier: Int] = [:]
-        var plans: [CandidatePlan] = []
-        var entryGroups: [[Int]] = []
-        var cutStart: [Int] = [0]
-        var cuts: [Int32] = []
-        var pieceStart: [Int] = []
-        var pieceSignature: [Int32] = []
-
-        /// The number of `plan`, numbering it (and its entries' groups) when it is new.
-        mutating func number(_ plan: CandidatePlan, groups: (CandidatePlan) -> [Int]) -> Int {
-            if let p = numberOf[ObjectIdentifier(plan)] { return p }
-            var dates = Set<Int32>()
-            for e in plan.entries {
-                for i in e.periods {
-                    dates.insert(plan.periodStarts[i])
-                    dates.insert(plan.periodEnds[i])
-                }
-            }
-            cuts += dates.sorted()
-            cutStart.append(cuts.count)
-            pieceStart.append(pieceSignature.count)
-            pieceSignature += repeatElement(-1, count: dates.count + 1)
-            entryGroups.append(groups(plan))
-            plans.append(plan)
-            numberOf[ObjectIdentifier(plan)] = plans.count - 1
-            return plans.count - 1
-        }
     }
 
     /// Works out which candidates are in force for each row, and answers.
@@ -110,80 +70,36 @@ extension VectorChunk {
             // No candidates anywhere (a decision only its default answers): one signature.
             return try answer(d, rows, code, world, [], Signatures(ofRow: Array(repeating: 0, count: rows.count), start: [0, 0]))
         }
-        var groups: [RuleGroup] = []
-        var groupIndex: [GroupKey: Int] = [:]
-        var pieces = PlanPieces()
-        var planOf = [Int32](repeating: -1, count: world.program.jurisdictions.count)
-        var signatureOf: [[Int]: Int32] = [:]
-        var sig = Signatures(ofRow: [Int32](repeating: 0, count: rows.count))
+        let table = code.vectorTable(world, d)
+        var ofRow = [Int32](repeating: 0, count: rows.count)
+        let planCount = table.planOf.count
         for (k, r) in rows.enumerated() {
             let row = lo + Int(r)
             let j = Int(places[row])
-            var p: Int
-            if j >= 0 && j < planOf.count {
-                p = Int(planOf[j])
-                if p < 0 {
-                    p = pieces.number(code.plan(world, d, places[row])) { groupsOf($0, world, &groups, &groupIndex) }
-                    planOf[j] = Int32(p)
-                }
-            } else {
-                p = pieces.number(code.plan(world, d, places[row])) { groupsOf($0, world, &groups, &groupIndex) }
-            }
+            guard j >= 0, j < planCount else { throw VectorUnsupported() }
+            let p = Int(table.planOf[j])
             let date = dates[row]
             // The piece: how many of the plan's cuts are on or before the date (counted
             // without branches when there are few, as there usually are).
-            let first = pieces.cutStart[p], end = pieces.cutStart[p + 1]
+            let first = table.cutStart[p], end = table.cutStart[p + 1]
             var piece = 0
             if end - first <= 16 {
-                for m in first..<end { piece &+= pieces.cuts[m] <= date ? 1 : 0 }
+                for m in first..<end { piece &+= table.cuts[m] <= date ? 1 : 0 }
             } else {
                 var a = first, b = end
                 while a < b {
                     let m = (a + b) / 2
-                    if pieces.cuts[m] <= date { a = m + 1 } else { b = m }
+                    if table.cuts[m] <= date { a = m + 1 } else { b = m }
                 }
                 piece = a - first
             }
-            let slot = pieces.pieceStart[p] + piece
-            var s = pieces.pieceSignature[slot]
-            if s < 0 {
-                let plan = pieces.plans[p]
-                let ids = pieces.entryGroups[p]
-                var list: [Int] = []
-                for (i, e) in plan.entries.enumerated() where plan.inForce(e, on: date) { list.append(ids[i]) }
-                if let known = signatureOf[list] {
-                    s = known
-                } else {
-                    s = Int32(sig.count)
-                    signatureOf[list] = s
-                    sig.groups += list
-                    sig.start.append(sig.groups.count)
-                }
-                pieces.pieceSignature[slot] = s
-            }
-            sig.ofRow[k] = s
+            ofRow[k] = table.pieceSignature[table.pieceStart[p] + piece]
         }
-        return try answer(d, rows, code, world, groups, sig)
-    }
-
-    /// The group of each of `plan`'s entries (new groups are added to `groups`).
-    private func groupsOf(_ plan: CandidatePlan, _ world: World, _ groups: inout [RuleGroup],
-                          _ groupIndex: inout [GroupKey: Int]) -> [Int] {
-        plan.entries.map { e in
-            let rules = Array(plan.rules[e.rules])
-            let arguments = Array(plan.arguments[e.arguments])
-            // Instances of a policy whose rules read none of its parameters answer alike.
-            let policy = world.instanceStates[e.state].instance.policy
-            let version = world.policyVersion[policy]
-            let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
-            let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
-            if let g = groupIndex[key] { return g }
-            let localCount = max(e.localCount, 1 + arguments.count)
-            groups.append(RuleGroup(rules: rules, context: Context(world: world, inRule: true,
-                                                                   locals: [.bool(false)] + arguments, localCount: localCount)))
-            groupIndex[key] = groups.count - 1
-            return groups.count - 1
+        let groups = table.groups.map { g in
+            RuleGroup(rules: g.rules, context: Context(world: world, inRule: true, locals: [.bool(false)] + g.arguments,
+                                                       localCount: g.localCount))
         }
+        return try answer(d, rows, code, world, groups, Signatures(ofRow: ofRow, start: table.signatureStart, groups: table.signatureGroups))
     }
 
     /// The answers of decision `d` for `rows`, whose candidates in force are given by their
@@ -294,5 +210,106 @@ extension VectorChunk {
             do { out.set(try Resolution.decide(d, c, &frame), at: k) } catch let e as EvalError { fail(rows[k], e) }
         }
         return out.all
+    }
+}
+
+/// Decision `d`'s candidates in one world, laid out once for every chunk of every query:
+/// each jurisdiction's plan by number; per plan the dates where its candidates change
+/// (`cuts[cutStart[p] ..< cutStart[p + 1]]`) and, for each piece of time between them, its
+/// signature (`pieceSignature[pieceStart[p] + piece]`): the groups of the candidates in
+/// force, in order (`signatureGroups[signatureStart[s] ..< signatureStart[s + 1]]`).
+final class VectorPlanTable: @unchecked Sendable {
+    /// Candidates that answer alike: the same rules, and the same arguments when the rules
+    /// read them (every instance of a policy whose rules read no argument is one group).
+    struct Group {
+        var rules: [RuleCode]
+        var arguments: [Value]
+        var localCount: Int
+    }
+
+    private struct GroupKey: Hashable {
+        var rules: [ObjectIdentifier]
+        var arguments: [Value]
+    }
+
+    let groups: [Group]
+    let planOf: [Int32]
+    let cutStart: [Int]
+    let cuts: [Int32]
+    let pieceStart: [Int]
+    let pieceSignature: [Int32]
+    let signatureStart: [Int]
+    let signatureGroups: [Int]
+
+    init(_ world: World, _ d: Int, _ code: DecisionCode) {
+        var groups: [Group] = []
+        var groupIndex: [GroupKey: Int] = [:]
+        var numberOf: [ObjectIdentifier: Int32] = [:]
+        var planOf: [Int32] = []
+        var cutStart = [0], cuts: [Int32] = [], pieceStart: [Int] = [], pieceSignature: [Int32] = []
+        var signatureStart = [0], signatureGroups: [Int] = []
+        var signatureOf: [[Int]: Int32] = [:]
+        let count = world.program.jurisdictions.count
+        planOf.reserveCapacity(count)
+        // Kept alive while the table is built, so no two plans share an identifier.
+        var plans: [CandidatePlan] = []
+        for j in 0..<count {
+            let plan = code.plan(world, d, Int32(j))
+            if let p = numberOf[ObjectIdentifier(plan)] {
+                planOf.append(p)
+                continue
+            }
+            let p = Int32(cutStart.count - 1)
+            plans.append(plan)
+            numberOf[ObjectIdentifier(plan)] = p
+            planOf.append(p)
+            // The group of each entry.
+            let ids: [Int] = plan.entries.map { e in
+                let rules = Array(plan.rules[e.rules])
+                let arguments = Array(plan.arguments[e.arguments])
+                let policy = world.instanceStates[e.state].instance.policy
+                let version = world.policyVersion[policy]
+                let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
+                let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
+                if let g = groupIndex[key] { return g }
+                groups.append(Group(rules: rules, arguments: arguments, localCount: max(e.localCount, 1 + arguments.count)))
+                groupIndex[key] = groups.count - 1
+                return groups.count - 1
+            }
+            var dates = Set<Int32>()
+            for e in plan.entries {
+                for i in e.periods {
+                    dates.insert(plan.periodStarts[i])
+                    dates.insert(plan.periodEnds[i])
+                }
+            }
+            let sorted = dates.sorted()
+            cuts += sorted
+            cutStart.append(cuts.count)
+            pieceStart.append(pieceSignature.count)
+            // Piece 0 is before every cut; piece i starts at cut i - 1.
+            for piece in 0...sorted.count {
+                let date = piece == 0 ? Int32.min : sorted[piece - 1]
+                var list: [Int] = []
+                for (i, e) in plan.entries.enumerated() where piece > 0 && plan.inForce(e, on: date) { list.append(ids[i]) }
+                if let known = signatureOf[list] {
+                    pieceSignature.append(known)
+                } else {
+                    let s = Int32(signatureStart.count - 1)
+                    signatureOf[list] = s
+                    signatureGroups += list
+                    signatureStart.append(signatureGroups.count)
+                    pieceSignature.append(s)
+                }
+            }
+        }
+        self.groups = groups
+        self.planOf = planOf
+        self.cutStart = cutStart
+        self.cuts = cuts
+        self.pieceStart = pieceStart
+        self.pieceSignature = pieceSignature
+        self.signatureStart = signatureStart
+        self.signatureGroups = signatureGroups
     }
 }
