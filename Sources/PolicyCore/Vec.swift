@@ -137,6 +137,14 @@ enum Vec {
                 out[k] = b
             }
             return .bools(out)
+        case .number:
+            var out = [Double](repeating: 0, count: values.count)
+            for (k, v) in values.enumerated() {
+                if case .bool(false) = v { continue }
+                guard case .number(let x) = v else { return .values(values) }
+                out[k] = x
+            }
+            return .numbers(out)
         default:
             guard let (_, tag) = typed(first) else { return .values(values) }
             var out = [Int64](repeating: 0, count: values.count)

@@ -354,83 +354,9 @@ final class VectorChunk {
     /// The date attributes and `at`-less reads are taken at: the case's own inside a
     /// decision, the query's outside.
     @inline(__always)
-    private func date(_ r: Int32, _ ctx: Context) -> Int32? {
+    func date(_ r: Int32, _ ctx: Context) -> Int32? {
         guard ctx.inRule, case .dates(let ds) = data.columns[dateField] else { return queryDate }
         return ds[lo + Int(r)]
-    }
-
-    /// Attribute `a` of each row's jurisdiction, as of the date it is read at. Its value
-    /// for a jurisdiction changes only on the dates of its own or its ancestors' changes, so
-    /// each jurisdiction's value is looked up once per piece of time between those dates
-    /// (once in all where the attribute changes nowhere, or where it is read at the query's
-    /// date).
-    private func attribute(_ x: Node, _ a: Int, _ rows: [Int32], _ ctx: Context) throws -> Vec {
-        let js = try eval(x, rows, ctx)
-        let world = ctx.world
-        let program = world.program
-        var out = [Value](repeating: .bool(false), count: rows.count)
-        guard world.isFrozen, a < world.attributeTimed.count, case .ints(let ids, .jurisdiction) = js else {
-            let boxed = js.boxed
-            for k in rows.indices where alive(rows[k]) {
-                out[k] = world.attribute(boxed[k].asJurisdiction, a, on: date(rows[k], ctx))
-            }
-            return Vec.from(out)
-        }
-        let count = program.jurisdictions.count
-        let caseDates: [Int32]?
-        if ctx.inRule, world.attributeTimed[a], case .dates(let ds) = data.columns[dateField] { caseDates = ds } else { caseDates = nil }
-        guard let caseDates else {
-            // One date for every row: one lookup per jurisdiction.
-            var known = [Value?](repeating: nil, count: count)
-            for k in rows.indices where alive(rows[k]) {
-                let j = Int(ids[k])
-                guard j >= 0, j < count else {
-                    out[k] = world.attribute(Int32(truncatingIfNeeded: ids[k]), a, on: queryDate)
-                    continue
-                }
-                if let v = known[j] { out[k] = v; continue }
-                let v = world.attribute(Int32(j), a, on: queryDate)
-                known[j] = v
-                out[k] = v
-            }
-            return Vec.from(out)
-        }
-        // Per jurisdiction: the dates its value may change on, and its value per piece.
-        var cuts = [[Int32]?](repeating: nil, count: count)
-        var pieces = [[Value?]](repeating: [], count: count)
-        let attributeCount = max(1, program.attributes.count)
-        for k in rows.indices where alive(rows[k]) {
-            let j = Int(ids[k])
-            let day = caseDates[self.lo + Int(rows[k])]
-            guard j >= 0, j < count else {
-                out[k] = world.attribute(Int32(truncatingIfNeeded: ids[k]), a, on: day)
-                continue
-            }
-            if cuts[j] == nil {
-                var dates = Set<Int32>()
-                var x = Int32(j)
-                while x >= 0 {
-                    for c in world.attributeChanges[Int(x) * attributeCount + a] ?? [] { dates.insert(c.date) }
-                    x = program.jurisdictions.parents[Int(x)]
-                }
-                cuts[j] = dates.sorted()
-                pieces[j] = Array(repeating: nil, count: dates.count + 1)
-            }
-            let c = cuts[j] ?? []
-            var piece = 0, end = c.count
-            while piece < end {
-                let m = (piece + end) / 2
-                if c[m] <= day { piece = m + 1 } else { end = m }
-            }
-            if let v = pieces[j][piece] {
-                out[k] = v
-            } else {
-                let v = world.attribute(Int32(j), a, on: day)
-                pieces[j][piece] = v
-                out[k] = v
-            }
-        }
-        return Vec.from(out)
     }
 
     /// A call of let `l`: its arguments over the rows, in order, then its body over them

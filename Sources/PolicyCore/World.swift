@@ -62,6 +62,9 @@ public final class World: @unchecked Sendable {
     /// Once frozen: whether any jurisdiction's attribute `a` changes over time (if not, it
     /// is read without looking for changes).
     private(set) var attributeTimed: [Bool] = []
+    /// Attributes laid out for the evaluator of many cases at once (`attributeTable`).
+    var attributeTables: [Int: AttributeTable] = [:]
+    let attributeTablesLock = Lock()
     public var instances: [PolicyInstance: Int] = [:]
     public var instanceStates: [InstanceState] = []
     public var timeline: [TimelineEntry] = []
