@@ -185,6 +185,10 @@ final class VectorChunk {
             return best
         case .attribute(let x, let a):
             return try attribute(x, a, rows, ctx)
+        case .local(let s) where ctx.letLocals != nil:
+            // A let's argument, kept typed.
+            if let locals = ctx.letLocals, s >= 0, s < locals.count, case .perRow(let v) = locals[s] { return v.gather(rows: rows) }
+            return .values(try generic(node, rows, ctx))
         case .contains(let x, .constant(let collection)):
             let v = try eval(x, rows, ctx)
             if let found = Vec.contains(v, collection.elements) { return .bools(found) }
