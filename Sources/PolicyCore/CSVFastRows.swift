@@ -401,9 +401,9 @@ struct _FastPiece: @unchecked Sendable {
         return true
     }
 
-    /// `YYYY-MM-DD` in the language's years, as a day number.
+    /// The digits of `YYYY-MM-DD` at `lo..<hi`, or nil.
     @inline(__always)
-    static func date(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int32? {
+    static func dateDigits(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> (y: Int, m: Int, d: Int)? {
         guard hi - lo == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return nil }
         var bad: UInt8 = 0
         @inline(__always) func d(_ k: Int) -> Int {
@@ -412,32 +412,34 @@ struct _FastPiece: @unchecked Sendable {
             return Int(x)
         }
         let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
-        guard bad == 0, CivilDate.yearRange.contains(y), m >= 1, m <= 12, dd >= 1,
-              dd <= CivilDate.daysInMonth(year: y, month: m) else { return nil }
-        return Int32(CivilDate.dayNumber(year: y, month: m, day: dd))
+        return bad == 0 ? (y, m, dd) : nil
+    }
+
+    /// The day number of a date in the language's years, or nil when there is no such day.
+    @inline(__always)
+    static func dayNumber(_ y: Int, _ m: Int, _ d: Int) -> Int32? {
+        guard CivilDate.yearRange.contains(y), m >= 1, m <= 12, d >= 1, d <= CivilDate.daysInMonth(year: y, month: m) else { return nil }
+        return Int32(CivilDate.dayNumber(year: y, month: m, day: d))
+    }
+
+    /// `YYYY-MM-DD` in the language's years, as a day number.
+    @inline(__always)
+    static func date(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int32? {
+        guard let (y, m, d) = dateDigits(p, lo, hi) else { return nil }
+        return dayNumber(y, m, d)
     }
 
     /// `date(p, lo, hi)`, remembering the dates met in `keys`/`values` (1,024 slots).
     @inline(__always)
     static func date(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int,
                      _ keys: inout [Int32], _ values: inout [Int32]) -> Int32? {
-        guard hi - lo == 10, p[lo + 4] == 0x2D, p[lo + 7] == 0x2D else { return nil }
-        var bad: UInt8 = 0
-        @inline(__always) func d(_ k: Int) -> Int {
-            let x = p[lo + k] &- 0x30
-            bad |= x > 9 ? 1 : 0
-            return Int(x)
-        }
-        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), m = d(5) * 10 + d(6), dd = d(8) * 10 + d(9)
-        guard bad == 0 else { return nil }
+        guard let (y, m, d) = dateDigits(p, lo, hi) else { return nil }
         // A date already met (and so already checked): its day number. (The key is the date's
         // digits, so no two spellings share one.)
-        let key = Int32(y * 10_000 + m * 100 + dd)
+        let key = Int32(y * 10_000 + m * 100 + d)
         let slot = Int((key ^ (key >> 10)) & 1023)
         if keys[slot] == key { return values[slot] }
-        guard CivilDate.yearRange.contains(y), m >= 1, m <= 12, dd >= 1,
-              dd <= CivilDate.daysInMonth(year: y, month: m) else { return nil }
-        let day = Int32(CivilDate.dayNumber(year: y, month: m, day: dd))
+        guard let day = dayNumber(y, m, d) else { return nil }
         keys[slot] = key
         values[slot] = day
         return day

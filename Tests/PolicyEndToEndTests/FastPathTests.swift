@@ -136,6 +136,43 @@ final class FastPathTests: XCTestCase {
 
     /// Counties whose own `decline_all(j)` instances read nothing of `j` share memo entries;
     /// what names an instance (attribution, errors) still names the case's own.
+    /// A file of 16 MB or more is read on every core, a 4 MB piece each: what is read is the
+    /// whole file, in order, whichever reader then parses it.
+    func testALargeFileReadOnEveryCoreIsReadWhole() throws {
+        var lines: [String] = ["date,jurisdiction,charge,match,n"]
+        var count = [0, 0, 0], total = [0, 0, 0]
+        var bytes = 0
+        var k = 0
+        let places = ["c0", "c1", "c2", "c3"], charges = ["violent_felony", "felony", "misdemeanor"]
+        while bytes < 17 << 20 {
+            let year = k % 3, n = (k * 7) % 1_000
+            let line = "\(2010 + year)-0\(1 + k % 9)-1\(k % 9),\(places[k % 4]),\(charges[k % 3]),\(k % 2 == 0),\(n)"
+            lines.append(line)
+            bytes += line.utf8.count + 1
+            count[year] += 1
+            total[year] += n
+            k += 1
+        }
+        let plain = lines.joined(separator: "\n") + "\n"
+        XCTAssertGreaterThanOrEqual(plain.utf8.count, 16 << 20)
+        /// The table's rows as (year, count, sum).
+        func figures(_ stdout: String) -> [[Int]] {
+            stdout.split(separator: "\n").dropFirst().map { line in
+                line.split(separator: " ").compactMap { Int($0.replacingOccurrences(of: ",", with: "")) }
+            }
+        }
+        let expected = (0..<3).map { [2010 + $0, count[$0], total[$0]] }
+        for env in [[:], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"]] {
+            let r = try run(plain, model + "table count, sum(n) by year from p\n", environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(figures(r.stdout), expected, "\(env): \(r.stdout)")
+        }
+        // A quote on the last line sends the same bytes to the careful reader.
+        let quoted = try run(plain + "2012-01-01,\"c0\",felony,true,3\n", model + "table count, sum(n) by year from p\n")
+        XCTAssertEqual(quoted.status, 0, quoted.stderr)
+        XCTAssertEqual(figures(quoted.stdout), [expected[0], expected[1], [2012, count[2] + 1, total[2] + 3]], quoted.stdout)
+    }
+
     func testInterchangeableInstancesKeepTheirNames() throws {
         let csv = (["date,jurisdiction,charge,match,n"] + rows().map { $0.joined(separator: ",") }).joined(separator: "\n")
         let fast = try run(csv, model + queries)
