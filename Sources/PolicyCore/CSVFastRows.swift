@@ -322,7 +322,7 @@ struct _FastPiece: @unchecked Sendable {
             for c in 0..<cells {
                 let out = columns[c]
                 let last = c + 1 == cells
-                // Ints and dates with nothing around them are read as they are scanned.
+                // Ints, dates and bools with nothing around them are read as they are scanned.
                 switch kinds[c] {
                 case .int:
                     var k = i
@@ -345,6 +345,20 @@ struct _FastPiece: @unchecked Sendable {
                     if i + 10 <= n, let next = afterSeparator(i + 10, last: last),
                        let d = _FastPiece.date(p, i, i + 10, &dayKeys, &dayValues) {
                         out.storeBytes(of: d, toByteOffset: count * 4, as: Int32.self)
+                        i = next
+                        continue
+                    }
+                case .bool:
+                    // `true` and `false` as written by most tools.
+                    if i + 4 <= n, p[i] == 0x74, p[i + 1] == 0x72, p[i + 2] == 0x75, p[i + 3] == 0x65,
+                       let next = afterSeparator(i + 4, last: last) {
+                        out.storeBytes(of: true, toByteOffset: count, as: Bool.self)
+                        i = next
+                        continue
+                    }
+                    if i + 5 <= n, p[i] == 0x66, p[i + 1] == 0x61, p[i + 2] == 0x6C, p[i + 3] == 0x73, p[i + 4] == 0x65,
+                       let next = afterSeparator(i + 5, last: last) {
+                        out.storeBytes(of: false, toByteOffset: count, as: Bool.self)
                         i = next
                         continue
                     }

@@ -355,6 +355,12 @@ struct VecSlots {
 
     init(_ n: Int) { self.n = n }
 
+    /// Slots holding `v` (every slot written).
+    init(_ v: Vec) {
+        n = v.count
+        vec = v
+    }
+
     /// Writes `v[p]` at slot `positions[p]`.
     mutating func scatter(_ v: Vec, at positions: [Int]) {
         if positions.isEmpty { return }

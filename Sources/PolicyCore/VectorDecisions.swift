@@ -30,7 +30,12 @@ extension VectorChunk {
                 decided[key] = store
                 throw error
             }
-            store.values.scatter(answers, at: todo.map { Int($0) })
+            if todo.count == n, store.values.vec == nil, isEveryRow(rows), answers.count == n {
+                // Every row at once, in order: the answers are the slots.
+                store.values = VecSlots(answers)
+            } else {
+                store.values.scatter(answers, at: todo.map { Int($0) })
+            }
             store.known.withUnsafeMutableBufferPointer { known in
                 for r in todo where alive(r) { known[Int(r)] = true }
             }
