@@ -185,6 +185,15 @@ extension World {
         isFrozen && l < letCodes.count ? letCodes[l] : nil
     }
 
+    /// Let `l`'s code in this world, frozen or not: nil when the world has no version of it
+    /// or its code is not prepared yet (while checking).
+    func currentLetCode(_ l: Int) -> LetCode? {
+        if let made = letCode(l) { return made }
+        let v = l < letVersion.count ? letVersion[l] : -1
+        guard v >= 0, l < program.letCode.count, v < program.letCode[l].count else { return nil }
+        return program.letCode[l][v]
+    }
+
     /// What resolving decision `d` needs (made on the spot while the timeline still runs).
     @inline(__always)
     func decisionCode(_ d: Int) -> DecisionCode {

@@ -116,20 +116,15 @@ extension Checker {
         let name = program.lets[l].name
         let call = Typed(program.lets[l].type) { frame in
             let localCount: Int, body: Eval
-            if let code = frame.world.letCode(l) {
+            if let code = frame.world.currentLetCode(l) {
                 (localCount, body) = (code.localCount, code.body)
             } else {
                 let v = frame.world.letVersion[l]
                 guard v >= 0 else {
                     throw EvalError("'\(name)' is not defined in scenario '\(frame.world.name)'", at: src)
                 }
-                let program = frame.program
-                if l < program.letCode.count {
-                    let code = program.letCode[l][v]
-                    (localCount, body) = (code.localCount, code.body)
-                } else { // evaluated while checking (before `prepareCode`)
-                    (localCount, body) = (program.lets[l].versions[v].localCount, program.lets[l].versions[v].body)
-                }
+                // Evaluated while checking (before `prepareCode`).
+                (localCount, body) = (frame.program.lets[l].versions[v].localCount, frame.program.lets[l].versions[v].body)
             }
             var locals = frame.takeLocals(max(localCount, evals.count))
             for (k, e) in evals.enumerated() { locals[k] = try e(&frame) }

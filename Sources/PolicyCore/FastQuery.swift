@@ -114,7 +114,7 @@ extension QueryRunner {
             // consults, and its cases then walk their trees), so with fewer than about eight
             // cases per entry of its table (every county its own class, say) the general
             // engine is faster: 10,000,000 bookings of the national model, 3.7 cases per
-            // entry, compare in 3.9 s against 8.7 s through the memo. A small table costs
+            // entry, compare in 1.5 s against 8.7 s through the memo. A small table costs
             // nothing to try.
             guard layout.tableSize <= max(1 << 12, data.count / 8) || Engine.memoAlways else {
                 if Engine.explain { Engine.note("general engine: a memo of \(layout.tableSize) entries for \(data.count) cases would not pay") }

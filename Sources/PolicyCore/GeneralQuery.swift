@@ -127,9 +127,9 @@ extension QueryRunner {
                         continue
                     }
                     if weights != nil {
-                        addWeighted(kinds[ci], member: cols[ci].member, v, groups, caseWeight, slot: slot)
+                        addWeighted(kinds[ci], v, groups, caseWeight, slot: slot)
                     } else {
-                        add(kinds[ci], member: cols[ci].member, intSum: intSum[ci], v, groups, slot: slot)
+                        add(kinds[ci], intSum: intSum[ci], v, groups, slot: slot)
                     }
                 }
             }
@@ -157,8 +157,8 @@ extension QueryRunner {
             }
         }
 
-        /// One column's cases, each counting once.
-        private mutating func add(_ kind: AggregateKind, member: Int32?, intSum: Bool, _ v: Vec, _ groups: [Int32], slot: Int) {
+        /// One column's cases, each counting once (a spread's are added by `addSpread`).
+        private mutating func add(_ kind: AggregateKind, intSum: Bool, _ v: Vec, _ groups: [Int32], slot: Int) {
             switch kind {
             case .count:
                 for g in groups { intTotals[Int(g) * stride + slot] += 1 }
@@ -166,9 +166,7 @@ extension QueryRunner {
                 let b = v.bools
                 for (p, g) in groups.enumerated() where b[p] { intTotals[Int(g) * stride + slot] += 1 }
             case .spread:
-                let m = v.memberIndices
-                let counted = Int64(member ?? -1)
-                for (p, g) in groups.enumerated() where m[p] == counted { intTotals[Int(g) * stride + slot] += 1 }
+                break
             case .sum, .mean:
                 if intSum {
                     let x = v.ints
@@ -180,9 +178,9 @@ extension QueryRunner {
             }
         }
 
-        /// One column's cases of a weighted population: every column but `cases` adds weights.
-        private mutating func addWeighted(_ kind: AggregateKind, member: Int32?, _ v: Vec, _ groups: [Int32], _ weight: [Double],
-                                          slot: Int) {
+        /// One column's cases of a weighted population: every column but `cases` adds weights
+        /// (a spread's are added by `addSpread`).
+        private mutating func addWeighted(_ kind: AggregateKind, _ v: Vec, _ groups: [Int32], _ weight: [Double], slot: Int) {
             switch kind {
             case .count(plain: true):
                 for g in groups { intTotals[Int(g) * stride + slot] += 1 }
@@ -192,9 +190,7 @@ extension QueryRunner {
                 let b = v.bools
                 for (p, g) in groups.enumerated() where b[p] { totals[Int(g) * stride + slot] += weight[p] }
             case .spread:
-                let m = v.memberIndices
-                let counted = Int64(member ?? -1)
-                for (p, g) in groups.enumerated() where m[p] == counted { totals[Int(g) * stride + slot] += weight[p] }
+                break
             case .sum, .mean:
                 let x = v.numbers
                 for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] * x[p] }

@@ -236,23 +236,13 @@ extension Vec {
         }
     }
 
-    /// The elements at `positions`, in that order.
-    func gather(_ positions: [Int]) -> Vec {
+    /// The elements at `indices` (positions in a selection, or chunk rows), in that order.
+    func gather<I: BinaryInteger>(_ indices: [I]) -> Vec {
         switch self {
-        case .bools(let x): return .bools(positions.map { x[$0] })
-        case .ints(let x, let tag): return .ints(positions.map { x[$0] }, tag)
-        case .numbers(let x): return .numbers(positions.map { x[$0] })
-        case .values(let x): return .values(positions.map { x[$0] })
-        }
-    }
-
-    /// The elements at chunk rows `rows`.
-    func gather(rows: [Int32]) -> Vec {
-        switch self {
-        case .bools(let x): return .bools(rows.map { x[Int($0)] })
-        case .ints(let x, let tag): return .ints(rows.map { x[Int($0)] }, tag)
-        case .numbers(let x): return .numbers(rows.map { x[Int($0)] })
-        case .values(let x): return .values(rows.map { x[Int($0)] })
+        case .bools(let x): return .bools(indices.map { x[Int($0)] })
+        case .ints(let x, let tag): return .ints(indices.map { x[Int($0)] }, tag)
+        case .numbers(let x): return .numbers(indices.map { x[Int($0)] })
+        case .values(let x): return .values(indices.map { x[Int($0)] })
         }
     }
 
@@ -355,15 +345,15 @@ struct VecSlots {
 
     init(_ n: Int) { self.n = n }
 
-    /// Slots holding `v` (every slot written).
-    init(_ v: Vec) {
-        n = v.count
-        vec = v
-    }
 
     /// Writes `v[p]` at slot `positions[p]`.
     mutating func scatter(_ v: Vec, at positions: [Int]) {
         if positions.isEmpty { return }
+        if vec == nil, positions.count == n, v.count == n, positions.elementsEqual(0 ..< n) {
+            // Every slot, in order (a decision answered for a whole chunk): `v` is the slots.
+            vec = v
+            return
+        }
         var x = vec ?? Vec.placeholders(like: v, n)
         vec = nil
         x.scatter(v, at: positions)
@@ -381,6 +371,6 @@ struct VecSlots {
     /// The slots at chunk rows `rows`.
     func gather(rows: [Int32]) -> Vec {
         guard let vec else { return .bools(Array(repeating: false, count: rows.count)) }
-        return vec.gather(rows: rows)
+        return vec.gather(rows)
     }
 }

@@ -46,18 +46,6 @@ final class AttributeTable: @unchecked Sendable {
     }
 }
 
-extension World {
-    /// Attribute `a` laid out for the evaluator of many cases at once, built on first use.
-    func attributeTable(_ a: Int) -> AttributeTable {
-        attributeTablesLock.withLock {
-            if let made = attributeTables[a] { return made }
-            let made = AttributeTable(self, a)
-            attributeTables[a] = made
-            return made
-        }
-    }
-}
-
 extension VectorChunk {
     /// Attribute `a` of each row's jurisdiction, as of the date it is read at: the case's
     /// own in a decision, the query's outside one (`World.attribute`'s answers, looked up in

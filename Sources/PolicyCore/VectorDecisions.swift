@@ -5,8 +5,8 @@ import PolicySyntax
 // A case's candidates in force depend only on its jurisdiction's plan and on which piece of
 // that plan's calendar its date falls in (between two of the dates where any of the plan's
 // instances comes into or goes out of force). So each (plan, piece) is worked out once per
-// chunk into a *signature* — the groups of its candidates in force, in order — and a case
-// costs a lookup of its jurisdiction's plan and a search of a few dates. Rules are then
+// world (`VectorPlanTable`) into a *signature* — the groups of its candidates in force, in
+// order — and a case costs a lookup of its jurisdiction's plan and a count of a few dates. Rules are then
 // evaluated round by round over every case whose k-th candidate is in a group, and answers
 // stay typed (`VecSlots`) unless a decision's answers are of mixed kinds.
 
@@ -30,12 +30,7 @@ extension VectorChunk {
                 decided[key] = store
                 throw error
             }
-            if todo.count == n, store.values.vec == nil, isEveryRow(rows), answers.count == n {
-                // Every row at once, in order: the answers are the slots.
-                store.values = VecSlots(answers)
-            } else {
-                store.values.scatter(answers, at: todo.map { Int($0) })
-            }
+            store.values.scatter(answers, at: todo.map { Int($0) })
             store.known.withUnsafeMutableBufferPointer { known in
                 for r in todo where alive(r) { known[Int(r)] = true }
             }
@@ -101,8 +96,7 @@ extension VectorChunk {
             ofRow[k] = table.pieceSignature[table.pieceStart[p] + piece]
         }
         let groups = table.groups.map { g in
-            RuleGroup(rules: g.rules, context: Context(world: world, inRule: true, locals: [.bool(false)] + g.arguments,
-                                                       localCount: g.localCount))
+            RuleGroup(rules: g.rules, context: Context(world: world, inRule: true, locals: g.locals, localCount: g.localCount))
         }
         return try answer(d, rows, code, world, groups, Signatures(ofRow: ofRow, start: table.signatureStart, groups: table.signatureGroups))
     }
@@ -228,7 +222,8 @@ final class VectorPlanTable: @unchecked Sendable {
     /// read them (every instance of a policy whose rules read no argument is one group).
     struct Group {
         var rules: [RuleCode]
-        var arguments: [Value]
+        /// A rule's slots: the case's (filled per case) and the instance's arguments.
+        var locals: [Value]
         var localCount: Int
     }
 
@@ -277,7 +272,7 @@ final class VectorPlanTable: @unchecked Sendable {
                 let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
                 let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
                 if let g = groupIndex[key] { return g }
-                groups.append(Group(rules: rules, arguments: arguments, localCount: max(e.localCount, 1 + arguments.count)))
+                groups.append(Group(rules: rules, locals: [.bool(false)] + arguments, localCount: max(e.localCount, 1 + arguments.count)))
                 groupIndex[key] = groups.count - 1
                 return groups.count - 1
             }

@@ -186,9 +186,12 @@ final class VectorChunk {
         case .attribute(let x, let a):
             return try attribute(x, a, rows, ctx)
         case .local(let s) where ctx.letLocals != nil:
-            // A let's argument, kept typed.
-            if let locals = ctx.letLocals, s >= 0, s < locals.count, case .perRow(let v) = locals[s] { return v.gather(rows: rows) }
-            return .values(try generic(node, rows, ctx))
+            // A let's argument, kept typed, or the case itself.
+            guard let locals = ctx.letLocals, s >= 0, s < locals.count else { throw VectorUnsupported() }
+            switch locals[s] {
+            case .theCase: return .values(rows.map { .record(data.caseRecord(lo + Int($0))) })
+            case .perRow(let v): return v.gather(rows)
+            }
         case .contains(let x, .constant(let collection)):
             let v = try eval(x, rows, ctx)
             if let found = Vec.contains(v, collection.elements) { return .bools(found) }
@@ -262,7 +265,7 @@ final class VectorChunk {
         case .field(let ref, let i):
             if let locals = ctx.letLocals {
                 guard case .slot(let s) = ref, s >= 0, s < locals.count, case .perRow(let v) = locals[s] else { throw VectorUnsupported() }
-                return v.gather(rows: rows).boxed.enumerated().map { k, x in
+                return v.gather(rows).boxed.enumerated().map { k, x in
                     guard alive(rows[k]), case .record(let c) = x, i < c.fields.count else { return .bool(false) }
                     return c.fields[i]
                 }
@@ -271,14 +274,8 @@ final class VectorChunk {
                   case .record(let c) = ctx.locals[s], i < c.fields.count else { throw VectorUnsupported() }
             return Array(repeating: c.fields[i], count: rows.count)
         case .local(let s):
-            if let locals = ctx.letLocals {
-                guard s >= 0, s < locals.count else { throw VectorUnsupported() }
-                switch locals[s] {
-                case .theCase: return rows.map { .record(data.caseRecord(lo + Int($0))) }
-                case .perRow(let v): return v.gather(rows: rows).boxed
-                }
-            }
-            guard ctx.inRule else { throw VectorUnsupported() }
+            // (A let's slots are read in `eval`.)
+            guard ctx.inRule, ctx.letLocals == nil else { throw VectorUnsupported() }
             if s == 0 { return rows.map { .record(data.caseRecord(lo + Int($0))) } }
             guard s < ctx.locals.count else { throw VectorUnsupported() }
             return Array(repeating: ctx.locals[s], count: rows.count)
@@ -368,14 +365,7 @@ final class VectorChunk {
     /// are read from their columns and its decisions resolved for the chunk).
     private func letCall(_ l: Int, _ args: [Node], _ cases: [CaseRef?], _ code: @escaping Eval, _ rows: [Int32],
                          _ ctx: Context) throws -> Vec {
-        let world = ctx.world
-        let body: LetCode? = {
-            if let made = world.letCode(l) { return made }
-            let v = l < world.letVersion.count ? world.letVersion[l] : -1
-            guard v >= 0, l < world.program.letCode.count, v < world.program.letCode[l].count else { return nil }
-            return world.program.letCode[l][v]
-        }()
-        guard let body, letDepth < VectorChunk.maximumLetDepth else {
+        guard let body = ctx.world.currentLetCode(l), letDepth < VectorChunk.maximumLetDepth else {
             // Not defined here (its error is the call's own), or nested too deep.
             return .values(try scalar(code, rows, ctx))
         }

@@ -63,8 +63,19 @@ public final class World: @unchecked Sendable {
     /// is read without looking for changes).
     private(set) var attributeTimed: [Bool] = []
     /// Attributes laid out for the evaluator of many cases at once (`attributeTable`).
-    var attributeTables: [Int: AttributeTable] = [:]
-    let attributeTablesLock = Lock()
+    private var attributeTables: [Int: AttributeTable] = [:]
+    private let attributeTablesLock = Lock()
+
+    /// Attribute `a` laid out for the evaluator of many cases at once, built on first use
+    /// (by whichever worker asks first) and then only read.
+    func attributeTable(_ a: Int) -> AttributeTable {
+        attributeTablesLock.withLock {
+            if let made = attributeTables[a] { return made }
+            let made = AttributeTable(self, a)
+            attributeTables[a] = made
+            return made
+        }
+    }
     public var instances: [PolicyInstance: Int] = [:]
     public var instanceStates: [InstanceState] = []
     public var timeline: [TimelineEntry] = []
