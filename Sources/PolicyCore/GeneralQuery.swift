@@ -13,6 +13,10 @@ extension QueryRunner {
         var errors = RunErrors()
         /// Rows whose answers differ between the scenarios of a `compare`, in row order.
         var differing: [Int] = []
+        /// Those rows counted by why they differ, in the order first met; or the error that
+        /// attributing them met (thrown only when no case's evaluation failed).
+        var attributed: [(AttributionKey, Int)] = []
+        var attributionError: Error?
         var interrupted = false
         /// An error that stops the whole query (not one case's), e.g. an aggregate inside an
         /// expression whose own cases failed: rethrown when the merge reaches this chunk.
@@ -21,9 +25,9 @@ extension QueryRunner {
 
     /// Evaluates every case (the general path).
     func generalAccumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
-                           _ source: SourceRef) throws -> (groups: [[Value]: Accumulator], differing: [Int]) {
+                           _ source: SourceRef) throws -> Accumulated {
         let chunkCount = (data.count + QueryRunner.chunkSize - 1) / QueryRunner.chunkSize
-        guard chunkCount > 0 else { return ([:], []) }
+        guard chunkCount > 0 else { return Accumulated(groups: [:]) }
         // Expressions the dependency analysis does not follow (aggregates inside an
         // expression build populations as they go) run on one thread.
         let opaque: Bool = {
@@ -48,20 +52,25 @@ extension QueryRunner {
             }
         }
         // Merge in chunk order.
-        var groups: [[Value]: Accumulator] = [:]
-        var differing: [Int] = []
+        var out = Accumulated(groups: [:])
         var errors = RunErrors()
+        var attributionError: Error?
         for r in slots.all {
             guard let r else { continue }
             if r.interrupted { throw Interrupted() }
             if let stop = r.stop { throw stop }
-            Accumulator.merge(r.groupOrder, r.groups, into: &groups)
+            Accumulator.merge(r.groupOrder, r.groups, into: &out.groups)
             errors.merge(r.errors)
-            differing += r.differing
+            if attributionError == nil { attributionError = r.attributionError }
+            for (key, n) in r.attributed {
+                if out.differing[key] == nil { out.order.append(key) }
+                out.differing[key, default: 0] += n
+            }
         }
         if program.cancellation.isRaised { throw Interrupted() }
         try errors.throwIfAny()
-        return (groups, differing)
+        if let attributionError { throw attributionError }
+        return out
     }
 
     /// Adds up one chunk's cases, in row order, into per-group totals.
@@ -226,6 +235,23 @@ extension QueryRunner {
     /// chunk evaluator can take (`vector`), else case by case.
     func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
                       vector: Bool) -> GeneralChunk {
+        var out = evaluateChunk(q, data, worlds, cols, lo: lo, n: n, vector: vector)
+        // A compare's differing cases are attributed here, on the chunk's core; a query
+        // that fails anyway is not attributed.
+        if !out.differing.isEmpty, !out.interrupted, out.stop == nil, out.errors.entries.isEmpty {
+            do {
+                out.attributed = try attributionCounts(q, data, out.differing, worlds)
+            } catch {
+                out.attributionError = error
+            }
+        }
+        return out
+    }
+
+    /// A chunk's cases added up, by the chunk evaluator or, for what it does not take, case
+    /// by case.
+    private func evaluateChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
+                               vector: Bool) -> GeneralChunk {
         let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) },
                                weights: data.weights)
         if vector {

@@ -87,10 +87,7 @@ struct QueryRunner {
         if data.weights == nil, let fast = try fastAccumulate(q, data, worlds, cols, source) {
             return Accumulated(groups: fast.groups, differing: fast.differing, order: fast.order)
         }
-        let general = try generalAccumulate(q, data, worlds, cols, source)
-        var out = Accumulated(groups: general.groups)
-        if q.kind == .compare { (out.differing, out.order) = try attributionCounts(q, data, general.differing, worlds) }
-        return out
+        return try generalAccumulate(q, data, worlds, cols, source)
     }
 
     /// Group keys in order.
@@ -261,19 +258,26 @@ struct QueryRunner {
     }
 
     /// For cases whose answer differs: which policy decided them in each scenario (§7).
+    /// Differing `rows` counted by why they differ, in the order first met (one chunk's: the
+    /// chunks' lists are merged in chunk order).
     func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int],
-                           _ worlds: [World]) throws -> ([AttributionKey: Int], [AttributionKey]) {
-        var counts: [AttributionKey: Int] = [:]
-        var order: [AttributionKey] = []
+                           _ worlds: [World]) throws -> [(AttributionKey, Int)] {
+        var index: [AttributionKey: Int] = [:]
+        var counted: [(AttributionKey, Int)] = []
         for row in rows {
+            if program.cancellation.isRaised { throw Interrupted() }
             for w in 1..<worlds.count {
                 guard let reason = try attributionKey(q, data, row, worlds, against: w) else { continue }
                 let key = AttributionKey(alternative: w, reason: reason)
-                if counts[key] == nil { order.append(key) }
-                counts[key, default: 0] += 1
+                if let i = index[key] {
+                    counted[i].1 += 1
+                } else {
+                    index[key] = counted.count
+                    counted.append((key, 1))
+                }
             }
         }
-        return (counts, order)
+        return counted
     }
 }
 

@@ -206,9 +206,9 @@ enum ShardCommands {
     }
 
     static func currentFolder() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return "." }
-        return String(cString: buffer)
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
     }
 
     /// Creates a folder and its parents; nil on success, else why not.

@@ -9,10 +9,20 @@ import PolicySyntax
 extension Workloads {
     static let w4Program = """
     ## W4: W1's pipeline with bail, age and days held, over bookings read from CSV.
+    \(w4Model(attributes: "bail_cap: int = 100_000"))
+    population bookings of booking from "bookings.csv"
+
+    table outcome, sum(if outcome == transferred then days_held else 0) by year from bookings
+
+    """
+
+    /// W4's declarations and rules, shared with W5 (which adds the attributes it weights by).
+    static func w4Model(attributes: String) -> String {
+        """
     enum charge { violent_felony, felony, misdemeanor }
     enum outcome { not_matched, no_detainer, declined, transferred }
 
-    jurisdiction attributes { bail_cap: int = 100_000 }
+    jurisdiction attributes { \(attributes) }
     jurisdiction usa: federal "United States"
     jurisdictions from "jurisdictions.csv"
 
@@ -47,11 +57,8 @@ extension Workloads {
       for j in jurisdictions where j.kind == county and j.name >= "C0100" and j.name < "C1000" { enact bail_rule(j) }
     }
 
-    population bookings of booking from "bookings.csv"
-
-    table outcome, sum(if outcome == transferred then days_held else 0) by year from bookings
-
     """
+    }
 
     /// Writes W4's files (once) and returns the folder.
     static func prepareW4(_ dir: String, cases: Int) -> String? {

@@ -89,6 +89,17 @@ public enum Workloads {
         "C" + String(repeating: "0", count: 4 - String(c).count) + String(c)
     }
 
+    /// The workloads' jurisdictions: 50 states and 3,000 counties, each with `extraColumns`' cells.
+    static func jurisdictionsCSV(extraColumns: String, stateCells: String, countyCells: (Int) -> String) -> String {
+        var j = "name,kind,parent,label\(extraColumns)\n"
+        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s)\(stateCells)\n" }
+        for c in 0..<3000 {
+            let state = c % 50
+            j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),\(countyCells(c))\n"
+        }
+        return j
+    }
+
     /// Writes a CSV workload's files once into `DIR/NAME-CASES` and returns that folder:
     /// 50 states and 3,000 counties (each with `extraColumns`' cells), `cases` bookings — a
     /// day in 2010–2014, a county, then the cells `row` draws — and the program.
@@ -101,13 +112,9 @@ public enum Workloads {
         if access(csvPath, F_OK) == 0 { return folder }
         mkdir(dir, 0o755)
         mkdir(folder, 0o755)
-        var j = "name,kind,parent,label\(extraColumns)\n"
-        for s in 0..<50 { j += "S\(s < 10 ? "0" : "")\(s),state,usa,State \(s)\(stateCells)\n" }
-        for c in 0..<3000 {
-            let state = c % 50
-            j += "\(countyName(c)),county,S\(state < 10 ? "0" : "")\(state),\(countyCells(c))\n"
-        }
-        guard FileWriter.write("\(folder)/jurisdictions.csv", j) == nil else { return nil }
+        guard FileWriter.write("\(folder)/jurisdictions.csv",
+                               jurisdictionsCSV(extraColumns: extraColumns, stateCells: stateCells, countyCells: countyCells)) == nil
+        else { return nil }
         var rng = SplitMix(state: seed)
         let first = CivilDate.dayNumber(year: 2010, month: 1, day: 1)
         let last = CivilDate.dayNumber(year: 2014, month: 12, day: 31)
@@ -138,30 +145,42 @@ public enum Workloads {
         """
         let path = "\(folder)/w2.policy"
         guard FileWriter.write(path, script) == nil else { return .noInput }
+        return generatedCompare(
+            title: "W2 — \(ValueFormatter.grouped(Int64(cases))) generated bookings of the Secure Communities model, compare of two scenarios by year",
+            script: path, population: "w2", cases: cases, console: console)
+    }
+
+    /// A workload that generates its population and compares scenarios (W2, W5): checks
+    /// `script`, generates `population`, runs the script's query and prints each phase,
+    /// cases per second, bytes per case and peak memory.
+    static func generatedCompare(title: String, script: String, population: String, cases: Int,
+                                 console: Console) -> ExitCode {
         let t0 = Benchmark.monotonicSeconds()
         var output = ""
         let quiet = Console(out: { output += $0 }, err: { console.err($0) })
         let session = Session(console: quiet)
         var code = ExitCode.success
-        let tLoad = seconds { code = session.load([path]) }
+        let tLoad = seconds { code = session.load([script]) }
         guard code == .success, let program = session.program else { return code }
         var generated: PopulationData?
         var failure: Error?
         let tGen = seconds {
-            do { generated = try program.population(named: "w2") } catch { failure = error }
+            do { generated = try program.population(named: population) } catch { failure = error }
         }
         if let failure { session.reportRuntime(failure); return .dataError }
         let tRun = seconds { _ = session.run(tests: false) }
         let total = Benchmark.monotonicSeconds() - t0
         let peak = Benchmark.peakResidentBytes()
+        let columns = generated.map { $0.bytesPerCase * $0.count } ?? 0
         console.out("""
-        W2 — \(ValueFormatter.grouped(Int64(cases))) generated bookings of the Secure Communities model, compare of two scenarios by year
+        \(title)
         \(output)
-          check the model                 \(Benchmark.format3(tLoad * 1000)) ms
-          generate the population         \(Benchmark.format3(tGen * 1000)) ms  (\(generated?.bytesPerCase ?? 0) bytes per case in columns)
+          check the program               \(Benchmark.format3(tLoad * 1000)) ms
+          generate the population         \(Benchmark.format3(tGen * 1000)) ms  (\(generated?.bytesPerCase ?? 0) bytes per case in columns, \(Benchmark.formatBytes(Double(columns))) in all)
           compare (two scenarios)         \(Benchmark.format3(tRun * 1000)) ms  (\(Benchmark.format3(Double(cases) / tRun / 1e6)) M cases/s)
           total in process                \(Benchmark.format3(total * 1000)) ms
-          peak memory                     \(Benchmark.formatBytes(Double(peak)))  (\(Benchmark.format3(Double(peak) / Double(max(1, cases)))) bytes per case)
+          peak memory                     \(Benchmark.formatBytes(Double(peak)))  (\(Benchmark.format3(Double(peak) / Double(max(1, cases)))) bytes per case; the columns × 1.5 + 50 MB = \(Benchmark.formatBytes(Double(columns) * 1.5 + 50e6)))
+          (whole process: hyperfine '\(CommandLine.arguments.first ?? "policy") run \(script)')
 
         """)
         return .success

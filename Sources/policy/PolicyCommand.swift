@@ -228,12 +228,13 @@ struct Bench: ParsableCommand {
             10,000,000 generated bookings of the Secure Communities model, two scenarios compared; \
             w3 — W2's compare, one scenario changed for one state, and the compare run again; \
             w4 — W1 with continuous fields (bail, age, days held), so no two cases share an answer; \
+            w5 — W4's rules over 10,000,000 generated bookings with those fields, two scenarios compared; \
             engine — one decision's latency and checking a 5,000-line program; analysis — \
             replicates, a sweep and a decomposition on the Secure Communities model; shards — a \
             shard's fixed cost and the merge of 1,000 shard files.
             """)
 
-    @Argument(help: "The workload: parse, engine, w1, w2, w3, w4, analysis or shards.")
+    @Argument(help: "The workload: parse, engine, w1, w2, w3, w4, w5, analysis or shards.")
     var workload: String = "parse"
     @Option(help: "Size of the generated program, in MB.")
     var megabytes: Double = 10
@@ -264,6 +265,8 @@ struct Bench: ParsableCommand {
             exitWith(Workloads.w1(dir: dir, cases: cases, console: console))
         case "w4":
             exitWith(Workloads.w4(dir: dir, cases: cases, console: console))
+        case "w5":
+            exitWith(Workloads.w5(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases, console: console))
         case "engine":
             exitWith(Workloads.engine(console: console))
         case "w2":
@@ -277,7 +280,7 @@ struct Bench: ParsableCommand {
             exitWith(Workloads.w3(dir: dir, cases: cases == 1_000_000 ? 10_000_000 : cases,
                                   model: "Examples/secure-communities/main.policy", console: console))
         default:
-            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4, analysis, shards\n")
+            console.err("error: unknown workload '\(workload)'; the workloads are: parse, engine, w1, w2, w3, w4, w5, analysis, shards\n")
             exitWith(.usage)
         }
     }

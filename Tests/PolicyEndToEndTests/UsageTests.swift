@@ -80,6 +80,39 @@ final class UsageTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("in force from 2013-07-01 (event trust_act_signed_2012) in variant"), "after the change: \(r.stdout)")
     }
 
+    /// W5 at a small size: the generated population with continuous fields is compared in
+    /// two scenarios that differ only from 2013, and the attribution (made on every core)
+    /// is the same on one thread and case by case.
+    func testBenchW5ComparesAndAttributesAlikeOnAnyEngine() throws {
+        let dir = try scratchDirectory()
+        let r = try PolicyProcess.run(["bench", "w5", "--cases", "30000", "--dir", dir.path], timeout: 120)
+        assertNoCrash(r, "policy bench w5")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("W5 — 30,000 generated bookings"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("compare (two scenarios)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("in force from 2013-01-01 (event early_bail_wave) in early_bail_rule"), r.stdout)
+
+        let script = dir.appendingPathComponent("w5-30000/w5.policy").path
+        let whole = try PolicyProcess.run(["run", script])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertTrue(whole.stdout.contains("Attribution of the "), whole.stdout)
+        // Before 2013 the scenarios agree (every Δ is 0); from 2013 fewer are transferred.
+        let csv = try PolicyProcess.run(["run", "--format", "csv", script])
+        let rows = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows.filter { $0.count == 17 && (2010...2014).contains(Int($0[0]) ?? 0) }.count, 5, csv.stdout)
+        for row in rows where row.first.map({ ["2010", "2011", "2012"].contains($0) }) ?? false {
+            XCTAssertEqual([row[3], row[7], row[11], row[15]], ["0", "0", "0", "0"], row.joined(separator: ","))
+        }
+        for row in rows where row.first.map({ ["2013", "2014"].contains($0) }) ?? false {
+            XCTAssertLessThan(Int(row[15]) ?? 0, 0, row.joined(separator: ","))
+        }
+        for environment in [["POLICY_THREADS": "1"], ["POLICY_ENGINE": "scalar"], ["POLICY_THREADS": "3"]] {
+            let other = try PolicyProcess.run(["run", script], environment: environment)
+            XCTAssertEqual(other.stdout, whole.stdout, "\(environment)")
+            XCTAssertEqual(other.status, 0, other.stderr)
+        }
+    }
+
     func testBenchParseRunsSmall() throws {
         let r = try PolicyProcess.run(["bench", "parse", "--megabytes", "0.05", "--repeats", "1"])
         assertNoCrash(r, "policy bench parse")
