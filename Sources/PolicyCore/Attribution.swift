@@ -98,14 +98,63 @@ public struct AttributedCases: Sendable, Equatable {
     }
 }
 
+/// Why a case answers differently, before it is put in words: the decision whose
+/// derivations part ways and, on each side, what decided it, as the derivation names it.
+/// A compare counts its differing cases by cause and words each cause once.
+struct AttributionCause: Hashable {
+    struct Side: Hashable {
+        var value: Value?
+        var usedDefault: Bool
+        /// The candidate that answered and was not dropped (nil: the default, or none).
+        var instance: PolicyInstance?
+        var owner: String?
+        var inForceSince: Int32?
+        var enactedBy: String?
+
+        /// What `trace` says decided it.
+        init(_ t: DecisionTrace) {
+            value = t.value
+            usedDefault = t.usedDefault
+            guard !t.usedDefault, let c = t.candidates.first(where: { $0.answer != nil && $0.dropped == nil }) else { return }
+            instance = c.instance
+            owner = c.owner
+            inForceSince = c.inForceSince
+            enactedBy = c.enactedBy
+        }
+    }
+
+    /// The decision that parts, or nil: none does (a param, attribute or let differs).
+    var decision: Int?
+    var scenario: Side?
+    var baseline: Side?
+    /// Attributing the case failed (an error evaluating it with its derivation recorded).
+    var failed = false
+
+    static let noDecision = AttributionCause(decision: nil, scenario: nil, baseline: nil)
+    static let failed = AttributionCause(decision: nil, scenario: nil, baseline: nil, failed: true)
+
+    /// The cause in words, `baseline` and `scenario` naming the two sides' scenarios.
+    func worded(_ r: ExplainRenderer, baseline baselineName: String, scenario scenarioName: String) -> Attribution {
+        guard let decision, let scenario, let baseline else { return failed ? .failed : .noDecision }
+        return Attribution(decision: r.program.decisions[decision].name,
+                           scenario: Attribution.Side(scenario, scenario: scenarioName, r),
+                           baseline: Attribution.Side(baseline, scenario: baselineName, r))
+    }
+}
+
 extension Attribution.Side {
     /// What `trace` (decided in `scenario`) says decided it.
     init(_ t: DecisionTrace, scenario: String, _ r: ExplainRenderer) {
+        self.init(AttributionCause.Side(t), scenario: scenario, r)
+    }
+
+    /// One side of a cause, in words.
+    init(_ c: AttributionCause.Side, scenario: String, _ r: ExplainRenderer) {
         let f = ValueFormatter(r.program)
-        self.init(scenario: scenario, value: t.value.map(f.format) ?? "?", valueJSON: t.value.map(f.json) ?? "null", isDefault: t.usedDefault)
-        guard !t.usedDefault, let c = t.candidates.first(where: { $0.answer != nil && $0.dropped == nil }) else { return }
-        policy = r.program.policies[c.instance.policy].name
-        instance = InstanceNaming.name(r.program, c.instance)
+        self.init(scenario: scenario, value: c.value.map(f.format) ?? "?", valueJSON: c.value.map(f.json) ?? "null", isDefault: c.usedDefault)
+        guard let instance = c.instance else { return }
+        policy = r.program.policies[instance.policy].name
+        self.instance = InstanceNaming.name(r.program, instance)
         owner = c.owner
         if let start = c.inForceSince, start != InForce.minusInfinity {
             since = r.date(start)

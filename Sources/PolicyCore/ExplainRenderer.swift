@@ -130,7 +130,7 @@ public struct ExplainRenderer {
         let v2 = try e(&frame)
         frame.recorder = nil
         var out = "under \(n1): \(f.format(v1))\nunder \(n2): \(f.format(v2))\n"
-        let parted = firstDifference(r1.roots, r2.roots)
+        let parted = Self.firstDifference(r1.roots, r2.roots)
         let json = "{\"scenarios\": [\(jsonSide(s1, v1, r1)), \(jsonSide(s2, v2, r2))], \"difference\": \(jsonDifference(parted?.0, parted?.1, s1, s2))}"
         guard let (a, b) = parted else {
             out += v1 == v2 ? "The derivations agree: no decision differs.\n" : "The values differ, but no decision does (the difference is outside the rules).\n"
@@ -214,7 +214,7 @@ public struct ExplainRenderer {
 
     /// The first pair of decisions (in evaluation order) whose answers differ, preferring
     /// the deepest cause.
-    func firstDifference(_ xs: [DecisionTrace], _ ys: [DecisionTrace]) -> (DecisionTrace, DecisionTrace)? {
+    static func firstDifference(_ xs: [DecisionTrace], _ ys: [DecisionTrace]) -> (DecisionTrace, DecisionTrace)? {
         for (a, b) in zip(xs, ys) where a.decision == b.decision {
             if a.value != b.value || a.children.count != b.children.count {
                 if let deeper = firstDifference(a.children, b.children) { return deeper }

@@ -48,7 +48,7 @@ final class _FastWorker {
     private var rowGroup: [Int32]
     /// Each case's entry in the memo tables (shared by all the memos).
     private var rowIndex: [Int32]
-    private var attributionCache: [[Int]: Attribution] = [:]
+    private var attributionCache: [[Int]: AttributionCause] = [:]
     /// Compare: per (world, aggregate), whether a baseline code and this world's code are
     /// the same answer (`sameWidth` codes per row of the table).
     private var sameTables: [[Bool]] = [], sameWidth: [Int] = []
@@ -409,19 +409,14 @@ final class _FastWorker {
             // Along a draw tree, cases of one key can reach the same answers by different rules:
             // their text is worked out case by case.
             let drawn = [aggMemos[0], aggMemos[w]].contains { $0.contains { m in m.map { $0.table[$0.slot(row)] >= Memo.treeBase } ?? false } }
-            let reason: Attribution
+            let cause: AttributionCause
             if !drawn, let cached = attributionCache[slot] {
-                reason = cached
+                cause = cached
             } else {
-                reason = ((try? s.runner.attributionKey(s.q, s.data, row, s.worlds, against: w)) ?? nil) ?? .failed
-                if !drawn { attributionCache[slot] = reason }
+                cause = ((try? s.runner.attributionCause(s.q, s.data, row, s.worlds, against: w)) ?? nil) ?? .failed
+                if !drawn { attributionCache[slot] = cause }
             }
-            let key = QueryRunner.AttributionKey(alternative: w, reason: reason)
-            if let last = result.differing.last, last.0 == key {
-                result.differing[result.differing.count - 1].1 += 1
-            } else {
-                result.differing.append((key, 1))
-            }
+            result.differing.add(QueryRunner.CauseKey(alternative: w, cause: cause))
         }
     }
 }

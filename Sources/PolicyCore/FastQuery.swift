@@ -17,7 +17,7 @@ extension QueryRunner {
         var groups: [[Value]: Accumulator] = [:]
         var groupOrder: [[Value]] = []
         var errors = RunErrors()
-        var differing: [(AttributionKey, Int)] = []
+        var differing = CauseCounts()
         var interrupted = false
     }
 
@@ -26,6 +26,46 @@ extension QueryRunner {
     struct AttributionKey: Hashable {
         var alternative: Int
         var reason: Attribution
+    }
+
+    /// The same before it is put in words: what chunks count differing cases under.
+    struct CauseKey: Hashable {
+        var alternative: Int
+        var cause: AttributionCause
+    }
+
+    /// Counts differing cases by cause, in the order causes are first met.
+    struct CauseCounts {
+        private var index: [CauseKey: Int] = [:]
+        private(set) var counted: [(CauseKey, Int)] = []
+
+        mutating func add(_ key: CauseKey, _ n: Int = 1) {
+            if let i = index[key] {
+                counted[i].1 += n
+            } else {
+                index[key] = counted.count
+                counted.append((key, n))
+            }
+        }
+
+        mutating func add(_ other: CauseCounts) {
+            for (key, n) in other.counted { add(key, n) }
+        }
+    }
+
+    /// The counts in words: each cause worded once, and causes worded alike counted
+    /// together, in the order first met.
+    func worded(_ counts: CauseCounts, _ worlds: [World]) -> (differing: [AttributionKey: Int], order: [AttributionKey]) {
+        let renderer = ExplainRenderer(program: program)
+        var differing: [AttributionKey: Int] = [:]
+        var order: [AttributionKey] = []
+        for (k, n) in counts.counted {
+            let reason = k.cause.worded(renderer, baseline: worlds[0].name, scenario: worlds[k.alternative].name)
+            let key = AttributionKey(alternative: k.alternative, reason: reason)
+            if differing[key] == nil { order.append(key) }
+            differing[key, default: 0] += n
+        }
+        return (differing, order)
     }
 
     static let chunkSize = 1 << 16
@@ -160,48 +200,43 @@ extension QueryRunner {
         // Merge in chunk order.
         var groups: [[Value]: Accumulator] = [:]
         var errors = RunErrors()
-        var counts: [AttributionKey: Int] = [:]
-        var order: [AttributionKey] = []
+        var causes = CauseCounts()
         var interrupted = false
         for r in results {
             guard let r else { continue }
             interrupted = interrupted || r.interrupted
             Accumulator.merge(r.groupOrder, r.groups, into: &groups)
             errors.merge(r.errors)
-            for (text, n) in r.differing {
-                if counts[text] == nil { order.append(text) }
-                counts[text, default: 0] += n
-            }
+            causes.add(r.differing)
         }
         if interrupted { throw Interrupted() }
         try errors.throwIfAny()
         Engine.mark("merge")
+        let (counts, order) = worded(causes, worlds)
         return FastResult(groups: groups, differing: counts, order: order)
     }
 
     /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil
-    /// when it does not): the first decision whose derivations part ways (computed once per
-    /// memo key).
-    func attributionKey(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> Attribution? {
-        let renderer = ExplainRenderer(program: program)
+    /// when it does not): the first decision whose derivations part ways.
+    func attributionCause(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> AttributionCause? {
         var frame = Frame(world: worlds[0])
-        let c = data.caseRecord(row)
-        frame.subject = .record(c)
+        frame.subject = .record(data.caseRecord(row))
         var traces: [[DecisionTrace]] = []
         var values: [[Value]] = []
         for w in [worlds[0], worlds[alternative]] {
             frame.world = w
             let recorder = Recorder()
             frame.recorder = recorder
-            values.append(try q.aggregates.map { try caseValue($0, &frame) })
+            var v: [Value] = []
+            v.reserveCapacity(q.aggregates.count)
+            for a in q.aggregates.indices { v.append(try caseValue(q.aggregates[a], &frame)) }
+            values.append(v)
             frame.recorder = nil
             traces.append(recorder.roots)
         }
         guard values[0] != values[1] else { return nil }
-        if let (a, b) = renderer.firstDifference(traces[0], traces[1]) {
-            return Attribution(decision: program.decisions[a.decision].name,
-                               scenario: Attribution.Side(b, scenario: worlds[alternative].name, renderer),
-                               baseline: Attribution.Side(a, scenario: worlds[0].name, renderer))
+        if let (a, b) = ExplainRenderer.firstDifference(traces[0], traces[1]) {
+            return AttributionCause(decision: a.decision, scenario: .init(b), baseline: .init(a))
         }
         return .noDecision
     }

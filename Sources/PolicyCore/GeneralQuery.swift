@@ -15,7 +15,7 @@ extension QueryRunner {
         var differing: [Int] = []
         /// Those rows counted by why they differ, in the order first met; or the error that
         /// attributing them met (thrown only when no case's evaluation failed).
-        var attributed: [(AttributionKey, Int)] = []
+        var attributed = CauseCounts()
         var attributionError: Error?
         var interrupted = false
         /// An error that stops the whole query (not one case's), e.g. an aggregate inside an
@@ -55,6 +55,7 @@ extension QueryRunner {
         var out = Accumulated(groups: [:])
         var errors = RunErrors()
         var attributionError: Error?
+        var causes = CauseCounts()
         for r in slots.all {
             guard let r else { continue }
             if r.interrupted { throw Interrupted() }
@@ -62,14 +63,12 @@ extension QueryRunner {
             Accumulator.merge(r.groupOrder, r.groups, into: &out.groups)
             errors.merge(r.errors)
             if attributionError == nil { attributionError = r.attributionError }
-            for (key, n) in r.attributed {
-                if out.differing[key] == nil { out.order.append(key) }
-                out.differing[key, default: 0] += n
-            }
+            causes.add(r.attributed)
         }
         if program.cancellation.isRaised { throw Interrupted() }
         try errors.throwIfAny()
         if let attributionError { throw attributionError }
+        (out.differing, out.order) = worded(causes, worlds)
         return out
     }
 

@@ -259,25 +259,17 @@ struct QueryRunner {
 
     /// For cases whose answer differs: which policy decided them in each scenario (§7).
     /// Differing `rows` counted by why they differ, in the order first met (one chunk's: the
-    /// chunks' lists are merged in chunk order).
-    func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int],
-                           _ worlds: [World]) throws -> [(AttributionKey, Int)] {
-        var index: [AttributionKey: Int] = [:]
-        var counted: [(AttributionKey, Int)] = []
+    /// chunks' counts are merged in chunk order, then worded).
+    func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> CauseCounts {
+        var counts = CauseCounts()
         for row in rows {
             if program.cancellation.isRaised { throw Interrupted() }
             for w in 1..<worlds.count {
-                guard let reason = try attributionKey(q, data, row, worlds, against: w) else { continue }
-                let key = AttributionKey(alternative: w, reason: reason)
-                if let i = index[key] {
-                    counted[i].1 += 1
-                } else {
-                    index[key] = counted.count
-                    counted.append((key, 1))
-                }
+                guard let cause = try attributionCause(q, data, row, worlds, against: w) else { continue }
+                counts.add(CauseKey(alternative: w, cause: cause))
             }
         }
-        return counted
+        return counts
     }
 }
 
