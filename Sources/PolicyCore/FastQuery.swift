@@ -248,35 +248,39 @@ extension QueryRunner {
         var lines: [String] = []
         for alternative in 1..<max(2, worlds.count) {
             let mine = order.filter { $0.alternative == alternative }
-            var texts: [String: Int] = [:]
-            for k in mine { texts[k.reason.text, default: 0] += counts[k, default: 0] }
             let heading = worlds.count > 2 ? " in \(worlds[alternative].name)" : ""
             if mine.isEmpty, worlds.count > 2 {
                 lines.append("No case differs between \(worlds[0].name) and \(worlds[alternative].name).")
                 continue
             }
-            lines += attributionLines(texts, mine.map(\.reason.text), heading: heading)
+            lines += attributionLines(mostFirst(mine.map { (key: $0, cases: counts[$0, default: 0]) }), heading: heading)
         }
         return lines
     }
 
     /// The same counts as objects, most cases first (then in the order first met).
     func attributed(_ counts: [AttributionKey: Int], _ order: [AttributionKey], point: String? = nil) -> [AttributedCases] {
-        let position = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        return order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
-            .map { AttributedCases(point: point, cases: counts[$0, default: 0], reason: $0.reason) }
+        mostFirst(order.map { (key: $0, cases: counts[$0, default: 0]) })
+            .map { AttributedCases(point: point, cases: $0.cases, reason: $0.key.reason) }
     }
 
-    func attributionLines(_ counts: [String: Int], _ order: [String], heading: String = "") -> [String] {
-        let total = counts.values.reduce(0, +)
+    /// Groups in the order first met, sorted most cases first (ties keep that order).
+    private func mostFirst(_ groups: [(key: AttributionKey, cases: Int)]) -> [(key: AttributionKey, cases: Int)] {
+        groups.enumerated()
+            .sorted { ($0.element.cases, $1.offset) > ($1.element.cases, $0.offset) }
+            .map(\.element)
+    }
+
+    /// The lines of one list: its total, then its twelve largest groups (`sorted`, most
+    /// cases first), then how many more there are.
+    private func attributionLines(_ sorted: [(key: AttributionKey, cases: Int)], heading: String) -> [String] {
+        let total = sorted.reduce(0) { $0 + $1.cases }
         guard total > 0 else { return ["No case differs between the scenarios."] }
         var lines = ["Attribution of the \(Digits.grouped(String(total))) case\(total == 1 ? "" : "s") that differ\(heading):"]
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-        let sorted = order.sorted { (counts[$0, default: 0], -position[$0, default: 0]) > (counts[$1, default: 0], -position[$1, default: 0]) }
-        let width = sorted.map { Digits.grouped(String(counts[$0, default: 0])).count }.max() ?? 1
-        for k in sorted.prefix(12) {
-            let n = Digits.grouped(String(counts[k, default: 0]))
-            lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(k)")
+        let width = sorted.map { Digits.grouped(String($0.cases)).count }.max() ?? 1
+        for group in sorted.prefix(12) {
+            let n = Digits.grouped(String(group.cases))
+            lines.append("  \(String(repeating: " ", count: width - n.count))\(n)  \(group.key.reason.text)")
         }
         if sorted.count > 12 { lines.append("  … and \(sorted.count - 12) smaller groups") }
         return lines

@@ -257,7 +257,8 @@ enum PopulationBuilder {
         /// The column at full size: as it is, or (not filled yet) with every row to be drawn.
         func sized<T>(_ column: inout [T]) {
             guard column.count != size else { return }
-            // Only plain values (Bool, Int32, UInt8): every row is written by the draw below.
+            // Only plain values (Bool, Int32, UInt8, Int64, Double): every row is written by
+            // the draw below.
             column = [T](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
         }
         for (rule, gen, name) in ready {
@@ -329,6 +330,22 @@ enum PopulationBuilder {
                         }
                     }
                 }
+            case (.uniformInt(let lo, let hi), .ints):
+                sized(&column.ints)
+                try column.ints.withUnsafeMutableBufferPointer { out in
+                    let out = _Rows(out)
+                    try generateInParallel(size, cancel) { rows in
+                        for r in rows { out.set(r, uniformInt(lo, hi, StableHash.uniform(stream, UInt64(r)))) }
+                    }
+                }
+            case (.uniformNumber(let lo, let hi), .numbers):
+                sized(&column.numbers)
+                try column.numbers.withUnsafeMutableBufferPointer { out in
+                    let out = _Rows(out)
+                    try generateInParallel(size, cancel) { rows in
+                        for r in rows { out.set(r, uniformNumber(lo, hi, StableHash.uniform(stream, UInt64(r)))) }
+                    }
+                }
             case (.categorical(let cumulative, _), .small) where !cumulative.isEmpty:
                 let members = cumulative.map { UInt8(truncatingIfNeeded: $0.0) }, bounds = cumulative.map(\.1)
                 sized(&column.small)
@@ -357,7 +374,8 @@ enum PopulationBuilder {
     /// row (the cases of its tight loops).
     static func drawsInParallel(_ gen: Ready, _ kind: CSVCaseLoader.Builder.Kind) -> Bool {
         switch (gen, kind) {
-        case (.probability, .bools), (.uniformDate, .dates), (.weighted, .jurisdictions): return true
+        case (.probability, .bools), (.uniformDate, .dates), (.weighted, .jurisdictions),
+             (.uniformInt, .ints), (.uniformNumber, .numbers): return true
         case (.categorical(let cumulative, _), .small): return !cumulative.isEmpty
         default: return false
         }
@@ -385,6 +403,21 @@ enum PopulationBuilder {
         if stopped.all.first == true { throw Interrupted() }
     }
 
+    /// `uniform lo .. hi` over ints, for a uniform number `u` in [0, 1).
+    @inline(__always)
+    static func uniformInt(_ lo: Int64, _ hi: Int64, _ u: Double) -> Int64 {
+        let span = UInt64(bitPattern: hi &- lo) &+ 1
+        return span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span)))
+    }
+
+    /// `uniform lo .. hi` over numbers, for a uniform number `u` in [0, 1).
+    @inline(__always)
+    static func uniformNumber(_ lo: Double, _ hi: Double, _ u: Double) -> Double {
+        // Weighted, not `lo + u * (hi - lo)`: the width of the range may be beyond the
+        // largest double even when both ends are finite.
+        Swift.min(hi, Swift.max(lo, lo * (1 - u) + hi * u))
+    }
+
     /// A generator with its constant parts evaluated.
     enum Ready {
         case uniformInt(Int64, Int64), uniformNumber(Double, Double), uniformDate(Int32, Int32)
@@ -397,12 +430,9 @@ enum PopulationBuilder {
     static func draw(_ gen: Ready, _ u: Double) -> Value {
         switch gen {
         case .uniformInt(let lo, let hi):
-            let span = UInt64(bitPattern: hi &- lo) &+ 1
-            return .int(span == 0 ? lo &+ Int64(bitPattern: UInt64(u * 0x1p64)) : lo &+ Int64(bitPattern: UInt64(u * Double(span))))
+            return .int(uniformInt(lo, hi, u))
         case .uniformNumber(let lo, let hi):
-            // Weighted, not `lo + u * (hi - lo)`: the width of the range may be beyond the
-            // largest double even when both ends are finite.
-            return .number(Swift.min(hi, Swift.max(lo, lo * (1 - u) + hi * u)))
+            return .number(uniformNumber(lo, hi, u))
         case .uniformDate(let lo, let hi):
             return .date(lo + Int32(min(Double(hi - lo), (u * Double(Int64(hi) - Int64(lo) + 1)).rounded(.down))))
         case .categorical(let cumulative, let e):
