@@ -349,7 +349,7 @@ struct VecSlots {
     /// Writes `v[p]` at slot `positions[p]`.
     mutating func scatter(_ v: Vec, at positions: [Int]) {
         if positions.isEmpty { return }
-        if vec == nil, positions.count == n, v.count == n, positions.elementsEqual(0 ..< n) {
+        if vec == nil, positions.count == n, v.count == n, Self.isIdentity(positions) {
             // Every slot, in order (a decision answered for a whole chunk): `v` is the slots.
             vec = v
             return
@@ -358,6 +358,23 @@ struct VecSlots {
         vec = nil
         x.scatter(v, at: positions)
         vec = x
+    }
+
+    /// Whether `positions` is `0, 1, 2, …` (a tight loop: the check runs on every chunk).
+    static func isIdentity(_ positions: [Int]) -> Bool {
+        positions.withUnsafeBufferPointer { p in
+            var differs = 0
+            for i in 0..<p.count { differs |= p[i] ^ i }
+            return differs == 0
+        }
+    }
+
+    /// `0, 1, …, n - 1`.
+    static func identity(_ n: Int) -> [Int] {
+        [Int](unsafeUninitializedCapacity: n) { out, initialized in
+            for i in 0..<n { out[i] = i }
+            initialized = n
+        }
     }
 
     /// Writes one value at slot `k`.

@@ -112,7 +112,7 @@ extension VectorChunk {
         var bySignature: [Int]
         if sig.count == 1 {
             sigStart[1] = rows.count
-            bySignature = Array(rows.indices)
+            bySignature = VecSlots.identity(rows.count)
         } else {
             for s in sig.ofRow { sigStart[Int(s) + 1] += 1 }
             for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
