@@ -210,11 +210,24 @@ struct CSVCaseLoader {
         }
     }
 
-    func load(seed: UInt64) throws -> PopulationData {
-        try bytes.withUnsafeBufferPointer { try load(seed: seed, $0) }
+    /// The cases of the file. With `releasingPages` (the bytes are this loader's alone), the
+    /// fast reader hands the file's pages back as it parses them; should it then give up,
+    /// the file is read again for the careful reader.
+    func load(seed: UInt64, releasingPages: Bool = false) throws -> PopulationData {
+        if let data = try bytes.withUnsafeBufferPointer({ try load(seed: seed, $0, releasingPages: releasingPages) }) {
+            return data
+        }
+        guard let provider = program.provider else { throw EvalError("cannot read '\(path)' again", at: nil) }
+        switch provider.loadBytes(path) {
+        case .success(let fresh):
+            return try CSVCaseLoader(program: program, record: record, path: path, bytes: fresh).load(seed: seed)
+        case .failure(let e):
+            throw EvalError("cannot read '\(path)': \(e.reason)", at: nil, hint: e.hint)
+        }
     }
 
-    func load(seed: UInt64, _ p: UnsafeBufferPointer<UInt8>) throws -> PopulationData {
+    /// The cases of `p`; nil only when, releasing pages, the fast reader gave up.
+    func load(seed: UInt64, _ p: UnsafeBufferPointer<UInt8>, releasingPages: Bool = false) throws -> PopulationData? {
         let info = program.records[record]
         let n = p.count
         var i = 0
@@ -275,9 +288,14 @@ struct CSVCaseLoader {
         let columnBuilders = fieldOfColumn.map { builders[$0] }
         let missing = info.fields.indices.filter { !fieldOfColumn.contains($0) }
         var slowPathFile: SourceFile? // built once, when a cell first needs it
-        if let rows = fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels) {
+        switch fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels, releasingPages: releasingPages) {
+        case .rows(let rows):
             for f in missing { builders[f].fill(defaults[f] ?? .bool(false), count: rows) }
             return PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
+        case .reread:
+            return nil
+        case .careful:
+            break
         }
         while true {
             let rowLine = scanner.line

@@ -11,12 +11,25 @@ extension CSVCaseLoader {
     /// What a column holds, for the fast reader.
     enum _FastKind { case date, bool, small, member, jurisdiction, int }
 
-    /// The rows after the header (`start`), or nil when the careful reader must read them.
+    /// What the fast reader made of the rows.
+    enum FastOutcome {
+        /// Every row, parsed: this many.
+        case rows(Int)
+        /// It gave up before touching the file's bytes: the careful reader reads them.
+        case careful
+        /// It gave up after handing pages of the file back: the file must be read again.
+        case reread
+    }
+
+    /// The rows after the header (`start`). With `releasingPages`, each piece's whole pages
+    /// are handed back to the system once parsed (so the file and its columns are not both
+    /// resident at the peak); the caller must own `p` alone and read it no more.
     func fastRows(_ p: UnsafeBufferPointer<UInt8>, from start: Int, _ builders: [Builder],
-                  _ enumTables: [ByteTable?], _ names: ByteTable, _ labels: ByteTable) -> Int? {
-        guard let base = p.baseAddress, start < p.count else { return nil }
+                  _ enumTables: [ByteTable?], _ names: ByteTable, _ labels: ByteTable,
+                  releasingPages: Bool = false) -> FastOutcome {
+        guard let base = p.baseAddress, start < p.count else { return .careful }
         // A quote anywhere means quoted cells (commas or line breaks inside): careful path.
-        if memchr(base + start, 0x22, p.count - start) != nil { return nil }
+        if memchr(base + start, 0x22, p.count - start) != nil { return .careful }
         var kinds: [_FastKind] = []
         // The tables the workers read, owned by these objects (alive until we return).
         var tables: [_NameTable] = []
@@ -27,7 +40,7 @@ extension CSVCaseLoader {
             case .bools: kinds.append(.bool); tables.append(.empty)
             case .ints: kinds.append(.int); tables.append(.empty)
             case .small, .members:
-                guard let t = enumTables[c] else { return nil }
+                guard let t = enumTables[c] else { return .careful }
                 kinds.append(b.kind.isSmall ? .small : .member)
                 tables.append(t.lookup)
             case .jurisdictions:
@@ -38,7 +51,7 @@ extension CSVCaseLoader {
                 kinds.append(.jurisdiction)
                 tables.append(places.lookup)
             case .numbers, .values:
-                return nil
+                return .careful
             }
         }
         // Pieces of ≥ 4 MB, each starting after a line break.
@@ -73,16 +86,23 @@ extension CSVCaseLoader {
         for k in 0..<pieceCount { firstRow.append(firstRow[k] + (rowCounts.all[k] ?? 0)) }
         let total = firstRow[pieceCount]
         let startRows = firstRow
-        if let cap = Limits.current.populationCases, total > cap { return nil }
+        if let cap = Limits.current.populationCases, total > cap { return .careful }
+        // Every row is written by its piece (or the columns are emptied again): not zeroed
+        // first, so their pages become resident only as they are filled.
+        func unfilled<T>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: total) { _, initialized in initialized = total }
+        }
         for (c, b) in builders.enumerated() {
             switch kinds[c] {
-            case .date, .member, .jurisdiction: b.int32s = Array(repeating: 0, count: total)
-            case .small: b.small = Array(repeating: 0, count: total)
-            case .bool: b.bools = Array(repeating: false, count: total)
-            case .int: b.ints = Array(repeating: 0, count: total)
+            case .date, .member, .jurisdiction: b.int32s = unfilled(Int32.self)
+            case .small: b.small = unfilled(UInt8.self)
+            case .bool: b.bools = unfilled(Bool.self)
+            case .int: b.ints = unfilled(Int64.self)
             }
         }
-        guard total > 0 else { return 0 }
+        guard total > 0 else { return .rows(0) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let released = Slots<Bool>(pieceCount)
         var parsed = false
         CSVCaseLoader.withColumns(builders, kinds, 0, []) { columns in
             let places = _SendablePointers(columns)
@@ -98,6 +118,9 @@ extension CSVCaseLoader {
                     }, rows: rows)
                     let ok = piece.parse(bytes.p, cutsCopy[k], cutsCopy[k + 1], kindsCopy, tablesCopy) && piece.count == rows
                     failed.set(k, !ok)
+                    if releasingPages, pageSize > 0 {
+                        released.set(k, _FastPiece.release(bytes.p, cutsCopy[k], cutsCopy[k + 1], pageSize: pageSize))
+                    }
                 }
             }
             parsed = failed.all.allSatisfy { $0 == false }
@@ -110,9 +133,9 @@ extension CSVCaseLoader {
                 b.bools.removeAll(keepingCapacity: true)
                 b.ints.removeAll(keepingCapacity: true)
             }
-            return nil
+            return released.all.contains(true) ? .reread : .careful
         }
-        return total
+        return .rows(total)
     }
 }
 
@@ -276,6 +299,16 @@ struct _FastPiece: @unchecked Sendable {
     }
 
     /// The rows of `lo..<hi`: its lines that are not blank (as the parser counts them).
+    /// Hands the whole pages of `p[lo..<hi]` back to the system (they read as zeros after);
+    /// whether any were.
+    static func release(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, pageSize: Int) -> Bool {
+        guard let base = p.baseAddress, hi <= p.count else { return false }
+        let first = (Int(bitPattern: base + lo) + pageSize - 1) / pageSize * pageSize
+        let end = Int(bitPattern: base + hi) / pageSize * pageSize
+        guard end > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return false }
+        return madvise(start, end - first, Int32(MADV_DONTNEED)) == 0
+    }
+
     static func rows(_ p: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int {
         guard let base = p.baseAddress else { return 0 }
         var rows = 0

@@ -457,8 +457,12 @@ enum PopulationBuilder {
             throw EvalError("cannot read '\(path)' here", at: version.csvReference)
         }
         switch provider.loadBytes(path) {
-        case .success(let bytes):
-            return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes).load(seed: seed)
+        case .success(var bytes):
+            // Made this call's own (a copy only if the provider kept them), so the reader
+            // may hand the file's pages back as it parses them.
+            bytes.withUnsafeMutableBufferPointer { _ in }
+            return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes)
+                .load(seed: seed, releasingPages: true)
         case .failure(let e):
             var error = EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
                                   hint: e.hint ?? "paths are relative to the folder of the script that names them")

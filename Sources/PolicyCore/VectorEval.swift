@@ -169,7 +169,7 @@ final class VectorChunk {
             return arithmetic(op, left, right, positions, rows, src)
         case .ifThenElse(let c, let x, let y):
             let conditions = try eval(c, rows, ctx).bools
-            let (yes, no) = split(Array(rows.indices), by: conditions, rows)
+            let (yes, no) = split(VecSlots.identity(rows.count), by: conditions, rows)
             let a = try eval(x, yes.map { rows[$0] }, ctx)
             let b = try eval(y, no.map { rows[$0] }, ctx)
             return Vec.merge(a, yes, b, no, rows.count)
@@ -345,7 +345,7 @@ final class VectorChunk {
 
     /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
     private func evalAlive(_ node: Node, _ rows: [Int32], _ ctx: Context) throws -> ([Int], Vec) {
-        if errors.isEmpty { return (Array(rows.indices), try eval(node, rows, ctx)) }
+        if errors.isEmpty { return (VecSlots.identity(rows.count), try eval(node, rows, ctx)) }
         var positions: [Int] = []
         positions.reserveCapacity(rows.count)
         for k in rows.indices where alive(rows[k]) { positions.append(k) }

@@ -171,6 +171,17 @@ final class FastPathTests: XCTestCase {
         let quoted = try run(plain + "2012-01-01,\"c0\",felony,true,3\n", model + "table count, sum(n) by year from p\n")
         XCTAssertEqual(quoted.status, 0, quoted.stderr)
         XCTAssertEqual(figures(quoted.stdout), [expected[0], expected[1], [2012, count[2] + 1, total[2] + 3]], quoted.stdout)
+
+        // A bad cell on the last line, met after the earlier pieces' pages were handed back:
+        // the file is read again, and the careful reader names the line and column.
+        let badLine = lines.count + 1
+        for env in [[:], ["POLICY_THREADS": "1"], pieces] {
+            let bad = try run(plain + "2012-01-01,c0,felony,maybe,3\n", model + "table count, sum(n) by year from p\n", environment: env)
+            XCTAssertEqual(bad.status, 65, "\(env): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains("--> b.csv:\(badLine):22"), "\(env): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains("'maybe'"), "\(env): \(bad.stderr)")
+            XCTAssertTrue(bad.stdout.isEmpty, bad.stdout)
+        }
     }
 
     func testInterchangeableInstancesKeepTheirNames() throws {
