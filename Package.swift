@@ -9,7 +9,9 @@ let release: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], 
 // calibration over real populations, which an unoptimised engine makes ten times slower.
 let engine: [SwiftSetting] = release + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-// Modules depend one way: PolicySyntax → PolicyCore → PolicyShell → policy (the executable).
+// Modules depend one way: PolicySupport → PolicySyntax → PolicyCore → PolicyShell → policy
+// (the executable). PolicySupport holds what every layer runs on: threads and large stacks,
+// the limits, the engine options and digit grouping.
 let package = Package(
     name: "policy",
     platforms: [.macOS(.v13)],
@@ -20,21 +22,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "PolicySyntax", swiftSettings: release),
-        .target(name: "PolicyCore", dependencies: ["PolicySyntax"], swiftSettings: engine),
+        .target(name: "PolicySupport", swiftSettings: release),
+        .target(name: "PolicySyntax", dependencies: ["PolicySupport"], swiftSettings: release),
+        .target(name: "PolicyCore", dependencies: ["PolicySupport", "PolicySyntax"], swiftSettings: engine),
         // Non-variadic wrappers over libedit (Debian's libedit-dev) and the SIGINT flag.
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
-        .target(name: "PolicyShell", dependencies: ["PolicySyntax", "PolicyCore", "CEditLine"]),
+        .target(name: "PolicyShell", dependencies: ["PolicySupport", "PolicySyntax", "PolicyCore", "CEditLine"]),
         .executableTarget(
             name: "policy",
             dependencies: [
                 "PolicyShell",
+                "PolicySupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PolicySyntaxTests", dependencies: ["PolicySyntax"]),
-        .testTarget(name: "PolicyCoreTests", dependencies: ["PolicyCore", "PolicySyntax"]),
+        .testTarget(name: "PolicySyntaxTests", dependencies: ["PolicySupport", "PolicySyntax"]),
+        .testTarget(name: "PolicyCoreTests", dependencies: ["PolicyCore", "PolicySupport", "PolicySyntax"]),
         // Runs the real `policy` executable (built because the target depends on it).
-        .testTarget(name: "PolicyEndToEndTests", dependencies: ["policy", "PolicySyntax"]),
+        .testTarget(name: "PolicyEndToEndTests", dependencies: ["policy", "PolicySupport", "PolicySyntax"]),
     ]
 )

@@ -52,11 +52,11 @@ done
 # (A folder per run, so two campaigns can run side by side.)
 src=$(mktemp -d "$out/src.XXXXXX")
 trap 'rm -rf "$src"' EXIT
-for f in "$root"/Sources/PolicySyntax/*.swift "$root"/Sources/PolicyCore/*.swift \
+for f in "$root"/Sources/PolicySupport/*.swift "$root"/Sources/PolicySyntax/*.swift "$root"/Sources/PolicyCore/*.swift \
          "$root"/Sources/PolicyShell/TableRenderer.swift "$root"/Sources/PolicyShell/ChartRenderer.swift \
          "$root"/Sources/PolicyShell/JSONSyntax.swift "$root"/Sources/PolicyShell/JSONValue.swift \
          "$root"/Sources/PolicyShell/AttributionJSON.swift; do
-  sed -E '/^import (PolicySyntax|PolicyCore|PolicyShell)$/d' "$f" > "$src/$(basename "$(dirname "$f")")-$(basename "$f")"
+  sed -E '/^import (PolicySupport|PolicySyntax|PolicyCore|PolicyShell)$/d' "$f" > "$src/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
 # The csv target's program, embedded as a string.
@@ -71,7 +71,7 @@ build() { # target (rebuilt only when its sources changed)
   stamp=$(cat "$src"/*.swift "$root"/Fuzz/*.swift "${generator[@]}" | sha1sum | cut -c1-40)
   if [ -x "$out/$target" ] && [ "$(cat "$out/$target.stamp" 2>/dev/null)" = "$stamp" ]; then return; fi
   rm -f "$out/$target"
-  local sources=("$src"/PolicySyntax-*.swift)
+  local sources=("$src"/PolicySupport-*.swift "$src"/PolicySyntax-*.swift)
   [ "$target" = lexparse ] || sources+=("$src"/PolicyCore-*.swift "$root/Fuzz/Support.swift")
   [ "$target" = run-program ] || [ "$target" = render ] && sources+=("$src"/PolicyShell-*.swift)
   [ "$target" = differential ] && sources+=("$src"/PolicyShell-*.swift "${generator[@]}")

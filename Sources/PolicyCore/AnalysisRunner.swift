@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // Queries with `replicates` and `sweep` (§10): the same accumulation as a plain query, run
 // once per (replicate, sweep point), then summarised. Replicates run one after another, so

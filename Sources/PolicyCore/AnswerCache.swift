@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // Answers kept from one program to the next at the prompt (what W3 measures). A fast query's
 // memo answers, per expression and world, are stored under a fingerprint of everything

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// Reads a cases CSV straight from bytes into typed columns (§4.10): no string per cell on
 /// the common path, one pass, and nothing kept if any row is bad (the error names

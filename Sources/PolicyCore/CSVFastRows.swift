@@ -525,4 +525,5 @@ struct _FastPiece: @unchecked Sendable {
 
 #if canImport(Glibc)
 import Glibc
+import PolicySupport
 #endif

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// A decision's candidates for one jurisdiction, with what resolving needs of each laid out
 /// flat: when it is in force, its rules for that decision, its arguments.

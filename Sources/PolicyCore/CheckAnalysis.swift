@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // The analysis clauses of a query (§10), checked: `replicates N`, `sweep PARAM in …`, and
 // the changes `decompose S` splits a difference among.

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // `POP[i]` (LANGUAGE.md §10): case `i` of a population, as a record value that keeps its
 // identity (its row) and its population's seed, and so its `chance` draws.

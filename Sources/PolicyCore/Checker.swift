@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// Reads files for `include` and CSV loading; the shell provides one over the file system.
 public protocol SourceProvider: AnyObject {

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // Evaluating each key once for all workers (what W2 measures). Without this, every worker
 // evaluates every key its cases meet — on two cores, each key twice. Instead: (1) the

@@ -346,4 +346,5 @@ public enum Engine {
 
 #if canImport(Glibc)
 import Glibc
+import PolicySupport
 #endif

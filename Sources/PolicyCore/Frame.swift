@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// A runtime error: what went wrong and where (a rule, a data row, an expression).
 public struct EvalError: Error, Sendable {

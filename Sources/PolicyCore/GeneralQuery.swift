@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // The general path of `table`, `compare` and `plot`: every case evaluated by the checked
 // code, in chunks of cases on every core, each chunk adding up its own groups, merged in

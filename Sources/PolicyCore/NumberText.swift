@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 /// Numbers as text for every renderer (tables, charts, SVG, messages), for any double:
 /// no conversion here can trap, however large the value.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PolicySyntax
+import PolicySupport
 
 /// One column of a population, stored by type (§ Performance design: columnar cases).
 public enum Column: Sendable {

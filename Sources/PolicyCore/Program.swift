@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// A compiled expression: checked once, then evaluated many times without walking the AST.
 public typealias Eval = @Sendable (inout Frame) throws -> Value

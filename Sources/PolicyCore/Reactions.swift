@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // Reactions on the timeline: the firing limits, and condition reactions in rounds (§9.15).
 

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // `sample N from POP [where COND] [under S]` (LANGUAGE.md §10): N cases chosen at random,
 // listed in case order with their case numbers.

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// How values read: `2013-06-01`, `30 days`, `cook`, `transferred`, `12,877`.
 public struct ValueFormatter {

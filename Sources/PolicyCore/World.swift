@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 /// One policy instance: a policy and, if it has parameters, its arguments (§4.6).
 public struct PolicyInstance: Hashable, Sendable {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import PolicySyntax
+import PolicySupport
 
 /// Exit codes of LANGUAGE.md §8.
 public enum ExitCode: Int32, Sendable {

@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 extension Commands {
     public enum FormatMode: Sendable { case print, check, write }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// One request of `policy repl --jsonl` (docs/repl-jsonl.md).
 struct Request {

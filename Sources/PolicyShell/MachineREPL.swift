@@ -5,6 +5,7 @@ import Darwin
 #endif
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// `policy repl --jsonl`: the prompt's session driven by a program — JSON requests in, JSON
 /// replies out, one per line (docs/repl-jsonl.md). It is the REPL underneath: the same

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 extension Commands {
     /// `policy merge DIR`: checks that DIR holds every shard of one run, of the program and

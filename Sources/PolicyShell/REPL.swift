@@ -4,6 +4,7 @@ import Glibc
 import CEditLine
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// The interactive shell (ARCHITECTURE.md, "The REPL contract"), and the same loop without
 /// prompts for piped input.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// Which shard of how many a run is: 1…shards.
 public struct ShardSpec: Sendable, Equatable {

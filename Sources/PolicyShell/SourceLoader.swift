@@ -6,6 +6,7 @@ import Darwin
 import CEditLine
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// Reads source files from disk.
 public enum SourceLoader {

@@ -1,5 +1,6 @@
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// Output formats for machine use (`--format`, `:format`).
 public enum OutputFormat: String, Sendable, CaseIterable {

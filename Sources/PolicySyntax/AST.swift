@@ -1,3 +1,4 @@
+import PolicySupport
 // The syntax tree. Every node carries the span of source it came from. The tree is a plain
 // value: it knows nothing of types or meaning (that is PolicyCore's business).
 

@@ -1,3 +1,4 @@
+import PolicySupport
 // How expressions, types and literals are written in canonical form.
 
 extension Expr {

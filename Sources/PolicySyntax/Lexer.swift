@@ -1,3 +1,4 @@
+import PolicySupport
 /// Turns UTF-8 bytes into tokens, one at a time.
 ///
 /// The lexer never throws and never stops early: a malformed token becomes an `.invalid`

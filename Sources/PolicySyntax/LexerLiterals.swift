@@ -1,3 +1,4 @@
+import PolicySupport
 // Numbers, percentages, dates, durations and strings.
 
 extension Lexer {

@@ -1,3 +1,4 @@
+import PolicySupport
 // Expressions (LANGUAGE.md §6). Loosest first:
 //   under/at · if-then-else · or · and · not · comparisons, in, within · + - · * / · unary - · postfix
 

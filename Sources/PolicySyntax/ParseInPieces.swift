@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PolicySupport
 
 /// Parses a big file in pieces, one core each, and joins them — or gives up, so the caller
 /// parses the whole file in one go.

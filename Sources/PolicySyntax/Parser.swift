@@ -1,3 +1,4 @@
+import PolicySupport
 /// A hand-written recursive-descent parser with precedence climbing for expressions.
 ///
 /// ```swift

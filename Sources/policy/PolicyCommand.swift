@@ -3,6 +3,7 @@ import PolicyShell
 import PolicySyntax
 #if canImport(Glibc)
 import Glibc
+import PolicySupport
 #endif
 
 struct GlobalOptions: ParsableArguments {

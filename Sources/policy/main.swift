@@ -3,6 +3,7 @@ import PolicyShell
 import PolicySyntax
 #if canImport(Glibc)
 import Glibc
+import PolicySupport
 #endif
 
 // All work runs on a thread with a large stack (see `withLargeStack`); the process exits

@@ -1,5 +1,6 @@
 import XCTest
 @testable import PolicySyntax
+import PolicySupport
 
 /// One test per distinct lexer/parser error message: its text and its exact line:column
 /// (§8: every error names file:line:column). Then recovery, deep nesting and rendering.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import PolicySyntax
+import PolicySupport
 
 // A big file is parsed in pieces on several cores (ParseInPieces.swift). These tests cut
 // small files into many pieces (pieces of 16 bytes, three threads) and check the

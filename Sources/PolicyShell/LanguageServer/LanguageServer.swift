@@ -5,6 +5,7 @@ import Darwin
 #endif
 import PolicyCore
 import PolicySyntax
+import PolicySupport
 
 /// `policy lsp`: the Language Server Protocol (3.17) over stdio, on the checker `policy
 /// check` uses. Documents are checked as they are opened and changed (an open document's
