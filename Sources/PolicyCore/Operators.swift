@@ -149,7 +149,17 @@ enum Operators {
 
     @inline(__always)
     static func draw(stream: UInt64, seed: UInt64, identity: UInt64) -> Double {
-        let h = StableHash.splitmix(StableHash.splitmix(stream ^ seed &* 0x9E37_79B9_7F4A_7C15) ^ identity &* 0xBF58_476D_1CE4_E5B9)
-        return Double(h >> 11) * 0x1.0p-53
+        draw(key: drawKey(stream: stream, seed: seed), identity: identity)
+    }
+
+    /// The part of a draw shared by every case of one stream and seed.
+    @inline(__always)
+    static func drawKey(stream: UInt64, seed: UInt64) -> UInt64 {
+        StableHash.splitmix(stream ^ seed &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    @inline(__always)
+    static func draw(key: UInt64, identity: UInt64) -> Double {
+        Double(StableHash.splitmix(key ^ identity &* 0xBF58_476D_1CE4_E5B9) >> 11) * 0x1.0p-53
     }
 }

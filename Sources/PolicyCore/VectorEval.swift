@@ -154,10 +154,11 @@ final class VectorChunk {
             if case .and = node { isAnd = true } else { isAnd = false }
             var out = try eval(x, rows, ctx).bools
             // The right side only where the left does not settle it.
-            var positions: [Int] = []
-            for k in rows.indices where alive(rows[k]) && out[k] == isAnd { positions.append(k) }
-            let right = try eval(y, positions.map { rows[$0] }, ctx).bools
-            for (p, k) in positions.enumerated() { out[k] = right[p] }
+            let (positions, open) = selection(out, is: isAnd, rows)
+            let right = try eval(y, open, ctx).bools
+            out.withUnsafeMutableBufferPointer { o in
+                for (p, k) in positions.enumerated() { o[k] = right[p] }
+            }
             return .bools(out)
         case .compare(let op, let x, let y):
             let left = try eval(x, rows, ctx)
@@ -206,11 +207,20 @@ final class VectorChunk {
             return try letCall(l, args, cases, code, rows, ctx)
         case .chance(let p, let stream, _):
             let probability = try eval(p, rows, ctx).numbers
-            let seed = data.seed
+            let key = Operators.drawKey(stream: stream, seed: data.seed), first = UInt64(lo)
             var out = [Bool](repeating: false, count: rows.count)
-            for k in rows.indices where alive(rows[k]) {
-                out[k] = Operators.draw(stream: stream, seed: seed, identity: UInt64(lo + Int(rows[k]))) < probability[k]
+            // Every row drawn in one tight loop (a draw cannot fail); a failed row's is then
+            // put back to false.
+            out.withUnsafeMutableBufferPointer { o in
+                rows.withUnsafeBufferPointer { r in
+                    probability.withUnsafeBufferPointer { pr in
+                        for k in 0..<Swift.min(r.count, pr.count, o.count) {
+                            o[k] = Operators.draw(key: key, identity: first &+ UInt64(UInt32(bitPattern: r[k]))) < pr[k]
+                        }
+                    }
+                }
             }
+            if !errors.isEmpty { for k in rows.indices where !alive(rows[k]) { out[k] = false } }
             return .bools(out)
         default:
             return .values(try generic(node, rows, ctx))
@@ -341,6 +351,36 @@ final class VectorChunk {
         yes.removeLast(yes.count - y)
         no.removeLast(no.count - n)
         return (yes, no)
+    }
+
+    /// The positions of the live rows whose flag is `value`, and those rows.
+    func selection(_ flags: [Bool], is value: Bool, _ rows: [Int32]) -> (positions: [Int], rows: [Int32]) {
+        guard errors.isEmpty else {
+            var positions: [Int] = []
+            for k in rows.indices where alive(rows[k]) && flags[k] == value { positions.append(k) }
+            return (positions, positions.map { rows[$0] })
+        }
+        // Without branches: every position is written, and the count moves on where it is taken.
+        let n = Swift.min(rows.count, flags.count)
+        var count = 0
+        var positions = [Int](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        var taken = [Int32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        positions.withUnsafeMutableBufferPointer { ps in
+            taken.withUnsafeMutableBufferPointer { ts in
+                rows.withUnsafeBufferPointer { rs in
+                    flags.withUnsafeBufferPointer { fs in
+                        for k in 0..<n {
+                            ps[count] = k
+                            ts[count] = rs[k]
+                            count &+= fs[k] == value ? 1 : 0
+                        }
+                    }
+                }
+            }
+        }
+        positions.removeLast(n - count)
+        taken.removeLast(n - count)
+        return (positions, taken)
     }
 
     /// `node` for the rows of `rows` still alive: their positions in `rows`, and the values.
