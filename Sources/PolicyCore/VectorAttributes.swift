@@ -63,10 +63,15 @@ extension VectorChunk {
         }
         let table = world.attributeTable(a)
         let count = table.valueStart.count
+        let dated = ctx.inRule || queryDate != nil
+        // No jurisdiction's value changes (or none is read at a date): one value each, at
+        // its own index.
+        if table.cuts.isEmpty || !dated, ids.allSatisfy({ $0 >= 0 && $0 < Int64(count) }) {
+            return (dated ? table.values : table.undated).gather(ids)
+        }
         // Where each row's value is in the table's values (or its undated ones).
         var at = [Int](repeating: 0, count: rows.count)
         var outside: [Int] = [] // rows whose jurisdiction is not in the table
-        let dated = ctx.inRule || queryDate != nil
         let caseDates: [Int32]?
         if ctx.inRule, case .dates(let ds) = data.columns[dateField] { caseDates = ds } else { caseDates = nil }
         for k in rows.indices {

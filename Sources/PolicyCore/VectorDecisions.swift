@@ -16,10 +16,24 @@ extension VectorChunk {
         let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
         // Taken out while it is filled in, so it is not copied (a decision never asks itself).
         var store = decided.removeValue(forKey: key) ?? DecidedAnswers(n)
-        var todo: [Int32] = []
-        todo.reserveCapacity(rows.count)
-        store.known.withUnsafeBufferPointer { known in
-            for r in rows where !known[Int(r)] && alive(r) { todo.append(r) }
+        var todo: [Int32]
+        if errorsIsEmpty {
+            // Without branches: every row is written, and the count moves on where it is not known.
+            todo = [Int32](unsafeUninitializedCapacity: rows.count) { out, initialized in
+                var count = 0
+                store.known.withUnsafeBufferPointer { known in
+                    for r in rows {
+                        out[count] = r
+                        count &+= known[Int(r)] ? 0 : 1
+                    }
+                }
+                initialized = count
+            }
+        } else {
+            todo = []
+            store.known.withUnsafeBufferPointer { known in
+                for r in rows where !known[Int(r)] && alive(r) { todo.append(r) }
+            }
         }
         if !todo.isEmpty {
             let answers: Vec
