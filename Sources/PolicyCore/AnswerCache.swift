@@ -13,7 +13,7 @@ import PolicySupport
 /// A memo's answers, on their own (no program, no closures).
 struct _Answers {
     let layout: MemoLayout
-    let table: [Int32]
+    let table: [MemoCode]
     let values: [Value]
     let nodes: [Memo.ChanceNode]
     let errors: [EvalError]
@@ -112,21 +112,21 @@ extension Memo {
     /// entries a query's cases use: far fewer than the table's). Returns how many were taken.
     @discardableResult
     func take(_ source: _Answers, errors: Bool, entries: [Int]? = nil, entryOf: (Int) -> Int?) -> Int {
-        var map: [Int32: Int32] = [:]
-        func translate(_ c: Int32, _ depth: Int) -> Int32? {
+        var map: [MemoCode: MemoCode] = [:]
+        func translate(_ c: MemoCode, _ depth: Int) -> MemoCode? {
             if let m = map[c] { return m }
-            let out: Int32
-            if c >= Memo.treeBase {
-                let k = Int(c - Memo.treeBase)
+            let out: MemoCode
+            if c.isTree {
+                let k = c.treeNode
                 guard depth < 64, k < source.nodes.count else { return nil }
                 let node = source.nodes[k]
-                // An unexplored branch is -1: such a tree is not taken.
+                // An unexplored branch is unknown: such a tree is not taken.
                 guard let onFalse = translate(node.next.0, depth + 1), let onTrue = translate(node.next.1, depth + 1) else { return nil }
                 out = intern(stream: node.stream, probability: node.probability, onFalse: onFalse, onTrue: onTrue)
-            } else if c >= 0, Int(c) < source.values.count {
-                out = valueCode(source.values[Int(c)])
-            } else if errors, c <= -2, Int(-2 - c) < source.errors.count {
-                out = errorCode(source.errors[Int(-2 - c)])
+            } else if c.isValue, c.valueIndex < source.values.count {
+                out = valueCode(source.values[c.valueIndex])
+            } else if errors, c.isError, c.errorIndex < source.errors.count {
+                out = errorCode(source.errors[c.errorIndex])
             } else {
                 return nil
             }
@@ -135,8 +135,8 @@ extension Memo {
         }
         var taken = 0
         func look(_ i: Int) {
-            guard i >= 0, i < table.count, table[i] == -1 else { return }
-            guard let j = entryOf(i), j >= 0, j < source.table.count, source.table[j] != -1 else { return }
+            guard i >= 0, i < table.count, table[i] == .unknown else { return }
+            guard let j = entryOf(i), j >= 0, j < source.table.count, source.table[j] != .unknown else { return }
             if let c = translate(source.table[j], 0) {
                 table[i] = c
                 setReadMask(i, source.readMask(j))

@@ -42,9 +42,9 @@ final class _FastWorker {
     let keyMemos: [Memo?]
     let aggMemos: [[Memo?]]
     /// This chunk's codes (the first `n` entries): per memo, per case.
-    private var filterCodes: [Int32]
-    private var keyCodes: [[Int32]]
-    private var aggCodes: [[[Int32]]]
+    private var filterCodes: [MemoCode]
+    private var keyCodes: [[MemoCode]]
+    private var aggCodes: [[[MemoCode]]]
     private var rowGroup: [Int32]
     /// Each case's entry in the memo tables (shared by all the memos).
     private var rowIndex: [Int32]
@@ -87,9 +87,9 @@ final class _FastWorker {
             return Array(memos[start..<start + perWorld])
         }
         let size = QueryRunner.chunkSize
-        filterCodes = filterMemo == nil ? [] : [Int32](repeating: 0, count: size)
-        keyCodes = keyMemos.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) }
-        aggCodes = aggMemos.map { $0.map { $0 == nil ? [] : [Int32](repeating: 0, count: size) } }
+        filterCodes = filterMemo == nil ? [] : [MemoCode](repeating: .unknown, count: size)
+        keyCodes = keyMemos.map { $0 == nil ? [] : [MemoCode](repeating: .unknown, count: size) }
+        aggCodes = aggMemos.map { $0.map { $0 == nil ? [] : [MemoCode](repeating: .unknown, count: size) } }
         rowGroup = [Int32](repeating: 0, count: size)
         rowIndex = [Int32](repeating: 0, count: size)
     }
@@ -109,7 +109,7 @@ final class _FastWorker {
             guard let m = anyMemo, let base = index.baseAddress else { return false }
             return m.indices(lo, hi, base)
         }
-        func fill(_ m: Memo?, _ out: inout [Int32]) {
+        func fill(_ m: Memo?, _ out: inout [MemoCode]) {
             guard let m else { return }
             out.withUnsafeMutableBufferPointer { codes in
                 guard let base = codes.baseAddress else { return }
@@ -135,11 +135,11 @@ final class _FastWorker {
         return result
     }
 
-    /// Whether one of the first `n` codes names an error (codes below -1).
-    private func failed(_ codes: [Int32], _ n: Int) -> Bool {
+    /// Whether one of the first `n` codes names an error.
+    private func failed(_ codes: [MemoCode], _ n: Int) -> Bool {
         guard !codes.isEmpty else { return false }
         var any = false
-        for r in 0..<n { any = any || codes[r] < -1 }
+        for r in 0..<n { any = any || codes[r].isError }
         return any
     }
 
@@ -156,7 +156,7 @@ final class _FastWorker {
         case .year: return .int(code)
         case .month: return .string("\(code / 100)-\(code % 100 < 10 ? "0" : "")\(code % 100)")
         case .quarter: return .string("\(code / 10)-Q\(code % 10)")
-        case .expression: return memo?.value(Int32(code)) ?? .bool(false)
+        case .expression: return memo?.value(.value(Int(code))) ?? .bool(false)
         }
     }
 
@@ -183,7 +183,7 @@ final class _FastWorker {
             if !keyed {
                 for r in 0..<n { g[r] = 0 }
             } else if byExpression {
-                keyCodes[0].withUnsafeBufferPointer { k in for r in 0..<n { g[r] = k[r] } }
+                keyCodes[0].withUnsafeBufferPointer { k in for r in 0..<n { g[r] = k[r].raw } }
             } else {
                 s.dayGroups.withUnsafeBufferPointer { days in
                     guard let dates = s.dates.baseAddress.map({ $0 + lo }) else { return }
@@ -193,7 +193,7 @@ final class _FastWorker {
             }
             if let m = filterMemo {
                 let bools = m.boolOf
-                for r in 0..<n where bools[Int(filterCodes[r])] == 0 { g[r] = -1 }
+                for r in 0..<n where bools[filterCodes[r].valueIndex] == 0 { g[r] = -1 }
             }
         }
         var cases = [Int](repeating: 0, count: groupCount)
@@ -210,7 +210,7 @@ final class _FastWorker {
                 h.withUnsafeMutableBufferPointer { hp in
                     rowGroup.withUnsafeBufferPointer { g in
                         aggCodes[w][a].withUnsafeBufferPointer { c in
-                            for r in 0..<n where g[r] >= 0 { hp[Int(g[r]) &* width &+ Int(c[r])] &+= 1 }
+                            for r in 0..<n where g[r] >= 0 { hp[Int(g[r]) &* width &+ c[r].valueIndex] &+= 1 }
                         }
                     }
                 }
@@ -283,16 +283,16 @@ final class _FastWorker {
             let row = lo + r
             // Errors: a code below -1 names the error (a memo is read only then).
             var failure: EvalError?
-            if !filterCodes.isEmpty, filterCodes[r] < -1, let m = filterMemo { failure = m.error(filterCodes[r]) }
+            if !filterCodes.isEmpty, filterCodes[r].isError, let m = filterMemo { failure = m.error(filterCodes[r]) }
             // A case the `where` leaves out is not grouped or added up: its keys' and
             // aggregates' errors are not errors of the query (as in the general engine).
-            if failure == nil, filterMemo != nil, filterBools[Int(filterCodes[r])] == 0 { continue }
+            if failure == nil, filterMemo != nil, filterBools[filterCodes[r].valueIndex] == 0 { continue }
             for k in keyMemos.indices where failure == nil {
-                if !keyCodes[k].isEmpty, keyCodes[k][r] < -1, let m = keyMemos[k] { failure = m.error(keyCodes[k][r]) }
+                if !keyCodes[k].isEmpty, keyCodes[k][r].isError, let m = keyMemos[k] { failure = m.error(keyCodes[k][r]) }
             }
             for w in worlds.indices where failure == nil {
                 for a in q.aggregates.indices where failure == nil {
-                    if !aggCodes[w][a].isEmpty, aggCodes[w][a][r] < -1, let m = aggMemos[w][a] { failure = m.error(aggCodes[w][a][r]) }
+                    if !aggCodes[w][a].isEmpty, aggCodes[w][a][r].isError, let m = aggMemos[w][a] { failure = m.error(aggCodes[w][a][r]) }
                 }
             }
             if let failure {
@@ -304,7 +304,7 @@ final class _FastWorker {
                 case .year: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].year
                 case .month: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].month
                 case .quarter: key[k] = s.calendarTable[Int(s.dates[row] - s.calendarStart)].quarter
-                case .expression: key[k] = Int64(keyCodes[k][r])
+                case .expression: key[k] = Int64(keyCodes[k][r].valueIndex)
                 }
             }
             var gi = -1
@@ -338,13 +338,13 @@ final class _FastWorker {
                     case .count:
                         flatInt[wbase + ci] += 1
                     case .countIf:
-                        flatInt[wbase + ci] += IntTotal(boolOf[w][a][Int(aggCodes[w][a][r])])
+                        flatInt[wbase + ci] += IntTotal(boolOf[w][a][aggCodes[w][a][r].valueIndex])
                     case .spread:
-                        if memberOf[w][a][Int(aggCodes[w][a][r])] == s.colMember[ci] { flatInt[wbase + ci] += 1 }
+                        if memberOf[w][a][aggCodes[w][a][r].valueIndex] == s.colMember[ci] { flatInt[wbase + ci] += 1 }
                     case .intSum:
-                        flatInt[wbase + ci].add(intOf[w][a][Int(aggCodes[w][a][r])])
+                        flatInt[wbase + ci].add(intOf[w][a][aggCodes[w][a][r].valueIndex])
                     case .numberSum:
-                        flatNum[wbase + ci] += numberOf[w][a][Int(aggCodes[w][a][r])]
+                        flatNum[wbase + ci] += numberOf[w][a][aggCodes[w][a][r].valueIndex]
                     }
                 }
             }
@@ -380,7 +380,7 @@ final class _FastWorker {
                 }
                 let v0 = m0.values.count, vw = m.values.count
                 var table = [Bool](repeating: false, count: v0 * vw)
-                for x in 0..<v0 { for y in 0..<vw { table[x * vw + y] = m0.value(Int32(x)) == m.value(Int32(y)) } }
+                for x in 0..<v0 { for y in 0..<vw { table[x * vw + y] = m0.value(.value(x)) == m.value(.value(y)) } }
                 sameTables.append(table)
                 sameWidth.append(vw)
             }
@@ -395,7 +395,7 @@ final class _FastWorker {
             var differs = false
             for a in 0..<aggregates where !differs {
                 let t = w * aggregates + a
-                if !sameTables[t].isEmpty, !sameTables[t][Int(aggCodes[0][a][r]) * sameWidth[t] + Int(aggCodes[w][a][r])] { differs = true }
+                if !sameTables[t].isEmpty, !sameTables[t][aggCodes[0][a][r].valueIndex * sameWidth[t] + aggCodes[w][a][r].valueIndex] { differs = true }
             }
             // (Most cases answer alike: nothing more is looked at for them.)
             guard differs, let m0 = aggMemos[0].first(where: { $0 != nil }) ?? nil else { continue }
@@ -404,11 +404,11 @@ final class _FastWorker {
             var slot = [w, m0.slot(row), m0.uncachedErrors(row) ? Int(m0.jurisdictions[row]) : -1]
             // An aggregate with no memo (`count`) has no codes.
             for a in 0..<aggregates where !aggCodes[0][a].isEmpty && !aggCodes[w][a].isEmpty {
-                slot += [Int(aggCodes[0][a][r]), Int(aggCodes[w][a][r])]
+                slot += [Int(aggCodes[0][a][r].raw), Int(aggCodes[w][a][r].raw)]
             }
             // Along a draw tree, cases of one key can reach the same answers by different rules:
             // their text is worked out case by case.
-            let drawn = [aggMemos[0], aggMemos[w]].contains { $0.contains { m in m.map { $0.table[$0.slot(row)] >= Memo.treeBase } ?? false } }
+            let drawn = [aggMemos[0], aggMemos[w]].contains { $0.contains { m in m.map { $0.table[$0.slot(row)].isTree } ?? false } }
             let cause: AttributionCause
             if !drawn, let cached = attributionCache[slot] {
                 cause = cached

@@ -85,12 +85,12 @@ final class Memo {
     private let classOf: [Int32]
     private let boundaryDates: [Int32]
     private let boundaryStart: [Int], boundaryCount: [Int], tableStart: [Int]
-    /// Per key: a value code, a draw tree (≥ treeBase) or -1. Raw memory owned by the memo
-    /// (one memo per worker, never shared): the hot loop reads it without retaining an
-    /// array buffer per row.
-    let table: UnsafeMutableBufferPointer<Int32>
+    /// Per key: its code (a value, an error, the root of a draw tree, or unknown). Raw memory
+    /// owned by the memo (one memo per worker, never shared): the hot loop reads it without
+    /// retaining an array buffer per row.
+    let table: UnsafeMutableBufferPointer<MemoCode>
     var values: [Value] = []
-    var codes: [Value: Int32] = [:]
+    var codes: [Value: MemoCode] = [:]
     /// Per code: the value as a bool (0/1), an enum member index, a number — for the
     /// accumulation loop, which must not switch on `Value`.
     var boolOf: [UInt8] = []
@@ -124,10 +124,9 @@ final class Memo {
     struct ChanceNode {
         var stream: UInt64
         var probability: Double
-        var next: (Int32, Int32) // per outcome: a code, a node (≥ treeBase) or -1
+        var next: (MemoCode, MemoCode) // per outcome: a value or error, a node, or unknown
     }
     var nodes: [ChanceNode] = []
-    static let treeBase: Int32 = 1 << 30
     var streamKeys: [String: UInt64] = [:]
     private let log = ChanceLog()
     let dates: UnsafeBufferPointer<Int32>
@@ -151,8 +150,8 @@ final class Memo {
         boundaryStart = layout.boundaryStart
         boundaryCount = layout.boundaryCount
         tableStart = layout.tableStart
-        table = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, layout.tableSize))
-        table.initialize(repeating: -1)
+        table = UnsafeMutableBufferPointer<MemoCode>.allocate(capacity: max(1, layout.tableSize))
+        table.initialize(repeating: .unknown)
         readCode = [UInt8](repeating: 0, count: max(1, layout.tableSize))
         frame = Frame(world: world)
         let info = world.program.records[data.record]
@@ -219,10 +218,9 @@ final class Memo {
     /// Codes for rows `lo..<lo + n` whose table indices are `index`, into `out`: a gather
     /// from the table, then the draw trees walked one level at a time for every row at once
     /// (independent loads, no branch per row on the draw), then the misses evaluated.
-    func lookup(_ index: UnsafePointer<Int32>, _ lo: Int, _ n: Int, _ out: UnsafeMutablePointer<Int32>) {
+    func lookup(_ index: UnsafePointer<Int32>, _ lo: Int, _ n: Int, _ out: UnsafeMutablePointer<MemoCode>) {
         guard let entries = table.baseAddress else { return }
         for r in 0..<n { out[r] = entries[Int(index[r])] }
-        let miss = Int32.min
         var deeper = true
         var depth = 0
         while deeper, depth < 64 {
@@ -230,68 +228,69 @@ final class Memo {
             depth += 1
             nodes.withUnsafeBufferPointer { tree in
                 let seed = data.seed
-                for r in 0..<n where out[r] >= Memo.treeBase {
-                    let k = Int(out[r] &- Memo.treeBase)
-                    guard k < tree.count else { out[r] = miss; continue }
+                for r in 0..<n where out[r].isTree {
+                    let k = out[r].treeNode
+                    guard k < tree.count else { out[r] = .unknown; continue }
                     let node = tree[k]
                     let u = Operators.draw(stream: node.stream, seed: seed, identity: UInt64(lo &+ r))
                     let next = u < node.probability ? node.next.1 : node.next.0
-                    out[r] = next == -1 ? miss : next
-                    deeper = deeper || next >= Memo.treeBase
+                    out[r] = next
+                    deeper = deeper || next.isTree
                 }
             }
         }
-        for r in 0..<n where out[r] == -1 || out[r] == miss || out[r] >= Memo.treeBase {
-            out[r] = (try? code(lo &+ r)) ?? -2
+        // What is still unknown (a key not seen, or a path of draws not explored): evaluated.
+        for r in 0..<n where !out[r].isAnswer {
+            out[r] = (try? code(lo &+ r)) ?? .error(0)
         }
     }
 
     /// Codes for rows `lo..<hi` into `out`, row by row (when there is no day table): a miss (a key not
     /// seen yet, an error, or a draw tree to walk) goes to `code(_:)`.
-    func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Int32>) {
+    func fill(_ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<MemoCode>) {
         for row in lo..<hi {
             let v = table[index(row)]
-            out[row - lo] = v >= 0 && v < Memo.treeBase ? v : (try? code(row)) ?? -2
+            out[row - lo] = v.isValue ? v : (try? code(row)) ?? .error(0)
         }
     }
 
     /// The value for `row`: looked up, or computed once for its key.
     @inline(__always)
-    func code(_ row: Int) throws -> Int32 {
+    func code(_ row: Int) throws -> MemoCode {
         let i = index(row)
         var c = table[i]
-        if c == -1, let complete = completeTree(row) {
+        if c == .unknown, let complete = completeTree(row) {
             // Every path at once: later cases of this key never evaluate again.
             table[i] = complete
             c = complete
-        } else if c == -1 {
+        } else if c == .unknown {
             let computed = compute(row)
             // An error in a class of interchangeable instances names this case's instance:
             // not kept for the others.
-            if computed < -1, uncachedErrors(row) { return computed }
+            if computed.isError, uncachedErrors(row) { return computed }
             table[i] = computed
             return resolveRoot(computed)
         }
         // Walk the draws this key consults; evaluate when the path is new.
-        guard c >= Memo.treeBase else { return c }
-        var parent = Int(c - Memo.treeBase)
+        guard c.isTree else { return c }
+        var parent = c.treeNode
         while true {
             let node = nodes[parent]
             let u = Operators.draw(stream: node.stream, seed: data.seed, identity: UInt64(row))
             let next = u < node.probability ? node.next.1 : node.next.0
-            if next == -1 {
+            if next == .unknown {
                 let computed = compute(row, resumeAt: parent)
                 return resolveRoot(computed)
             }
-            if next < Memo.treeBase { return next }
+            guard next.isTree else { return next }
             c = next
-            parent = Int(c - Memo.treeBase)
+            parent = c.treeNode
         }
     }
 
-    /// The value code for a computed entry (a tree's leaf was just filled in).
-    private var lastLeaf: Int32 = -1
-    private func resolveRoot(_ code: Int32) -> Int32 { code >= Memo.treeBase ? lastLeaf : code }
+    /// The answer for a computed entry (a tree's leaf was just filled in).
+    private var lastLeaf = MemoCode.unknown
+    private func resolveRoot(_ code: MemoCode) -> MemoCode { code.isTree ? lastLeaf : code }
 
     private func streamKey(_ s: String) -> UInt64 {
         if let k = streamKeys[s] { return k }
@@ -301,10 +300,10 @@ final class Memo {
     }
 
     /// The code of a value (added when new).
-    func valueCode(_ v: Value) -> Int32 {
+    func valueCode(_ v: Value) -> MemoCode {
         if let c = codes[v] { return c }
         values.append(v)
-        let c = Int32(values.count - 1)
+        let c = MemoCode.value(values.count - 1)
         codes[v] = c
         boolOf.append(v == .bool(true) ? 1 : 0)
         if case .member(_, let m) = v { memberOf.append(m) } else { memberOf.append(-1) }
@@ -314,7 +313,7 @@ final class Memo {
     }
 
     /// The code of the expression's value (or of its error) for the case in the frame.
-    private func evaluateLeaf() -> Int32 {
+    private func evaluateLeaf() -> MemoCode {
         do {
             return valueCode(try eval(&frame))
         } catch let e as EvalError {
@@ -326,20 +325,20 @@ final class Memo {
 
     /// The node of a complete tree: the one already made for this draw and these subtrees,
     /// or a new one.
-    func intern(stream: UInt64, probability: Double, onFalse: Int32, onTrue: Int32) -> Int32 {
+    func intern(stream: UInt64, probability: Double, onFalse: MemoCode, onTrue: MemoCode) -> MemoCode {
         let key = NodeKey(stream: stream, probability: probability.bitPattern, onFalse: onFalse, onTrue: onTrue)
         if let shared = interned[key] { return shared }
         nodes.append(ChanceNode(stream: stream, probability: probability, next: (onFalse, onTrue)))
-        let node = Memo.treeBase + Int32(nodes.count - 1)
+        let node = MemoCode.tree(nodes.count - 1)
         interned[key] = node
         return node
     }
 
     /// Complete trees are shared between keys: a node is its draw and its two subtrees.
     struct NodeKey: Hashable {
-        var stream: UInt64, probability: UInt64, onFalse: Int32, onTrue: Int32
+        var stream: UInt64, probability: UInt64, onFalse: MemoCode, onTrue: MemoCode
     }
-    var interned: [NodeKey: Int32] = [:]
+    var interned: [NodeKey: MemoCode] = [:]
     /// Keys evaluated by this memo (for the work report).
     var evaluatedHere = 0
 
@@ -348,7 +347,7 @@ final class Memo {
     /// other key whose tree is the same: the trees stay few and small). Nil when the key
     /// has more than 64 paths, or an error that must not be shared: then cases explore
     /// lazily (`compute`).
-    func completeTree(_ row: Int) -> Int32? {
+    func completeTree(_ row: Int) -> MemoCode? {
         evaluatedHere += 1
         var budget = 64
         frame.subject = .record(data.caseRecord(row))
@@ -360,13 +359,13 @@ final class Memo {
         }
         let uncached = uncachedErrors(row)
         // The subtree after the draws in `prefix` came out as they say.
-        func explore(_ prefix: [Bool]) -> Int32? {
+        func explore(_ prefix: [Bool]) -> MemoCode? {
             budget -= 1
             guard budget >= 0 else { return nil }
             log.entries.removeAll(keepingCapacity: true)
             log.forced = prefix
             let leaf = evaluateLeaf()
-            if leaf < -1, uncached { return nil }
+            if leaf.isError, uncached { return nil }
             let path = log.entries
             guard path.count >= prefix.count else { return nil }
             var subtree = leaf
@@ -381,7 +380,7 @@ final class Memo {
 
     /// Evaluates `row`; returns a value code, or the root of a new draw tree when the
     /// evaluation consulted `chance`. With `resumeAt`, grafts the new path onto that node.
-    private func compute(_ row: Int, resumeAt: Int? = nil) -> Int32 {
+    private func compute(_ row: Int, resumeAt: Int? = nil) -> MemoCode {
         frame.subject = .record(data.caseRecord(row))
         frame.world = world
         log.entries.removeAll(keepingCapacity: true)
@@ -390,11 +389,11 @@ final class Memo {
         let leaf = evaluateLeaf()
         lastLeaf = leaf
         guard !log.entries.isEmpty else { return leaf }
-        if leaf < -1, uncachedErrors(row) { return leaf }
+        if leaf.isError, uncachedErrors(row) { return leaf }
         // Build (or extend) the path of draws this case took.
         var entries = log.entries[...]
         var attach: (node: Int, outcome: Bool)?
-        var root: Int32 = -1
+        var root = MemoCode.unknown
         if let start = resumeAt {
             // The path down to `start` is already in the tree; skip those draws.
             var depth = 0
@@ -404,33 +403,33 @@ final class Memo {
             attach = (start, log.entries[depth].outcome)
         }
         for e in entries {
-            nodes.append(ChanceNode(stream: streamKey(e.stream), probability: e.probability, next: (-1, -1)))
+            nodes.append(ChanceNode(stream: streamKey(e.stream), probability: e.probability, next: (.unknown, .unknown)))
             let index = nodes.count - 1
             if let a = attach {
-                if a.outcome { nodes[a.node].next.1 = Memo.treeBase + Int32(index) } else { nodes[a.node].next.0 = Memo.treeBase + Int32(index) }
+                if a.outcome { nodes[a.node].next.1 = .tree(index) } else { nodes[a.node].next.0 = .tree(index) }
                 parentOf[index] = (a.node, a.outcome)
             } else {
-                root = Memo.treeBase + Int32(index)
+                root = .tree(index)
             }
             attach = (index, e.outcome)
         }
         if let a = attach {
             if a.outcome { nodes[a.node].next.1 = leaf } else { nodes[a.node].next.0 = leaf }
         }
-        return resumeAt == nil ? root : Memo.treeBase
+        return resumeAt == nil ? root : .tree(0)
     }
 
     var parentOf: [Int: (node: Int, outcome: Bool)] = [:]
 
     /// The code of an error: one per distinct error (message, place and notes), however many keys or cases raise it.
-    var errorCodes: [String: Int32] = [:]
-    func errorCode(_ e: EvalError) -> Int32 {
+    var errorCodes: [String: MemoCode] = [:]
+    func errorCode(_ e: EvalError) -> MemoCode {
         // The notes too: a conflict's notes give the values of the case's key, and the first
         // case that hits it is reported with its own.
         let key = "\(e.message)@\(e.source?.position ?? "")\u{0}\(e.hint ?? "")\u{0}\(e.notes.map(\.message).joined(separator: "\u{0}"))"
         if let c = errorCodes[key] { return c }
         errors.append(e)
-        let c = -2 - Int32(errors.count - 1)
+        let c = MemoCode.error(errors.count - 1)
         errorCodes[key] = c
         return c
     }
@@ -445,7 +444,35 @@ final class Memo {
     func slot(_ row: Int) -> Int { index(row) }
 
     @inline(__always)
-    func value(_ code: Int32) -> Value { values[Int(code)] }
+    func value(_ code: MemoCode) -> Value { values[code.valueIndex] }
 
-    func error(_ code: Int32) -> EvalError { errors[Int(-2 - code)] }
+    func error(_ code: MemoCode) -> EvalError { errors[code.errorIndex] }
+}
+
+/// What a memo entry holds, in one Int32 (the table is raw memory that the hot loops read,
+/// so the kinds share one number space — read only through these names):
+/// a value (its index among the memo's values), an error (its index among the memo's
+/// errors), the root of a tree of draws (a node's index), or unknown (not evaluated yet, or
+/// a path of draws not explored).
+struct MemoCode: Hashable {
+    let raw: Int32
+
+    /// Trees' nodes from here up; values below; errors from -2 down.
+    private static let treeBase: Int32 = 1 << 30
+
+    static let unknown = MemoCode(raw: -1)
+    static func value(_ index: Int) -> MemoCode { MemoCode(raw: Int32(index)) }
+    static func error(_ index: Int) -> MemoCode { MemoCode(raw: -2 - Int32(index)) }
+    static func tree(_ node: Int) -> MemoCode { MemoCode(raw: treeBase + Int32(node)) }
+
+    var isValue: Bool { raw >= 0 && raw < Self.treeBase }
+    var isError: Bool { raw < -1 }
+    var isTree: Bool { raw >= Self.treeBase }
+    /// A value or an error: what a case's lookup ends with.
+    var isAnswer: Bool { raw < Self.treeBase && raw != -1 }
+
+    /// The value's index (of a value code), a hot loop's index into per-value tables.
+    @inline(__always) var valueIndex: Int { Int(raw) }
+    var errorIndex: Int { Int(-2 - raw) }
+    var treeNode: Int { Int(raw - Self.treeBase) }
 }

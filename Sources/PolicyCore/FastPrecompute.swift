@@ -31,7 +31,7 @@ extension Memo {
 
     /// Evaluates table entry `i` (whose key is `row`'s) along every path, unless known.
     func precompute(_ i: Int, row: Int) {
-        guard i < table.count, table[i] == -1 else { return }
+        guard i < table.count, table[i] == .unknown else { return }
         frame.paramsRead = 0
         guard let tree = completeTree(row) else { return }
         table[i] = tree
@@ -125,7 +125,7 @@ extension _FastWorker {
             guard let fp = fingerprints[e], let m = protos[0][e], let earlier = program.answerCache.get(fp) else { continue }
             let map = s.layout.entries(from: earlier.layout)
             work.fromEarlier += m.take(earlier, errors: false) { i in rowOf[i] >= 0 && map[i] >= 0 ? Int(map[i]) : nil }
-            known[e] = m.table.map { $0 != -1 }
+            known[e] = m.table.map { $0 != .unknown }
         }
         let keys = (0..<size).filter { rowOf[$0] >= 0 }
         work.keysUsed = keys.count
@@ -174,7 +174,7 @@ extension _FastWorker {
         for e in first..<min(firstWorldEnd, specs.count) where specs[e] != nil {
             var masks = [UInt64](repeating: .max, count: size)
             for i in keys {
-                for memos in protos { if let m = memos[e], m.table[i] != -1 { masks[i] = m.readMask(i); break } }
+                for memos in protos { if let m = memos[e], m.table[i] != .unknown { masks[i] = m.readMask(i); break } }
             }
             firstMasks[e] = masks
         }
@@ -282,10 +282,10 @@ extension _FastWorker {
         let filter = memos[0]
         let byExpression = keyCount == 1 && s.keyKinds[0] == .expression
         let keyMemo = byExpression ? memos[1] : nil
-        func answer(_ m: Memo?, _ i: Int) -> Int32? {
-            guard let m else { return 0 }
+        func answer(_ m: Memo?, _ i: Int) -> MemoCode? {
+            guard let m else { return .value(0) }
             let c = m.table[i]
-            return c >= 0 && c < Memo.treeBase ? c : nil
+            return c.isValue ? c : nil
         }
         // Per group (a calendar group, or the key's answer code): cases and totals.
         let groupCount = byExpression ? (keyMemo?.values.count ?? 0) : calendarGroups
@@ -297,8 +297,8 @@ extension _FastWorker {
                 let n = counts[g * size + i]
                 guard n > 0 else { continue }
                 guard let f = answer(filter, i), let k = answer(keyMemo, i) else { return nil }
-                if let m = filter, m.boolOf[Int(f)] == 0 { continue }
-                let group = byExpression ? Int(k) : g
+                if let m = filter, m.boolOf[f.valueIndex] == 0 { continue }
+                let group = byExpression ? k.valueIndex : g
                 cases[group] += n
                 for w in s.worlds.indices {
                     for ci in 0..<cols {
@@ -310,9 +310,9 @@ extension _FastWorker {
                         guard let m = memos[1 + keyCount + w * aggregateCount + s.colAggregate[ci]] else { continue }
                         guard let c = answer(m, i) else { return nil }
                         switch s.colKind[ci] {
-                        case .countIf: totals[at] += IntTotal(n) * IntTotal(m.boolOf[Int(c)])
-                        case .spread: if m.memberOf[Int(c)] == s.colMember[ci] { totals[at] += IntTotal(n) }
-                        case .intSum: totals[at].add(m.intOf[Int(c)], times: n)
+                        case .countIf: totals[at] += IntTotal(n) * IntTotal(m.boolOf[c.valueIndex])
+                        case .spread: if m.memberOf[c.valueIndex] == s.colMember[ci] { totals[at] += IntTotal(n) }
+                        case .intSum: totals[at].add(m.intOf[c.valueIndex], times: n)
                         case .count, .numberSum: return nil
                         }
                     }
