@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // `decompose S on AGG …` (§10): the difference AGG under S − AGG under its parent, split
 // among S's changes by their Shapley values. Every sub-scenario (the parent plus a subset of
@@ -7,29 +8,62 @@ import PolicySyntax
 // computed once.
 
 extension QueryRunner {
+    /// The worlds of every sub-scenario of `d`, in subset order: the parent and the full
+    /// scenario as they are, the others assembled and their timelines run on every core (each
+    /// is a world of its own, read only from frozen ones; the first error in subset order
+    /// is the one thrown, whatever the thread count).
+    func subScenarios(_ d: Decomposition) throws -> [World] {
+        let size = 1 << d.changes.count
+        let made = (0..<size).filter { !($0 == 0 && d.added.isEmpty) && $0 != size - 1 }
+        let slots = Slots<Result<World, Error>>(made.count)
+        let counter = ChunkCounter()
+        let program = self.program
+        runParallel(workers: min(workerCount(), made.count)) { _ in
+            while true {
+                let k = counter.take()
+                guard k < made.count else { return }
+                if program.cancellation.isRaised {
+                    slots.set(k, .failure(Interrupted()))
+                    return
+                }
+                slots.set(k, Result { try WorldVariants.coalition(program, d, subset: made[k]) })
+            }
+        }
+        var built = slots.all.makeIterator()
+        var worlds: [World] = []
+        worlds.reserveCapacity(size)
+        for t in 0..<size {
+            if t == 0, d.added.isEmpty {
+                worlds.append(program.worlds[d.parent])
+                continue
+            }
+            if t == size - 1 {
+                worlds.append(program.worlds[d.scenario])
+                continue
+            }
+            switch built.next() ?? nil {
+            case .success(let world)?:
+                worlds.append(world)
+            case .failure(var e as EvalError)?:
+                let applied = d.changes.indices.filter { t & (1 << $0) != 0 }.map { d.changes[$0].name }
+                e.message += " (in the part of '\(program.scenarios[d.scenario].name)' made of \(applied.joined(separator: ", ")))"
+                throw e
+            case .failure(let e)?:
+                throw e
+            case nil:
+                // Not built: the run was interrupted before this part's turn.
+                throw Interrupted()
+            }
+        }
+        return worlds
+    }
+
     func runDecomposition(_ q: Query, _ d: Decomposition, replicates: Int, source: SourceRef) throws -> [Output] {
         let n = d.changes.count
         let size = 1 << n
-        var worlds: [World] = []
-        worlds.reserveCapacity(size)
         // Planning and merging compute no case, so they need no sub-scenario.
         let computes = sharding.map { !$0.isPlanning && !$0.isMerging } ?? true
-        for t in 0..<size where computes {
-            if program.cancellation.isRaised { throw Interrupted() }
-            if t == 0, d.added.isEmpty {
-                worlds.append(program.worlds[d.parent])
-            } else if t == size - 1 {
-                worlds.append(program.worlds[d.scenario])
-            } else {
-                do {
-                    worlds.append(try WorldVariants.coalition(program, d, subset: t))
-                } catch var e as EvalError {
-                    let applied = d.changes.indices.filter { t & (1 << $0) != 0 }.map { d.changes[$0].name }
-                    e.message += " (in the part of '\(program.scenarios[d.scenario].name)' made of \(applied.joined(separator: ", ")))"
-                    throw e
-                }
-            }
-        }
+        let worlds = computes ? try subScenarios(d) : []
         let scenarioOfWorld = (0..<size).map { $0 == 0 ? d.parent : d.scenario }
         let version = program.worlds[d.parent].populationVersion[q.population]
         let cols = columns(q, weighted: version >= 0 && program.populations[q.population].versions[version].weight != nil)

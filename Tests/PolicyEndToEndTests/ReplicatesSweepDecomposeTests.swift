@@ -296,6 +296,32 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         XCTAssertTrue(sweep.stderr.contains("error: 'decompose' takes no 'sweep'"), sweep.stderr)
     }
 
+    /// The sub-scenarios are built on every core; one whose timeline fails names the part,
+    /// and it is the same part (the first, in subset order) on any number of threads.
+    func testASubScenarioWhoseTimelineFailsIsNamed() throws {
+        let program = Self.model + """
+            param d: int = 1
+            param e: int = 0
+            event shift on 2012-06-01 { set cook.admissions = floor(10 / (d + e)) }
+            scenario tricky {
+              param d = 0
+              param e = 1
+              param p = 50%
+            }
+            decompose tricky on count(detain) from bookings
+
+            """
+        var stderrs: [String] = []
+        for threads in ["1", "2", "3"] {
+            let r = try run(program, environment: ["POLICY_THREADS": threads])
+            XCTAssertEqual(r.status, 65, r.stderr)
+            XCTAssertTrue(r.stderr.contains("error: division by zero (in the part of 'tricky' made of param d)"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("m.policy:\(Self.model.split(separator: "\n", omittingEmptySubsequences: false).count + 2):57"), r.stderr)
+            stderrs.append(r.stderr)
+        }
+        XCTAssertEqual(Set(stderrs).count, 1, stderrs.joined(separator: "\n---\n"))
+    }
+
     func testDecomposeWithReplicatesGivesIntervalsThatStillAddUp() throws {
         let r = try run(Self.model + Self.reform + "decompose reform on count(held) from bookings replicates 4\n", format: "json")
         XCTAssertEqual(r.status, 0, r.stderr)
