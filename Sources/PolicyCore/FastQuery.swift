@@ -216,27 +216,49 @@ extension QueryRunner {
         return FastResult(groups: groups, differing: counts, order: order)
     }
 
+    /// What attributing a query's cases needs, made once for many cases: each aggregate's
+    /// per-case value (nil: `count`, the same for every case) and a frame to reuse.
+    struct Attributor {
+        let evals: [Eval?]
+        var frame: Frame
+
+        init(_ q: Query, _ world: World) {
+            evals = q.aggregates.map { a in
+                switch a.kind {
+                case .count: return nil
+                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return e
+                }
+            }
+            frame = Frame(world: world)
+        }
+    }
+
     /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil
     /// when it does not): the first decision whose derivations part ways.
     func attributionCause(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> AttributionCause? {
-        var frame = Frame(world: worlds[0])
-        frame.subject = .record(data.caseRecord(row))
+        var attributor = Attributor(q, worlds[0])
+        return try attributionCause(&attributor, data, row, worlds, against: alternative)
+    }
+
+    func attributionCause(_ a: inout Attributor, _ data: PopulationData, _ row: Int, _ worlds: [World],
+                          against alternative: Int) throws -> AttributionCause? {
+        a.frame.subject = .record(data.caseRecord(row))
         var traces: [[DecisionTrace]] = []
         var values: [[Value]] = []
         for w in [worlds[0], worlds[alternative]] {
-            frame.world = w
+            a.frame.world = w
             let recorder = Recorder()
-            frame.recorder = recorder
+            a.frame.recorder = recorder
+            defer { a.frame.recorder = nil }
             var v: [Value] = []
-            v.reserveCapacity(q.aggregates.count)
-            for a in q.aggregates.indices { v.append(try caseValue(q.aggregates[a], &frame)) }
+            v.reserveCapacity(a.evals.count)
+            for e in a.evals { v.append(try e.map { try $0(&a.frame) } ?? .bool(true)) }
             values.append(v)
-            frame.recorder = nil
             traces.append(recorder.roots)
         }
         guard values[0] != values[1] else { return nil }
-        if let (a, b) = ExplainRenderer.firstDifference(traces[0], traces[1]) {
-            return AttributionCause(decision: a.decision, scenario: .init(b), baseline: .init(a))
+        if let (x, y) = ExplainRenderer.firstDifference(traces[0], traces[1]) {
+            return AttributionCause(decision: x.decision, scenario: .init(y), baseline: .init(x))
         }
         return .noDecision
     }

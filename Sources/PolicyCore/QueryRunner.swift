@@ -262,10 +262,11 @@ struct QueryRunner {
     /// chunks' counts are merged in chunk order, then worded).
     func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> CauseCounts {
         var counts = CauseCounts()
+        var attributor = Attributor(q, worlds[0])
         for row in rows {
             if program.cancellation.isRaised { throw Interrupted() }
             for w in 1..<worlds.count {
-                guard let cause = try attributionCause(q, data, row, worlds, against: w) else { continue }
+                guard let cause = try attributionCause(&attributor, data, row, worlds, against: w) else { continue }
                 counts.add(CauseKey(alternative: w, cause: cause))
             }
         }

@@ -23,8 +23,11 @@ public final class DecisionTrace: @unchecked Sendable {
     public var value: Value?
     public var candidates: [Candidate] = []
     public var combiner: Combiner = .mostSpecific
+    /// What the combiner chose (put in words only when read: attribution records many
+    /// derivations and reads few of them).
+    public var chosen: CombineChoice?
     /// What the combiner chose, in words.
-    public var choice: String = ""
+    public var choice: String { chosen.map { $0.text(combiner) } ?? "" }
     public var usedDefault = false
     public var defaultSource: SourceRef?
     /// Decisions evaluated while answering this one.
@@ -48,6 +51,26 @@ public struct ChanceDraw: Sendable {
     public var drawn: Double
     public var probability: Double
     public var outcome: Bool
+}
+
+/// What a combiner chose among several answers (or one).
+public enum CombineChoice: Sendable {
+    case wins(Bool), allAgree, smallest, largest, onlyAnswer, mostSpecific, latest
+
+    /// `false wins (deny_overrides)`.
+    public func text(_ combiner: Combiner) -> String {
+        let what: String
+        switch self {
+        case .wins(let b): what = "\(b) wins"
+        case .allAgree: what = "all answers agree"
+        case .smallest: what = "the smallest answer"
+        case .largest: what = "the largest answer"
+        case .onlyAnswer: what = "the only answer"
+        case .mostSpecific: what = "the most specific owner"
+        case .latest: what = "the latest in force"
+        }
+        return "\(what) (\(combiner.rawValue))"
+    }
 }
 
 /// Collects the derivation of every decision an expression evaluates.

@@ -230,9 +230,9 @@ enum Resolution {
     static func combine(_ combiner: Combiner, _ answers: [Answer], _ decisionName: String, _ world: World,
                         _ trace: DecisionTrace?) throws -> Value {
         // The reason is only spelled out when someone is recording it.
-        func pick(_ a: Answer, _ why: @autoclosure () -> String) -> Value {
+        func pick(_ a: Answer, _ why: CombineChoice) -> Value {
             guard let trace else { return a.value }
-            trace.choice = why()
+            trace.chosen = why
             for other in answers where other.state != a.state {
                 markDropped(trace, other.state, world, "not chosen (\(combiner.rawValue))")
             }
@@ -242,18 +242,18 @@ enum Resolution {
         case .denyOverrides, .permitOverrides:
             let wins = combiner == .denyOverrides ? false : true
             if let a = answers.first(where: { $0.value == .bool(wins) }) {
-                return pick(a, "\(wins) wins (\(combiner.rawValue))")
+                return pick(a, .wins(wins))
             }
-            return pick(answers[0], "all answers agree (\(combiner.rawValue))")
+            return pick(answers[0], .allAgree)
         case .min, .max:
             var best = answers[0]
             for a in answers.dropFirst() {
                 let less = ValueOrder.less(a.value, best.value)
                 if combiner == .min ? less : ValueOrder.less(best.value, a.value) { best = a }
             }
-            return pick(best, "the \(combiner.rawValue == "min" ? "smallest" : "largest") answer (\(combiner.rawValue))")
+            return pick(best, combiner == .min ? .smallest : .largest)
         case .mostSpecific, .latest:
-            if answers.count == 1 { return pick(answers[0], "the only answer (\(combiner.rawValue))") }
+            if answers.count == 1 { return pick(answers[0], .onlyAnswer) }
             let sorted = answers.sorted { a, b in
                 combiner == .mostSpecific
                     ? (a.depth, a.periodStart) > (b.depth, b.periodStart)
@@ -271,7 +271,7 @@ enum Resolution {
                             .init("\(describe(world, other)) says \(ValueFormatter(program).format(other.value))")])
             }
             let count = sorted.count
-            return pick(top, "\(count == 1 ? "the only answer" : combiner == .mostSpecific ? "the most specific owner" : "the latest in force") (\(combiner.rawValue))")
+            return pick(top, count == 1 ? .onlyAnswer : combiner == .mostSpecific ? .mostSpecific : .latest)
         }
     }
 }
