@@ -204,6 +204,46 @@ final class BoundedWorkTests: XCTestCase {
 
     // MARK: - Reactions
 
+    /// A condition over thousands of jurisdictions: what fires, in jurisdiction order, and
+    /// the first jurisdiction whose condition fails, the same on any thread count.
+    func testConditionsOverThousandsOfJurisdictionsAgreeOnAnyThreadCount() throws {
+        let dir = try scratchDirectory()
+        var rows = ["name,kind,parent,beds"]
+        for c in 0..<3_000 { rows.append("c\(c),county,usa,\(c % 7 == 0 ? 0 : c % 50)") }
+        try writeFile(dir, "places.csv", rows.joined(separator: "\n") + "\n")
+        func program(_ condition: String) -> String {
+            """
+            jurisdiction attributes { beds: int = 1, full: bool = false }
+            jurisdiction usa: federal
+            jurisdictions from "places.csv"
+            param cap: int = 40
+            when j in jurisdictions where \(condition) as crowding { set j.full = true }
+            event census on 2012-01-01 by usa
+            timeline
+
+            """
+        }
+        try writeFile(dir, "ok.policy", program("j.kind == county and j.beds > cap"))
+        try writeFile(dir, "bad.policy", program("j.kind == county and 100 / j.beds > cap"))
+        var outputs: [String] = [], errors: [String] = []
+        for threads in ["1", "2", "3"] {
+            let ok = try PolicyProcess.run(["run", "--no-color", "ok.policy"], environment: ["POLICY_THREADS": threads], currentDirectory: dir)
+            XCTAssertEqual(ok.status, 0, ok.stderr)
+            outputs.append(ok.stdout)
+            let bad = try PolicyProcess.run(["run", "--no-color", "bad.policy"], environment: ["POLICY_THREADS": threads], currentDirectory: dir)
+            XCTAssertEqual(bad.status, 65, bad.stderr)
+            XCTAssertTrue(bad.stderr.contains("error: division by zero (in reaction crowding, j = c0)"), bad.stderr)
+            errors.append(bad.stderr)
+        }
+        // Counties c41…c49 of every 50 fire, but not the multiples of 7 (no beds).
+        let expected = (0..<3_000).filter { $0 % 7 != 0 && $0 % 50 > 40 }
+        let fired = outputs[0].split(separator: "\n").filter { $0.contains("crowding") }
+        XCTAssertEqual(fired.count, expected.count, outputs[0])
+        XCTAssertTrue(fired.first?.contains("j = c41") ?? false, outputs[0])
+        XCTAssertEqual(Set(outputs).count, 1, outputs.joined(separator: "---"))
+        XCTAssertEqual(Set(errors).count, 1, errors.joined(separator: "---"))
+    }
+
     /// `after` chains move to a new date each time: the firing limit over the whole
     /// timeline stops them and names the reactions, the counts and the dates.
     func testFiringLimitStopsAnEndlessAfterChain() throws {
