@@ -9,7 +9,8 @@ import PolicySyntax
 /// The reference workloads of the population engine: W1 reads 1,000,000 bookings from
 /// CSV and counts four outcomes per year; W2 compares two scenarios over 10,000,000
 /// generated bookings; W3 changes one scenario and compares again; W4 is W1 with
-/// continuous fields. Files are generated deterministically into a folder.
+/// continuous fields; W5 compares two scenarios over 10,000,000 generated bookings with
+/// those fields. Files are generated deterministically into a folder.
 public enum Workloads {
     struct SplitMix {
         var state: UInt64
