@@ -9,6 +9,8 @@ struct CSVCaseLoader {
     let record: Int
     let path: String
     let bytes: [UInt8]
+    /// Where the program names the file (for an error reading it again).
+    var reference: SourceRef? = nil
 
     /// Builds a `SourceFile` only to report an error at `offset..<end`.
     func failure(_ message: String, _ start: Int, _ end: Int, hint: String? = nil) -> EvalError {
@@ -218,12 +220,14 @@ struct CSVCaseLoader {
         if let data = try bytes.withUnsafeBufferPointer({ try load(seed: seed, $0, releasingPages: releasingPages) }) {
             return data
         }
-        guard let provider = program.provider else { throw EvalError("cannot read '\(path)' again", at: nil) }
+        guard let provider = program.provider else { throw EvalError("cannot read '\(path)' again", at: reference) }
         switch provider.loadBytes(path) {
         case .success(let fresh):
-            return try CSVCaseLoader(program: program, record: record, path: path, bytes: fresh).load(seed: seed)
+            return try CSVCaseLoader(program: program, record: record, path: path, bytes: fresh, reference: reference).load(seed: seed)
         case .failure(let e):
-            throw EvalError("cannot read '\(path)': \(e.reason)", at: nil, hint: e.hint)
+            var error = EvalError("cannot read '\(path)': \(e.reason)", at: reference, hint: e.hint)
+            error.unreadableInput = !e.exceedsLimit
+            throw error
         }
     }
 

@@ -462,7 +462,7 @@ enum PopulationBuilder {
             // Made this call's own (a copy only if the provider kept them), so the reader
             // may hand the file's pages back as it parses them.
             bytes.withUnsafeMutableBufferPointer { _ in }
-            return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes)
+            return try CSVCaseLoader(program: program, record: version.record, path: path, bytes: bytes, reference: version.csvReference)
                 .load(seed: seed, releasingPages: true)
         case .failure(let e):
             var error = EvalError("cannot read '\(path)': \(e.reason)", at: version.csvReference,
