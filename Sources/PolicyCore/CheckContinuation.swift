@@ -111,6 +111,7 @@ extension Program {
         provider = earlier.provider
         attributeEvaluations = earlier.attributeEvaluations
         resolver = earlier.resolver
+        timelineDeps = earlier.timelineDeps
         cancellation = earlier.cancellation
         tally = earlier.tally
     }
@@ -120,7 +121,7 @@ extension Program {
     static let continuedProperties: Set<String> = [
         "files", "enums", "records", "jurisdictions", "attributes", "agencies", "params", "lets", "decisions",
         "policies", "events", "reactions", "populations", "scenarios", "caseFields", "letCode", "ruleCode",
-        "cascadeLimit", "firingLimit", "provider", "attributeEvaluations", "resolver", "cancellation",
+        "cascadeLimit", "firingLimit", "provider", "attributeEvaluations", "resolver", "timelineDeps", "cancellation",
         "tally",
     ]
     static let freshProperties: Set<String> = ["worlds", "populationCache", "worldFingerprints", "answerCache", "builtHere"]

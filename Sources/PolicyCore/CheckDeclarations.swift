@@ -20,9 +20,16 @@ extension Checker {
         for i in letCheckOrder() where !stopped && pendingLets[i].version < 0 { checkLet(i) }
         for d in pendingDecisions where !stopped { checkDecision(d) }
         for p in pendingPolicies where !stopped { checkPolicy(p) }
-        for e in pendingEvents where !stopped { checkEvent(e) }
-        for r in pendingReactions where !stopped { checkReaction(r) }
+        for e in pendingEvents where !stopped { readByTheTimeline { checkEvent(e) } }
+        for r in pendingReactions where !stopped { readByTheTimeline { checkReaction(r) } }
         for p in pendingPopulations where !stopped { checkPopulation(p) }
+    }
+
+    /// Checks what the timeline evaluates, adding what it reads to `program.timelineDeps`.
+    func readByTheTimeline(_ body: () -> Void) {
+        depsStack.append(Deps())
+        body()
+        program.timelineDeps.merge(depsStack.removeLast())
     }
 
     func patch(_ scenario: Int, _ keyPath: WritableKeyPath<ScenarioInfo, [Int: Int]>, _ id: Int, _ version: Int) {
@@ -223,8 +230,11 @@ extension Checker {
             }
         }
         let headerScope = Scope(file: p.file, scenario: p.scenario)
-        let from = decl.from.map { require(expr($0, headerScope, expected: .date), .date, $0, headerScope, what: "'from'").eval }
-        let until = decl.until.map { require(expr($0, headerScope, expected: .date), .date, $0, headerScope, what: "'until'").eval }
+        var from: Eval?, until: Eval?
+        readByTheTimeline {
+            from = decl.from.map { require(expr($0, headerScope, expected: .date), .date, $0, headerScope, what: "'from'").eval }
+            until = decl.until.map { require(expr($0, headerScope, expected: .date), .date, $0, headerScope, what: "'until'").eval }
+        }
         let overrides = decl.overrides.compactMap { policyReference($0, headerScope, what: "overrides") }
         if overrides.contains(where: { $0.policy == p.id && $0.arguments == nil }) {
             error("a policy cannot override itself", p.file, decl.name.span)

@@ -15,20 +15,46 @@ extension QueryRunner {
     func subScenarios(_ d: Decomposition) throws -> [World] {
         let size = 1 << d.changes.count
         let made = (0..<size).filter { !($0 == 0 && d.added.isEmpty) && $0 != size - 1 }
-        let slots = Slots<Result<World, Error>>(made.count)
-        let counter = ChunkCounter()
         let program = self.program
-        runParallel(workers: min(workerCount(), made.count)) { _ in
-            while true {
-                let k = counter.take()
-                guard k < made.count else { return }
-                if program.cancellation.isRaised {
-                    slots.set(k, .failure(Interrupted()))
-                    return
+        // The changes that can alter the timeline: all but params it does not read. Subsets
+        // that make the same ones share one timeline — the parent's, the full scenario's, or
+        // the first such subset's, run before the others take it over.
+        let read = program.timelineParams
+        var relevant = 0
+        for (k, change) in d.changes.enumerated() {
+            if case .param(let id, _) = change.target, let read, !read.contains(id) { continue }
+            relevant |= 1 << k
+        }
+        var donors: [Int: World] = [:]
+        if d.added.isEmpty { donors[0] = program.worlds[d.parent] }
+        donors[relevant] = donors[relevant] ?? program.worlds[d.scenario]
+        var runs: [Int] = [], takers: [Int] = []
+        var runFor = Set<Int>()
+        for (k, t) in made.enumerated() {
+            let key = t & relevant
+            if donors[key] == nil, runFor.insert(key).inserted { runs.append(k) } else { takers.append(k) }
+        }
+        let slots = Slots<Result<World, Error>>(made.count)
+        func build(_ ks: [Int], _ donorOf: @escaping @Sendable (Int) -> World?) {
+            let counter = ChunkCounter()
+            runParallel(workers: min(workerCount(), ks.count)) { _ in
+                while true {
+                    let i = counter.take()
+                    guard i < ks.count else { return }
+                    let k = ks[i]
+                    if program.cancellation.isRaised {
+                        slots.set(k, .failure(Interrupted()))
+                        return
+                    }
+                    slots.set(k, Result { try WorldVariants.coalition(program, d, subset: made[k], timelineFrom: donorOf(made[k])) })
                 }
-                slots.set(k, Result { try WorldVariants.coalition(program, d, subset: made[k]) })
             }
         }
+        if !runs.isEmpty { build(runs) { _ in nil } }
+        let ran = slots.all
+        for k in runs { if case .success(let world)? = ran[k] { donors[made[k] & relevant] = world } }
+        let shared = donors, mask = relevant
+        if !takers.isEmpty { build(takers) { shared[$0 & mask] } }
         var built = slots.all.makeIterator()
         var worlds: [World] = []
         worlds.reserveCapacity(size)

@@ -337,6 +337,17 @@ public final class Program: @unchecked Sendable {
     var attributeEvaluations: [(jurisdiction: Int32?, attribute: Int, eval: Eval)] = []
     /// Follows calls when the fast engine asks what a query depends on.
     var resolver: DependencyResolver?
+    /// What the timeline's expressions read — every version of every event and reaction,
+    /// and the dates of policies' headers — so a sub-scenario that changes only params
+    /// none of them reads can take over another's timeline (`timelineParams`).
+    var timelineDeps = Deps()
+
+    /// The params the timeline may read (through the lets it calls), or nil when the
+    /// analysis cannot tell (a decision about a case built there, an aggregate, …).
+    var timelineParams: IndexBits? {
+        guard let resolved = resolver?.resolve(timelineDeps), !resolved.opaque else { return nil }
+        return resolved.paramsRead
+    }
     /// Raised by the shell on Ctrl-C; checking, the timeline and long runs stop at the next
     /// check. The checker shares its caller's flag, so one flag serves a whole session.
     public internal(set) var cancellation = CancellationFlag()

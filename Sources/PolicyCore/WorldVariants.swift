@@ -72,8 +72,36 @@ enum WorldVariants {
     }
 
     /// The sub-scenario of `d` with the changes whose bits are set in `subset`: the scenario
-    /// `d` starts from, plus those changes. Timeline run.
-    static func coalition(_ program: Program, _ d: Decomposition, subset: Int) throws -> World {
+    /// `d` starts from, plus those changes. Its timeline is taken over from `donor` when the
+    /// two can differ only in params the timeline does not read (`Program.timelineParams`:
+    /// same versions of everything else, same cancellations, same values of every param
+    /// the timeline reads); otherwise it is run.
+    static func coalition(_ program: Program, _ d: Decomposition, subset: Int, timelineFrom donor: World? = nil) throws -> World {
+        if let donor, let read = program.timelineParams {
+            let world = assembleCoalition(program, d, subset: subset)
+            if sameTimelineInputs(world, donor) {
+                try TimelineRunner(world: world).reuse(donor)
+                if read.indices.allSatisfy({ $0 < world.paramInitial.count && $0 < donor.paramInitial.count
+                                              && world.paramInitial[$0] == donor.paramInitial[$0] }) {
+                    return world
+                }
+            }
+        }
+        let world = assembleCoalition(program, d, subset: subset)
+        try TimelineRunner(world: world).run()
+        return world
+    }
+
+    /// Whether two worlds use the same versions of everything but params, and cancel the same.
+    static func sameTimelineInputs(_ a: World, _ b: World) -> Bool {
+        a.letVersion == b.letVersion && a.decisionVersion == b.decisionVersion && a.policyVersion == b.policyVersion
+            && a.eventVersion == b.eventVersion && a.reactionVersion == b.reactionVersion
+            && a.populationVersion == b.populationVersion && a.cancelled == b.cancelled
+            && a.cancelledInstances == b.cancelledInstances && a.paramOverrides.isEmpty && b.paramOverrides.isEmpty
+    }
+
+    /// The sub-scenario's world, assembled (its timeline not run).
+    static func assembleCoalition(_ program: Program, _ d: Decomposition, subset: Int) -> World {
         let full = program.scenarios[d.scenario]
         var info = ScenarioInfo(name: full.name, label: full.label, parent: d.parent, source: full.source)
         let chosen = d.added + d.changes.indices.filter { subset & (1 << $0) != 0 }.map { d.changes[$0] }
@@ -97,7 +125,6 @@ enum WorldVariants {
         h.mix(d.scenario < program.worldFingerprints.count ? program.worldFingerprints[d.scenario] : 0)
         h.mix(UInt64(subset))
         world.variantFingerprint = h.value
-        try TimelineRunner(world: world).run()
         return world
     }
 }

@@ -322,6 +322,50 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         XCTAssertEqual(Set(stderrs).count, 1, stderrs.joined(separator: "\n---\n"))
     }
 
+    /// Sub-scenarios that differ only in params the timeline does not read share one
+    /// timeline; a param it reads through another's definition (q = p * 2) is not shared.
+    /// Each change alone must give what a scenario making only that change gives.
+    func testSubScenariosShareATimelineOnlyWhereItCannotDiffer() throws {
+        let program = """
+            jurisdiction attributes { beds: int = 15, full: bool = false, admissions: int = 1 }
+            jurisdiction usa: federal
+            jurisdiction cook: county in usa { beds: 15 }
+            jurisdiction dupage: county in usa { beds: 25 }
+            record booking { date: date, jurisdiction: jurisdiction }
+            param p: int = 10
+            param q: int = p * 2
+            param r: number = 30%
+            population bookings of booking {
+              size 4_000
+              seed 3
+              date uniform 2011-01-01 .. 2013-12-31
+              jurisdiction weighted by admissions
+            }
+            when j in jurisdictions where j.kind == county and j.beds > q as crowding { set j.full = true }
+            event census on 2012-01-01 by usa
+            decision detain(b: booking): bool = b.jurisdiction.full or chance(r)
+            scenario s {
+              param p = 5
+              param r = 50%
+            }
+            scenario only_p { param p = 5 }
+            scenario only_r { param r = 50% }
+            decompose s on count(detain) from bookings
+            compare baseline, only_p, only_r on count(detain) from bookings
+
+            """
+        for threads in ["1", "3"] {
+            let r = try run(program, format: "csv", environment: ["POLICY_THREADS": threads])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let alone = Dictionary(uniqueKeysWithValues: lines.filter { $0.count == 4 && $0[0].hasPrefix("param ") }.map { ($0[0], $0[2]) })
+            guard let compare = lines.first(where: { $0.count == 7 && Int($0[0]) != nil }) else { return XCTFail(r.stdout) }
+            XCTAssertEqual(alone["param p"], compare[3], r.stdout)
+            XCTAssertEqual(alone["param r"], compare[5], r.stdout)
+            XCTAssertNotEqual(compare[3], "0", r.stdout)
+        }
+    }
+
     func testDecomposeWithReplicatesGivesIntervalsThatStillAddUp() throws {
         let r = try run(Self.model + Self.reform + "decompose reform on count(held) from bookings replicates 4\n", format: "json")
         XCTAssertEqual(r.status, 0, r.stderr)
