@@ -78,6 +78,27 @@ struct TimelineRunner {
     func reuse(_ earlier: World) throws {
         var frame = Frame(world: world)
         try settleParams(&frame)
+        take(earlier)
+    }
+
+    /// Runs the timeline — or, when `donor` is given and every param in `read` (what the
+    /// timeline can read) settles to the donor's value, takes the donor's over: the
+    /// timeline would do the same. (For worlds with the same versions of all but params.)
+    func run(orTakeFrom donor: World?, reading read: IndexBits?) throws {
+        var frame = Frame(world: world)
+        try settleParams(&frame)
+        if let donor, let read, read.indices.allSatisfy({ p in
+            p < world.paramInitial.count && p < donor.paramInitial.count && world.paramInitial[p] == donor.paramInitial[p]
+        }) {
+            take(donor)
+            return
+        }
+        try runEvents(&frame)
+        world.freeze()
+    }
+
+    /// What `earlier`'s timeline did, copied (params settled already).
+    private func take(_ earlier: World) {
         for p in earlier.paramChanges.indices where p < world.paramChanges.count { world.paramChanges[p] = earlier.paramChanges[p] }
         world.attributeChanges = earlier.attributeChanges
         world.instances = earlier.instances

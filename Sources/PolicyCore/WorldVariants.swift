@@ -67,7 +67,14 @@ enum WorldVariants {
             }
             w.variantFingerprint = h.value
         }
-        for w in set.worlds { try TimelineRunner(world: w).run() }
+        // A point that sets only params the timeline does not read takes each scenario's
+        // timeline from the program's world of that scenario.
+        let read = program.timelineParams
+        for w in set.worlds {
+            let donor = w.scenario < program.worlds.count ? program.worlds[w.scenario] : nil
+            let shares = donor.map { sameTimelineInputs(w, $0) } ?? false
+            try TimelineRunner(world: w).run(orTakeFrom: shares ? donor : nil, reading: read)
+        }
         return set
     }
 
@@ -77,27 +84,19 @@ enum WorldVariants {
     /// same versions of everything else, same cancellations, same values of every param
     /// the timeline reads); otherwise it is run.
     static func coalition(_ program: Program, _ d: Decomposition, subset: Int, timelineFrom donor: World? = nil) throws -> World {
-        if let donor, let read = program.timelineParams {
-            let world = assembleCoalition(program, d, subset: subset)
-            if sameTimelineInputs(world, donor) {
-                try TimelineRunner(world: world).reuse(donor)
-                if read.indices.allSatisfy({ $0 < world.paramInitial.count && $0 < donor.paramInitial.count
-                                              && world.paramInitial[$0] == donor.paramInitial[$0] }) {
-                    return world
-                }
-            }
-        }
         let world = assembleCoalition(program, d, subset: subset)
-        try TimelineRunner(world: world).run()
+        let shares = donor.map { sameTimelineInputs(world, $0) } ?? false
+        try TimelineRunner(world: world).run(orTakeFrom: shares ? donor : nil, reading: program.timelineParams)
         return world
     }
 
-    /// Whether two worlds use the same versions of everything but params, and cancel the same.
+    /// Whether two worlds use the same versions of everything but params, and cancel the same
+    /// (param overrides only change what params settle to, which the caller compares).
     static func sameTimelineInputs(_ a: World, _ b: World) -> Bool {
         a.letVersion == b.letVersion && a.decisionVersion == b.decisionVersion && a.policyVersion == b.policyVersion
             && a.eventVersion == b.eventVersion && a.reactionVersion == b.reactionVersion
             && a.populationVersion == b.populationVersion && a.cancelled == b.cancelled
-            && a.cancelledInstances == b.cancelledInstances && a.paramOverrides.isEmpty && b.paramOverrides.isEmpty
+            && a.cancelledInstances == b.cancelledInstances
     }
 
     /// The sub-scenario's world, assembled (its timeline not run).

@@ -322,9 +322,10 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
         XCTAssertEqual(Set(stderrs).count, 1, stderrs.joined(separator: "\n---\n"))
     }
 
-    /// Sub-scenarios that differ only in params the timeline does not read share one
-    /// timeline; a param it reads through another's definition (q = p * 2) is not shared.
-    /// Each change alone must give what a scenario making only that change gives.
+    /// Sub-scenarios and sweep points that differ only in params the timeline does not read
+    /// share one timeline; a param it reads through another's definition (q = p * 2) is not
+    /// shared. Each change alone, and each point, must give what a scenario making only
+    /// that change gives.
     func testSubScenariosShareATimelineOnlyWhereItCannotDiffer() throws {
         let program = """
             jurisdiction attributes { beds: int = 15, full: bool = false, admissions: int = 1 }
@@ -352,6 +353,8 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
             scenario only_r { param r = 50% }
             decompose s on count(detain) from bookings
             compare baseline, only_p, only_r on count(detain) from bookings
+            table count(detain) from bookings sweep p in {5, 10}
+            table count(detain) from bookings sweep r in {50%}
 
             """
         for threads in ["1", "3"] {
@@ -363,6 +366,11 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
             XCTAssertEqual(alone["param p"], compare[3], r.stdout)
             XCTAssertEqual(alone["param r"], compare[5], r.stdout)
             XCTAssertNotEqual(compare[3], "0", r.stdout)
+            // A sweep's points too: each as the scenario that sets the param.
+            let points = Dictionary(lines.filter { $0.count == 2 && Int($0[1]) != nil }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+            XCTAssertEqual(points["5"], compare[1], r.stdout)
+            XCTAssertEqual(points["10"], compare[0], r.stdout)
+            XCTAssertEqual(points["0.5"], compare[2], r.stdout)
         }
     }
 
