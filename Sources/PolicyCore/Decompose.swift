@@ -19,7 +19,7 @@ extension QueryRunner {
         // The changes that can alter the timeline: all but params it does not read. Subsets
         // that make the same ones share one timeline — the parent's, the full scenario's, or
         // the first such subset's, run before the others take it over.
-        let read = program.timelineParams
+        let read = WorldVariants.sharedTimelineParams(program)
         var relevant = 0
         for (k, change) in d.changes.enumerated() {
             if case .param(let id, _) = change.target, let read, !read.contains(id) { continue }

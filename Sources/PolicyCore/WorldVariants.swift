@@ -69,7 +69,7 @@ enum WorldVariants {
         }
         // A point that sets only params the timeline does not read takes each scenario's
         // timeline from the program's world of that scenario.
-        let read = program.timelineParams
+        let read = sharedTimelineParams(program)
         for w in set.worlds {
             let donor = w.scenario < program.worlds.count ? program.worlds[w.scenario] : nil
             let shares = donor.map { sameTimelineInputs(w, $0) } ?? false
@@ -86,8 +86,15 @@ enum WorldVariants {
     static func coalition(_ program: Program, _ d: Decomposition, subset: Int, timelineFrom donor: World? = nil) throws -> World {
         let world = assembleCoalition(program, d, subset: subset)
         let shares = donor.map { sameTimelineInputs(world, $0) } ?? false
-        try TimelineRunner(world: world).run(orTakeFrom: shares ? donor : nil, reading: program.timelineParams)
+        try TimelineRunner(world: world).run(orTakeFrom: shares ? donor : nil, reading: sharedTimelineParams(program))
         return world
+    }
+
+    /// The params a shared timeline must agree on, or nil: no timeline is shared — when the
+    /// analysis cannot tell, and under `POLICY_ENGINE=scalar`, the reference the others are
+    /// compared with, where every world runs its own.
+    static func sharedTimelineParams(_ program: Program) -> IndexBits? {
+        Engine.scalarOnly ? nil : program.timelineParams
     }
 
     /// Whether two worlds use the same versions of everything but params, and cancel the same

@@ -357,8 +357,9 @@ final class ReplicatesSweepDecomposeTests: XCTestCase {
             table count(detain) from bookings sweep r in {50%}
 
             """
-        for threads in ["1", "3"] {
-            let r = try run(program, format: "csv", environment: ["POLICY_THREADS": threads])
+        // (`POLICY_ENGINE=scalar` shares no timeline: every world runs its own.)
+        for environment in [["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"], ["POLICY_ENGINE": "scalar"]] {
+            let r = try run(program, format: "csv", environment: environment)
             XCTAssertEqual(r.status, 0, r.stderr)
             let lines = r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             let alone = Dictionary(uniqueKeysWithValues: lines.filter { $0.count == 4 && $0[0].hasPrefix("param ") }.map { ($0[0], $0[2]) })
