@@ -370,7 +370,9 @@ struct SemanticProgramGenerator {
         }
         // A condition reaction only enacts or repeals, so it cannot keep firing.
         if !parameterised.isEmpty, rng.chance(40) {
-            let threshold = rng.range(1, 9)
+            // Sometimes a param: what the timeline reads decides which worlds may share one.
+            let intParams = params.filter { $0.type == .int }.map(\.name)
+            let threshold = !intParams.isEmpty && rng.chance(50) ? rng.pick(intParams) : "\(rng.range(1, 9))"
             let op = rng.pick(["<", ">=", "=="])
             let act = rng.chance(80) ? "enact" : "repeal"
             emit("when j in jurisdictions where j.kind == county and j.ai0 \(op) \(threshold) as watch { \(act) \(rng.pick(parameterised))(j) }")
