@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // The fast reader of a cases CSV (what W1 measures): the file cut into pieces at line starts,
 // every piece parsed on its own core straight into raw columns, the pieces joined in file
@@ -525,5 +526,4 @@ struct _FastPiece: @unchecked Sendable {
 
 #if canImport(Glibc)
 import Glibc
-import PolicySupport
 #endif

@@ -46,7 +46,8 @@ extension QueryRunner {
                         slots.set(k, .failure(Interrupted()))
                         return
                     }
-                    slots.set(k, Result { try WorldVariants.coalition(program, d, subset: made[k], timelineFrom: donorOf(made[k])) })
+                    slots.set(k, Result { try WorldVariants.coalition(program, d, subset: made[k], timelineFrom: donorOf(made[k]),
+                                                                       reading: read) })
                 }
             }
         }

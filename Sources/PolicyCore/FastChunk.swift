@@ -49,6 +49,7 @@ final class _FastWorker {
     /// Each case's entry in the memo tables (shared by all the memos).
     private var rowIndex: [Int32]
     private var attributionCache: [[Int]: AttributionCause] = [:]
+    private lazy var attributor = QueryRunner.Attributor(s.q, s.worlds[0])
     /// Compare: per (world, aggregate), whether a baseline code and this world's code are
     /// the same answer (`sameWidth` codes per row of the table).
     private var sameTables: [[Bool]] = [], sameWidth: [Int] = []
@@ -62,12 +63,7 @@ final class _FastWorker {
             if case .expression(let e) = k.kind { out.append((e, s.worlds[0])) } else { out.append(nil) }
         }
         for w in s.worlds {
-            for a in q.aggregates {
-                switch a.kind {
-                case .count: out.append(nil)
-                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): out.append((e, w))
-                }
-            }
+            for a in q.aggregates { out.append(a.perCase.map { ($0, w) }) }
         }
         return out
     }
@@ -413,7 +409,7 @@ final class _FastWorker {
             if !drawn, let cached = attributionCache[slot] {
                 cause = cached
             } else {
-                cause = ((try? s.runner.attributionCause(s.q, s.data, row, s.worlds, against: w)) ?? nil) ?? .failed
+                cause = ((try? s.runner.attributionCause(&attributor, s.data, row, s.worlds, against: w)) ?? nil) ?? .failed
                 if !drawn { attributionCache[slot] = cause }
             }
             result.differing.add(QueryRunner.CauseKey(alternative: w, cause: cause))

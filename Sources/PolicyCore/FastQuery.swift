@@ -1,4 +1,5 @@
 import PolicySyntax
+import PolicySupport
 
 // The fast path of `table`, `compare` and `plot`: memoised per-case values, chunks of
 // cases on every core, merged in chunk order (so the result does not depend on the number
@@ -223,23 +224,13 @@ extension QueryRunner {
         var frame: Frame
 
         init(_ q: Query, _ world: World) {
-            evals = q.aggregates.map { a in
-                switch a.kind {
-                case .count: return nil
-                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return e
-                }
-            }
+            evals = q.aggregates.map(\.perCase)
             frame = Frame(world: world)
         }
     }
 
     /// Why case `row` answers differently in `worlds[alternative]` than in `worlds[0]` (nil
     /// when it does not): the first decision whose derivations part ways.
-    func attributionCause(_ q: Query, _ data: PopulationData, _ row: Int, _ worlds: [World], against alternative: Int) throws -> AttributionCause? {
-        var attributor = Attributor(q, worlds[0])
-        return try attributionCause(&attributor, data, row, worlds, against: alternative)
-    }
-
     func attributionCause(_ a: inout Attributor, _ data: PopulationData, _ row: Int, _ worlds: [World],
                           against alternative: Int) throws -> AttributionCause? {
         a.frame.subject = .record(data.caseRecord(row))
@@ -368,5 +359,4 @@ public enum Engine {
 
 #if canImport(Glibc)
 import Glibc
-import PolicySupport
 #endif

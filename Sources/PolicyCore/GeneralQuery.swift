@@ -359,11 +359,7 @@ extension QueryRunner {
         let live = chunk.surviving(rows)
         for (w, world) in worlds.enumerated() {
             for (a, aggregate) in q.aggregates.enumerated() {
-                let node: Node
-                switch aggregate.kind {
-                case .count: node = .constant(.bool(true))
-                case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): node = aggregate.node ?? .scalar(e)
-                }
+                let node = aggregate.perCase.map { aggregate.node ?? .scalar($0) } ?? .constant(.bool(true))
                 // Every aggregate over the same rows (failures show in `dead`).
                 values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
             }

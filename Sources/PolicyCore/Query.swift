@@ -25,6 +25,14 @@ public struct QueryAggregate: Sendable {
     /// The per-case value as a node (`count`: none).
     var node: Node?
 
+    /// The per-case value (`count`: none, every case counts).
+    var perCase: Eval? {
+        switch kind {
+        case .count: return nil
+        case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return e
+        }
+    }
+
     /// Counts cases (`count`, `cases`, `count(COND)`, an enum's members).
     var isCount: Bool {
         switch kind {

@@ -57,10 +57,7 @@ struct QueryRunner {
 
     /// The per-case value of an aggregate (what `compare` attributes).
     func caseValue(_ a: QueryAggregate, _ frame: inout Frame) throws -> Value {
-        switch a.kind {
-        case .count: return .bool(true)
-        case .countIf(let e), .share(let e), .sum(let e, _), .mean(let e), .spread(let e, _): return try e(&frame)
-        }
+        try a.perCase.map { try $0(&frame) } ?? .bool(true)
     }
 
     /// The scenarios a query runs in: a table's one, a compare's, a plot's.
@@ -257,8 +254,8 @@ struct QueryRunner {
         return y == 0 ? .empty : .percent((x - y) / y)
     }
 
-    /// For cases whose answer differs: which policy decided them in each scenario (§7).
-    /// Differing `rows` counted by why they differ, in the order first met (one chunk's: the
+    /// For cases whose answer differs, which policy decided them in each scenario (§7):
+    /// differing `rows` counted by why they differ, in the order first met (one chunk's: the
     /// chunks' counts are merged in chunk order, then worded).
     func attributionCounts(_ q: Query, _ data: PopulationData, _ rows: [Int], _ worlds: [World]) throws -> CauseCounts {
         var counts = CauseCounts()

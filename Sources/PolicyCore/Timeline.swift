@@ -81,13 +81,14 @@ struct TimelineRunner {
         take(earlier)
     }
 
-    /// Runs the timeline — or, when `donor` is given and every param in `read` (what the
-    /// timeline can read) settles to the donor's value, takes the donor's over: the
-    /// timeline would do the same. (For worlds with the same versions of all but params.)
+    /// Runs the timeline — or takes `donor`'s over when it would do the same: both worlds
+    /// use the same versions of everything but params and cancel the same, and every param
+    /// in `read` (what the timeline can read; nil: unknown) settles to the donor's value.
+    /// (Param overrides only change what params settle to.)
     func run(orTakeFrom donor: World?, reading read: IndexBits?) throws {
         var frame = Frame(world: world)
         try settleParams(&frame)
-        if let donor, let read, read.indices.allSatisfy({ p in
+        if let donor, let read, world.sharesTimelineInputs(with: donor), read.indices.allSatisfy({ p in
             p < world.paramInitial.count && p < donor.paramInitial.count && world.paramInitial[p] == donor.paramInitial[p]
         }) {
             take(donor)

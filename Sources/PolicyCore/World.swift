@@ -166,6 +166,15 @@ public final class World: @unchecked Sendable {
         isFrozen = true
     }
 
+    /// Whether this world uses the same versions as `other` of everything but params, and
+    /// cancels the same (what its timeline depends on besides params).
+    func sharesTimelineInputs(with other: World) -> Bool {
+        letVersion == other.letVersion && decisionVersion == other.decisionVersion && policyVersion == other.policyVersion
+            && eventVersion == other.eventVersion && reactionVersion == other.reactionVersion
+            && populationVersion == other.populationVersion && cancelled == other.cancelled
+            && cancelledInstances == other.cancelledInstances
+    }
+
     // MARK: - Reading state on a date
 
     /// A param's value on `date` (nil: before any event).

@@ -71,22 +71,20 @@ enum WorldVariants {
         // timeline from the program's world of that scenario.
         let read = sharedTimelineParams(program)
         for w in set.worlds {
-            let donor = w.scenario < program.worlds.count ? program.worlds[w.scenario] : nil
-            let shares = donor.map { sameTimelineInputs(w, $0) } ?? false
-            try TimelineRunner(world: w).run(orTakeFrom: shares ? donor : nil, reading: read)
+            try TimelineRunner(world: w).run(orTakeFrom: w.scenario < program.worlds.count ? program.worlds[w.scenario] : nil,
+                                             reading: read)
         }
         return set
     }
 
     /// The sub-scenario of `d` with the changes whose bits are set in `subset`: the scenario
     /// `d` starts from, plus those changes. Its timeline is taken over from `donor` when the
-    /// two can differ only in params the timeline does not read (`Program.timelineParams`:
-    /// same versions of everything else, same cancellations, same values of every param
-    /// the timeline reads); otherwise it is run.
-    static func coalition(_ program: Program, _ d: Decomposition, subset: Int, timelineFrom donor: World? = nil) throws -> World {
+    /// two can differ only in params the timeline does not read (`read`, from
+    /// `sharedTimelineParams`); otherwise it is run.
+    static func coalition(_ program: Program, _ d: Decomposition, subset: Int, timelineFrom donor: World?,
+                          reading read: IndexBits?) throws -> World {
         let world = assembleCoalition(program, d, subset: subset)
-        let shares = donor.map { sameTimelineInputs(world, $0) } ?? false
-        try TimelineRunner(world: world).run(orTakeFrom: shares ? donor : nil, reading: sharedTimelineParams(program))
+        try TimelineRunner(world: world).run(orTakeFrom: donor, reading: read)
         return world
     }
 
@@ -95,15 +93,6 @@ enum WorldVariants {
     /// compared with, where every world runs its own.
     static func sharedTimelineParams(_ program: Program) -> IndexBits? {
         Engine.scalarOnly ? nil : program.timelineParams
-    }
-
-    /// Whether two worlds use the same versions of everything but params, and cancel the same
-    /// (param overrides only change what params settle to, which the caller compares).
-    static func sameTimelineInputs(_ a: World, _ b: World) -> Bool {
-        a.letVersion == b.letVersion && a.decisionVersion == b.decisionVersion && a.policyVersion == b.policyVersion
-            && a.eventVersion == b.eventVersion && a.reactionVersion == b.reactionVersion
-            && a.populationVersion == b.populationVersion && a.cancelled == b.cancelled
-            && a.cancelledInstances == b.cancelledInstances
     }
 
     /// The sub-scenario's world, assembled (its timeline not run).

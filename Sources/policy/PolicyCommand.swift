@@ -1,9 +1,9 @@
 import ArgumentParser
 import PolicyShell
+import PolicySupport
 import PolicySyntax
 #if canImport(Glibc)
 import Glibc
-import PolicySupport
 #endif
 
 struct GlobalOptions: ParsableArguments {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import PolicyShell
+import PolicySupport
 import PolicySyntax
 #if canImport(Glibc)
 import Glibc
-import PolicySupport
 #endif
 
 // All work runs on a thread with a large stack (see `withLargeStack`); the process exits
