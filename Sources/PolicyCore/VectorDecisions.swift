@@ -85,30 +85,7 @@ extension VectorChunk {
             return try answer(d, rows, code, world, [], Signatures(ofRow: Array(repeating: 0, count: rows.count), start: [0, 0]))
         }
         let table = code.vectorTable(world, d)
-        var ofRow = [Int32](repeating: 0, count: rows.count)
-        let planCount = table.planOf.count
-        for (k, r) in rows.enumerated() {
-            let row = lo + Int(r)
-            let j = Int(places[row])
-            guard j >= 0, j < planCount else { throw VectorUnsupported() }
-            let p = Int(table.planOf[j])
-            let date = dates[row]
-            // The piece: how many of the plan's cuts are on or before the date (counted
-            // without branches when there are few, as there usually are).
-            let first = table.cutStart[p], end = table.cutStart[p + 1]
-            var piece = 0
-            if end - first <= 16 {
-                for m in first..<end { piece &+= table.cuts[m] <= date ? 1 : 0 }
-            } else {
-                var a = first, b = end
-                while a < b {
-                    let m = (a + b) / 2
-                    if table.cuts[m] <= date { a = m + 1 } else { b = m }
-                }
-                piece = a - first
-            }
-            ofRow[k] = table.pieceSignature[table.pieceStart[p] + piece]
-        }
+        let ofRow = try table.signatures(places, dates, lo: lo, rows: rows)
         let groups = table.groups.map { g in
             RuleGroup(rules: g.rules, context: Context(world: world, inRule: true, locals: g.locals, localCount: g.localCount))
         }
@@ -254,6 +231,19 @@ final class VectorPlanTable: @unchecked Sendable {
     let pieceSignature: [Int32]
     let signatureStart: [Int]
     let signatureGroups: [Int]
+    /// Per signature: its one group, -1 when it has none, -2 when it has several.
+    let singleGroup: [Int32]
+    /// Per jurisdiction, when the calendars are short enough to lay out day by day: the row
+    /// of `days` its plan's signatures are in. `days[row * (daySpan + 1) + i]` is the
+    /// signature on day `firstCut + i - 1` (`i = 0`: any day before the first finite cut;
+    /// the last: any day from the last finite cut on).
+    let dayRowOf: [Int32]?
+    let days: [Int32]
+    let firstCut: Int
+    let daySpan: Int
+
+    /// Past this many entries, signatures are found by counting cuts instead of by day.
+    static let maximumDayEntries = 1 << 20
 
     init(_ world: World, _ d: Int, _ code: DecisionCode) {
         var groups: [Group] = []
@@ -325,5 +315,110 @@ final class VectorPlanTable: @unchecked Sendable {
         self.pieceSignature = pieceSignature
         self.signatureStart = signatureStart
         self.signatureGroups = signatureGroups
+        singleGroup = (0..<(signatureStart.count - 1)).map { s in
+            let width = signatureStart[s + 1] - signatureStart[s]
+            return width == 0 ? -1 : width == 1 ? Int32(signatureGroups[signatureStart[s]]) : -2
+        }
+        // Plans with the same calendar of signatures share a row of days.
+        // (The open ends of periods, `InForce.minusInfinity` and `plusInfinity`, are cuts
+        // no day of a case lies beyond: a day before the first finite cut or after the last
+        // has that cut's neighbour's signature.)
+        let finite = cuts.filter { $0 != InForce.minusInfinity && $0 != InForce.plusInfinity }
+        let first = finite.min().map(Int.init) ?? 0, last = finite.max().map(Int.init) ?? -1
+        firstCut = first
+        daySpan = last - first + 1
+        var rowOfCalendar: [[Int32]: Int32] = [:]
+        var rowOfPlan: [Int32] = []
+        var days: [Int32] = []
+        for p in 0..<(cutStart.count - 1) {
+            let calendar = Array(cuts[cutStart[p]..<cutStart[p + 1]]) + [-1]
+                + Array(pieceSignature[pieceStart[p]...(pieceStart[p] + cutStart[p + 1] - cutStart[p])])
+            if let row = rowOfCalendar[calendar] {
+                rowOfPlan.append(row)
+                continue
+            }
+            let row = Int32(rowOfCalendar.count)
+            rowOfCalendar[calendar] = row
+            rowOfPlan.append(row)
+            if (rowOfCalendar.count) * (daySpan + 1) > VectorPlanTable.maximumDayEntries { break }
+            for i in 0...daySpan { days.append(Self.countedSignature(p, Int32(first + i - 1), cutStart, cuts, pieceStart, pieceSignature)) }
+        }
+        if rowOfPlan.count == cutStart.count - 1 {
+            dayRowOf = planOf.map { rowOfPlan[Int($0)] }
+            self.days = days
+        } else {
+            dayRowOf = nil
+            self.days = []
+        }
+    }
+
+    /// The signature of plan `p` on `date`: how many of its cuts are on or before the date
+    /// is the piece (counted without branches when there are few, as there usually are).
+    @inline(__always)
+    static func countedSignature(_ p: Int, _ date: Int32, _ cutStart: [Int], _ cuts: [Int32], _ pieceStart: [Int],
+                                 _ pieceSignature: [Int32]) -> Int32 {
+        let first = cutStart[p], end = cutStart[p + 1]
+        var piece = 0
+        if end - first <= 16 {
+            for m in first..<end { piece &+= cuts[m] <= date ? 1 : 0 }
+        } else {
+            var a = first, b = end
+            while a < b {
+                let m = (a + b) / 2
+                if cuts[m] <= date { a = m + 1 } else { b = m }
+            }
+            piece = a - first
+        }
+        return pieceSignature[pieceStart[p] + piece]
+    }
+}
+extension VectorPlanTable {
+    /// The signature of each row of `rows` (chunk rows from `lo`): its jurisdiction's
+    /// plan's piece of time its date falls in.
+    func signatures(_ places: [Int32], _ dates: [Int32], lo: Int, rows: [Int32]) throws -> [Int32] {
+        let count = rows.count
+        var bad = false
+        let out = [Int32](unsafeUninitializedCapacity: count) { out, initialized in
+            places.withUnsafeBufferPointer { ps in
+                dates.withUnsafeBufferPointer { ds in
+                    rows.withUnsafeBufferPointer { rs in
+                        if let dayRowOf {
+                            // One lookup per row: the jurisdiction's row of days, the day clamped into it.
+                            dayRowOf.withUnsafeBufferPointer { jr in
+                                days.withUnsafeBufferPointer { dt in
+                                    let width = daySpan + 1, jurisdictions = jr.count
+                                    for k in 0..<count {
+                                        let row = lo + Int(rs[k])
+                                        let j = Int(ps[row])
+                                        let inside = j >= 0 && j < jurisdictions
+                                        bad = bad || !inside
+                                        let day = ds[row]
+                                        let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
+                                        out[k] = !inside ? 0 : day == InForce.plusInfinity ? signature(plan: Int(planOf[j]), on: day)
+                                            : dt[Int(jr[j]) * width + i]
+                                    }
+                                }
+                            }
+                        } else {
+                            for k in 0..<count {
+                                let row = lo + Int(rs[k])
+                                let j = Int(ps[row])
+                                guard j >= 0, j < planOf.count else { bad = true; out[k] = 0; continue }
+                                out[k] = signature(plan: Int(planOf[j]), on: ds[row])
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        if bad { throw VectorUnsupported() }
+        return out
+    }
+
+    /// The signature of plan `p` on `date`.
+    @inline(__always)
+    func signature(plan p: Int, on date: Int32) -> Int32 {
+        VectorPlanTable.countedSignature(p, date, cutStart, cuts, pieceStart, pieceSignature)
     }
 }

@@ -196,6 +196,66 @@ final class EngineAgreementTests: XCTestCase {
                              stderrContains: ["error: division by zero", "the first is case 0:"])
     }
 
+    /// A decision's candidates in force are looked up by day where the calendars are short,
+    /// and by counting cuts where they are long: cases on the day before, on and after each
+    /// cut, and long before and after them all, get the same answers either way, and the
+    /// same as evaluating each case alone.
+    func testCandidatesFoundByDayAgreeWithCountingCuts() throws {
+        let model = """
+            jurisdiction usa: federal
+            jurisdiction s0: state in usa
+            jurisdiction c0: county in s0
+            jurisdiction c1: county in s0
+            jurisdiction c2: county in s0
+            jurisdiction c3: county in s0
+            jurisdiction c4: county in s0
+            jurisdiction c5: county in s0
+            jurisdiction c6: county in s0
+            jurisdiction c7: county in s0
+            jurisdiction c8: county in s0
+            jurisdiction c9: county in s0
+            jurisdiction c10: county in s0
+            jurisdiction c11: county in s0
+            jurisdiction c12: county in s0
+            jurisdiction c13: county in s0
+            jurisdiction c14: county in s0
+            jurisdiction c15: county in s0
+            jurisdiction c16: county in s0
+            jurisdiction c17: county in s0
+            record b { date: date, jurisdiction: jurisdiction, x: number = 0.0 }
+            decision held(c: b): bool = false
+            policy wide by usa from 1900-01-01 until 2100-01-01 { held(c) = c.x > 0.5 }
+            policy late by s0 from 2099-12-31 { held(c) = c.x < 0.2 }
+            population p of b from "cases.csv"
+
+            """
+        func day(_ y: Int, _ m: Int, _ d: Int) -> String { String(format: "%04d-%02d-%02d", y, m, d) }
+        var cuts = [(1900, 1, 1, 0), (2099, 12, 31, 1), (2100, 1, 1, 2)]
+        // Eighteen calendars of three centuries: too long to lay out by day.
+        var calendars = ""
+        for i in 0..<18 {
+            let start = (1860 + 15 * i, 3, i + 2), end = (1900 + 13 * i, 7, i + 5)
+            calendars += "policy p\(i) by c\(i) from \(day(start.0, start.1, start.2)) until \(day(end.0, end.1, end.2)) "
+                + "{ held(c) = c.x > 0.\(i % 9 + 1) }\n"
+            cuts += [(start.0, start.1, start.2, i), (end.0, end.1, end.2, i)]
+        }
+        var csv = "date,jurisdiction,x\n"
+        for (y, m, d, county) in cuts {
+            // (The months of these cuts have 31 days.)
+            for dd in [d - 1, d, d + 1] where dd >= 1 && dd <= 31 {
+                for x in ["0.05", "0.55", "0.95"] { csv += "\(day(y, m, dd)),c\(county),\(x)\n" }
+            }
+        }
+        for x in ["0.05", "0.95"] { csv += "1850-06-01,c3,\(x)\n2150-06-01,c4,\(x)\n1899-12-31,c0,\(x)\n" }
+        let query = "table count, count(held) by date, jurisdiction from p\n"
+        let expected = try run(model + query, csv: csv, environment: ["POLICY_ENGINE": "scalar"]).stdout
+        XCTAssertTrue(expected.contains("2099-12-31"), expected)
+        try assertAllEngines(model + query, csv: csv, stdout: expected)
+        let long = try run(model + calendars + query, csv: csv, environment: ["POLICY_ENGINE": "scalar"]).stdout
+        XCTAssertNotEqual(long, expected, "the eighteen policies change answers")
+        try assertAllEngines(model + calendars + query, csv: csv, stdout: long)
+    }
+
     /// With three scenarios, each one after the first gets its own attribution: the cases
     /// that differ in it, and why (the third scenario's cases were once put under "no
     /// decision differs", since only the first two were compared).
