@@ -374,6 +374,29 @@ extension QueryRunner {
         var firstDay = Int32.max, lastDay = Int32.min
         if byDay { for r in 0..<n { firstDay = Swift.min(firstDay, dates[lo + r]); lastDay = Swift.max(lastDay, dates[lo + r]) } }
         var dayGroup = [Int32](repeating: -1, count: byDay && firstDay <= lastDay ? Int(lastDay - firstDay) + 1 : 0)
+        // The group of row `r`, made when its key first appears.
+        func group(_ r: Int, _ day: Int32) -> Int32 {
+            if byDay, dayGroup[Int(day - firstDay)] >= 0 { return dayGroup[Int(day - firstDay)] }
+            key.removeAll(keepingCapacity: true)
+            for (i, k) in q.keys.enumerated() {
+                if case .expression = k.kind {
+                    key.append(keyValues[i][r])
+                } else if let v = calendarKey(k.kind, day) {
+                    key.append(v)
+                }
+            }
+            let g = Int32(adder.group(key, into: &out))
+            if byDay { dayGroup[Int(day - firstDay)] = g }
+            return g
+        }
+        if chunk.errorsIsEmpty, byDay, chunk.isEveryRow(live) {
+            // Every case counts, at its own place among the values.
+            var okGroups = [Int32](repeating: 0, count: n)
+            for r in 0..<n { okGroups[r] = group(r, dates[lo + r]) }
+            adder.add(rows: Array(lo..<(lo + n)), groups: okGroups, values: values, into: &out)
+            adder.finish(into: &out)
+            return out
+        }
         // The cases that count: their rows, groups and places among the evaluated values.
         var okRows: [Int] = [], okGroups: [Int32] = [], okPositions: [Int] = []
         okRows.reserveCapacity(live.count)
@@ -386,24 +409,8 @@ extension QueryRunner {
             }
             let p = Int(positions[r])
             guard p >= 0 else { continue }
-            let day = dates[lo + r]
-            var g: Int32
-            if byDay, dayGroup[Int(day - firstDay)] >= 0 {
-                g = dayGroup[Int(day - firstDay)]
-            } else {
-                key.removeAll(keepingCapacity: true)
-                for (i, k) in q.keys.enumerated() {
-                    if case .expression = k.kind {
-                        key.append(keyValues[i][r])
-                    } else if let v = calendarKey(k.kind, day) {
-                        key.append(v)
-                    }
-                }
-                g = Int32(adder.group(key, into: &out))
-                if byDay { dayGroup[Int(day - firstDay)] = g }
-            }
             okRows.append(lo + r)
-            okGroups.append(g)
+            okGroups.append(group(r, dates[lo + r]))
             okPositions.append(p)
         }
         let counted = okPositions.count == live.count ? values : values.map { $0.gather(okPositions) }

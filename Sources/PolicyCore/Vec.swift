@@ -100,14 +100,14 @@ enum Vec {
     /// A column's values at `rows` (chunk rows, from `lo`).
     static func column(_ c: Column, _ rows: [Int32], _ lo: Int) -> Vec {
         switch c {
-        case .bools(let x): return .bools(rows.map { x[lo + Int($0)] })
-        case .ints(let x): return .ints(rows.map { x[lo + Int($0)] }, .int)
-        case .numbers(let x): return .numbers(rows.map { x[lo + Int($0)] })
-        case .dates(let x): return .ints(rows.map { Int64(x[lo + Int($0)]) }, .date)
-        case .smallMembers(let x, let e): return .ints(rows.map { Int64(x[lo + Int($0)]) }, .member(e))
-        case .members(let x, let e): return .ints(rows.map { Int64(x[lo + Int($0)]) }, .member(e))
-        case .jurisdictions(let x): return .ints(rows.map { Int64(x[lo + Int($0)]) }, .jurisdiction)
-        case .values(let x): return .values(rows.map { x[lo + Int($0)] })
+        case .bools(let x): return .bools(Moves.gather(x, rows, base: lo) { $0 })
+        case .ints(let x): return .ints(Moves.gather(x, rows, base: lo) { $0 }, .int)
+        case .numbers(let x): return .numbers(Moves.gather(x, rows, base: lo) { $0 })
+        case .dates(let x): return .ints(Moves.gather(x, rows, base: lo) { Int64($0) }, .date)
+        case .smallMembers(let x, let e): return .ints(Moves.gather(x, rows, base: lo) { Int64($0) }, .member(e))
+        case .members(let x, let e): return .ints(Moves.gather(x, rows, base: lo) { Int64($0) }, .member(e))
+        case .jurisdictions(let x): return .ints(Moves.gather(x, rows, base: lo) { Int64($0) }, .jurisdiction)
+        case .values(let x): return .values(Moves.gather(x, rows, base: lo) { $0 })
         }
     }
 
@@ -190,18 +190,18 @@ enum Vec {
         switch (a, b) {
         case (.bools(let x), .bools(let y)):
             var out = [Bool](repeating: false, count: n)
-            for (p, k) in yes.enumerated() { out[k] = x[p] }
-            for (p, k) in no.enumerated() { out[k] = y[p] }
+            Moves.scatter(x, into: &out, at: yes)
+            Moves.scatter(y, into: &out, at: no)
             return .bools(out)
         case (.ints(let x, let s), .ints(let y, let t)) where s == t:
             var out = [Int64](repeating: 0, count: n)
-            for (p, k) in yes.enumerated() { out[k] = x[p] }
-            for (p, k) in no.enumerated() { out[k] = y[p] }
+            Moves.scatter(x, into: &out, at: yes)
+            Moves.scatter(y, into: &out, at: no)
             return .ints(out, s)
         case (.numbers(let x), .numbers(let y)):
             var out = [Double](repeating: 0, count: n)
-            for (p, k) in yes.enumerated() { out[k] = x[p] }
-            for (p, k) in no.enumerated() { out[k] = y[p] }
+            Moves.scatter(x, into: &out, at: yes)
+            Moves.scatter(y, into: &out, at: no)
             return .numbers(out)
         default:
             // One side empty: the other's kind.
@@ -239,10 +239,10 @@ extension Vec {
     /// The elements at `indices` (positions in a selection, or chunk rows), in that order.
     func gather<I: BinaryInteger>(_ indices: [I]) -> Vec {
         switch self {
-        case .bools(let x): return .bools(indices.map { x[Int($0)] })
-        case .ints(let x, let tag): return .ints(indices.map { x[Int($0)] }, tag)
-        case .numbers(let x): return .numbers(indices.map { x[Int($0)] })
-        case .values(let x): return .values(indices.map { x[Int($0)] })
+        case .bools(let x): return .bools(Moves.gather(x, indices) { $0 })
+        case .ints(let x, let tag): return .ints(Moves.gather(x, indices) { $0 }, tag)
+        case .numbers(let x): return .numbers(Moves.gather(x, indices) { $0 })
+        case .values(let x): return .values(Moves.gather(x, indices) { $0 })
         }
     }
 
@@ -254,15 +254,15 @@ extension Vec {
         switch (self, v) {
         case (.bools(var x), .bools(let y)):
             self = .bools([])
-            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            Moves.scatter(y, into: &x, at: positions)
             self = .bools(x)
         case (.ints(var x, let tag), .ints(let y, let t)) where tag == t:
             self = .bools([])
-            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            Moves.scatter(y, into: &x, at: positions)
             self = .ints(x, tag)
         case (.numbers(var x), .numbers(let y)):
             self = .bools([])
-            for (p, k) in positions.enumerated() { x[k] = y[p] }
+            Moves.scatter(y, into: &x, at: positions)
             self = .numbers(x)
         default:
             var x = boxed

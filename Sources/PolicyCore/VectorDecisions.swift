@@ -15,9 +15,13 @@ extension VectorChunk {
     func decide(_ d: Int, _ rows: [Int32], _ world: World) throws -> Vec {
         let key = DecisionKey(world: ObjectIdentifier(world), decision: d)
         // Taken out while it is filled in, so it is not copied (a decision never asks itself).
-        var store = decided.removeValue(forKey: key) ?? DecidedAnswers(n)
+        let earlier = decided.removeValue(forKey: key)
+        var store = earlier ?? DecidedAnswers(n)
         var todo: [Int32]
-        if errorsIsEmpty {
+        if earlier == nil && errorsIsEmpty {
+            // Asked for the first time: every row is to do.
+            todo = rows
+        } else if errorsIsEmpty {
             // Without branches: every row is written, and the count moves on where it is not known.
             todo = [Int32](unsafeUninitializedCapacity: rows.count) { out, initialized in
                 var count = 0
@@ -47,6 +51,11 @@ extension VectorChunk {
             store.values.scatter(answers, at: todo.map { Int($0) })
             store.known.withUnsafeMutableBufferPointer { known in
                 for r in todo where alive(r) { known[Int(r)] = true }
+            }
+            if todo.count == rows.count {
+                // Every row was to do (`todo` is `rows`): the answers are the result.
+                decided[key] = store
+                return answers
             }
         }
         let result = isEveryRow(rows) ? store.values.all : store.values.gather(rows: rows)
@@ -82,6 +91,9 @@ extension VectorChunk {
         }
         if case .sparse(let byJurisdiction) = code.plans, byJurisdiction.isEmpty {
             // No candidates anywhere (a decision only its default answers): one signature.
+            if errorsIsEmpty {
+                return try eval(code.defaultNode, rows, Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
+            }
             return try answer(d, rows, code, world, [], Signatures(ofRow: Array(repeating: 0, count: rows.count), start: [0, 0]))
         }
         let table = code.vectorTable(world, d)
