@@ -160,29 +160,56 @@ extension QueryRunner {
                     totals[Int(g) * stride + slot + Int(m[p])] += weight[p]
                 }
             } else {
-                for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
-                    intTotals[Int(g) * stride + slot + Int(m[p])] += 1
+                let stride = self.stride
+                intTotals.withUnsafeMutableBufferPointer { t in
+                    for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
+                        let at = Int(g) * stride + slot + Int(m[p])
+                        assert(at < t.count)
+                        t[at] += 1
+                    }
                 }
             }
         }
 
         /// One column's cases, each counting once (a spread's are added by `addSpread`).
+        /// (Tight loops over the totals: a group's slot is the adder's own index.)
         private mutating func add(_ kind: AggregateKind, intSum: Bool, _ v: Vec, _ groups: [Int32], slot: Int) {
+            let stride = self.stride
             switch kind {
             case .count:
-                for g in groups { intTotals[Int(g) * stride + slot] += 1 }
+                intTotals.withUnsafeMutableBufferPointer { t in
+                    for g in groups {
+                        assert(Int(g) * stride + slot < t.count)
+                        t[Int(g) * stride + slot] += 1
+                    }
+                }
             case .countIf, .share:
                 let b = v.bools
-                for (p, g) in groups.enumerated() where b[p] { intTotals[Int(g) * stride + slot] += 1 }
+                intTotals.withUnsafeMutableBufferPointer { t in
+                    for (p, g) in groups.enumerated() where b[p] {
+                        assert(Int(g) * stride + slot < t.count)
+                        t[Int(g) * stride + slot] += 1
+                    }
+                }
             case .spread:
                 break
             case .sum, .mean:
                 if intSum {
                     let x = v.ints
-                    for (p, g) in groups.enumerated() { intTotals[Int(g) * stride + slot].add(x[p]) }
+                    intTotals.withUnsafeMutableBufferPointer { t in
+                        for (p, g) in groups.enumerated() {
+                            assert(Int(g) * stride + slot < t.count)
+                            t[Int(g) * stride + slot].add(x[p])
+                        }
+                    }
                 } else {
                     let x = v.numbers
-                    for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += x[p] }
+                    totals.withUnsafeMutableBufferPointer { t in
+                        for (p, g) in groups.enumerated() {
+                            assert(Int(g) * stride + slot < t.count)
+                            t[Int(g) * stride + slot] += x[p]
+                        }
+                    }
                 }
             }
         }

@@ -185,6 +185,37 @@ enum Vec {
         return out
     }
 
+    /// `left[k] OP right[k]` for every `k` (`compare` with every position), in tight loops.
+    static func compareDense(_ op: BinaryOperator, _ left: Vec, _ right: Vec) -> [Bool] {
+        let n = Swift.min(left.count, right.count)
+        @inline(__always) func each<T: Comparable>(_ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
+                                                   _ o: UnsafeMutableBufferPointer<Bool>) {
+            let n = Swift.min(x.count, y.count, o.count)
+            switch op {
+            case .equal: for k in 0..<n { o[k] = x[k] == y[k] }
+            case .notEqual: for k in 0..<n { o[k] = x[k] != y[k] }
+            case .less: for k in 0..<n { o[k] = x[k] < y[k] }
+            case .lessEqual: for k in 0..<n { o[k] = !(y[k] < x[k]) }
+            case .greater: for k in 0..<n { o[k] = y[k] < x[k] }
+            case .greaterEqual: for k in 0..<n { o[k] = !(x[k] < y[k]) }
+            default: break
+            }
+        }
+        var out = [Bool](repeating: false, count: n)
+        switch (left, right) {
+        case (.ints(let x, let a), .ints(let y, let b)) where a == b:
+            x.withUnsafeBufferPointer { xs in y.withUnsafeBufferPointer { ys in out.withUnsafeMutableBufferPointer { each(xs, ys, $0) } } }
+        case (.numbers, _), (_, .numbers):
+            guard left.isNumeric, right.isNumeric else { fallthrough }
+            let x = left.numbers, y = right.numbers
+            x.withUnsafeBufferPointer { xs in y.withUnsafeBufferPointer { ys in out.withUnsafeMutableBufferPointer { each(xs, ys, $0) } } }
+        default:
+            let x = left.boxed, y = right.boxed
+            for k in 0..<n { out[k] = Operators.compare(op, x[k], y[k]) }
+        }
+        return out
+    }
+
     /// `a` at `yes`, `b` at `no`, in one vector of `n`.
     static func merge(_ a: Vec, _ yes: [Int], _ b: Vec, _ no: [Int], _ n: Int) -> Vec {
         switch (a, b) {

@@ -117,14 +117,27 @@ extension VectorChunk {
             sigStart[1] = rows.count
             bySignature = VecSlots.identity(rows.count)
         } else {
-            for s in sig.ofRow { sigStart[Int(s) + 1] += 1 }
+            // (Signatures are the table's own numbers, below `sig.count`.)
+            sigStart.withUnsafeMutableBufferPointer { starts in
+                for s in sig.ofRow {
+                    assert(Int(s) + 1 < starts.count)
+                    starts[Int(s) + 1] += 1
+                }
+            }
             for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
-            bySignature = [Int](repeating: 0, count: rows.count)
             var fill = sigStart
-            for k in rows.indices {
-                let s = Int(sig.ofRow[k])
-                bySignature[fill[s]] = k
-                fill[s] += 1
+            bySignature = [Int](unsafeUninitializedCapacity: rows.count) { out, initialized in
+                fill.withUnsafeMutableBufferPointer { next in
+                    sig.ofRow.withUnsafeBufferPointer { of in
+                        for k in 0..<of.count {
+                            let s = Int(of[k])
+                            assert(s < next.count && next[s] < out.count)
+                            out[next[s]] = k
+                            next[s] += 1
+                        }
+                    }
+                }
+                initialized = rows.count
             }
         }
         // How many answers each row has had (0, 1, or 2 for several).
@@ -153,10 +166,10 @@ extension VectorChunk {
                     var hit = open
                     var miss: [Int] = []
                     if let condition = rule.conditionNode {
-                        let holds = try eval(condition, open.map { rows[$0] }, group.context).bools
+                        let holds = try eval(condition, Moves.gather(rows, open) { $0 }, group.context).bools
                         (hit, miss) = split(open, by: holds, rows)
                     }
-                    let values = try eval(rule.valueNode, hit.map { rows[$0] }, group.context)
+                    let values = try eval(rule.valueNode, Moves.gather(rows, hit) { $0 }, group.context)
                     if round == 0 && errorsIsEmpty {
                         // Every case's first answer (a rule meets only the cases the group's
                         // earlier rules left open).
@@ -198,7 +211,7 @@ extension VectorChunk {
             for k in rows.indices where alive(rows[k]) && answers[k] == 0 { none.append(k) }
         }
         if !none.isEmpty {
-            let defaults = try eval(code.defaultNode, none.map { rows[$0] },
+            let defaults = try eval(code.defaultNode, Moves.gather(rows, none) { $0 },
                                     Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1))
             out.scatter(defaults, at: none)
         }

@@ -163,6 +163,10 @@ final class VectorChunk {
         case .compare(let op, let x, let y):
             let left = try eval(x, rows, ctx)
             let (positions, right) = try evalAlive(y, rows, ctx)
+            if positions.count == rows.count, right.count == rows.count {
+                // Every position (no case had failed): element by element.
+                return .bools(Vec.compareDense(op, left, right))
+            }
             return .bools(Vec.compare(op, left, right, positions, rows.count))
         case .arithmetic(let op, let x, let y, let src):
             let left = try eval(x, rows, ctx)
@@ -171,8 +175,8 @@ final class VectorChunk {
         case .ifThenElse(let c, let x, let y):
             let conditions = try eval(c, rows, ctx).bools
             let (yes, no) = split(VecSlots.identity(rows.count), by: conditions, rows)
-            let a = try eval(x, yes.map { rows[$0] }, ctx)
-            let b = try eval(y, no.map { rows[$0] }, ctx)
+            let a = try eval(x, Moves.gather(rows, yes) { $0 }, ctx)
+            let b = try eval(y, Moves.gather(rows, no) { $0 }, ctx)
             return Vec.merge(a, yes, b, no, rows.count)
         case .decision(let d, let ref):
             guard ctx.isCase(ref) else { throw VectorUnsupported() }
@@ -358,7 +362,7 @@ final class VectorChunk {
         guard errors.isEmpty else {
             var positions: [Int] = []
             for k in rows.indices where alive(rows[k]) && flags[k] == value { positions.append(k) }
-            return (positions, positions.map { rows[$0] })
+            return (positions, Moves.gather(rows, positions) { $0 })
         }
         // Without branches: every position is written, and the count moves on where it is taken.
         let n = Swift.min(rows.count, flags.count)
@@ -389,7 +393,7 @@ final class VectorChunk {
         var positions: [Int] = []
         positions.reserveCapacity(rows.count)
         for k in rows.indices where alive(rows[k]) { positions.append(k) }
-        return (positions, try eval(node, positions.map { rows[$0] }, ctx))
+        return (positions, try eval(node, Moves.gather(rows, positions) { $0 }, ctx))
     }
 
     /// The date attributes and `at`-less reads are taken at: the case's own inside a
