@@ -119,7 +119,12 @@ extension QueryRunner {
         /// total takes its cases in row order, so number sums do not depend on how the cases
         /// were evaluated.
         mutating func add(rows: [Int], groups: [Int32], values: [Vec], into out: inout GeneralChunk) {
-            for g in groups { caseCounts[Int(g)] += 1 }
+            caseCounts.withUnsafeMutableBufferPointer { c in
+                for g in groups {
+                    assert(Int(g) < c.count)
+                    c[Int(g)] += 1
+                }
+            }
             var caseWeight: [Double] = []
             if let weights {
                 caseWeight = rows.map { $0 < weights.count ? weights[$0] : 0 }
@@ -401,9 +406,9 @@ extension QueryRunner {
         var firstDay = Int32.max, lastDay = Int32.min
         if byDay { for r in 0..<n { firstDay = Swift.min(firstDay, dates[lo + r]); lastDay = Swift.max(lastDay, dates[lo + r]) } }
         var dayGroup = [Int32](repeating: -1, count: byDay && firstDay <= lastDay ? Int(lastDay - firstDay) + 1 : 0)
-        // The group of row `r`, made when its key first appears.
+        // The group of row `r` (of a day whose group is not known yet), made when its key
+        // first appears.
         func group(_ r: Int, _ day: Int32) -> Int32 {
-            if byDay, dayGroup[Int(day - firstDay)] >= 0 { return dayGroup[Int(day - firstDay)] }
             key.removeAll(keepingCapacity: true)
             for (i, k) in q.keys.enumerated() {
                 if case .expression = k.kind {
@@ -412,14 +417,20 @@ extension QueryRunner {
                     key.append(v)
                 }
             }
-            let g = Int32(adder.group(key, into: &out))
-            if byDay { dayGroup[Int(day - firstDay)] = g }
-            return g
+            return Int32(adder.group(key, into: &out))
         }
         if chunk.errorsIsEmpty, byDay, chunk.isEveryRow(live) {
             // Every case counts, at its own place among the values.
             var okGroups = [Int32](repeating: 0, count: n)
-            for r in 0..<n { okGroups[r] = group(r, dates[lo + r]) }
+            for r in 0..<n {
+                let day = dates[lo + r]
+                var g = dayGroup[Int(day - firstDay)]
+                if g < 0 {
+                    g = group(r, day)
+                    dayGroup[Int(day - firstDay)] = g
+                }
+                okGroups[r] = g
+            }
             adder.add(rows: Array(lo..<(lo + n)), groups: okGroups, values: values, into: &out)
             adder.finish(into: &out)
             return out
@@ -436,8 +447,14 @@ extension QueryRunner {
             }
             let p = Int(positions[r])
             guard p >= 0 else { continue }
+            let day = dates[lo + r]
+            var g = byDay ? dayGroup[Int(day - firstDay)] : -1
+            if g < 0 {
+                g = group(r, day)
+                if byDay { dayGroup[Int(day - firstDay)] = g }
+            }
             okRows.append(lo + r)
-            okGroups.append(group(r, dates[lo + r]))
+            okGroups.append(g)
             okPositions.append(p)
         }
         let counted = okPositions.count == live.count ? values : values.map { $0.gather(okPositions) }

@@ -21,6 +21,9 @@ extension VectorChunk {
         if earlier == nil && errorsIsEmpty {
             // Asked for the first time: every row is to do.
             todo = rows
+        } else if store.knownCount == n {
+            // Known for every row already.
+            todo = []
         } else if errorsIsEmpty {
             // Without branches: every row is written, and the count moves on where it is not known.
             todo = [Int32](unsafeUninitializedCapacity: rows.count) { out, initialized in
@@ -49,9 +52,15 @@ extension VectorChunk {
                 throw error
             }
             store.values.scatter(answers, at: todo.map { Int($0) })
+            let everyAlive = errorsIsEmpty
+            var added = 0
             store.known.withUnsafeMutableBufferPointer { known in
-                for r in todo where alive(r) { known[Int(r)] = true }
+                for r in todo where everyAlive || alive(r) {
+                    added &+= known[Int(r)] ? 0 : 1
+                    known[Int(r)] = true
+                }
             }
+            store.knownCount += added
             if todo.count == rows.count {
                 // Every row was to do (`todo` is `rows`): the answers are the result.
                 decided[key] = store

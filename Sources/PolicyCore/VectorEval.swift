@@ -42,6 +42,8 @@ final class VectorChunk {
     /// A decision's answers for the chunk's rows: which are known, and their values.
     struct DecidedAnswers {
         var known: [Bool]
+        /// How many rows are known.
+        var knownCount = 0
         var values: VecSlots
 
         init(_ n: Int) {
