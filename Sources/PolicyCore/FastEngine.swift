@@ -307,8 +307,8 @@ final class Memo {
         codes[v] = c
         boolOf.append(v == .bool(true) ? 1 : 0)
         if case .member(_, let m) = v { memberOf.append(m) } else { memberOf.append(-1) }
-        numberOf.append(v.asNumber)
-        intOf.append(v.asInt)
+        numberOf.append(v.numberOrZero)
+        intOf.append(v.intOrZero)
         return c
     }
 

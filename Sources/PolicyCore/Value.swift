@@ -49,13 +49,21 @@ public enum Value: Hashable, Sendable {
         }
     }
 
+    // The projections below read a value of the kind the checker gave its expression. Any
+    // other kind there is a bug, not bad input: it is asserted (so tests stop at it), and a
+    // release build answers false or 0 rather than stopping. Where values of any kind pass
+    // through on purpose (placeholders of failed cases, the memo's tables of every value),
+    // the `…OrZero` projections say so.
+
     public var asBool: Bool {
         if case .bool(let b) = self { return b }
+        assertionFailure("a bool was expected, not \(self)")
         return false
     }
 
     public var asInt: Int64 {
         if case .int(let v) = self { return v }
+        assertionFailure("an int was expected, not \(self)")
         return 0
     }
 
@@ -64,18 +72,43 @@ public enum Value: Hashable, Sendable {
         switch self {
         case .int(let v): return Double(v)
         case .number(let v): return v
-        default: return 0
+        default:
+            assertionFailure("a number was expected, not \(self)")
+            return 0
         }
     }
 
     public var asDate: Int32 {
         if case .date(let d) = self { return d }
+        assertionFailure("a date was expected, not \(self)")
         return 0
     }
 
     public var asJurisdiction: Int32 {
         if case .jurisdiction(let j) = self { return j }
+        assertionFailure("a jurisdiction was expected, not \(self)")
         return 0
+    }
+
+    /// The bool, or false for a value of another kind.
+    var boolOrFalse: Bool {
+        if case .bool(let b) = self { return b }
+        return false
+    }
+
+    /// The int, or 0 for a value of another kind.
+    var intOrZero: Int64 {
+        if case .int(let v) = self { return v }
+        return 0
+    }
+
+    /// Numbers and ints as a double, or 0 for a value of another kind.
+    var numberOrZero: Double {
+        switch self {
+        case .int(let v): return Double(v)
+        case .number(let v): return v
+        default: return 0
+        }
     }
 
     public var asRecord: RecordValue? {

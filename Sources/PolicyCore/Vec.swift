@@ -54,18 +54,18 @@ enum Vec {
         }
     }
 
-    /// As bools (`Value.asBool` of each).
+    /// As bools (a placeholder of a failed case, or any value not a bool, is false).
     var bools: [Bool] {
         if case .bools(let x) = self { return x }
-        return boxed.map(\.asBool)
+        return boxed.map(\.boolOrFalse)
     }
 
-    /// As numbers (`Value.asNumber` of each).
+    /// As numbers (a placeholder of a failed case, or any value not a number, is 0).
     var numbers: [Double] {
         switch self {
         case .numbers(let x): return x
         case .ints(let x, .int): return x.map { Double($0) }
-        default: return boxed.map(\.asNumber)
+        default: return boxed.map(\.numberOrZero)
         }
     }
 
@@ -303,10 +303,10 @@ extension Vec {
         }
     }
 
-    /// As ints (`Value.asInt` of each).
+    /// As ints (a placeholder of a failed case, or any value not an int, is 0).
     var ints: [Int64] {
         if case .ints(let x, .int) = self { return x }
-        return boxed.map(\.asInt)
+        return boxed.map(\.intOrZero)
     }
 
     /// The member index of each element, or -1 where it is not a member.

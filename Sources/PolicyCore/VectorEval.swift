@@ -296,7 +296,8 @@ final class VectorChunk {
             guard s < ctx.locals.count else { throw VectorUnsupported() }
             return Array(repeating: ctx.locals[s], count: rows.count)
         case .toNumber(let x):
-            return try values(x, rows, ctx).map { .number($0.asNumber) }
+            // (A failed case's placeholder reads as 0; its value is never used.)
+            return try values(x, rows, ctx).map { .number($0.numberOrZero) }
         case .negate(let x, let src):
             var out = try values(x, rows, ctx)
             for k in rows.indices where alive(rows[k]) {
