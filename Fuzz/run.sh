@@ -4,7 +4,8 @@
 #   Fuzz/run.sh [SECONDS] [TARGET…]      targets: lexparse check run-program csv render differential (default: all)
 #   FUZZ_KEEP_GOING=1 Fuzz/run.sh …      go on after a crash, saving each crasher
 #
-# Targets are built with swiftc -sanitize=fuzzer,address over the library sources (SwiftPM's
+# Targets are built optimised with their asserts kept (-assert-config Debug, so an impossible
+# state stops the run) and -sanitize=fuzzer,address over the library sources (SwiftPM's
 # executables clash with libFuzzer's main), so the library sources are copied into one module
 # without their `import Policy…` lines. The corpus is seeded from Examples/ and Tests/ (CSV
 # files for the csv target), with a dictionary of the language's keywords. A crashing input
@@ -77,7 +78,7 @@ build() { # target (rebuilt only when its sources changed)
   [ "$target" = differential ] && sources+=("$src"/PolicyShell-*.swift "${generator[@]}")
   [ "$target" = csv ] && sources+=("$src/CSVProgram.swift")
   echo "== building $target"
-  swiftc -O -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz -enforce-exclusivity=checked \
+  swiftc -O -assert-config Debug -g -parse-as-library -sanitize=fuzzer,address -module-name PolicyFuzz -enforce-exclusivity=checked \
     -suppress-warnings "${sources[@]}" "$root/Fuzz/$target.swift" -o "$out/$target" 2>&1 | grep -v 'Cannot export local symbol' || true
   [ -x "$out/$target" ] || { echo "error: $target did not build" >&2; exit 1; }
   echo "$stamp" > "$out/$target.stamp"
