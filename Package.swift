@@ -6,8 +6,9 @@ import PackageDescription
 // the engine's time, so release builds leave it to the compile-time checks.
 let release: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 // The engine is optimised in debug builds too: the test suite runs every example and the
-// calibration over real populations, which an unoptimised engine makes ten times slower.
-let engine: [SwiftSetting] = release + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// calibration over real populations, which an unoptimised engine makes ten times slower. Its
+// asserts stay on there (`-assert-config Debug`), so the tests stop at an impossible state.
+let engine: [SwiftSetting] = release + [.unsafeFlags(["-O", "-assert-config", "Debug"], .when(configuration: .debug))]
 
 // Modules depend one way: PolicySupport → PolicySyntax → PolicyCore → PolicyShell → policy
 // (the executable). PolicySupport holds what every layer runs on: threads and large stacks,

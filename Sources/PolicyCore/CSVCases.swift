@@ -71,6 +71,20 @@ struct CSVCaseLoader {
             }
         }
 
+        /// The zero of the column's kind: what a field with no default holds until its rows
+        /// are written.
+        var zero: Value {
+            switch kind {
+            case .bools: return .bool(false)
+            case .ints: return .int(0)
+            case .numbers: return .number(0)
+            case .dates: return .date(0)
+            case .jurisdictions: return .jurisdiction(0)
+            case .small(let e), .members(let e): return .member(type: e, index: 0)
+            case .values: return .bool(false)
+            }
+        }
+
         /// `count` rows of `v` (the column must be empty).
         func fill(_ v: Value, count: Int) {
             switch kind {
@@ -295,7 +309,7 @@ struct CSVCaseLoader {
         var slowPathFile: SourceFile? // built once, when a cell first needs it
         switch fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels, releasingPages: releasingPages) {
         case .rows(let rows):
-            for f in missing { builders[f].fill(defaults[f] ?? .bool(false), count: rows) }
+            for f in missing { builders[f].fill(defaults[f] ?? builders[f].zero, count: rows) }
             return PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
         case .reread:
             return nil
@@ -342,7 +356,7 @@ struct CSVCaseLoader {
                 case .failure(let e): throw e
                 }
             }
-            for f in missing { builders[f].append(defaults[f] ?? .bool(false)) }
+            for f in missing { builders[f].append(defaults[f] ?? builders[f].zero) }
             count += 1
             if let cap = Limits.current.populationCases, count > cap {
                 throw failure("the file has more than \(Limits.grouped(cap)) cases, the population limit", cells.items.first?.start ?? 0, cells.items.first?.end ?? 0,

@@ -175,7 +175,7 @@ enum PopulationBuilder {
         let builders = info.fields.map { CSVCaseLoader.Builder(for: $0.type, program, capacity: 0) }
         try PopulationLimit.check(name, cases: size, bytesPerCase: builders.reduce(0) { $0 + $1.width }, at: version.source)
         var frameDefaults = Frame(world: world)
-        let defaults: [Value] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } ?? .bool(false) }
+        let defaults: [Value?] = try info.fields.map { f in try f.defaultValue.map { try $0(&frameDefaults) } }
 
         // Constant parts of generators are evaluated once.
         var ready: [(FieldRule, Ready, String)] = []
@@ -253,7 +253,8 @@ enum PopulationBuilder {
         }
         for (f, builder) in builders.enumerated() where !drawnWhole.contains(f) {
             if cancel?.isRaised == true { throw Interrupted() }
-            builder.fill(defaults[f], count: size)
+            // (A field with no default holds its kind's zero until its rule writes every row.)
+            builder.fill(defaults[f] ?? builder.zero, count: size)
         }
         /// The column at full size: as it is, or (not filled yet) with every row to be drawn.
         func sized<T>(_ column: inout [T]) {
