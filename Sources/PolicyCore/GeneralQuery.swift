@@ -120,10 +120,8 @@ extension QueryRunner {
         /// were evaluated.
         mutating func add(rows: [Int], groups: [Int32], values: [Vec], into out: inout GeneralChunk) {
             caseCounts.withUnsafeMutableBufferPointer { c in
-                for g in groups {
-                    assert(Int(g) < c.count)
-                    c[Int(g)] += 1
-                }
+                guard !c.isEmpty else { return assert(groups.isEmpty) }
+                for g in groups { c[Moves.index(Int(g), c.count)] += 1 }
             }
             var caseWeight: [Double] = []
             if let weights {
@@ -167,10 +165,9 @@ extension QueryRunner {
             } else {
                 let stride = self.stride
                 intTotals.withUnsafeMutableBufferPointer { t in
+                    guard !t.isEmpty else { return assert(groups.isEmpty) }
                     for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
-                        let at = Int(g) * stride + slot + Int(m[p])
-                        assert(at < t.count)
-                        t[at] += 1
+                        t[Moves.index(Int(g) * stride + slot + Int(m[p]), t.count)] += 1
                     }
                 }
             }
@@ -183,18 +180,14 @@ extension QueryRunner {
             switch kind {
             case .count:
                 intTotals.withUnsafeMutableBufferPointer { t in
-                    for g in groups {
-                        assert(Int(g) * stride + slot < t.count)
-                        t[Int(g) * stride + slot] += 1
-                    }
+                    guard !t.isEmpty else { return assert(groups.isEmpty) }
+                    for g in groups { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
                 }
             case .countIf, .share:
                 let b = v.bools
                 intTotals.withUnsafeMutableBufferPointer { t in
-                    for (p, g) in groups.enumerated() where b[p] {
-                        assert(Int(g) * stride + slot < t.count)
-                        t[Int(g) * stride + slot] += 1
-                    }
+                    guard !t.isEmpty else { return assert(groups.isEmpty) }
+                    for (p, g) in groups.enumerated() where b[p] { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
                 }
             case .spread:
                 break
@@ -202,18 +195,14 @@ extension QueryRunner {
                 if intSum {
                     let x = v.ints
                     intTotals.withUnsafeMutableBufferPointer { t in
-                        for (p, g) in groups.enumerated() {
-                            assert(Int(g) * stride + slot < t.count)
-                            t[Int(g) * stride + slot].add(x[p])
-                        }
+                        guard !t.isEmpty else { return assert(groups.isEmpty) }
+                        for (p, g) in groups.enumerated() { t[Moves.index(Int(g) * stride + slot, t.count)].add(x[p]) }
                     }
                 } else {
                     let x = v.numbers
                     totals.withUnsafeMutableBufferPointer { t in
-                        for (p, g) in groups.enumerated() {
-                            assert(Int(g) * stride + slot < t.count)
-                            t[Int(g) * stride + slot] += x[p]
-                        }
+                        guard !t.isEmpty else { return assert(groups.isEmpty) }
+                        for (p, g) in groups.enumerated() { t[Moves.index(Int(g) * stride + slot, t.count)] += x[p] }
                     }
                 }
             }

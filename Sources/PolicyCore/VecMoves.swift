@@ -54,4 +54,12 @@ enum Moves {
         }
         assert(!bad && positions.count <= y.count, "scatter position out of range")
     }
+
+    /// `i`, an index into a buffer of `count` elements: asserted, and clamped in release so a
+    /// bug cannot write outside the buffer (`count` must be positive).
+    @inline(__always)
+    static func index(_ i: Int, _ count: Int) -> Int {
+        assert(i >= 0 && i < count, "index out of range")
+        return Swift.max(0, Swift.min(i, count - 1))
+    }
 }

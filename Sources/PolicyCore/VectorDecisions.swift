@@ -31,7 +31,7 @@ extension VectorChunk {
                 store.known.withUnsafeBufferPointer { known in
                     for r in rows {
                         out[count] = r
-                        count &+= known[Int(r)] ? 0 : 1
+                        count &+= known[Moves.index(Int(r), known.count)] ? 0 : 1
                     }
                 }
                 initialized = count
@@ -56,8 +56,9 @@ extension VectorChunk {
             var added = 0
             store.known.withUnsafeMutableBufferPointer { known in
                 for r in todo where everyAlive || alive(r) {
-                    added &+= known[Int(r)] ? 0 : 1
-                    known[Int(r)] = true
+                    let at = Moves.index(Int(r), known.count)
+                    added &+= known[at] ? 0 : 1
+                    known[at] = true
                 }
             }
             store.knownCount += added
@@ -128,10 +129,7 @@ extension VectorChunk {
         } else {
             // (Signatures are the table's own numbers, below `sig.count`.)
             sigStart.withUnsafeMutableBufferPointer { starts in
-                for s in sig.ofRow {
-                    assert(Int(s) + 1 < starts.count)
-                    starts[Int(s) + 1] += 1
-                }
+                for s in sig.ofRow { starts[Moves.index(Int(s) + 1, starts.count)] += 1 }
             }
             for s in 0..<sig.count { sigStart[s + 1] += sigStart[s] }
             var fill = sigStart
@@ -139,9 +137,8 @@ extension VectorChunk {
                 fill.withUnsafeMutableBufferPointer { next in
                     sig.ofRow.withUnsafeBufferPointer { of in
                         for k in 0..<of.count {
-                            let s = Int(of[k])
-                            assert(s < next.count && next[s] < out.count)
-                            out[next[s]] = k
+                            let s = Moves.index(Int(of[k]), next.count)
+                            out[Moves.index(next[s], out.count)] = k
                             next[s] += 1
                         }
                     }
@@ -182,7 +179,7 @@ extension VectorChunk {
                     if round == 0 && errorsIsEmpty {
                         // Every case's first answer (a rule meets only the cases the group's
                         // earlier rules left open).
-                        answers.withUnsafeMutableBufferPointer { a in for k in hit { a[k] = 1 } }
+                        answers.withUnsafeMutableBufferPointer { a in for k in hit { a[Moves.index(k, a.count)] = 1 } }
                         out.scatter(values, at: hit)
                     } else {
                         var first: [Int] = [], firstAt: [Int] = []
@@ -422,20 +419,20 @@ extension VectorPlanTable {
                                 days.withUnsafeBufferPointer { dt in
                                     let width = daySpan + 1, jurisdictions = jr.count
                                     for k in 0..<count {
-                                        let row = lo + Int(rs[k])
+                                        let row = Moves.index(lo + Int(rs[k]), Swift.min(ps.count, ds.count))
                                         let j = Int(ps[row])
                                         let inside = j >= 0 && j < jurisdictions
                                         bad = bad || !inside
                                         let day = ds[row]
                                         let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
                                         out[k] = !inside ? 0 : day == InForce.plusInfinity ? signature(plan: Int(planOf[j]), on: day)
-                                            : dt[Int(jr[j]) * width + i]
+                                            : dt[Moves.index(Int(jr[j]) * width + i, dt.count)]
                                     }
                                 }
                             }
                         } else {
                             for k in 0..<count {
-                                let row = lo + Int(rs[k])
+                                let row = Moves.index(lo + Int(rs[k]), Swift.min(ps.count, ds.count))
                                 let j = Int(ps[row])
                                 guard j >= 0, j < planOf.count else { bad = true; out[k] = 0; continue }
                                 out[k] = signature(plan: Int(planOf[j]), on: ds[row])

@@ -158,9 +158,7 @@ final class VectorChunk {
             // The right side only where the left does not settle it.
             let (positions, open) = selection(out, is: isAnd, rows)
             let right = try eval(y, open, ctx).bools
-            out.withUnsafeMutableBufferPointer { o in
-                for (p, k) in positions.enumerated() { o[k] = right[p] }
-            }
+            Moves.scatter(right, into: &out, at: positions)
             return .bools(out)
         case .compare(let op, let x, let y):
             let left = try eval(x, rows, ctx)
