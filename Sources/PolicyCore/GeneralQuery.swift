@@ -376,7 +376,6 @@ extension QueryRunner {
         }
         let aggregateCount = q.aggregates.count
         var values = [Vec](repeating: .values([]), count: worlds.count * aggregateCount)
-        var positions = [Int32](repeating: -1, count: n)
         let live = chunk.surviving(rows)
         for (w, world) in worlds.enumerated() {
             for (a, aggregate) in q.aggregates.enumerated() {
@@ -385,7 +384,6 @@ extension QueryRunner {
                 values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
             }
         }
-        for (p, r) in live.enumerated() { positions[Int(r)] = Int32(p) }
         var out = GeneralChunk()
         var adder = adder
         var key: [Value] = []
@@ -420,10 +418,15 @@ extension QueryRunner {
                 }
                 okGroups[r] = g
             }
-            adder.add(rows: Array(lo..<(lo + n)), groups: okGroups, values: values, into: &out)
+            // (Rows are read only to weigh cases or to note a compare's differing ones.)
+            let rows = data.weights != nil || q.kind == .compare ? Array(lo..<(lo + n)) : []
+            adder.add(rows: rows, groups: okGroups, values: values, into: &out)
             adder.finish(into: &out)
             return out
         }
+        // Each row's place among the evaluated values (-1: not evaluated).
+        var positions = [Int32](repeating: -1, count: n)
+        for (p, r) in live.enumerated() { positions[Int(r)] = Int32(p) }
         // The cases that count: their rows, groups and places among the evaluated values.
         var okRows: [Int] = [], okGroups: [Int32] = [], okPositions: [Int] = []
         okRows.reserveCapacity(live.count)
