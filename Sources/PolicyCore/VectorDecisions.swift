@@ -262,8 +262,6 @@ final class VectorPlanTable: @unchecked Sendable {
     let pieceSignature: [Int32]
     let signatureStart: [Int]
     let signatureGroups: [Int]
-    /// Per signature: its one group, -1 when it has none, -2 when it has several.
-    let singleGroup: [Int32]
     /// Per jurisdiction, when the calendars are short enough to lay out day by day: the row
     /// of `days` its plan's signatures are in. `days[row * (daySpan + 1) + i]` is the
     /// signature on day `firstCut + i - 1` (`i = 0`: any day before the first finite cut;
@@ -346,10 +344,6 @@ final class VectorPlanTable: @unchecked Sendable {
         self.pieceSignature = pieceSignature
         self.signatureStart = signatureStart
         self.signatureGroups = signatureGroups
-        singleGroup = (0..<(signatureStart.count - 1)).map { s in
-            let width = signatureStart[s + 1] - signatureStart[s]
-            return width == 0 ? -1 : width == 1 ? Int32(signatureGroups[signatureStart[s]]) : -2
-        }
         // Plans with the same calendar of signatures share a row of days.
         // (The open ends of periods, `InForce.minusInfinity` and `plusInfinity`, are cuts
         // no day of a case lies beyond: a day before the first finite cut or after the last
@@ -403,6 +397,7 @@ final class VectorPlanTable: @unchecked Sendable {
         return pieceSignature[pieceStart[p] + piece]
     }
 }
+
 extension VectorPlanTable {
     /// The signature of each row of `rows` (chunk rows from `lo`): its jurisdiction's
     /// plan's piece of time its date falls in.
