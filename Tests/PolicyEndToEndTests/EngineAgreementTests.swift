@@ -256,6 +256,31 @@ final class EngineAgreementTests: XCTestCase {
         try assertAllEngines(model + calendars + query, csv: csv, stdout: long)
     }
 
+    /// A generated field with no default whose rule computes it (`jurisdiction = s0`) starts as
+    /// its kind's zero, not as a placeholder of another kind (which a debug build asserts on),
+    /// and every case takes the computed value.
+    func testAComputedFieldWithNoDefaultTakesItsValueInEveryCase() throws {
+        let program = """
+            jurisdiction usa: federal "United States"
+            jurisdiction s0: state in usa
+            record rec { date: date, jurisdiction: jurisdiction, x: number }
+            population pop0 of rec {
+              size 10
+              seed 1
+              date uniform 2012-03-07 .. 2012-06-10
+              jurisdiction = s0
+              x = 1.5
+            }
+            table count, sum(x) by jurisdiction from pop0
+
+            """
+        try assertAllEngines(program, stdout: """
+            jurisdiction  count  sum(x)
+            s0               10      15
+
+            """)
+    }
+
     /// With three scenarios, each one after the first gets its own attribution: the cases
     /// that differ in it, and why (the third scenario's cases were once put under "no
     /// decision differs", since only the first two were compared).
