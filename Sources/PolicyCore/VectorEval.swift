@@ -174,10 +174,10 @@ final class VectorChunk {
             return arithmetic(op, left, right, positions, rows, src)
         case .ifThenElse(let c, let x, let y):
             let conditions = try eval(c, rows, ctx).bools
-            let (yes, no) = split(VecSlots.identity(rows.count), by: conditions, rows)
-            let a = try eval(x, Moves.gather(rows, yes) { $0 }, ctx)
-            let b = try eval(y, Moves.gather(rows, no) { $0 }, ctx)
-            return Vec.merge(a, yes, b, no, rows.count)
+            let sides = partition(rows, by: conditions)
+            let a = try eval(x, sides.yesRows, ctx)
+            let b = try eval(y, sides.noRows, ctx)
+            return Vec.merge(a, sides.yes, b, sides.no, rows.count)
         case .decision(let d, let ref):
             guard ctx.isCase(ref) else { throw VectorUnsupported() }
             return try decide(d, rows, ctx.world)
@@ -356,6 +356,49 @@ final class VectorChunk {
         yes.removeLast(yes.count - y)
         no.removeLast(no.count - n)
         return (yes, no)
+    }
+
+    /// The live rows of `rows` split by `flags` (`flags[k]` for `rows[k]`): the positions and
+    /// rows where it holds, and where it does not (in one pass without branches when no
+    /// case has failed).
+    func partition(_ rows: [Int32], by flags: [Bool]) -> (yes: [Int], yesRows: [Int32], no: [Int], noRows: [Int32]) {
+        let n = Swift.min(rows.count, flags.count)
+        guard errors.isEmpty, n == rows.count else {
+            let (yes, no) = split(VecSlots.identity(rows.count), by: flags, rows)
+            return (yes, Moves.gather(rows, yes) { $0 }, no, Moves.gather(rows, no) { $0 })
+        }
+        var y = 0, m = 0
+        var yes = [Int](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        var no = [Int](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        var yesRows = [Int32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        var noRows = [Int32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        yes.withUnsafeMutableBufferPointer { ys in
+            no.withUnsafeMutableBufferPointer { ns in
+                yesRows.withUnsafeMutableBufferPointer { yr in
+                    noRows.withUnsafeMutableBufferPointer { nr in
+                        rows.withUnsafeBufferPointer { rs in
+                            flags.withUnsafeBufferPointer { fs in
+                                // Every slot is written, and a side's count moves on where the row is its.
+                                for k in 0..<n {
+                                    ys[y] = k
+                                    yr[y] = rs[k]
+                                    ns[m] = k
+                                    nr[m] = rs[k]
+                                    let f = fs[k] ? 1 : 0
+                                    y &+= f
+                                    m &+= 1 &- f
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        yes.removeLast(n - y)
+        yesRows.removeLast(n - y)
+        no.removeLast(n - m)
+        noRows.removeLast(n - m)
+        return (yes, yesRows, no, noRows)
     }
 
     /// The positions of the live rows whose flag is `value`, and those rows.
