@@ -160,33 +160,15 @@ enum Vec {
     /// `left[k] OP right[p]` for `k = positions[p]` (other rows: false), as
     /// `Operators.compare` answers it.
     static func compare(_ op: BinaryOperator, _ left: Vec, _ right: Vec, _ positions: [Int], _ n: Int) -> [Bool] {
+        if positions.count == n, right.count == n, left.count == n { return compareDense(op, left, right) }
+        // Some cases have failed: the live ones compared, element by element.
         var out = [Bool](repeating: false, count: n)
-        @inline(__always) func each<T: Comparable>(_ x: [T], _ y: [T]) {
-            switch op {
-            case .equal: for (p, k) in positions.enumerated() { out[k] = x[k] == y[p] }
-            case .notEqual: for (p, k) in positions.enumerated() { out[k] = x[k] != y[p] }
-            case .less: for (p, k) in positions.enumerated() { out[k] = x[k] < y[p] }
-            case .lessEqual: for (p, k) in positions.enumerated() { out[k] = !(y[p] < x[k]) }
-            case .greater: for (p, k) in positions.enumerated() { out[k] = y[p] < x[k] }
-            case .greaterEqual: for (p, k) in positions.enumerated() { out[k] = !(x[k] < y[p]) }
-            default: break
-            }
-        }
-        switch (left, right) {
-        case (.ints(let x, let a), .ints(let y, let b)) where a == b:
-            each(x, y)
-        case (.numbers, _), (_, .numbers):
-            guard left.isNumeric, right.isNumeric else { fallthrough }
-            each(left.numbers, right.numbers)
-        default:
-            let x = left.boxed, y = right.boxed
-            for (p, k) in positions.enumerated() { out[k] = Operators.compare(op, x[k], y[p]) }
-        }
+        Moves.scatter(compareDense(op, left.gather(positions), right), into: &out, at: positions)
         return out
     }
 
-    /// `left[k] OP right[k]` for every `k` (`compare` with every position), in tight loops.
-    static func compareDense(_ op: BinaryOperator, _ left: Vec, _ right: Vec) -> [Bool] {
+    /// `left[k] OP right[k]` for every `k`, in tight loops.
+    private static func compareDense(_ op: BinaryOperator, _ left: Vec, _ right: Vec) -> [Bool] {
         let n = Swift.min(left.count, right.count)
         @inline(__always) func each<T: Comparable>(_ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
                                                    _ o: UnsafeMutableBufferPointer<Bool>) {
