@@ -129,7 +129,9 @@ final class DecisionCode: @unchecked Sendable {
     func vectorTable(_ world: World, _ d: Int) -> VectorPlanTable {
         vectorTableLock.withLock {
             if let made = vectorTableStorage { return made }
+            Engine.mark("table?")
             let made = VectorPlanTable(world, d, self)
+            Engine.mark("vector table \(d)")
             vectorTableStorage = made
             return made
         }

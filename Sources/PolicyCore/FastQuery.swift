@@ -349,7 +349,12 @@ public enum Engine {
 
     /// `POLICY_ENGINE=general`: no memo; `POLICY_ENGINE=scalar`: no memo and every case
     /// evaluated alone (the reference the others are compared with).
-    public static var generalOnly: Bool { EngineOptions.current.engine == .general || EngineOptions.current.engine == .scalar }
+    public static var generalOnly: Bool {
+        [.general, .vectors, .scalar].contains(EngineOptions.current.engine)
+    }
+
+    /// `POLICY_ENGINE=vectors`: the general engine without its kernels.
+    public static var kernels: Bool { EngineOptions.current.engine != .vectors }
 
     /// `POLICY_ENGINE=memo`: the memo wherever it applies, whether or not it pays.
     public static var memoAlways: Bool { EngineOptions.current.engine == .memo }

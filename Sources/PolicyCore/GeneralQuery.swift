@@ -38,6 +38,8 @@ extension QueryRunner {
             return all.contains { resolver.resolve($0).opaque }
         }()
         let workers = opaque ? 1 : min(workerCount(), chunkCount)
+        let calendar = CalendarDays(q, data, program, calendarKey)
+        Engine.mark("general engine: set up")
         let slots = Slots<GeneralChunk>(chunkCount)
         let counter = ChunkCounter()
         let runner = self
@@ -47,11 +49,12 @@ extension QueryRunner {
                 guard chunk < chunkCount else { break }
                 let lo = chunk * QueryRunner.chunkSize
                 let result = runner.generalChunk(q, data, worlds, cols, lo: lo, n: Swift.min(QueryRunner.chunkSize, data.count - lo),
-                                                 vector: !Engine.scalarOnly)
+                                                 calendar: calendar, vector: !Engine.scalarOnly)
                 slots.set(chunk, result)
                 if result.interrupted || result.stop != nil { break }
             }
         }
+        Engine.mark("general engine: \(chunkCount) chunks on \(workers) workers")
         // Merge in chunk order.
         var out = Accumulated(groups: [:])
         var errors = RunErrors()
@@ -70,6 +73,7 @@ extension QueryRunner {
         try errors.throwIfAny()
         if let attributionError { throw attributionError }
         (out.differing, out.order) = worded(causes, worlds)
+        Engine.mark("general engine: merged")
         return out
     }
 
@@ -255,8 +259,8 @@ extension QueryRunner {
     /// Rows `lo ..< lo + n`: many cases at a time where every expression has nodes the
     /// chunk evaluator can take (`vector`), else case by case.
     func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
-                      vector: Bool) -> GeneralChunk {
-        var out = evaluateChunk(q, data, worlds, cols, lo: lo, n: n, vector: vector)
+                      calendar: CalendarDays?, vector: Bool) -> GeneralChunk {
+        var out = evaluateChunk(q, data, worlds, cols, lo: lo, n: n, calendar: calendar, vector: vector)
         // A compare's differing cases are attributed here, on the chunk's core; a query
         // that fails anyway is not attributed.
         if !out.differing.isEmpty, !out.interrupted, out.stop == nil, out.errors.entries.isEmpty {
@@ -272,12 +276,12 @@ extension QueryRunner {
     /// A chunk's cases added up, by the chunk evaluator or, for what it does not take, case
     /// by case.
     private func evaluateChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
-                               vector: Bool) -> GeneralChunk {
+                               calendar: CalendarDays?, vector: Bool) -> GeneralChunk {
         let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) },
                                weights: data.weights)
         if vector {
             do {
-                return try vectorChunk(q, data, worlds, adder, lo: lo, n: n)
+                return try vectorChunk(q, data, worlds, adder, calendar, lo: lo, n: n)
             } catch is Interrupted {
                 var out = GeneralChunk()
                 out.interrupted = true
@@ -356,7 +360,8 @@ extension QueryRunner {
     /// Many cases at a time: the filter, then each key, then each world's aggregates, each
     /// over the cases still in (so each case meets its steps, and its first error, in the
     /// order evaluating it alone would), then added up in row order.
-    func vectorChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, lo: Int, n: Int) throws -> GeneralChunk {
+    func vectorChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, _ calendar: CalendarDays?,
+                     lo: Int, n: Int) throws -> GeneralChunk {
         let chunk = try VectorChunk(data: data, lo: lo, n: n, world: worlds[0], queryDate: nil)
         guard case .dates(let dates) = data.columns[chunk.dateField] else { throw VectorUnsupported() }
         var rows = chunk.everyRow
@@ -377,22 +382,10 @@ extension QueryRunner {
         let aggregateCount = q.aggregates.count
         var values = [Vec](repeating: .values([]), count: worlds.count * aggregateCount)
         let live = chunk.surviving(rows)
-        for (w, world) in worlds.enumerated() {
-            for (a, aggregate) in q.aggregates.enumerated() {
-                let node = aggregate.perCase.map { aggregate.node ?? .scalar($0) } ?? .constant(.bool(true))
-                // Every aggregate over the same rows (failures show in `dead`).
-                values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
-            }
-        }
         var out = GeneralChunk()
         var adder = adder
         var key: [Value] = []
         key.reserveCapacity(q.keys.count)
-        // With calendar keys only, a case's group follows from its day: looked up once a day.
-        let byDay = !q.keys.contains { if case .expression = $0.kind { return true }; return false }
-        var firstDay = Int32.max, lastDay = Int32.min
-        if byDay { for r in 0..<n { firstDay = Swift.min(firstDay, dates[lo + r]); lastDay = Swift.max(lastDay, dates[lo + r]) } }
-        var dayGroup = [Int32](repeating: -1, count: byDay && firstDay <= lastDay ? Int(lastDay - firstDay) + 1 : 0)
         // The group of row `r` (of a day whose group is not known yet), made when its key
         // first appears.
         func group(_ r: Int, _ day: Int32) -> Int32 {
@@ -406,52 +399,108 @@ extension QueryRunner {
             }
             return Int32(adder.group(key, into: &out))
         }
-        if chunk.errorsIsEmpty, byDay, chunk.isEveryRow(live) {
-            // Every case counts, at its own place among the values.
-            var okGroups = [Int32](repeating: 0, count: n)
-            for r in 0..<n {
-                let day = dates[lo + r]
-                var g = dayGroup[Int(day - firstDay)]
-                if g < 0 {
-                    g = group(r, day)
-                    dayGroup[Int(day - firstDay)] = g
+        // With calendar keys only, a case's group follows from its day's key number: each
+        // group is looked up once, when its key first appears in the chunk.
+        var groupOfKey = [Int32](repeating: -1, count: calendar?.keys.count ?? 0)
+        @inline(__always) func calendarGroup(_ calendar: CalendarDays, _ day: Int32) -> Int32 {
+            let k = Int(calendar.keyOfDay[Moves.index(Int(day) - Int(calendar.firstDay), calendar.keyOfDay.count)])
+            let g = groupOfKey[k]
+            if g >= 0 { return g }
+            let made = Int32(adder.group(calendar.keys[k], into: &out))
+            groupOfKey[k] = made
+            return made
+        }
+        // Adds up the chunk rows of `range`, of which `evaluated` (in order) have the values
+        // `values` (per world and aggregate); the others were left out by the filter or failed.
+        func addUp(_ range: Range<Int>, _ evaluated: [Int32], _ values: [Vec]) {
+            if let calendar, chunk.errorsIsEmpty, evaluated.count == range.count {
+                // Every case counts, at its own place among the values.
+                let groups = [Int32](unsafeUninitializedCapacity: range.count) { out, initialized in
+                    for (k, r) in range.enumerated() { out[k] = calendarGroup(calendar, dates[lo + r]) }
+                    initialized = range.count
                 }
-                okGroups[r] = g
+                // (Rows are read only to weigh cases or to note a compare's differing ones.)
+                let rows = data.weights != nil || q.kind == .compare ? Array((lo + range.lowerBound)..<(lo + range.upperBound)) : []
+                adder.add(rows: rows, groups: groups, values: values, into: &out)
+                return
             }
-            // (Rows are read only to weigh cases or to note a compare's differing ones.)
-            let rows = data.weights != nil || q.kind == .compare ? Array(lo..<(lo + n)) : []
-            adder.add(rows: rows, groups: okGroups, values: values, into: &out)
-            adder.finish(into: &out)
-            return out
+            // Each row's place among the evaluated values (-1: not evaluated).
+            var positions = [Int32](repeating: -1, count: range.count)
+            for (p, r) in evaluated.enumerated() { positions[Int(r) - range.lowerBound] = Int32(p) }
+            // The cases that count: their rows, groups and places among the evaluated values.
+            var okRows: [Int] = [], okGroups: [Int32] = [], okPositions: [Int] = []
+            okRows.reserveCapacity(evaluated.count)
+            okGroups.reserveCapacity(evaluated.count)
+            okPositions.reserveCapacity(evaluated.count)
+            for r in range {
+                if let failure = chunk.failure(r) {
+                    out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
+                    continue
+                }
+                let p = Int(positions[r - range.lowerBound])
+                guard p >= 0 else { continue }
+                let day = dates[lo + r]
+                okRows.append(lo + r)
+                okGroups.append(calendar.map { calendarGroup($0, day) } ?? group(r, day))
+                okPositions.append(p)
+            }
+            let counted = okPositions.count == evaluated.count ? values : values.map { $0.gather(okPositions) }
+            adder.add(rows: okRows, groups: okGroups, values: counted, into: &out)
         }
-        // Each row's place among the evaluated values (-1: not evaluated).
-        var positions = [Int32](repeating: -1, count: n)
-        for (p, r) in live.enumerated() { positions[Int(r)] = Int32(p) }
-        // The cases that count: their rows, groups and places among the evaluated values.
-        var okRows: [Int] = [], okGroups: [Int32] = [], okPositions: [Int] = []
-        okRows.reserveCapacity(live.count)
-        okGroups.reserveCapacity(live.count)
-        okPositions.reserveCapacity(live.count)
-        for r in 0..<n {
-            if let failure = chunk.failure(r) {
-                out.errors.add(failure, row: lo + r, data.caseRecord(lo + r))
-                continue
+        if Engine.kernels, let kernels = QueryKernels(q, worlds, chunk) {
+            // Block by block, each added up while its values are in cache.
+            try kernels.evaluate(live, n: n, addUp)
+        } else {
+            for (w, world) in worlds.enumerated() {
+                for (a, aggregate) in q.aggregates.enumerated() {
+                    let node = aggregate.perCase.map { aggregate.node ?? .scalar($0) } ?? .constant(.bool(true))
+                    // Every aggregate over the same rows (failures show in `dead`).
+                    values[w * aggregateCount + a] = try chunk.eval(node, live, .query(world))
+                }
             }
-            let p = Int(positions[r])
-            guard p >= 0 else { continue }
-            let day = dates[lo + r]
-            var g = byDay ? dayGroup[Int(day - firstDay)] : -1
-            if g < 0 {
-                g = group(r, day)
-                if byDay { dayGroup[Int(day - firstDay)] = g }
-            }
-            okRows.append(lo + r)
-            okGroups.append(g)
-            okPositions.append(p)
+            addUp(0..<n, live, values)
         }
-        let counted = okPositions.count == live.count ? values : values.map { $0.gather(okPositions) }
-        adder.add(rows: okRows, groups: okGroups, values: counted, into: &out)
         adder.finish(into: &out)
         return out
+    }
+}
+
+/// A query's calendar keys (`by year`, `by month`, `by quarter`) for every day of the
+/// population's dates, worked out once per query: day `firstDay + i` has key number
+/// `keyOfDay[i]`, whose values are `keys[number]`. A chunk finds a case's group through its
+/// key number, so it looks each group up once rather than once per day. Only for queries
+/// whose keys are all calendar keys.
+struct CalendarDays {
+    let firstDay: Int32
+    let keyOfDay: [Int32]
+    let keys: [[Value]]
+
+    init?(_ q: Query, _ data: PopulationData, _ program: Program, _ calendarKey: (KeyKind, Int32) -> Value?) {
+        guard !q.keys.contains(where: { if case .expression = $0.kind { return true }; return false }),
+              let field = program.records[data.record].dateField, field < data.columns.count,
+              case .dates(let dates) = data.columns[field], !dates.isEmpty else { return nil }
+        var first = Int32.max, last = Int32.min
+        dates.withUnsafeBufferPointer { ds in
+            for d in ds {
+                first = Swift.min(first, d)
+                last = Swift.max(last, d)
+            }
+        }
+        // (Dates are checked into the calendar's years, so the span is a few million days at most.)
+        let span = Int(last) - Int(first) + 1
+        guard span > 0, span <= 1 << 22 else { return nil }
+        var keyOfDay = [Int32](repeating: 0, count: span)
+        var keys: [[Value]] = []
+        var key: [Value] = []
+        for i in 0..<span {
+            let day = first + Int32(i)
+            key = q.keys.compactMap { calendarKey($0.kind, day) }
+            // Calendar keys follow the days: a new key is a new number.
+            if keys.last != key { keys.append(key) }
+            keyOfDay[i] = Int32(keys.count - 1)
+        }
+        firstDay = first
+        self.keyOfDay = keyOfDay
+        self.keys = keys
     }
 }

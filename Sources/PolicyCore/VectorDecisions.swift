@@ -408,30 +408,12 @@ extension VectorPlanTable {
             places.withUnsafeBufferPointer { ps in
                 dates.withUnsafeBufferPointer { ds in
                     rows.withUnsafeBufferPointer { rs in
-                        if let dayRowOf {
-                            // One lookup per row: the jurisdiction's row of days, the day clamped into it.
-                            dayRowOf.withUnsafeBufferPointer { jr in
-                                days.withUnsafeBufferPointer { dt in
-                                    let width = daySpan + 1, jurisdictions = jr.count
-                                    for k in 0..<count {
-                                        let row = Moves.index(lo + Int(rs[k]), Swift.min(ps.count, ds.count))
-                                        let j = Int(ps[row])
-                                        let inside = j >= 0 && j < jurisdictions
-                                        bad = bad || !inside
-                                        let day = ds[row]
-                                        let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
-                                        out[k] = !inside ? 0 : day == InForce.plusInfinity ? signature(plan: Int(planOf[j]), on: day)
-                                            : dt[Moves.index(Int(jr[j]) * width + i, dt.count)]
-                                    }
-                                }
-                            }
-                        } else {
-                            for k in 0..<count {
-                                let row = Moves.index(lo + Int(rs[k]), Swift.min(ps.count, ds.count))
-                                let j = Int(ps[row])
-                                guard j >= 0, j < planOf.count else { bad = true; out[k] = 0; continue }
-                                out[k] = signature(plan: Int(planOf[j]), on: ds[row])
-                            }
+                        let n = Swift.min(ps.count, ds.count)
+                        for k in 0..<count {
+                            let row = Moves.index(lo + Int(rs[k]), n)
+                            let s = signature(place: ps[row], day: ds[row])
+                            bad = bad || s == nil
+                            out[k] = s ?? 0
                         }
                     }
                 }
@@ -440,6 +422,17 @@ extension VectorPlanTable {
         }
         if bad { throw VectorUnsupported() }
         return out
+    }
+
+    /// The signature of a case in jurisdiction `j` on `day` (nil: `j` is not in the table):
+    /// by the day table, one lookup (the day clamped into the jurisdiction's row), else by
+    /// counting its plan's cuts.
+    @inline(__always)
+    func signature(place j: Int32, day: Int32) -> Int32? {
+        guard j >= 0, Int(j) < planOf.count else { return nil }
+        guard let dayRowOf, day != InForce.plusInfinity else { return signature(plan: Int(planOf[Int(j)]), on: day) }
+        let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
+        return days[Moves.index(Int(dayRowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
     }
 
     /// The signature of plan `p` on `date`.

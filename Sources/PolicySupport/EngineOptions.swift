@@ -22,6 +22,9 @@ public struct EngineOptions: Sendable {
         case memo
         /// No memo: the general engine, many cases at a time.
         case general
+        /// The general engine without its kernels: every node over whole vectors of a
+        /// chunk (so tests compare the two).
+        case vectors
         /// No memo, and every case evaluated alone: the reference.
         case scalar
     }
@@ -43,7 +46,7 @@ public struct EngineOptions: Sendable {
 
     nonisolated(unsafe) public static var current = EngineOptions()
 
-    /// The options `POLICY_ENGINE` (`general`, `scalar`), `POLICY_ENGINE_EXPLAIN`,
+    /// The options `POLICY_ENGINE` (`general`, `vectors`, `scalar`, `memo`), `POLICY_ENGINE_EXPLAIN`,
     /// `POLICY_THREADS`, `POLICY_PARSE_PIECE_BYTES` and `POLICY_CSV_PIECE_BYTES` set in
     /// `environment`; anything else, or a value out of range, keeps the default.
     public static func fromEnvironment(_ environment: [String: String]) -> EngineOptions {

@@ -6,9 +6,9 @@ import XCTest
 /// working the figures out by hand would get.
 final class EngineAgreementTests: XCTestCase {
     /// The default (memo where it applies), the general engine (chunks many cases at a
-    /// time), the reference (every case alone), and other thread counts.
+    /// time, with its kernels and without), the reference (every case alone), and other thread counts.
     let engines: [[String: String]] = [
-        [:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "scalar"], ["POLICY_ENGINE": "memo"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
+        [:], ["POLICY_ENGINE": "general"], ["POLICY_ENGINE": "vectors"], ["POLICY_ENGINE": "scalar"], ["POLICY_ENGINE": "memo"], ["POLICY_THREADS": "1"], ["POLICY_THREADS": "3"],
         ["POLICY_ENGINE": "general", "POLICY_THREADS": "1"],
     ]
 

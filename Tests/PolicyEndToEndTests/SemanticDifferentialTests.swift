@@ -3,7 +3,8 @@ import XCTest
 
 /// Generated programs (SemanticProgramGenerator) give exactly the same stdout, stderr and exit
 /// status under every engine: the default (memoised where it applies and pays), the general
-/// one, the scalar reference, the memo wherever it applies (`POLICY_ENGINE=memo`), and one,
+/// one (its kernels), the general one without kernels (`POLICY_ENGINE=vectors`), the scalar
+/// reference, the memo wherever it applies (`POLICY_ENGINE=memo`), and one,
 /// two and three threads. `POLICY_DIFF_PROGRAMS=N` runs N programs (default 120) from
 /// `POLICY_DIFF_SEED` (default 1); a disagreement writes the program and what each engine
 /// printed under `$TMPDIR/policy-differential/seed-N/` (`POLICY_DIFF_SAVE_ALL=1` saves every
@@ -12,6 +13,7 @@ final class SemanticDifferentialTests: XCTestCase {
     static let engines: [(name: String, environment: [String: String])] = [
         ("default", [:]),
         ("general", ["POLICY_ENGINE": "general"]),
+        ("vectors", ["POLICY_ENGINE": "vectors"]),
         ("scalar", ["POLICY_ENGINE": "scalar"]),
         ("memo", ["POLICY_ENGINE": "memo"]),
         ("threads=1", ["POLICY_THREADS": "1"]),

@@ -1,0 +1,360 @@
+import PolicySyntax
+
+/// Compiles nodes into kernels for one chunk, sharing one decision kernel per (world,
+/// decision), so a decision asked in several places is resolved once per case.
+final class KernelCompiler {
+    let chunk: VectorChunk
+    private var decisions: [VectorChunk.DecisionKey: DecisionKernel] = [:]
+    /// Decisions whose rules are being compiled (a rule that reaches its own decision
+    /// declines).
+    private var compiling: Set<VectorChunk.DecisionKey> = []
+    /// A decision whose candidates form more groups than this is left to the chunk evaluator.
+    static let maximumGroups = 64
+
+    init(_ chunk: VectorChunk) {
+        self.chunk = chunk
+    }
+
+    /// `node`'s kernel in `ctx`, or nil where the kernels do not take it.
+    func compile(_ node: Node, _ ctx: VectorChunk.Context) -> Kernel? {
+        guard ctx.letLocals == nil else { return nil }
+        switch node {
+        case .constant(let v):
+            guard let (kind, w) = KernelKind.of(v) else { return nil }
+            return ConstantKernel(kind, w)
+        case .field(let ref, let i):
+            if ctx.isCase(ref) {
+                guard i < chunk.data.columns.count else { return nil }
+                return ColumnKernel(chunk.data.columns[i])
+            }
+            // A field of a record passed to the policy: the same for every case.
+            guard ctx.inRule, case .slot(let s) = ref, s > 0, s < ctx.locals.count, case .record(let c) = ctx.locals[s],
+                  i < c.fields.count, let (kind, w) = KernelKind.of(c.fields[i]) else { return nil }
+            return ConstantKernel(kind, w)
+        case .local(let s):
+            // A policy's argument (slot 0, the case itself, has no register).
+            guard ctx.inRule, s > 0, s < ctx.locals.count, let (kind, w) = KernelKind.of(ctx.locals[s]) else { return nil }
+            return ConstantKernel(kind, w)
+        case .not(let x):
+            guard let x = compile(x, ctx), x.kind == .bool else { return nil }
+            return NotKernel(x)
+        case .and(let x, let y), .or(let x, let y):
+            guard let x = compile(x, ctx), let y = compile(y, ctx), x.kind == .bool, y.kind == .bool else { return nil }
+            if case .and = node { return AndOrKernel(isAnd: true, x, y) }
+            return AndOrKernel(isAnd: false, x, y)
+        case .compare(let op, let x, let y):
+            guard let x = compile(x, ctx), let y = compile(y, ctx) else { return nil }
+            return CompareKernel(op, x, y)
+        case .arithmetic(let op, let x, let y, let source):
+            guard let x = compile(x, ctx), let y = compile(y, ctx) else { return nil }
+            return ArithmeticKernel(op, x, y, source)
+        case .toNumber(let x):
+            guard let x = compile(x, ctx), x.kind == .number || x.kind == .ints(.int) else { return nil }
+            return ToNumberKernel(x)
+        case .negate(let x, let source):
+            guard let x = compile(x, ctx) else { return nil }
+            return NegateKernel(x, source)
+        case .ifThenElse(let c, let x, let y):
+            guard let c = compile(c, ctx), c.kind == .bool, let x = compile(x, ctx), let y = compile(y, ctx) else { return nil }
+            return IfKernel(c, x, y)
+        case .contains(let x, .constant(let collection)):
+            guard let x = compile(x, ctx) else { return nil }
+            return ContainsKernel(x, collection.elements)
+        case .attribute(let x, let a):
+            guard let x = compile(x, ctx) else { return nil }
+            return AttributeKernel(x, a, ctx.world, inRule: ctx.inRule, chunk)
+        case .param(let p):
+            guard ctx.inRule else {
+                guard let (kind, w) = KernelKind.of(ctx.world.param(p, on: chunk.queryDate)) else { return nil }
+                return ConstantKernel(kind, w)
+            }
+            return ParamKernel(p, ctx.world, chunk)
+        case .chance(let p, let stream, _):
+            guard let p = compile(p, ctx) else { return nil }
+            return ChanceKernel(p, stream: stream, seed: chunk.data.seed)
+        case .decision(let d, let ref):
+            guard ctx.isCase(ref) else { return nil }
+            return decision(d, ctx.world)
+        case .contains, .within, .extremum, .letCall, .scalar:
+            return nil
+        }
+    }
+
+    /// The kernel of decision `d` in `world`, made once.
+    private func decision(_ d: Int, _ world: World) -> DecisionKernel? {
+        let key = VectorChunk.DecisionKey(world: ObjectIdentifier(world), decision: d)
+        if let made = decisions[key] { return made }
+        guard !compiling.contains(key), d < world.program.decisions.count,
+              let kind = KernelKind.of(world.program.decisions[d].type) else { return nil }
+        compiling.insert(key)
+        defer { compiling.remove(key) }
+        let code = world.decisionCode(d)
+        let data = chunk.data
+        guard code.version >= 0 else {
+            // Not defined in this world: every case's error, as the chunk evaluator gives it.
+            let made = DecisionKernel(d, world, kind, code, table: nil, groups: [], defaultKernel: nil)
+            decisions[key] = made
+            return made
+        }
+        guard code.caseType == data.record, code.caseFields.date == chunk.dateField,
+              code.caseFields.jurisdiction == chunk.jurisdictionField else { return nil }
+        let defaultContext = VectorChunk.Context(world: world, inRule: true, locals: [.bool(false)], localCount: 1)
+        guard let defaultKernel = compile(code.defaultNode, defaultContext), defaultKernel.kind == kind else { return nil }
+        var table: VectorPlanTable?
+        var groups: [[DecisionKernel.Rule]] = []
+        if case .sparse(let byJurisdiction) = code.plans, byJurisdiction.isEmpty {
+            // No candidates anywhere: the default answers.
+        } else {
+            let t = code.vectorTable(world, d)
+            guard t.groups.count <= KernelCompiler.maximumGroups else { return nil }
+            for g in t.groups {
+                let ctx = VectorChunk.Context(world: world, inRule: true, locals: g.locals, localCount: g.localCount)
+                var rules: [DecisionKernel.Rule] = []
+                for rule in g.rules {
+                    var condition: Kernel?
+                    if let c = rule.conditionNode {
+                        guard let k = compile(c, ctx), k.kind == .bool else { return nil }
+                        condition = k
+                    }
+                    guard let value = compile(rule.valueNode, ctx), value.kind == kind else { return nil }
+                    rules.append(DecisionKernel.Rule(condition: condition, value: value))
+                }
+                groups.append(rules)
+            }
+            table = t
+        }
+        let made = DecisionKernel(d, world, kind, code, table: table, groups: groups, defaultKernel: defaultKernel)
+        decisions[key] = made
+        return made
+    }
+}
+
+/// Decision `d` about the case, resolved once per case of a block: each case's candidates
+/// in force by its signature (`VectorPlanTable`), rules run round by round over the cases
+/// whose k-th candidate is in their group, the default where none answers, and
+/// `Resolution` case by case where several do.
+final class DecisionKernel: Kernel {
+    struct Rule {
+        var condition: Kernel?
+        var value: Kernel
+    }
+
+    let d: Int
+    let world: World
+    let code: DecisionCode
+    let table: VectorPlanTable?
+    let groups: [[Rule]]
+    let defaultKernel: Kernel?
+    /// The block each position was last resolved in.
+    private let resolved: UnsafeMutablePointer<UInt32>
+    /// Per position: its signature, and how many answers it has had (2: several).
+    private let signature: UnsafeMutablePointer<Int32>
+    private let answers: UnsafeMutablePointer<Int8>
+    private let todo = Selection(), hit = Selection(), missA = Selection(), missB = Selection(), none = Selection()
+    private let empty = Selection()
+    /// Per group: the positions whose candidate of the round is in it.
+    private let ofGroup: [Selection]
+    private let groupAt: [UnsafeMutablePointer<Int32>]
+    private let groupCount: UnsafeMutablePointer<Int>
+
+    init(_ d: Int, _ world: World, _ kind: KernelKind, _ code: DecisionCode, table: VectorPlanTable?, groups: [[Rule]],
+         defaultKernel: Kernel?) {
+        self.d = d
+        self.world = world
+        self.code = code
+        self.table = table
+        self.groups = groups
+        self.defaultKernel = defaultKernel
+        resolved = .allocate(capacity: Kernel.blockSize)
+        resolved.initialize(repeating: 0, count: Kernel.blockSize)
+        signature = .allocate(capacity: Kernel.blockSize)
+        signature.initialize(repeating: 0, count: Kernel.blockSize)
+        answers = .allocate(capacity: Kernel.blockSize)
+        answers.initialize(repeating: 0, count: Kernel.blockSize)
+        ofGroup = groups.map { _ in Selection() }
+        groupAt = ofGroup.map(\.at)
+        groupCount = .allocate(capacity: Swift.max(1, groups.count))
+        groupCount.initialize(repeating: 0, count: Swift.max(1, groups.count))
+        super.init(kind)
+    }
+
+    deinit {
+        resolved.deallocate()
+        signature.deallocate()
+        answers.deallocate()
+        groupCount.deallocate()
+    }
+
+    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+        // The positions not resolved in this block yet.
+        let stamp = b.stamp, at = sel.at, to = todo.at
+        var n = 0
+        for m in 0..<sel.count {
+            let p = at[m]
+            to[n] = p
+            n &+= resolved[Int(p)] == stamp ? 0 : 1
+            resolved[Int(p)] = stamp
+        }
+        todo.count = n
+        guard n > 0 else { return }
+        guard code.version >= 0, let defaultKernel else {
+            let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
+            for m in 0..<n { b.fail(to[m], e) }
+            return
+        }
+        guard let table else {
+            try copy(defaultKernel, todo, b)
+            return
+        }
+        try resolve(table, defaultKernel, b)
+    }
+
+    /// `k` over `sel`, into this register.
+    @inline(__always)
+    private func copy(_ k: Kernel, _ sel: Selection, _ b: KernelBlock) throws {
+        let r = register, at = sel.at
+        if let w = k.constant {
+            for m in 0..<sel.count { r[Int(at[m])] = w }
+            return
+        }
+        try k.run(sel, b)
+        let kr = k.register
+        for m in 0..<sel.count {
+            let p = Int(at[m])
+            r[p] = kr[p]
+        }
+    }
+
+    private func resolve(_ table: VectorPlanTable, _ defaultKernel: Kernel, _ b: KernelBlock) throws {
+        let chunk = b.chunk, to = todo.at, n = todo.count
+        guard case .dates(let dates) = chunk.data.columns[chunk.dateField],
+              case .jurisdictions(let places) = chunk.data.columns[chunk.jurisdictionField] else { throw VectorUnsupported() }
+        let base = chunk.lo + b.start
+        var outside = false
+        // The most candidates any position has.
+        var rounds = 0
+        table.signatureStart.withUnsafeBufferPointer { start in
+            places.withUnsafeBufferPointer { ps in
+                dates.withUnsafeBufferPointer { ds in
+                    let rows = Swift.min(ps.count, ds.count)
+                    for m in 0..<n {
+                        let p = Int(to[m])
+                        let row = Moves.index(base + p, rows)
+                        let found = table.signature(place: ps[row], day: ds[row])
+                        outside = outside || found == nil
+                        let s = found ?? 0
+                        signature[p] = s
+                        answers[p] = 0
+                        let at = Moves.index(Int(s), start.count - 1)
+                        rounds = Swift.max(rounds, start[at + 1] - start[at])
+                    }
+                }
+            }
+        }
+        if outside { throw VectorUnsupported() }
+        var several = false
+        var answered = 0
+        for round in 0..<rounds {
+            // Each position's round-th candidate, by group.
+            groupCount.update(repeating: 0, count: ofGroup.count)
+            table.signatureStart.withUnsafeBufferPointer { start in
+                table.signatureGroups.withUnsafeBufferPointer { groupsOf in
+                    groupAt.withUnsafeBufferPointer { groupAt in
+                        for m in 0..<n {
+                            let p = to[m]
+                            let s = Int(signature[Int(p)])
+                            let at = start[s] &+ round
+                            guard at < start[s + 1] else { continue }
+                            let g = groupsOf[at]
+                            groupAt[g][groupCount[g]] = p
+                            groupCount[g] &+= 1
+                        }
+                    }
+                }
+            }
+            for (g, members) in ofGroup.enumerated() where groupCount[g] > 0 {
+                members.count = groupCount[g]
+                try answer(groups[g], members, &several, &answered, b)
+            }
+        }
+        // No answer: the default.
+        if answered < n {
+            let noneAt = none.at
+            var k = 0
+            for m in 0..<n {
+                let p = to[m]
+                noneAt[k] = p
+                k &+= answers[Int(p)] == 0 ? 1 : 0
+            }
+            none.count = k
+            if k > 0 { try copy(defaultKernel, none, b) }
+        }
+        guard several else { return }
+        // Several answers: resolved case by case (overrides, combiners, ties).
+        b.frame.world = world
+        for m in 0..<n where answers[Int(to[m])] > 1 {
+            let p = to[m]
+            let c = chunk.data.caseRecord(b.row(p))
+            b.frame.subject = .record(c)
+            b.frame.caseRecord = nil
+            b.frame.locals = []
+            do {
+                let v = try Resolution.decide(d, c, &b.frame)
+                guard let (kind, w) = KernelKind.of(v), kind == self.kind else { throw VectorUnsupported() }
+                register[Int(p)] = w
+            } catch let e as EvalError {
+                b.fail(p, e)
+            }
+        }
+    }
+
+    /// One group's rules over its members: the first rule that holds answers for a case.
+    private func answer(_ rules: [Rule], _ members: Selection, _ several: inout Bool, _ answered: inout Int,
+                        _ b: KernelBlock) throws {
+        // The positions no rule has answered for yet.
+        var open = members
+        for rule in rules where open.count > 0 {
+            let taken: Selection
+            if let condition = rule.condition {
+                try condition.run(open, b)
+                // The positions the rule misses go to whichever buffer `open` is not.
+                let missed = open === missA ? missB : missA
+                let cr = condition.register, at = open.at, hs = hit.at, ms = missed.at
+                var h = 0, x = 0
+                for m in 0..<open.count {
+                    let p = at[m]
+                    hs[h] = p
+                    ms[x] = p
+                    let f = cr[Int(p)] != 0 ? 1 : 0
+                    h &+= f
+                    x &+= 1 &- f
+                }
+                hit.count = h
+                missed.count = x
+                taken = hit
+                open = missed
+            } else {
+                taken = open
+                open = empty
+            }
+            guard taken.count > 0 else { continue }
+            let r = register, at = taken.at, counts = answers
+            let w = rule.value.constant
+            if w == nil { try rule.value.run(taken, b) }
+            let vr = rule.value.register
+            var first = 0
+            for m in 0..<taken.count {
+                let p = Int(at[m])
+                let a = counts[p]
+                if a == 0 {
+                    r[p] = w ?? vr[p]
+                    first &+= 1
+                } else {
+                    several = true
+                }
+                counts[p] = a < 2 ? a + 1 : 2
+            }
+            answered &+= first
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import PolicySyntax
+
+// Kernels: a query's nodes compiled, for one chunk, into operations over blocks of
+// `Kernel.blockSize` consecutive rows.
+//
+// The chunk evaluator (`VectorChunk`) moves whole vectors of a chunk between nodes: every
+// node allocates its result, and `if`, `and`, `or` and decisions gather their rows' values
+// and scatter them back. A kernel instead owns one register per node, a value per row of
+// the block, written only at the rows selected for it; a node's operands are read at the
+// same positions, so nothing is gathered, scattered or merged, and a block's registers stay
+// in the core's cache. The nodes are the same IR, and each operation is the same primitive
+// (`Operators`, `ValueOrder`'s order on typed values, `Resolution` for several answers),
+// so the kernels answer as the chunk evaluator does; the engine agreement and semantic
+// differential tests compare them.
+//
+// A node the kernels do not take (strings, records, lets, durations, …) makes the whole
+// aggregate decline at compile time; the chunk evaluator then takes it.
+
+/// What a kernel's register holds: int-like values (bools as 0 and 1, ints, dates, enum
+/// members, jurisdictions) as `Int64`, numbers as the bits of a `Double`.
+enum KernelKind: Equatable {
+    case bool
+    case ints(Vec.IntTag)
+    case number
+
+    /// The kind of a typed value, if it has one.
+    static func of(_ v: Value) -> (KernelKind, Int64)? {
+        switch v {
+        case .bool(let b): return (.bool, b ? 1 : 0)
+        case .number(let x): return (.number, Int64(bitPattern: x.bitPattern))
+        default:
+            guard let (x, tag) = Vec.typed(v) else { return nil }
+            return (.ints(tag), x)
+        }
+    }
+
+    /// The register word `x` as a value of this kind.
+    func box(_ x: Int64) -> Value {
+        switch self {
+        case .bool: return .bool(x != 0)
+        case .number: return .number(Double(bitPattern: UInt64(bitPattern: x)))
+        case .ints(let tag): return Vec.box(x, tag)
+        }
+    }
+
+    /// The kind of values of type `t`, if the kernels hold them.
+    static func of(_ t: PType) -> KernelKind? {
+        switch t {
+        case .bool: return .bool
+        case .int: return .ints(.int)
+        case .number: return .number
+        case .date: return .ints(.date)
+        case .jurisdiction: return .ints(.jurisdiction)
+        case .enumType(let e): return .ints(.member(Int32(e)))
+        default: return nil
+        }
+    }
+}
+
+/// A row selection within a block: positions (0 ..< blockSize), in order.
+final class Selection {
+    let at: UnsafeMutablePointer<Int32>
+    var count = 0
+
+    init() {
+        at = .allocate(capacity: Kernel.blockSize)
+    }
+
+    deinit { at.deallocate() }
+}
+
+/// What every kernel of a chunk reads while a block runs.
+final class KernelBlock {
+    let chunk: VectorChunk
+    /// The block's first row, in the chunk (`chunk.lo + start` in the population).
+    var start = 0
+    /// Counts blocks, so per-block marks need no clearing.
+    var stamp: UInt32 = 0
+    var frame: Frame
+
+    init(_ chunk: VectorChunk) {
+        self.chunk = chunk
+        frame = chunk.frame
+    }
+
+    /// Block position `p`'s case failed with `e` (its first error is kept).
+    @inline(__always)
+    func fail(_ p: Int32, _ e: EvalError) {
+        chunk.fail(Int32(start) + p, e)
+    }
+
+    /// The population row of block position `p`.
+    @inline(__always)
+    func row(_ p: Int32) -> Int { chunk.lo + start + Int(p) }
+}
+
+/// One node of the IR over a block: `run` writes `register[p]` for every selected position.
+class Kernel {
+    static let blockSize = 2048
+
+    let kind: KernelKind
+    let register: UnsafeMutablePointer<Int64>
+
+    init(_ kind: KernelKind) {
+        self.kind = kind
+        register = .allocate(capacity: Kernel.blockSize)
+        register.initialize(repeating: 0, count: Kernel.blockSize)
+    }
+
+    deinit { register.deallocate() }
+
+    /// A constant's value (kernels read it directly instead of its register).
+    var constant: Int64? { nil }
+
+    func run(_ sel: Selection, _ b: KernelBlock) throws {}
+
+    @inline(__always)
+    func number(_ p: Int) -> Double { Double(bitPattern: UInt64(bitPattern: register[p])) }
+
+    /// The register at the selected positions, as a vector of its kind.
+    func values(_ sel: Selection) -> Vec {
+        let r = register, at = sel.at, n = sel.count
+        switch kind {
+        case .bool:
+            return .bools([Bool](unsafeUninitializedCapacity: n) { out, initialized in
+                for m in 0..<n { out[m] = r[Int(at[m])] != 0 }
+                initialized = n
+            })
+        case .ints(let tag):
+            return .ints([Int64](unsafeUninitializedCapacity: n) { out, initialized in
+                for m in 0..<n { out[m] = r[Int(at[m])] }
+                initialized = n
+            }, tag)
+        case .number:
+            return .numbers([Double](unsafeUninitializedCapacity: n) { out, initialized in
+                for m in 0..<n { out[m] = Double(bitPattern: UInt64(bitPattern: r[Int(at[m])])) }
+                initialized = n
+            })
+        }
+    }
+}
+
+/// The kernels that answer a query's aggregates in one chunk.
+final class QueryKernels {
+    let block: KernelBlock
+    /// Per world and aggregate (`w * aggregates + a`): its kernel.
+    let aggregates: [Kernel]
+    private let selection = Selection()
+
+    /// Nil when some aggregate has a node the kernels do not take.
+    init?(_ q: Query, _ worlds: [World], _ chunk: VectorChunk) {
+        let compiler = KernelCompiler(chunk)
+        var kernels: [Kernel] = []
+        for world in worlds {
+            for aggregate in q.aggregates {
+                guard aggregate.perCase != nil else {
+                    kernels.append(ConstantKernel(.bool, 1))
+                    continue
+                }
+                guard let node = aggregate.node, let k = compiler.compile(node, .query(world)) else { return nil }
+                kernels.append(k)
+            }
+        }
+        block = KernelBlock(chunk)
+        aggregates = kernels
+    }
+
+    /// Runs the kernels block by block over the chunk's `n` rows, at `rows` (in order), and
+    /// hands each block's range of rows to `body` with the rows evaluated in it and every
+    /// kernel's values for them, as the chunk evaluator gives them
+    /// (`values[w * aggregates + a][k]` for the k-th), while they are in cache.
+    func evaluate(_ rows: [Int32], n: Int,
+                  _ body: (_ range: Range<Int>, _ rows: [Int32], _ values: [Vec]) throws -> Void) throws {
+        let chunk = block.chunk
+        var k = 0
+        var start = 0
+        while start < n {
+            if chunk.cancellation.isRaised { throw Interrupted() }
+            let end = Swift.min(n, start + Kernel.blockSize)
+            // The rows of this block.
+            let first = k
+            selection.count = 0
+            while k < rows.count, Int(rows[k]) < end {
+                selection.at[selection.count] = rows[k] &- Int32(start)
+                selection.count += 1
+                k += 1
+            }
+            block.start = start
+            block.stamp &+= 1
+            var values: [Vec] = []
+            values.reserveCapacity(aggregates.count)
+            for kernel in aggregates {
+                if selection.count > 0 { try kernel.run(selection, block) }
+                values.append(kernel.values(selection))
+            }
+            try body(start..<end, Array(rows[first..<k]), values)
+            start = end
+        }
+    }
+}
