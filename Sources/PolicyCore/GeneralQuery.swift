@@ -22,6 +22,8 @@ extension QueryRunner {
         /// An error that stops the whole query (not one case's), e.g. an aggregate inside an
         /// expression whose own cases failed: rethrown when the merge reaches this chunk.
         var stop: Error?
+        /// Whether the chunk's aggregates ran as kernels.
+        var byKernels = false
     }
 
     /// Evaluates every case (the general path).
@@ -54,7 +56,10 @@ extension QueryRunner {
                 if result.interrupted || result.stop != nil { break }
             }
         }
-        Engine.mark("general engine: \(chunkCount) chunks on \(workers) workers")
+        if Engine.explain {
+            let byKernels = slots.all.reduce(0) { $0 + ($1?.byKernels == true ? 1 : 0) }
+            Engine.mark("general engine: \(chunkCount) chunks (\(byKernels) by kernels) on \(workers) workers")
+        }
         // Merge in chunk order.
         var out = Accumulated(groups: [:])
         var errors = RunErrors()
@@ -75,185 +80,6 @@ extension QueryRunner {
         (out.differing, out.order) = worded(causes, worlds)
         Engine.mark("general engine: merged")
         return out
-    }
-
-    /// Adds up one chunk's cases, in row order, into per-group totals.
-    struct ChunkAdder {
-        let q: Query
-        let cols: [Column]
-        let worldCount: Int
-        let aggregateCount: Int
-        let intSum: [Bool]
-        let kinds: [AggregateKind]
-        let stride: Int
-        var groupOf: [[Value]: Int] = [:]
-        var caseCounts: [Int] = []
-        var intTotals: [IntTotal] = []
-        var totals: [Double] = []
-        /// Each case's weight (§10), or nil: then each case counts once.
-        let weights: [Double]?
-        var caseWeights: [Double] = []
-
-        init(_ q: Query, _ cols: [Column], worlds: Int, intSum: [Bool], weights: [Double]? = nil) {
-            self.q = q
-            self.weights = weights
-            self.cols = cols
-            worldCount = worlds
-            aggregateCount = q.aggregates.count
-            self.intSum = intSum
-            kinds = cols.map { q.aggregates[$0.aggregate].kind }
-            stride = worlds * cols.count
-        }
-
-        /// The group of `key`, made when it first appears (groups keep that order).
-        mutating func group(_ key: [Value], into out: inout GeneralChunk) -> Int {
-            if let found = groupOf[key] { return found }
-            let g = caseCounts.count
-            groupOf[key] = g
-            out.groupOrder.append(key)
-            caseCounts.append(0)
-            caseWeights.append(0)
-            intTotals.append(contentsOf: repeatElement(0, count: stride))
-            totals.append(contentsOf: repeatElement(0, count: stride))
-            return g
-        }
-
-        /// Adds up cases in row order: case `p` is row `rows[p]` of group `groups[p]`, and
-        /// `values[w * aggregates + a][p]` is aggregate `a`'s value for it in world `w`. Each
-        /// total takes its cases in row order, so number sums do not depend on how the cases
-        /// were evaluated.
-        mutating func add(rows: [Int], groups: [Int32], values: [Vec], into out: inout GeneralChunk) {
-            caseCounts.withUnsafeMutableBufferPointer { c in
-                guard !c.isEmpty else { return assert(groups.isEmpty) }
-                for g in groups { c[Moves.index(Int(g), c.count)] += 1 }
-            }
-            var caseWeight: [Double] = []
-            if let weights {
-                caseWeight = rows.map { $0 < weights.count ? weights[$0] : 0 }
-                for (p, g) in groups.enumerated() { caseWeights[Int(g)] += caseWeight[p] }
-            }
-            for w in 0..<worldCount {
-                for ci in cols.indices {
-                    let v = values[w * aggregateCount + cols[ci].aggregate]
-                    let slot = w * cols.count + ci
-                    if case .spread = kinds[ci] {
-                        // A spread's member columns follow each other: added up in one pass,
-                        // from its first.
-                        if cols[ci].member == 0 { addSpread(v, groups, caseWeight, slot: slot, members: spreadWidth(ci)) }
-                        continue
-                    }
-                    if weights != nil {
-                        addWeighted(kinds[ci], v, groups, caseWeight, slot: slot)
-                    } else {
-                        add(kinds[ci], intSum: intSum[ci], v, groups, slot: slot)
-                    }
-                }
-            }
-            noteDiffering(rows: rows, values: values, into: &out)
-        }
-
-        /// The member columns of the spread whose first column is `ci`.
-        private func spreadWidth(_ ci: Int) -> Int {
-            var k = ci + 1
-            while k < cols.count, cols[k].aggregate == cols[ci].aggregate, cols[k].member != nil { k += 1 }
-            return k - ci
-        }
-
-        /// A spread's cases: each counts (or adds its weight) in the column of its member.
-        private mutating func addSpread(_ v: Vec, _ groups: [Int32], _ weight: [Double], slot: Int, members: Int) {
-            let m = v.memberIndices
-            if weights != nil {
-                for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
-                    totals[Int(g) * stride + slot + Int(m[p])] += weight[p]
-                }
-            } else {
-                let stride = self.stride
-                intTotals.withUnsafeMutableBufferPointer { t in
-                    guard !t.isEmpty else { return assert(groups.isEmpty) }
-                    for (p, g) in groups.enumerated() where m[p] >= 0 && m[p] < Int64(members) {
-                        t[Moves.index(Int(g) * stride + slot + Int(m[p]), t.count)] += 1
-                    }
-                }
-            }
-        }
-
-        /// One column's cases, each counting once (a spread's are added by `addSpread`).
-        /// (Tight loops over the totals: a group's slot is the adder's own index.)
-        private mutating func add(_ kind: AggregateKind, intSum: Bool, _ v: Vec, _ groups: [Int32], slot: Int) {
-            let stride = self.stride
-            switch kind {
-            case .count:
-                intTotals.withUnsafeMutableBufferPointer { t in
-                    guard !t.isEmpty else { return assert(groups.isEmpty) }
-                    for g in groups { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
-                }
-            case .countIf, .share:
-                let b = v.bools
-                intTotals.withUnsafeMutableBufferPointer { t in
-                    guard !t.isEmpty else { return assert(groups.isEmpty) }
-                    for (p, g) in groups.enumerated() where b[p] { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
-                }
-            case .spread:
-                break
-            case .sum, .mean:
-                if intSum {
-                    let x = v.ints
-                    intTotals.withUnsafeMutableBufferPointer { t in
-                        guard !t.isEmpty else { return assert(groups.isEmpty) }
-                        for (p, g) in groups.enumerated() { t[Moves.index(Int(g) * stride + slot, t.count)].add(x[p]) }
-                    }
-                } else {
-                    let x = v.numbers
-                    totals.withUnsafeMutableBufferPointer { t in
-                        guard !t.isEmpty else { return assert(groups.isEmpty) }
-                        for (p, g) in groups.enumerated() { t[Moves.index(Int(g) * stride + slot, t.count)] += x[p] }
-                    }
-                }
-            }
-        }
-
-        /// One column's cases of a weighted population: every column but `cases` adds weights
-        /// (a spread's are added by `addSpread`).
-        private mutating func addWeighted(_ kind: AggregateKind, _ v: Vec, _ groups: [Int32], _ weight: [Double], slot: Int) {
-            switch kind {
-            case .count(plain: true):
-                for g in groups { intTotals[Int(g) * stride + slot] += 1 }
-            case .count:
-                for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] }
-            case .countIf, .share:
-                let b = v.bools
-                for (p, g) in groups.enumerated() where b[p] { totals[Int(g) * stride + slot] += weight[p] }
-            case .spread:
-                break
-            case .sum, .mean:
-                let x = v.numbers
-                for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] * x[p] }
-            }
-        }
-
-        /// The `compare` cases whose aggregates differ between scenarios (for attribution).
-        func noteDiffering(rows: [Int], values: [Vec], into out: inout GeneralChunk) {
-            guard q.kind == .compare, worldCount > 1, !rows.isEmpty else { return }
-            var differs = [Bool](repeating: false, count: rows.count)
-            for w in 1..<worldCount {
-                for a in 0..<aggregateCount { Vec.markUnequal(values[w * aggregateCount + a], values[a], into: &differs) }
-            }
-            for (p, row) in rows.enumerated() where differs[p] { out.differing.append(row) }
-        }
-
-        func finish(into out: inout GeneralChunk) {
-            for (g, k) in out.groupOrder.enumerated() {
-                var acc = Accumulator(totals: [], intTotals: [])
-                acc.cases = caseCounts[g]
-                acc.weight = caseWeights[g]
-                for w in 0..<worldCount {
-                    let base = g * stride + w * cols.count
-                    acc.intTotals.append(Array(intTotals[base..<(base + cols.count)]))
-                    acc.totals.append(Array(totals[base..<(base + cols.count)]))
-                }
-                out.groups[k] = acc
-            }
-        }
     }
 
     /// Rows `lo ..< lo + n`: many cases at a time where every expression has nodes the
@@ -448,8 +274,23 @@ extension QueryRunner {
             adder.add(rows: okRows, groups: okGroups, values: counted, into: &out)
         }
         if Engine.kernels, let kernels = QueryKernels(q, worlds, chunk) {
-            // Block by block, each added up while its values are in cache.
-            try kernels.evaluate(live, n: n, addUp)
+            out.byKernels = true
+            // Block by block, each added up while its values are in cache: straight from the
+            // kernels' registers where every case of the block counts, alone.
+            let direct = data.weights == nil && q.kind != .compare
+            var groups = [Int32](repeating: 0, count: Kernel.blockSize)
+            try kernels.evaluate(live, n: n) { range, evaluated, at in
+                guard direct, let calendar, chunk.errorsIsEmpty, evaluated.count == range.count else {
+                    addUp(range, Array(evaluated), kernels.values(at))
+                    return
+                }
+                groups.withUnsafeMutableBufferPointer { gs in
+                    for (k, r) in range.enumerated() { gs[k] = calendarGroup(calendar, dates[lo + r]) }
+                }
+                groups.withUnsafeBufferPointer { gs in
+                    adder.add(groups: UnsafeBufferPointer(rebasing: gs[0..<range.count]), kernels: kernels.aggregates, at: at.at)
+                }
+            }
         } else {
             for (w, world) in worlds.enumerated() {
                 for (a, aggregate) in q.aggregates.enumerated() {

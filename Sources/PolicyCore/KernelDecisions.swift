@@ -147,6 +147,8 @@ final class DecisionKernel: Kernel {
     let defaultKernel: Kernel?
     /// The block each position was last resolved in.
     private let resolved: UnsafeMutablePointer<UInt32>
+    /// The last block the decision was asked in, and the last it was asked for as a whole.
+    private var firstAsked: UInt32 = 0, wholeBlock: UInt32 = 0
     /// Per position: its signature, and how many answers it has had (2: several).
     private let signature: UnsafeMutablePointer<Int32>
     private let answers: UnsafeMutablePointer<Int8>
@@ -185,47 +187,66 @@ final class DecisionKernel: Kernel {
         groupCount.deallocate()
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
-        // The positions not resolved in this block yet.
-        let stamp = b.stamp, at = sel.at, to = todo.at
-        var n = 0
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        try resolve(sel, b)
+        guard out != register else { return }
+        let r = register, at = sel.at
         for m in 0..<sel.count {
-            let p = at[m]
-            to[n] = p
-            n &+= resolved[Int(p)] == stamp ? 0 : 1
-            resolved[Int(p)] = stamp
+            let p = Int(at[m])
+            out[p] = r[p]
         }
-        todo.count = n
+    }
+
+    /// Resolves the selected positions not resolved in this block yet, into the register.
+    private func resolve(_ sel: Selection, _ b: KernelBlock) throws {
+        let stamp = b.stamp
+        // Asked for the whole block before: nothing is left to resolve.
+        if wholeBlock == stamp { return }
+        let todo: Selection
+        if sel === b.top && firstAsked != stamp {
+            // Asked first for the whole block: every position is to do, and none again.
+            wholeBlock = stamp
+            todo = sel
+        } else {
+            // The positions not resolved in this block yet.
+            let at = sel.at, to = self.todo.at
+            var n = 0
+            for m in 0..<sel.count {
+                let p = at[m]
+                to[n] = p
+                n &+= resolved[Int(p)] == stamp ? 0 : 1
+                resolved[Int(p)] = stamp
+            }
+            self.todo.count = n
+            todo = self.todo
+        }
+        firstAsked = stamp
+        let n = todo.count
         guard n > 0 else { return }
         guard code.version >= 0, let defaultKernel else {
             let e = EvalError("decision '\(world.program.decisions[d].name)' is not defined in scenario '\(world.name)'", at: nil)
-            for m in 0..<n { b.fail(to[m], e) }
+            for m in 0..<n { b.fail(todo.at[m], e) }
             return
         }
         guard let table else {
             try copy(defaultKernel, todo, b)
             return
         }
-        try resolve(table, defaultKernel, b)
+        try resolve(table, defaultKernel, todo, b)
     }
 
     /// `k` over `sel`, into this register.
     @inline(__always)
     private func copy(_ k: Kernel, _ sel: Selection, _ b: KernelBlock) throws {
-        let r = register, at = sel.at
         if let w = k.constant {
+            let r = register, at = sel.at
             for m in 0..<sel.count { r[Int(at[m])] = w }
             return
         }
-        try k.run(sel, b)
-        let kr = k.register
-        for m in 0..<sel.count {
-            let p = Int(at[m])
-            r[p] = kr[p]
-        }
+        try k.run(sel, b, into: register)
     }
 
-    private func resolve(_ table: VectorPlanTable, _ defaultKernel: Kernel, _ b: KernelBlock) throws {
+    private func resolve(_ table: VectorPlanTable, _ defaultKernel: Kernel, _ todo: Selection, _ b: KernelBlock) throws {
         let chunk = b.chunk, to = todo.at, n = todo.count
         guard case .dates(let dates) = chunk.data.columns[chunk.dateField],
               case .jurisdictions(let places) = chunk.data.columns[chunk.jurisdictionField] else { throw VectorUnsupported() }
@@ -338,20 +359,16 @@ final class DecisionKernel: Kernel {
                 open = empty
             }
             guard taken.count > 0 else { continue }
-            let r = register, at = taken.at, counts = answers
-            let w = rule.value.constant
-            if w == nil { try rule.value.run(taken, b) }
-            let vr = rule.value.register
+            // Every answer goes into the register: a case answered twice is resolved again
+            // below, so only the first of a case answered once is ever read.
+            try copy(rule.value, taken, b)
+            let at = taken.at, counts = answers
             var first = 0
             for m in 0..<taken.count {
                 let p = Int(at[m])
                 let a = counts[p]
-                if a == 0 {
-                    r[p] = w ?? vr[p]
-                    first &+= 1
-                } else {
-                    several = true
-                }
+                first &+= a == 0 ? 1 : 0
+                several = several || a != 0
                 counts[p] = a < 2 ? a + 1 : 2
             }
             answered &+= first

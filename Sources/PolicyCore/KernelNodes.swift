@@ -16,9 +16,9 @@ final class ConstantKernel: Kernel {
 
     override var constant: Int64? { word }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
-        let w = word, r = register, at = sel.at
-        for m in 0..<sel.count { r[Int(at[m])] = w }
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        let w = word, at = sel.at
+        for m in 0..<sel.count { out[Int(at[m])] = w }
     }
 }
 
@@ -39,14 +39,14 @@ final class ColumnKernel: Kernel {
         }
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         let base = b.chunk.lo + b.start
         @inline(__always) func copy<T>(_ xs: [T], _ word: (T) -> Int64) {
             xs.withUnsafeBufferPointer { x in
-                let r = register, at = sel.at
+                let at = sel.at
                 for m in 0..<sel.count {
                     let p = Int(at[m])
-                    r[p] = word(x[Moves.index(base + p, x.count)])
+                    out[p] = word(x[Moves.index(base + p, x.count)])
                 }
             }
         }
@@ -69,12 +69,12 @@ final class NotKernel: Kernel {
         super.init(.bool)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
-        try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        try x.run(sel, b, into: out)
+        let at = sel.at
         for m in 0..<sel.count {
             let p = Int(at[m])
-            r[p] = 1 &- xr[p]
+            out[p] = 1 &- out[p]
         }
     }
 }
@@ -93,26 +93,19 @@ final class AndOrKernel: Kernel {
         super.init(.bool)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
-        try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at, to = rest.at, open = self.open
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        try x.run(sel, b, into: out)
+        let at = sel.at, to = rest.at, open = self.open
         var n = 0
-        // Without branches: every position is written, and the count moves on where `y` runs.
+        // Without branches: every slot is written, and the count moves on where `y` runs.
         for m in 0..<sel.count {
-            let p = Int(at[m])
-            let v = xr[p]
-            r[p] = v
-            to[n] = Int32(p)
-            n &+= v == open ? 1 : 0
+            let p = at[m]
+            to[n] = p
+            n &+= out[Int(p)] == open ? 1 : 0
         }
         rest.count = n
         guard n > 0 else { return }
-        try y.run(rest, b)
-        let yr = y.register
-        for m in 0..<n {
-            let p = Int(to[m])
-            r[p] = yr[p]
-        }
+        try y.run(rest, b, into: out)
     }
 }
 
@@ -144,10 +137,10 @@ final class CompareKernel: Kernel {
         super.init(.bool)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
         if y.constant == nil { try y.run(sel, b) }
-        let r = register, at = sel.at, n = sel.count
+        let r = out, at = sel.at, n = sel.count
         @inline(__always) func each<T: Comparable>(_ left: (Int) -> T, _ right: (Int) -> T) {
             switch op {
             case .equal: for m in 0..<n { let p = Int(at[m]); r[p] = left(p) == right(p) ? 1 : 0 }
@@ -203,10 +196,10 @@ final class ArithmeticKernel: Kernel {
         super.init(self.x.kind == .number ? .number : .ints(.int))
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
         try y.run(sel, b)
-        let r = register, xr = x.register, yr = y.register, at = sel.at
+        let r = out, xr = x.register, yr = y.register, at = sel.at
         if kind == .number {
             for m in 0..<sel.count {
                 let p = Int(at[m])
@@ -236,9 +229,9 @@ final class ToNumberKernel: Kernel {
         super.init(.number)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at
+        let r = out, xr = x.register, at = sel.at
         if x.kind == .number {
             for m in 0..<sel.count { let p = Int(at[m]); r[p] = xr[p] }
             return
@@ -262,9 +255,9 @@ final class NegateKernel: Kernel {
         super.init(x.kind)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at, kind = self.kind
+        let r = out, xr = x.register, at = sel.at, kind = self.kind
         for m in 0..<sel.count {
             let p = Int(at[m])
             do {
@@ -289,7 +282,7 @@ final class IfKernel: Kernel {
         super.init(x.kind)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try c.run(sel, b)
         let cr = c.register, at = sel.at, ys = yes.at, ns = no.at
         var y = 0, n = 0
@@ -304,24 +297,20 @@ final class IfKernel: Kernel {
         }
         yes.count = y
         no.count = n
-        try side(x, yes, b)
-        try side(self.y, no, b)
+        try side(x, yes, b, out)
+        try side(self.y, no, b, out)
     }
 
+    /// One side, straight into `out`.
     @inline(__always)
-    private func side(_ k: Kernel, _ sel: Selection, _ b: KernelBlock) throws {
+    private func side(_ k: Kernel, _ sel: Selection, _ b: KernelBlock, _ out: UnsafeMutablePointer<Int64>) throws {
         guard sel.count > 0 else { return }
-        let r = register, at = sel.at
         if let w = k.constant {
-            for m in 0..<sel.count { r[Int(at[m])] = w }
+            let at = sel.at
+            for m in 0..<sel.count { out[Int(at[m])] = w }
             return
         }
-        try k.run(sel, b)
-        let kr = k.register
-        for m in 0..<sel.count {
-            let p = Int(at[m])
-            r[p] = kr[p]
-        }
+        try k.run(sel, b, into: out)
     }
 }
 
@@ -341,9 +330,9 @@ final class ContainsKernel: Kernel {
         super.init(.bool)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at
+        let r = out, xr = x.register, at = sel.at
         words.withUnsafeBufferPointer { ws in
             for m in 0..<sel.count {
                 let p = Int(at[m])
@@ -393,9 +382,9 @@ final class AttributeKernel: Kernel {
         super.init(kind)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try x.run(sel, b)
-        let r = register, xr = x.register, at = sel.at
+        let r = out, xr = x.register, at = sel.at
         let count = table.valueStart.count
         let dated = caseDates != nil || queryDate != nil
         let base = b.chunk.lo + b.start
@@ -438,8 +427,8 @@ final class ParamKernel: Kernel {
         super.init(kind)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
-        let r = register, at = sel.at, base = b.chunk.lo + b.start
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        let r = out, at = sel.at, base = b.chunk.lo + b.start
         for m in 0..<sel.count {
             let q = Int(at[m])
             guard let (kind, w) = KernelKind.of(world.param(p, on: dates[Moves.index(base + q, dates.count)])),
@@ -461,9 +450,9 @@ final class ChanceKernel: Kernel {
         super.init(.bool)
     }
 
-    override func run(_ sel: Selection, _ b: KernelBlock) throws {
+    override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try probability.run(sel, b)
-        let r = register, pr = probability.register, at = sel.at, first = UInt64(b.chunk.lo + b.start)
+        let r = out, pr = probability.register, at = sel.at, first = UInt64(b.chunk.lo + b.start)
         for m in 0..<sel.count {
             let p = Int(at[m])
             r[p] = Operators.draw(key: key, identity: first &+ UInt64(p)) < Double(bitPattern: UInt64(bitPattern: pr[p])) ? 1 : 0

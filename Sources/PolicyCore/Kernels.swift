@@ -76,6 +76,9 @@ final class KernelBlock {
     var start = 0
     /// Counts blocks, so per-block marks need no clearing.
     var stamp: UInt32 = 0
+    /// The block's own selection (every row of the block the query evaluates): a decision
+    /// asked for it has resolved every case the block will ask it about.
+    var top: Selection?
     var frame: Frame
 
     init(_ chunk: VectorChunk) {
@@ -112,7 +115,16 @@ class Kernel {
     /// A constant's value (kernels read it directly instead of its register).
     var constant: Int64? { nil }
 
-    func run(_ sel: Selection, _ b: KernelBlock) throws {}
+    /// Writes the node's value for every selected position into `out` (the kernel's own
+    /// register, or a parent's: an `if` has each side write straight into its own, an `and`
+    /// its right side into the left's, so no value is copied between registers).
+    func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {}
+
+    /// Writes the node's values into its own register.
+    @inline(__always)
+    final func run(_ sel: Selection, _ b: KernelBlock) throws {
+        try run(sel, b, into: register)
+    }
 
     @inline(__always)
     func number(_ p: Int) -> Double { Double(bitPattern: UInt64(bitPattern: register[p])) }
@@ -166,11 +178,10 @@ final class QueryKernels {
     }
 
     /// Runs the kernels block by block over the chunk's `n` rows, at `rows` (in order), and
-    /// hands each block's range of rows to `body` with the rows evaluated in it and every
-    /// kernel's values for them, as the chunk evaluator gives them
-    /// (`values[w * aggregates + a][k]` for the k-th), while they are in cache.
+    /// hands each block's range of rows to `body` with the rows evaluated in it and their
+    /// positions in the kernels' registers, while the values are in cache.
     func evaluate(_ rows: [Int32], n: Int,
-                  _ body: (_ range: Range<Int>, _ rows: [Int32], _ values: [Vec]) throws -> Void) throws {
+                  _ body: (_ range: Range<Int>, _ rows: ArraySlice<Int32>, _ at: Selection) throws -> Void) throws {
         let chunk = block.chunk
         var k = 0
         var start = 0
@@ -179,22 +190,28 @@ final class QueryKernels {
             let end = Swift.min(n, start + Kernel.blockSize)
             // The rows of this block.
             let first = k
-            selection.count = 0
+            var count = 0
+            let at = selection.at
             while k < rows.count, Int(rows[k]) < end {
-                selection.at[selection.count] = rows[k] &- Int32(start)
-                selection.count += 1
-                k += 1
+                at[count] = rows[k] &- Int32(start)
+                count &+= 1
+                k &+= 1
             }
+            selection.count = count
             block.start = start
             block.stamp &+= 1
-            var values: [Vec] = []
-            values.reserveCapacity(aggregates.count)
-            for kernel in aggregates {
-                if selection.count > 0 { try kernel.run(selection, block) }
-                values.append(kernel.values(selection))
+            block.top = selection
+            if count > 0 {
+                for kernel in aggregates { try kernel.run(selection, block) }
             }
-            try body(start..<end, Array(rows[first..<k]), values)
+            try body(start..<end, rows[first..<k], selection)
             start = end
         }
+    }
+
+    /// Each kernel's values at `sel`, as the chunk evaluator gives them
+    /// (`values[w * aggregates + a][k]` for position `sel.at[k]`).
+    func values(_ sel: Selection) -> [Vec] {
+        aggregates.map { $0.values(sel) }
     }
 }
