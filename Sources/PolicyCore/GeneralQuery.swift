@@ -46,12 +46,14 @@ extension QueryRunner {
         let counter = ChunkCounter()
         let runner = self
         runParallel(workers: workers) { _ in
+            // Each worker compiles the query's kernels once, for all its chunks.
+            let kernels = KernelCache()
             while true {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
                 let lo = chunk * QueryRunner.chunkSize
                 let result = runner.generalChunk(q, data, worlds, cols, lo: lo, n: Swift.min(QueryRunner.chunkSize, data.count - lo),
-                                                 calendar: calendar, vector: !Engine.scalarOnly)
+                                                 calendar: calendar, kernels: kernels, vector: !Engine.scalarOnly)
                 slots.set(chunk, result)
                 if result.interrupted || result.stop != nil { break }
             }
@@ -85,8 +87,8 @@ extension QueryRunner {
     /// Rows `lo ..< lo + n`: many cases at a time where every expression has nodes the
     /// chunk evaluator can take (`vector`), else case by case.
     func generalChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
-                      calendar: CalendarDays?, vector: Bool) -> GeneralChunk {
-        var out = evaluateChunk(q, data, worlds, cols, lo: lo, n: n, calendar: calendar, vector: vector)
+                      calendar: CalendarDays?, kernels: KernelCache, vector: Bool) -> GeneralChunk {
+        var out = evaluateChunk(q, data, worlds, cols, lo: lo, n: n, calendar: calendar, kernels: kernels, vector: vector)
         // A compare's differing cases are attributed here, on the chunk's core; a query
         // that fails anyway is not attributed.
         if !out.differing.isEmpty, !out.interrupted, out.stop == nil, out.errors.entries.isEmpty {
@@ -102,12 +104,12 @@ extension QueryRunner {
     /// A chunk's cases added up, by the chunk evaluator or, for what it does not take, case
     /// by case.
     private func evaluateChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column], lo: Int, n: Int,
-                               calendar: CalendarDays?, vector: Bool) -> GeneralChunk {
+                               calendar: CalendarDays?, kernels: KernelCache, vector: Bool) -> GeneralChunk {
         let adder = ChunkAdder(q, cols, worlds: worlds.count, intSum: cols.map { $0.isInt && isIntSum(q.aggregates[$0.aggregate]) },
                                weights: data.weights)
         if vector {
             do {
-                return try vectorChunk(q, data, worlds, adder, calendar, lo: lo, n: n)
+                return try vectorChunk(q, data, worlds, adder, calendar, kernels, lo: lo, n: n)
             } catch is Interrupted {
                 var out = GeneralChunk()
                 out.interrupted = true
@@ -187,7 +189,7 @@ extension QueryRunner {
     /// over the cases still in (so each case meets its steps, and its first error, in the
     /// order evaluating it alone would), then added up in row order.
     func vectorChunk(_ q: Query, _ data: PopulationData, _ worlds: [World], _ adder: ChunkAdder, _ calendar: CalendarDays?,
-                     lo: Int, n: Int) throws -> GeneralChunk {
+                     _ cache: KernelCache, lo: Int, n: Int) throws -> GeneralChunk {
         let chunk = try VectorChunk(data: data, lo: lo, n: n, world: worlds[0], queryDate: nil)
         guard case .dates(let dates) = data.columns[chunk.dateField] else { throw VectorUnsupported() }
         var rows = chunk.everyRow
@@ -273,7 +275,7 @@ extension QueryRunner {
             let counted = okPositions.count == evaluated.count ? values : values.map { $0.gather(okPositions) }
             adder.add(rows: okRows, groups: okGroups, values: counted, into: &out)
         }
-        if Engine.kernels, let kernels = QueryKernels(q, worlds, chunk) {
+        if Engine.kernels, let kernels = cache.kernels(q, worlds, chunk) {
             out.byKernels = true
             // Block by block, each added up while its values are in cache: straight from the
             // kernels' registers where every case of the block counts, alone.

@@ -54,6 +54,9 @@ final class KernelCompiler {
         case .negate(let x, let source):
             guard let x = compile(x, ctx) else { return nil }
             return NegateKernel(x, source)
+        case .ifThenElse(.not(let c), let x, let y):
+            // `if not c then x else y` is `if c then y else x` (a negation cannot fail).
+            return compile(.ifThenElse(c, y, x), ctx)
         case .ifThenElse(let c, let x, let y):
             guard let c = compile(c, ctx), c.kind == .bool, let x = compile(x, ctx), let y = compile(y, ctx) else { return nil }
             return IfKernel(c, x, y)
@@ -153,7 +156,7 @@ final class DecisionKernel: Kernel {
     private let signature: UnsafeMutablePointer<Int32>
     private let answers: UnsafeMutablePointer<Int8>
     private let todo = Selection(), hit = Selection(), missA = Selection(), missB = Selection(), none = Selection()
-    private let empty = Selection()
+    private let empty = Selection(), more = Selection()
     /// Per group: the positions whose candidate of the round is in it.
     private let ofGroup: [Selection]
     private let groupAt: [UnsafeMutablePointer<Int32>]
@@ -252,22 +255,39 @@ final class DecisionKernel: Kernel {
               case .jurisdictions(let places) = chunk.data.columns[chunk.jurisdictionField] else { throw VectorUnsupported() }
         let base = chunk.lo + b.start
         var outside = false
-        // The most candidates any position has.
+        // The most candidates any position has; the first round's groups are found in the
+        // same pass as the signatures.
         var rounds = 0
+        // The positions with more than one candidate, for the later rounds.
+        let more = self.more.at
+        var moreCount = 0
+        groupCount.update(repeating: 0, count: ofGroup.count)
         table.signatureStart.withUnsafeBufferPointer { start in
-            places.withUnsafeBufferPointer { ps in
-                dates.withUnsafeBufferPointer { ds in
-                    let rows = Swift.min(ps.count, ds.count)
-                    for m in 0..<n {
-                        let p = Int(to[m])
-                        let row = Moves.index(base + p, rows)
-                        let found = table.signature(place: ps[row], day: ds[row])
-                        outside = outside || found == nil
-                        let s = found ?? 0
-                        signature[p] = s
-                        answers[p] = 0
-                        let at = Moves.index(Int(s), start.count - 1)
-                        rounds = Swift.max(rounds, start[at + 1] - start[at])
+            table.signatureGroups.withUnsafeBufferPointer { groupsOf in
+                groupAt.withUnsafeBufferPointer { groupAt in
+                    places.withUnsafeBufferPointer { ps in
+                        dates.withUnsafeBufferPointer { ds in
+                            let rows = Swift.min(ps.count, ds.count), signatures = start.count - 1
+                            for m in 0..<n {
+                                let p = to[m]
+                                let row = Moves.index(base + Int(p), rows)
+                                let found = table.signature(place: ps[row], day: ds[row])
+                                outside = outside || found == nil
+                                let s = Moves.index(Int(found ?? 0), signatures)
+                                signature[Int(p)] = Int32(s)
+                                answers[Int(p)] = 0
+                                let first = start[s], count = start[s + 1] &- first
+                                rounds = Swift.max(rounds, count)
+                                if count > 0 {
+                                    let g = groupsOf[first]
+                                    groupAt[g][groupCount[g]] = p
+                                    groupCount[g] &+= 1
+                                }
+                                // (Every slot is written; the count moves on where there are more.)
+                                more[moreCount] = p
+                                moreCount &+= count > 1 ? 1 : 0
+                            }
+                        }
                     }
                 }
             }
@@ -276,19 +296,21 @@ final class DecisionKernel: Kernel {
         var several = false
         var answered = 0
         for round in 0..<rounds {
-            // Each position's round-th candidate, by group.
-            groupCount.update(repeating: 0, count: ofGroup.count)
-            table.signatureStart.withUnsafeBufferPointer { start in
-                table.signatureGroups.withUnsafeBufferPointer { groupsOf in
-                    groupAt.withUnsafeBufferPointer { groupAt in
-                        for m in 0..<n {
-                            let p = to[m]
-                            let s = Int(signature[Int(p)])
-                            let at = start[s] &+ round
-                            guard at < start[s + 1] else { continue }
-                            let g = groupsOf[at]
-                            groupAt[g][groupCount[g]] = p
-                            groupCount[g] &+= 1
+            if round > 0 {
+                // Each position's round-th candidate, by group.
+                groupCount.update(repeating: 0, count: ofGroup.count)
+                table.signatureStart.withUnsafeBufferPointer { start in
+                    table.signatureGroups.withUnsafeBufferPointer { groupsOf in
+                        groupAt.withUnsafeBufferPointer { groupAt in
+                            for m in 0..<moreCount {
+                                let p = more[m]
+                                let s = Int(signature[Int(p)])
+                                let at = start[s] &+ round
+                                guard at < start[s + 1] else { continue }
+                                let g = groupsOf[at]
+                                groupAt[g][groupCount[g]] = p
+                                groupCount[g] &+= 1
+                            }
                         }
                     }
                 }

@@ -71,7 +71,8 @@ final class Selection {
 
 /// What every kernel of a chunk reads while a block runs.
 final class KernelBlock {
-    let chunk: VectorChunk
+    /// The chunk the blocks are of (kernels compiled once serve every chunk of a worker).
+    var chunk: VectorChunk
     /// The block's first row, in the chunk (`chunk.lo + start` in the population).
     var start = 0
     /// Counts blocks, so per-block marks need no clearing.
@@ -152,7 +153,28 @@ class Kernel {
     }
 }
 
-/// The kernels that answer a query's aggregates in one chunk.
+/// A worker's kernels for one query: compiled for its first chunk, then used for each of
+/// its chunks in turn (compiling depends only on the query, its worlds and its population).
+final class KernelCache {
+    private var made: QueryKernels?
+    private var declined = false
+
+    /// The query's kernels, ready for `chunk`; nil where some aggregate has a node they do
+    /// not take.
+    func kernels(_ q: Query, _ worlds: [World], _ chunk: VectorChunk) -> QueryKernels? {
+        if declined { return nil }
+        if let made {
+            made.block.chunk = chunk
+            made.block.frame = chunk.frame
+            return made
+        }
+        made = QueryKernels(q, worlds, chunk)
+        declined = made == nil
+        return made
+    }
+}
+
+/// The kernels that answer a query's aggregates, chunk by chunk.
 final class QueryKernels {
     let block: KernelBlock
     /// Per world and aggregate (`w * aggregates + a`): its kernel.
