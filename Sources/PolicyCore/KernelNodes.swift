@@ -284,7 +284,36 @@ final class IfKernel: Kernel {
 
     override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         try c.run(sel, b)
-        let cr = c.register, at = sel.at, ys = yes.at, ns = no.at
+        let cr = c.register, at = sel.at
+        switch (x.constant, y.constant) {
+        case (let wx?, let wy?):
+            // Both sides constant: a choice per position.
+            for m in 0..<sel.count {
+                let p = Int(at[m])
+                out[p] = cr[p] != 0 ? wx : wy
+            }
+            return
+        case (nil, let w?), (let w?, nil):
+            // One side constant: written everywhere in the pass that finds the other side's
+            // positions, which that side then overwrites.
+            // (Without branches: the count moves on where the condition, flipped for the
+            // `else` side, holds.)
+            let other = x.constant == nil ? x : y, flip = x.constant == nil ? 0 : 1
+            let os = yes.at
+            var k = 0
+            for m in 0..<sel.count {
+                let p = at[m]
+                out[Int(p)] = w
+                os[k] = p
+                k &+= (cr[Int(p)] != 0 ? 1 : 0) ^ flip
+            }
+            yes.count = k
+            if k > 0 { try other.run(yes, b, into: out) }
+            return
+        case (nil, nil):
+            break
+        }
+        let ys = yes.at, ns = no.at
         var y = 0, n = 0
         // Every slot is written, and a side's count moves on where the position is its.
         for m in 0..<sel.count {
