@@ -129,9 +129,11 @@ final class DecisionCode: @unchecked Sendable {
     func vectorTable(_ world: World, _ d: Int) -> VectorPlanTable {
         vectorTableLock.withLock {
             if let made = vectorTableStorage { return made }
-            Engine.mark("table?")
             let made = VectorPlanTable(world, d, self)
-            Engine.mark("vector table \(d)")
+            if Engine.explain {
+                Engine.mark("candidates of '\(world.program.decisions[d].name)' laid out: \(made.cutStart.count - 1) plans, "
+                            + "\(made.signatureStart.count - 1) signatures, \(made.dayRowOf == nil ? "cuts counted" : "\(made.daySpan + 1) days")")
+            }
             vectorTableStorage = made
             return made
         }

@@ -77,12 +77,32 @@ final class LanguageServerTests: XCTestCase {
         let last = (published.last?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? ["?"]
         XCTAssertTrue(last.isEmpty, "\(published)")
 
-        var opened = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
-        opened += frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#)
-        opened += frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
-        let o = try PolicyProcess.run(["lsp"], stdin: opened)
-        XCTAssertEqual(o.status, 0, o.stderr)
-        let openDiagnostics = try messages(o.stdoutData).filter { $0["method"] as? String == "textDocument/publishDiagnostics" }
+        // The open alone, as an editor sends it: its diagnostics are awaited before the
+        // session ends (a `shutdown` already waiting would stop the check).
+        let process = Process()
+        process.executableURL = PolicyProcess.executable
+        process.arguments = ["lsp"]
+        let toServer = Pipe(), fromServer = Pipe()
+        process.standardInput = toServer
+        process.standardOutput = fromServer
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        toServer.fileHandleForWriting.write(frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#))
+        var received = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try !messages(received).contains(where: { $0["method"] as? String == "textDocument/publishDiagnostics" }) {
+            let chunk = fromServer.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        toServer.fileHandleForWriting.write(frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#))
+        try toServer.fileHandleForWriting.close()
+        received += fromServer.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let openDiagnostics = try messages(received).filter { $0["method"] as? String == "textDocument/publishDiagnostics" }
         let first = (openDiagnostics.first?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? []
         XCTAssertFalse(first.isEmpty, "\(openDiagnostics)")
     }
