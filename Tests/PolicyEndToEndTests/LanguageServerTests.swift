@@ -14,7 +14,8 @@ final class LanguageServerTests: XCTestCase {
         var rest = stdout[...]
         while let headerEnd = rest.range(of: Data("\r\n\r\n".utf8)) {
             let header = String(decoding: rest[rest.startIndex..<headerEnd.lowerBound], as: UTF8.self)
-            guard let length = header.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else { break }
+            guard let length = header.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+                  rest.endIndex - headerEnd.upperBound >= length else { break } // a frame still arriving
             let body = rest[headerEnd.upperBound..<(headerEnd.upperBound + length)]
             out.append(try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:])
             rest = rest[(headerEnd.upperBound + length)...]
@@ -57,28 +58,10 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(try PolicyProcess.run(["lsp"], stdin: input).status, 1)
     }
 
-    func testInputThatIsNotLSPIsAnsweredNotFatal() throws {
-        var input = Data("Content-Length: lots\r\n\r\n".utf8)
-        input += frame("this is not JSON")
-        input += frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
-        input += frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#)
-        input += frame(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":12},"end":{"line":0,"character":12}},"text":" 2)"}]}}"#)
-        input += frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
-        let r = try PolicyProcess.run(["lsp"], stdin: input)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let all = try messages(r.stdoutData)
-        let errors = all.compactMap(error).map(\.message)
-        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a Content-Length of 'lots'") }, "\(errors)")
-        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a message that is not JSON") }, "\(errors)")
-        // The edit completes the entry: the last diagnostics published are none. (Whether the
-        // opened text is checked before the edit arrives depends on timing: a change already
-        // followed by another is not checked, so the open's own diagnostics are asked below.)
-        let published = all.filter { $0["method"] as? String == "textDocument/publishDiagnostics" }
-        let last = (published.last?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? ["?"]
-        XCTAssertTrue(last.isEmpty, "\(published)")
-
-        // The open alone, as an editor sends it: its diagnostics are awaited before the
-        // session ends (a `shutdown` already waiting would stop the check).
+    /// Runs `policy lsp`, writes `input`, reads until a message satisfies `awaited` (a
+    /// `shutdown` already waiting would stop a check under way, as an editor expects), then
+    /// shuts the server down; the messages it wrote and its exit status.
+    func session(_ input: Data, awaiting awaited: ([String: Any]) -> Bool) throws -> (messages: [[String: Any]], status: Int32) {
         let process = Process()
         process.executableURL = PolicyProcess.executable
         process.arguments = ["lsp"]
@@ -88,23 +71,46 @@ final class LanguageServerTests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        toServer.fileHandleForWriting.write(frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
-            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#))
+        toServer.fileHandleForWriting.write(input)
         var received = Data()
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, try !messages(received).contains(where: { $0["method"] as? String == "textDocument/publishDiagnostics" }) {
+        while Date() < deadline, try !messages(received).contains(where: awaited) {
             let chunk = fromServer.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             received += chunk
         }
-        toServer.fileHandleForWriting.write(frame(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#))
+        toServer.fileHandleForWriting.write(frame(#"{"jsonrpc":"2.0","id":99,"method":"shutdown"}"#) + frame(#"{"jsonrpc":"2.0","method":"exit"}"#))
         try toServer.fileHandleForWriting.close()
         received += fromServer.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        let openDiagnostics = try messages(received).filter { $0["method"] as? String == "textDocument/publishDiagnostics" }
-        let first = (openDiagnostics.first?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? []
-        XCTAssertFalse(first.isEmpty, "\(openDiagnostics)")
+        return (try messages(received), process.terminationStatus)
+    }
+
+    func testInputThatIsNotLSPIsAnsweredNotFatal() throws {
+        let initialize = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+        let open = frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":1,"text":"let x = (1 +"}}}"#)
+        let isDiagnostics = { (m: [String: Any]) in m["method"] as? String == "textDocument/publishDiagnostics" }
+        func version(_ m: [String: Any]) -> Int? { (m["params"] as? [String: Any])?["version"] as? Int }
+        func diagnostics(_ m: [String: Any]?) -> [Any] { (m?["params"] as? [String: Any])?["diagnostics"] as? [Any] ?? ["none published"] }
+
+        var input = Data("Content-Length: lots\r\n\r\n".utf8)
+        input += frame("this is not JSON")
+        input += initialize + open
+        input += frame(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///nowhere/x.policy","version":2},"contentChanges":[{"range":{"start":{"line":0,"character":12},"end":{"line":0,"character":12}},"text":" 2)"}]}}"#)
+        let edited = try session(input) { isDiagnostics($0) && version($0) == 2 }
+        XCTAssertEqual(edited.status, 0)
+        let errors = edited.messages.compactMap(error).map(\.message)
+        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a Content-Length of 'lots'") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.hasPrefix("could not read a message that is not JSON") }, "\(errors)")
+        // The edit completes the entry: the last diagnostics published are none. (The opened
+        // text is not checked when the edit is already waiting behind it.)
+        let published = edited.messages.filter(isDiagnostics)
+        XCTAssertEqual(published.last.flatMap(version), 2, "\(published)")
+        XCTAssertTrue(diagnostics(published.last).isEmpty, "\(published)")
+
+        let opened = try session(initialize + open, awaiting: isDiagnostics)
+        XCTAssertEqual(opened.status, 0)
+        XCTAssertFalse(diagnostics(opened.messages.first(where: isDiagnostics)).isEmpty, "\(opened.messages)")
     }
 
     /// A client that wrote stray bytes without a header: the next header is found where it
