@@ -2,7 +2,8 @@
 // (SemanticProgramGenerator: the first eight bytes are the seed, the rest its first choices), a
 // well-typed program with populations, policies, events, scenarios and queries. It is checked
 // and run in-process under every engine — the default (memoised where it applies and pays),
-// the general one, the case-by-case reference, the memo wherever it applies, and 1, 2 and 3
+// the general one (with its kernels), its whole-vector evaluator without kernels, the
+// case-by-case reference, the memo wherever it applies, and 1, 2 and 3
 // threads (EngineOptions, read at each query) —
 // and every output, rendered, and the run's error must be identical; a disagreement traps,
 // after printing the program and both outputs. Built by Fuzz/run.sh with the PolicySyntax,
@@ -21,7 +22,7 @@ public func fuzzDifferentialInitialize(_ argc: UnsafeMutablePointer<CInt>, _ arg
 
 /// The engines compared: (engine, threads), nil for the default.
 let differentialEngines: [(engine: EngineOptions.Engine?, threads: Int?)] = [
-    (nil, nil), (.general, nil), (.scalar, nil), (.memo, nil), (nil, 1), (nil, 2), (nil, 3),
+    (nil, nil), (.general, nil), (.vectors, nil), (.scalar, nil), (.memo, nil), (nil, 1), (nil, 2), (nil, 3),
 ]
 
 /// Checks and runs `program` afresh (nothing cached from another run) and returns everything

@@ -409,4 +409,75 @@ extension EngineAgreementTests {
             """
         try assertAllEngines(program)
     }
+
+    /// The general engine's kernels (a query's nodes run over blocks of cases, decisions
+    /// resolved per block) on what they must get right: an attribute and a param an event
+    /// changes mid-population, `chance`, `deny_overrides` and most-specific combining, `if`
+    /// and arithmetic inside rules, a `where`, a compare — and an overflow and a conflict
+    /// inside rules, reported with the same count and first case as evaluating each case alone.
+    func testKernelsAnswerFailAndCountAsEachCaseAloneDoes() throws {
+        let model = """
+            jurisdiction attributes { cap: int = 50, rate: number = 0.5 }
+            jurisdiction usa: federal
+            jurisdiction s0: state in usa
+            jurisdiction s1: state in usa
+            jurisdiction c0: county in s0 { cap: 10 }
+            jurisdiction c1: county in s0
+            jurisdiction c2: county in s1 { cap: 90, rate: 0.25 }
+            jurisdiction c3: county in s1
+            enum charge { violent, felony, misdemeanor }
+            record b { date: date, jurisdiction: jurisdiction, charge: charge = felony, x: int = 0, y: number = 0.0, flag: bool = false }
+            param bar: int = 40
+            decision held(c: b): bool = c.x >= bar
+            decision strict(c: b): bool = false combine deny_overrides
+            decision scaled(c: b): int = c.x * 2
+            decision level(c: b): number = c.y * c.jurisdiction.rate
+            policy fed by usa from 2011-01-01 {
+              held(c) = c.x >= c.jurisdiction.cap or c.charge == violent
+              scaled(c) = c.x * 3 when c.flag
+              strict(c) = c.x > 20
+            }
+            policy st by s0 from 2012-01-01 {
+              held(c) = c.flag and chance(30%)
+              strict(c) = not c.flag or c.y < 0.5
+              level(c) = if c.flag then c.y else -c.y
+            }
+            policy ban by c2 from 2012-06-01 until 2013-06-01 { held(c) = c.x > 90, strict(c) = c.charge in {violent, felony} }
+            event tighten on 2012-03-01 by usa { set c1.cap = 70, set bar = 60, set c3.rate = 2.0 }
+            scenario easy { param bar = 20 }
+            population p of b {
+              size 30_000
+              seed 5
+              date uniform 2010-06-01 .. 2013-12-31
+              jurisdiction weighted by cap
+              charge { violent: 10%, felony: 30%, misdemeanor: 60% }
+              x uniform 0 .. 100
+              y uniform 0.0 .. 1.0
+              flag 40%
+            }
+            """
+        let explained = try run(model + "\n" + """
+            table count, count(held), count(strict), sum(scaled), share(held), sum(level), mean(if held then y else 0.0) by year, jurisdiction from p
+            table count(held and not strict), sum(if strict then x * 7 else x - 200) by charge from p where jurisdiction within s0
+            compare baseline, easy on count(held), sum(scaled) by year from p
+            """, environment: ["POLICY_ENGINE": "general", "POLICY_ENGINE_EXPLAIN": "1"])
+        XCTAssertEqual(explained.status, 0, explained.stderr)
+        XCTAssertTrue(explained.stderr.contains("1 chunks (1 by kernels)"), explained.stderr)
+        try assertAllEngines(model + "\n" + """
+            table count, count(held), count(strict), sum(scaled), share(held), sum(level), mean(if held then y else 0.0) by year, jurisdiction from p
+            table count(held and not strict), sum(if strict then x * 7 else x - 200) by charge from p where jurisdiction within s0
+            compare baseline, easy on count(held), sum(scaled) by year from p
+            """, stdout: explained.stdout)
+
+        let overflow = "policy big by c3 from 2013-01-01 { scaled(c) = c.x * 4611686018427387904 when c.x > 1 }\n"
+            + "table count, sum(scaled) by year from p\n"
+        try assertAllEngines(model + "\n" + overflow, status: 65, stdout: "", stderrContains: [
+            "error: integer overflow in '*'", "2061 cases hit this; the first is case 22: b { date: 2013-08-12, jurisdiction: c3"])
+        let conflict = "policy l1 by c0 from 2012-01-01 { level(c) = 1.0 when c.x > 50 }\n"
+            + "policy l2 by c0 from 2012-01-01 { level(c) = 2.0 when c.flag }\n"
+            + "table count, sum(level) by year from p\n"
+        try assertAllEngines(model + "\n" + conflict, status: 65, stdout: "", stderrContains: [
+            "conflict: two rules give different answers for 'level'", "l1 (m.policy:39:35) says 1.0", "l2 (m.policy:40:35) says 2.0",
+            "183 cases hit this; the first is case 8: b { date: 2012-07-31, jurisdiction: c0"])
+    }
 }
