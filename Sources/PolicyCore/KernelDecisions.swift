@@ -362,18 +362,7 @@ final class DecisionKernel: Kernel {
                 try condition.run(open, b)
                 // The positions the rule misses go to whichever buffer `open` is not.
                 let missed = open === missA ? missB : missA
-                let cr = condition.register, at = open.at, hs = hit.at, ms = missed.at
-                var h = 0, x = 0
-                for m in 0..<open.count {
-                    let p = at[m]
-                    hs[h] = p
-                    ms[x] = p
-                    let f = cr[Int(p)] != 0 ? 1 : 0
-                    h &+= f
-                    x &+= 1 &- f
-                }
-                hit.count = h
-                missed.count = x
+                Selection.split(open, by: condition.register, into: hit, missed)
                 taken = hit
                 open = missed
             } else {

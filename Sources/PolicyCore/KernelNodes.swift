@@ -313,19 +313,7 @@ final class IfKernel: Kernel {
         case (nil, nil):
             break
         }
-        let ys = yes.at, ns = no.at
-        var y = 0, n = 0
-        // Every slot is written, and a side's count moves on where the position is its.
-        for m in 0..<sel.count {
-            let p = at[m]
-            ys[y] = p
-            ns[n] = p
-            let f = cr[Int(p)] != 0 ? 1 : 0
-            y &+= f
-            n &+= 1 &- f
-        }
-        yes.count = y
-        no.count = n
+        Selection.split(sel, by: cr, into: yes, no)
         try side(x, yes, b, out)
         try side(self.y, no, b, out)
     }

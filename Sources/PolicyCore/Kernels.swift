@@ -67,6 +67,25 @@ final class Selection {
     }
 
     deinit { at.deallocate() }
+
+    /// Splits `sel` by `register`: its positions where the register is not 0 into `yes`, the
+    /// others into `no`, in order. (Every slot of both is written, and a side's count moves
+    /// on where the position is its: no branches.)
+    @inline(__always)
+    static func split(_ sel: Selection, by register: UnsafeMutablePointer<Int64>, into yes: Selection, _ no: Selection) {
+        let at = sel.at, ys = yes.at, ns = no.at
+        var y = 0, n = 0
+        for m in 0..<sel.count {
+            let p = at[m]
+            ys[y] = p
+            ns[n] = p
+            let f = register[Int(p)] != 0 ? 1 : 0
+            y &+= f
+            n &+= 1 &- f
+        }
+        yes.count = y
+        no.count = n
+    }
 }
 
 /// What every kernel of a chunk reads while a block runs.
