@@ -17,11 +17,18 @@ import PolicySyntax
 public typealias IntTotal = Int128
 
 extension Int128 {
+    // The adding below cannot overflow, so it is not checked (it sits in the engines'
+    // innermost loops): a total is of fewer than 2^63 cases, each adding at most 2^63 in
+    // magnitude, so it stays within ±2^126 of the 2^127 that 128 bits hold.
+
     /// Adds one case's int value.
-    @inline(__always) mutating func add(_ v: Int64) { self += Int128(v) }
+    @inline(__always) mutating func add(_ v: Int64) { self &+= Int128(v) }
 
     /// Adds `times` cases that share the int value `v` (a histogram bucket).
-    @inline(__always) mutating func add(_ v: Int64, times: Int) { self += Int128(v) * Int128(times) }
+    @inline(__always) mutating func add(_ v: Int64, times: Int) { self &+= Int128(v) &* Int128(times) }
+
+    /// Counts one case.
+    @inline(__always) mutating func addCase() { self &+= 1 }
 
     /// The total as a 64-bit int, or the overflow error of `what` (`'sum'`).
     func finish(what: String, at source: SourceRef?, group: String = "") throws -> Int64 {

@@ -92,7 +92,7 @@ extension QueryRunner {
         private mutating func countCases(_ groups: UnsafeBufferPointer<Int32>) {
             caseCounts.withUnsafeMutableBufferPointer { c in
                 guard !c.isEmpty else { return assert(groups.isEmpty) }
-                for g in groups { c[Moves.index(Int(g), c.count)] += 1 }
+                for g in groups { c[Moves.index(Int(g), c.count)] &+= 1 }
             }
         }
 
@@ -121,12 +121,12 @@ extension QueryRunner {
             case .count:
                 intTotals.withUnsafeMutableBufferPointer { t in
                     guard !t.isEmpty else { return assert(groups.isEmpty) }
-                    for g in groups { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
+                    for g in groups { t[Moves.index(Int(g) * stride + slot, t.count)].addCase() }
                 }
             case .countIf, .share:
                 intTotals.withUnsafeMutableBufferPointer { t in
                     guard !t.isEmpty else { return assert(groups.isEmpty) }
-                    for (k, g) in groups.enumerated() where values.bool(k) { t[Moves.index(Int(g) * stride + slot, t.count)] += 1 }
+                    for (k, g) in groups.enumerated() where values.bool(k) { t[Moves.index(Int(g) * stride + slot, t.count)].addCase() }
                 }
             case .spread:
                 guard cols[ci].member == 0 else { return }
@@ -135,7 +135,7 @@ extension QueryRunner {
                     guard !t.isEmpty else { return assert(groups.isEmpty) }
                     for (k, g) in groups.enumerated() {
                         let m = values.member(k)
-                        if m >= 0 && m < members { t[Moves.index(Int(g) * stride + slot + Int(m), t.count)] += 1 }
+                        if m >= 0 && m < members { t[Moves.index(Int(g) * stride + slot + Int(m), t.count)].addCase() }
                     }
                 }
             case .sum, .mean:
@@ -158,7 +158,7 @@ extension QueryRunner {
         private mutating func addWeighted(_ kind: AggregateKind, _ v: Vec, _ groups: [Int32], _ weight: [Double], slot: Int) {
             switch kind {
             case .count(plain: true):
-                for g in groups { intTotals[Int(g) * stride + slot] += 1 }
+                for g in groups { intTotals[Int(g) * stride + slot].addCase() }
             case .count:
                 for (p, g) in groups.enumerated() { totals[Int(g) * stride + slot] += weight[p] }
             case .countIf, .share:
