@@ -335,11 +335,16 @@ public enum Engine {
     /// With `POLICY_ENGINE_EXPLAIN`, notes the time since the previous mark.
     public static func mark(_ what: String) {
         guard explain else { return }
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        let now = clock()
         note(lastMark == 0 ? "  \(what)" : "  \(what): \(Int(((now - lastMark) * 1e6).rounded())) µs")
         lastMark = now
+    }
+
+    /// The monotonic clock, in seconds.
+    static func clock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
     nonisolated(unsafe) private static var lastMark = 0.0
 

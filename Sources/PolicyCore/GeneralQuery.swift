@@ -320,15 +320,7 @@ struct CalendarDays {
 
     init?(_ q: Query, _ data: PopulationData, _ program: Program, _ calendarKey: (KeyKind, Int32) -> Value?) {
         guard !q.keys.contains(where: { if case .expression = $0.kind { return true }; return false }),
-              let field = program.records[data.record].dateField, field < data.columns.count,
-              case .dates(let dates) = data.columns[field], !dates.isEmpty else { return nil }
-        var first = Int32.max, last = Int32.min
-        dates.withUnsafeBufferPointer { ds in
-            for d in ds {
-                first = Swift.min(first, d)
-                last = Swift.max(last, d)
-            }
-        }
+              let field = program.records[data.record].dateField, let (first, last) = data.dateRange(field) else { return nil }
         // (Dates are checked into the calendar's years, so the span is a few million days at most.)
         let span = Int(last) - Int(first) + 1
         guard span > 0, span <= 1 << 22 else { return nil }

@@ -161,6 +161,9 @@ final class DecisionKernel: Kernel {
     private let ofGroup: [Selection]
     private let groupAt: [UnsafeMutablePointer<Int32>]
     private let groupCount: UnsafeMutablePointer<Int>
+    /// Per signature: how many candidates it has (high 32 bits) and its first candidate's
+    /// group (low 32; 0 with no candidate), so the first round reads one word per case.
+    private let firstOfSignature: [UInt64]
 
     init(_ d: Int, _ world: World, _ kind: KernelKind, _ code: DecisionCode, table: VectorPlanTable?, groups: [[Rule]],
          defaultKernel: Kernel?) {
@@ -178,6 +181,12 @@ final class DecisionKernel: Kernel {
         answers.initialize(repeating: 0, count: Kernel.blockSize)
         ofGroup = groups.map { _ in Selection() }
         groupAt = ofGroup.map(\.at)
+        firstOfSignature = table.map { t in
+            (0..<Swift.max(0, t.signatureStart.count - 1)).map { s in
+                let first = t.signatureStart[s], count = t.signatureStart[s + 1] - first
+                return UInt64(count) << 32 | UInt64(count > 0 ? UInt32(t.signatureGroups[first]) : 0)
+            }
+        } ?? []
         groupCount = .allocate(capacity: Swift.max(1, groups.count))
         groupCount.initialize(repeating: 0, count: Swift.max(1, groups.count))
         super.init(kind)
@@ -262,31 +271,30 @@ final class DecisionKernel: Kernel {
         let more = self.more.at
         var moreCount = 0
         groupCount.update(repeating: 0, count: ofGroup.count)
-        table.signatureStart.withUnsafeBufferPointer { start in
-            table.signatureGroups.withUnsafeBufferPointer { groupsOf in
-                groupAt.withUnsafeBufferPointer { groupAt in
-                    places.withUnsafeBufferPointer { ps in
-                        dates.withUnsafeBufferPointer { ds in
-                            let rows = Swift.min(ps.count, ds.count), signatures = start.count - 1
-                            for m in 0..<n {
-                                let p = to[m]
-                                let row = Moves.index(base + Int(p), rows)
-                                let found = table.signature(place: ps[row], day: ds[row])
-                                outside = outside || found == nil
-                                let s = Moves.index(Int(found ?? 0), signatures)
-                                signature[Int(p)] = Int32(s)
-                                answers[Int(p)] = 0
-                                let first = start[s], count = start[s + 1] &- first
-                                rounds = Swift.max(rounds, count)
-                                if count > 0 {
-                                    let g = groupsOf[first]
-                                    groupAt[g][groupCount[g]] = p
-                                    groupCount[g] &+= 1
-                                }
-                                // (Every slot is written; the count moves on where there are more.)
-                                more[moreCount] = p
-                                moreCount &+= count > 1 ? 1 : 0
+        firstOfSignature.withUnsafeBufferPointer { firstOf in
+            groupAt.withUnsafeBufferPointer { groupAt in
+                places.withUnsafeBufferPointer { ps in
+                    dates.withUnsafeBufferPointer { ds in
+                        let rows = Swift.min(ps.count, ds.count), signatures = firstOf.count
+                        for m in 0..<n {
+                            let p = to[m]
+                            let row = Moves.index(base + Int(p), rows)
+                            let found = table.signature(place: ps[row], day: ds[row])
+                            outside = outside || found == nil
+                            let s = Moves.index(Int(found ?? 0), signatures)
+                            signature[Int(p)] = Int32(s)
+                            answers[Int(p)] = 0
+                            let first = firstOf[s]
+                            let count = Int(first >> 32)
+                            rounds = Swift.max(rounds, count)
+                            if count > 0 {
+                                let g = Int(UInt32(truncatingIfNeeded: first))
+                                groupAt[g][groupCount[g]] = p
+                                groupCount[g] &+= 1
                             }
+                            // (Every slot is written; the count moves on where there are more.)
+                            more[moreCount] = p
+                            moreCount &+= count > 1 ? 1 : 0
                         }
                     }
                 }

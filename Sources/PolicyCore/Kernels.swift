@@ -187,8 +187,12 @@ final class KernelCache {
             made.block.frame = chunk.frame
             return made
         }
+        let started = Engine.explain ? Engine.clock() : 0
         made = QueryKernels(q, worlds, chunk)
         declined = made == nil
+        if Engine.explain {
+            Engine.note("  a worker's kernels \(declined ? "declined" : "compiled") in \(Int(((Engine.clock() - started) * 1e6).rounded())) µs")
+        }
         return made
     }
 }
@@ -233,10 +237,17 @@ final class QueryKernels {
             let first = k
             var count = 0
             let at = selection.at
-            while k < rows.count, Int(rows[k]) < end {
-                at[count] = rows[k] &- Int32(start)
-                count &+= 1
-                k &+= 1
+            if k + (end - start) <= rows.count, rows[k + (end - start) - 1] == Int32(end - 1) {
+                // Every row of the block (rows are distinct and in order): its positions.
+                count = end - start
+                for p in 0..<count { at[p] = Int32(p) }
+                k += count
+            } else {
+                while k < rows.count, Int(rows[k]) < end {
+                    at[count] = rows[k] &- Int32(start)
+                    count &+= 1
+                    k &+= 1
+                }
             }
             selection.count = count
             block.start = start

@@ -67,6 +67,26 @@ public final class PopulationData: @unchecked Sendable {
 
     public var bytesPerCase: Int { columns.reduce(0) { $0 + $1.width } }
 
+    /// The first and last day of date column `field` (nil: not a column of dates, or empty),
+    /// found once: the columns never change, and every query by a calendar key asks.
+    func dateRange(_ field: Int) -> (first: Int32, last: Int32)? {
+        dateRangeLock.withLock {
+            if let known = dateRanges[field] { return known }
+            guard field >= 0, field < columns.count, case .dates(let dates) = columns[field], !dates.isEmpty else { return nil }
+            var first = Int32.max, last = Int32.min
+            dates.withUnsafeBufferPointer { ds in
+                for d in ds {
+                    first = Swift.min(first, d)
+                    last = Swift.max(last, d)
+                }
+            }
+            dateRanges[field] = (first, last)
+            return (first, last)
+        }
+    }
+    private var dateRanges: [Int: (first: Int32, last: Int32)] = [:]
+    private let dateRangeLock = Lock()
+
     /// Calls `body` with every column's storage as raw bytes, in place (no copy; valid only
     /// inside `body`). A bool is one byte, 0 or 1; a column of values has no raw form (empty).
     func withRawColumns<R>(_ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
