@@ -126,8 +126,10 @@ class Kernel {
 
     init(_ kind: KernelKind) {
         self.kind = kind
+        // Not zeroed: a position is read only after the kernel (or the one writing for it)
+        // has written it in the same block, and a register no kernel writes into (an `if`
+        // side's own, when the side writes into the `if`'s) then costs no pages at all.
         register = .allocate(capacity: Kernel.blockSize)
-        register.initialize(repeating: 0, count: Kernel.blockSize)
     }
 
     deinit { register.deallocate() }

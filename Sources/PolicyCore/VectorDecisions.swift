@@ -286,6 +286,16 @@ final class VectorPlanTable: @unchecked Sendable {
         planOf.reserveCapacity(count)
         // Kept alive while the table is built, so no two plans share an identifier.
         var plans: [CandidatePlan] = []
+        // Per policy: whether its rules read its parameters (-1: not looked up yet).
+        var readsParameters = [Int8](repeating: -1, count: world.program.policies.count)
+        func reads(_ policy: Int) -> Bool {
+            if readsParameters[policy] < 0 {
+                let version = world.policyVersion[policy]
+                readsParameters[policy] = version < 0 || world.program.policies[policy].versions[version].readsParameters ? 1 : 0
+            }
+            return readsParameters[policy] == 1
+        }
+        var dates: [Int32] = []
         for j in 0..<count {
             let plan = code.plan(world, d, Int32(j))
             if let p = numberOf[ObjectIdentifier(plan)] {
@@ -300,23 +310,25 @@ final class VectorPlanTable: @unchecked Sendable {
             let ids: [Int] = plan.entries.map { e in
                 let rules = Array(plan.rules[e.rules])
                 let arguments = Array(plan.arguments[e.arguments])
-                let policy = world.instanceStates[e.state].instance.policy
-                let version = world.policyVersion[policy]
-                let readsArguments = version < 0 || world.program.policies[policy].versions[version].readsParameters
-                let key = GroupKey(rules: rules.map(ObjectIdentifier.init), arguments: readsArguments ? arguments : [])
+                let key = GroupKey(rules: rules.map(ObjectIdentifier.init),
+                                   arguments: reads(world.instanceStates[e.state].instance.policy) ? arguments : [])
                 if let g = groupIndex[key] { return g }
                 groups.append(Group(rules: rules, locals: [.bool(false)] + arguments, localCount: max(e.localCount, 1 + arguments.count)))
                 groupIndex[key] = groups.count - 1
                 return groups.count - 1
             }
-            var dates = Set<Int32>()
+            dates.removeAll(keepingCapacity: true)
             for e in plan.entries {
                 for i in e.periods {
-                    dates.insert(plan.periodStarts[i])
-                    dates.insert(plan.periodEnds[i])
+                    dates.append(plan.periodStarts[i])
+                    dates.append(plan.periodEnds[i])
                 }
             }
-            let sorted = dates.sorted()
+            dates.sort()
+            // Each date once.
+            var sorted: [Int32] = []
+            sorted.reserveCapacity(dates.count)
+            for d in dates where sorted.last != d { sorted.append(d) }
             cuts += sorted
             cutStart.append(cuts.count)
             pieceStart.append(pieceSignature.count)
