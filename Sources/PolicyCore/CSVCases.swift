@@ -24,6 +24,8 @@ struct CSVCaseLoader {
         let kind: Kind
         var bools: [Bool] = [], ints: [Int64] = [], numbers: [Double] = [], int32s: [Int32] = [], small: [UInt8] = []
         var values: [Value] = []
+        /// A column of dates' first and last day, when the fast reader found them.
+        var dateRange: (first: Int32, last: Int32)?
 
         /// The builder for a field of this type.
         convenience init(for type: PType, _ program: Program, capacity: Int) {
@@ -310,7 +312,11 @@ struct CSVCaseLoader {
         switch fastRows(p, from: scanner.i, columnBuilders, enumOfColumn, names, labels, releasingPages: releasingPages) {
         case .rows(let rows):
             for f in missing { builders[f].fill(defaults[f] ?? builders[f].zero, count: rows) }
-            return PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
+            let data = PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
+            for (f, b) in builders.enumerated() where !missing.contains(f) {
+                if let range = b.dateRange { data.knowDateRange(f, range) }
+            }
+            return data
         case .reread:
             return nil
         case .careful:

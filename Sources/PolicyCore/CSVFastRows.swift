@@ -109,6 +109,14 @@ extension CSVCaseLoader {
             let places = _SendablePointers(columns)
             let failed = Slots<Bool>(pieceCount)
             let counter = ChunkCounter()
+            let ranges = Slots<[(Int32, Int32)?]>(pieceCount)
+            defer {
+                // Each date column's range over the pieces.
+                for (c, b) in builders.enumerated() where kinds[c] == .date {
+                    let each = ranges.all.compactMap { $0?[c] }
+                    if each.count == pieceCount, let first = each.map(\.0).min(), let last = each.map(\.1).max() { b.dateRange = (first, last) }
+                }
+            }
             runParallel(workers: min(workerCount(), pieceCount)) { _ in
                 while true {
                     let k = counter.take()
@@ -119,6 +127,20 @@ extension CSVCaseLoader {
                     }, rows: rows)
                     let ok = piece.parse(bytes.p, cutsCopy[k], cutsCopy[k + 1], kindsCopy, tablesCopy) && piece.count == rows
                     failed.set(k, !ok)
+                    // Each date column's first and last day in the piece, while its rows are
+                    // in cache (queries by year or month ask for them).
+                    if ok {
+                        ranges.set(k, kindsCopy.indices.map { c in
+                            guard kindsCopy[c] == .date, rows > 0 else { return nil }
+                            let days = (places.pointers[c] + startRows[k] * widths[c]).assumingMemoryBound(to: Int32.self)
+                            var first = Int32.max, last = Int32.min
+                            for r in 0..<rows {
+                                first = Swift.min(first, days[r])
+                                last = Swift.max(last, days[r])
+                            }
+                            return (first, last)
+                        })
+                    }
                     if releasingPages, pageSize > 0 {
                         released.set(k, _FastPiece.release(bytes.p, cutsCopy[k], cutsCopy[k + 1], pageSize: pageSize))
                     }

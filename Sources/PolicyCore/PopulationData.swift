@@ -85,6 +85,11 @@ public final class PopulationData: @unchecked Sendable {
         }
     }
     private var dateRanges: [Int: (first: Int32, last: Int32)] = [:]
+
+    /// Date column `field`'s first and last day, found while it was read.
+    func knowDateRange(_ field: Int, _ range: (first: Int32, last: Int32)) {
+        dateRangeLock.withLock { dateRanges[field] = range }
+    }
     private let dateRangeLock = Lock()
 
     /// Calls `body` with every column's storage as raw bytes, in place (no copy; valid only
