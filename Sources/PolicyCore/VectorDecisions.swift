@@ -254,6 +254,16 @@ final class VectorPlanTable: @unchecked Sendable {
         var arguments: [Value]
     }
 
+    /// What a plan's layout depends on: each entry's rules, its arguments where its rules
+    /// read them, and its in-force periods. Plans of the same shape (a policy enacted in
+    /// hundreds of counties) share their cuts and signatures, worked out once.
+    private struct PlanShape: Hashable {
+        var rules: [ObjectIdentifier] = []
+        var arguments: [Value] = []
+        /// Per entry: its rules', arguments' and periods' counts, then its periods' bounds.
+        var layout: [Int32] = []
+    }
+
     let groups: [Group]
     let planOf: [Int32]
     let cutStart: [Int]
@@ -296,6 +306,10 @@ final class VectorPlanTable: @unchecked Sendable {
             return readsParameters[policy] == 1
         }
         var dates: [Int32] = []
+        // Per shape met: its first plan, and where that plan's cuts and piece signatures are;
+        // per plan, the first of its shape (whose row of days it shares).
+        var shapes: [PlanShape: (plan: Int32, cuts: Range<Int>, pieces: Range<Int>)] = [:]
+        var sameAs: [Int32] = []
         for j in 0..<count {
             let plan = code.plan(world, d, Int32(j))
             if let p = numberOf[ObjectIdentifier(plan)] {
@@ -306,6 +320,26 @@ final class VectorPlanTable: @unchecked Sendable {
             plans.append(plan)
             numberOf[ObjectIdentifier(plan)] = p
             planOf.append(p)
+            var shape = PlanShape()
+            for e in plan.entries {
+                let read = reads(world.instanceStates[e.state].instance.policy)
+                for r in plan.rules[e.rules] { shape.rules.append(ObjectIdentifier(r)) }
+                if read { shape.arguments += plan.arguments[e.arguments] }
+                shape.layout += [Int32(e.rules.count), read ? Int32(e.arguments.count) : -1, Int32(e.periods.count)]
+                for i in e.periods { shape.layout += [plan.periodStarts[i], plan.periodEnds[i]] }
+            }
+            if let known = shapes[shape] {
+                // (Copied out first: appending a slice of the array itself would copy it all.)
+                let knownCuts = Array(cuts[known.cuts]), knownPieces = Array(pieceSignature[known.pieces])
+                cuts += knownCuts
+                cutStart.append(cuts.count)
+                pieceStart.append(pieceSignature.count)
+                pieceSignature += knownPieces
+                sameAs.append(known.plan)
+                continue
+            }
+            sameAs.append(p)
+            let shapeCuts = cuts.count, shapePieces = pieceSignature.count
             // The group of each entry.
             let ids: [Int] = plan.entries.map { e in
                 let rules = Array(plan.rules[e.rules])
@@ -347,6 +381,7 @@ final class VectorPlanTable: @unchecked Sendable {
                     pieceSignature.append(s)
                 }
             }
+            shapes[shape] = (plan: p, cuts: shapeCuts..<cuts.count, pieces: shapePieces..<pieceSignature.count)
         }
         self.groups = groups
         self.planOf = planOf
@@ -368,6 +403,11 @@ final class VectorPlanTable: @unchecked Sendable {
         var rowOfPlan: [Int32] = []
         var days: [Int32] = []
         for p in 0..<(cutStart.count - 1) {
+            let original = Int(sameAs[p])
+            if original < p {
+                rowOfPlan.append(rowOfPlan[original])
+                continue
+            }
             let calendar = Array(cuts[cutStart[p]..<cutStart[p + 1]]) + [-1]
                 + Array(pieceSignature[pieceStart[p]...(pieceStart[p] + cutStart[p + 1] - cutStart[p])])
             if let row = rowOfCalendar[calendar] {
