@@ -313,7 +313,7 @@ struct CSVCaseLoader {
         case .rows(let rows):
             for f in missing { builders[f].fill(defaults[f] ?? builders[f].zero, count: rows) }
             let data = PopulationData(record: record, count: rows, seed: seed, columns: builders.map(\.column))
-            for (f, b) in builders.enumerated() where !missing.contains(f) {
+            for (f, b) in builders.enumerated() {
                 if let range = b.dateRange { data.knowDateRange(f, range) }
             }
             return data

@@ -109,14 +109,7 @@ extension CSVCaseLoader {
             let places = _SendablePointers(columns)
             let failed = Slots<Bool>(pieceCount)
             let counter = ChunkCounter()
-            let ranges = Slots<[(Int32, Int32)?]>(pieceCount)
-            defer {
-                // Each date column's range over the pieces.
-                for (c, b) in builders.enumerated() where kinds[c] == .date {
-                    let each = ranges.all.compactMap { $0?[c] }
-                    if each.count == pieceCount, let first = each.map(\.0).min(), let last = each.map(\.1).max() { b.dateRange = (first, last) }
-                }
-            }
+            let ranges = Slots<[(first: Int32, last: Int32)?]>(pieceCount)
             runParallel(workers: min(workerCount(), pieceCount)) { _ in
                 while true {
                     let k = counter.take()
@@ -131,14 +124,9 @@ extension CSVCaseLoader {
                     // in cache (queries by year or month ask for them).
                     if ok {
                         ranges.set(k, kindsCopy.indices.map { c in
-                            guard kindsCopy[c] == .date, rows > 0 else { return nil }
+                            guard kindsCopy[c] == .date else { return nil }
                             let days = (places.pointers[c] + startRows[k] * widths[c]).assumingMemoryBound(to: Int32.self)
-                            var first = Int32.max, last = Int32.min
-                            for r in 0..<rows {
-                                first = Swift.min(first, days[r])
-                                last = Swift.max(last, days[r])
-                            }
-                            return (first, last)
+                            return PopulationData.dayRange(UnsafeBufferPointer(start: days, count: rows))
                         })
                     }
                     if releasingPages, pageSize > 0 {
@@ -147,6 +135,13 @@ extension CSVCaseLoader {
                 }
             }
             parsed = failed.all.allSatisfy { $0 == false }
+            // Each date column's range over the pieces (none unless every piece has one).
+            for (c, b) in builders.enumerated() where kinds[c] == .date {
+                let each = ranges.all.compactMap { $0?[c] }
+                if each.count == pieceCount, let first = each.map(\.first).min(), let last = each.map(\.last).max() {
+                    b.dateRange = (first, last)
+                }
+            }
         }
         guard parsed else {
             // The careful reader starts over with empty columns.

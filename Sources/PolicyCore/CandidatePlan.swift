@@ -133,7 +133,7 @@ final class DecisionCode: @unchecked Sendable {
             let made = VectorPlanTable(world, d, self)
             if Engine.explain {
                 // (A note of its own time, not a mark: it is made inside another phase, on one core.)
-                Engine.note("  candidates of '\(world.program.decisions[d].name)' laid out in \(Int(((Engine.clock() - started) * 1e6).rounded())) µs: "
+                Engine.note("  candidates of '\(world.program.decisions[d].name)' laid out in \(Engine.microseconds(since: started)) µs: "
                             + "\(made.cutStart.count - 1) plans, \(made.signatureStart.count - 1) signatures, "
                             + (made.dayRowOf == nil ? "cuts counted" : "\(made.daySpan + 1) days"))
             }

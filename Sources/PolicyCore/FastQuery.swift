@@ -336,8 +336,13 @@ public enum Engine {
     public static func mark(_ what: String) {
         guard explain else { return }
         let now = clock()
-        note(lastMark == 0 ? "  \(what)" : "  \(what): \(Int(((now - lastMark) * 1e6).rounded())) µs")
+        note(lastMark == 0 ? "  \(what)" : "  \(what): \(microseconds(since: lastMark)) µs")
         lastMark = now
+    }
+
+    /// Whole microseconds since `start` (a `clock()` reading).
+    static func microseconds(since start: Double) -> Int {
+        Int(((clock() - start) * 1e6).rounded())
     }
 
     /// The monotonic clock, in seconds.

@@ -327,18 +327,21 @@ struct CalendarDays {
         var keyOfDay = [Int32](repeating: 0, count: span)
         var keys: [[Value]] = []
         var key: [Value] = []
+        let monthly = q.keys.allSatisfy { $0.kind.holdsForAMonth }
         var i = 0
         while i < span {
             let day = first + Int32(i)
             key = q.keys.compactMap { calendarKey($0.kind, day) }
             // Calendar keys follow the days: a new key is a new number.
             if keys.last != key { keys.append(key) }
-            // A year, quarter or month is the same on every day of a month: the key holds to
-            // the month's end.
-            let date = CivilDate(dayNumber: Int(day))
-            let nextMonth = date.month == 12 ? CivilDate.dayNumber(year: date.year + 1, month: 1, day: 1)
-                : CivilDate.dayNumber(year: date.year, month: date.month + 1, day: 1)
-            let end = Swift.min(span, Swift.max(i + 1, nextMonth - Int(first)))
+            // Keys that are the same on every day of a month hold to the month's end.
+            var end = i + 1
+            if monthly {
+                let date = CivilDate(dayNumber: Int(day))
+                let nextMonth = date.month == 12 ? CivilDate.dayNumber(year: date.year + 1, month: 1, day: 1)
+                    : CivilDate.dayNumber(year: date.year, month: date.month + 1, day: 1)
+                end = Swift.min(span, Swift.max(end, nextMonth - Int(first)))
+            }
             for k in i..<end { keyOfDay[k] = Int32(keys.count - 1) }
             i = end
         }

@@ -161,9 +161,6 @@ final class DecisionKernel: Kernel {
     private let ofGroup: [Selection]
     private let groupAt: [UnsafeMutablePointer<Int32>]
     private let groupCount: UnsafeMutablePointer<Int>
-    /// Per signature: how many candidates it has (high 32 bits) and its first candidate's
-    /// group (low 32; 0 with no candidate), so the first round reads one word per case.
-    private let firstOfSignature: [UInt64]
 
     init(_ d: Int, _ world: World, _ kind: KernelKind, _ code: DecisionCode, table: VectorPlanTable?, groups: [[Rule]],
          defaultKernel: Kernel?) {
@@ -181,12 +178,6 @@ final class DecisionKernel: Kernel {
         answers.initialize(repeating: 0, count: Kernel.blockSize)
         ofGroup = groups.map { _ in Selection() }
         groupAt = ofGroup.map(\.at)
-        firstOfSignature = table.map { t in
-            (0..<Swift.max(0, t.signatureStart.count - 1)).map { s in
-                let first = t.signatureStart[s], count = t.signatureStart[s + 1] - first
-                return UInt64(count) << 32 | UInt64(count > 0 ? UInt32(t.signatureGroups[first]) : 0)
-            }
-        } ?? []
         groupCount = .allocate(capacity: Swift.max(1, groups.count))
         groupCount.initialize(repeating: 0, count: Swift.max(1, groups.count))
         super.init(kind)
@@ -271,7 +262,7 @@ final class DecisionKernel: Kernel {
         let more = self.more.at
         var moreCount = 0
         groupCount.update(repeating: 0, count: ofGroup.count)
-        firstOfSignature.withUnsafeBufferPointer { firstOf in
+        table.firstOfSignature.withUnsafeBufferPointer { firstOf in
             groupAt.withUnsafeBufferPointer { groupAt in
                 places.withUnsafeBufferPointer { ps in
                     dates.withUnsafeBufferPointer { ds in

@@ -193,7 +193,7 @@ final class KernelCache {
         made = QueryKernels(q, worlds, chunk)
         declined = made == nil
         if Engine.explain {
-            Engine.note("  a worker's kernels \(declined ? "declined" : "compiled") in \(Int(((Engine.clock() - started) * 1e6).rounded())) µs")
+            Engine.note("  a worker's kernels \(declined ? "declined" : "compiled") in \(Engine.microseconds(since: started)) µs")
         }
         return made
     }

@@ -72,17 +72,22 @@ public final class PopulationData: @unchecked Sendable {
     func dateRange(_ field: Int) -> (first: Int32, last: Int32)? {
         dateRangeLock.withLock {
             if let known = dateRanges[field] { return known }
-            guard field >= 0, field < columns.count, case .dates(let dates) = columns[field], !dates.isEmpty else { return nil }
-            var first = Int32.max, last = Int32.min
-            dates.withUnsafeBufferPointer { ds in
-                for d in ds {
-                    first = Swift.min(first, d)
-                    last = Swift.max(last, d)
-                }
-            }
-            dateRanges[field] = (first, last)
-            return (first, last)
+            guard field >= 0, field < columns.count, case .dates(let dates) = columns[field],
+                  let range = dates.withUnsafeBufferPointer(PopulationData.dayRange) else { return nil }
+            dateRanges[field] = range
+            return range
         }
+    }
+
+    /// The first and last of `days` (nil: none).
+    static func dayRange(_ days: UnsafeBufferPointer<Int32>) -> (first: Int32, last: Int32)? {
+        guard !days.isEmpty else { return nil }
+        var first = Int32.max, last = Int32.min
+        for d in days {
+            first = Swift.min(first, d)
+            last = Swift.max(last, d)
+        }
+        return (first, last)
     }
     private var dateRanges: [Int: (first: Int32, last: Int32)] = [:]
 

@@ -45,6 +45,15 @@ public struct QueryAggregate: Sendable {
 public enum KeyKind: Sendable {
     case year, month, quarter
     case expression(Eval)
+
+    /// Whether the key is the same on every day of a calendar month (a new calendar key
+    /// must say so here, where the table of keys by day relies on it).
+    var holdsForAMonth: Bool {
+        switch self {
+        case .year, .month, .quarter: return true
+        case .expression: return false
+        }
+    }
 }
 
 public struct QueryKey: Sendable {

@@ -272,6 +272,9 @@ final class VectorPlanTable: @unchecked Sendable {
     let pieceSignature: [Int32]
     let signatureStart: [Int]
     let signatureGroups: [Int]
+    /// Per signature: how many candidates it has (high 32 bits) and its first candidate's
+    /// group (low 32; 0 with no candidate), so a first round reads one word per case.
+    let firstOfSignature: [UInt64]
     /// Per jurisdiction, when the calendars are short enough to lay out day by day: the row
     /// of `days` its plan's signatures are in. `days[row * (daySpan + 1) + i]` is the
     /// signature on day `firstCut + i - 1` (`i = 0`: any day before the first finite cut;
@@ -391,6 +394,10 @@ final class VectorPlanTable: @unchecked Sendable {
         self.pieceSignature = pieceSignature
         self.signatureStart = signatureStart
         self.signatureGroups = signatureGroups
+        firstOfSignature = (0..<(signatureStart.count - 1)).map { s in
+            let first = signatureStart[s], count = signatureStart[s + 1] - first
+            return UInt64(count) << 32 | UInt64(count > 0 ? UInt32(signatureGroups[first]) : 0)
+        }
         // Plans with the same calendar of signatures share a row of days.
         // (The open ends of periods, `InForce.minusInfinity` and `plusInfinity`, are cuts
         // no day of a case lies beyond: a day before the first finite cut or after the last
