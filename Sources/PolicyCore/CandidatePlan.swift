@@ -12,6 +12,8 @@ final class CandidatePlan: @unchecked Sendable {
     struct Entry {
         /// The instance state (for traces, overrides and tie-breaks).
         var state: Int
+        /// The instance's policy.
+        var policy: Int
         /// `periodStarts/periodEnds[periods]`: the in-force pieces.
         var periods: Range<Int>
         /// `rules[rules]`: the instance's rules for the decision, in order.
@@ -64,7 +66,7 @@ final class CandidatePlan: @unchecked Sendable {
             }
             let argumentsStart = arguments.count
             arguments += state.instance.arguments
-            entries.append(Entry(state: s, periods: periodsStart..<starts.count, rules: rulesStart..<rules.count,
+            entries.append(Entry(state: s, policy: policy, periods: periodsStart..<starts.count, rules: rulesStart..<rules.count,
                                  arguments: argumentsStart..<arguments.count, localCount: localCount, depth: state.depth))
         }
         self.init(entries: entries, periodStarts: starts, periodEnds: ends, rules: rules, arguments: arguments)
@@ -94,6 +96,9 @@ final class DecisionCode: @unchecked Sendable {
     let caseFields: (date: Int, jurisdiction: Int)
     /// The candidates by jurisdiction (none until the world is frozen).
     let plans: PlanIndex
+    /// The distinct plans of `plans` with their shapes, when they are dense (worked out as
+    /// the plans are made, while they are in cache).
+    let numbered: NumberedPlans?
 
     /// Plans by jurisdiction: in an array when most jurisdictions have candidates, in a
     /// dictionary when few do (a county's own decision), so no decisions × jurisdictions
@@ -104,10 +109,11 @@ final class DecisionCode: @unchecked Sendable {
         case sparse([Int32: CandidatePlan])
     }
 
-    init(_ world: World, _ d: Int, plans: PlanIndex) {
+    init(_ world: World, _ d: Int, plans: PlanIndex, numbered: NumberedPlans? = nil) {
         let version = world.decisionVersion[d]
         self.version = version
         self.plans = plans
+        self.numbered = numbered
         caseType = world.program.decisions[d].caseType
         caseFields = caseType >= 0 ? Resolution.caseFieldsOf(caseType, world.program) : (-1, -1)
         if version >= 0 {
@@ -134,7 +140,7 @@ final class DecisionCode: @unchecked Sendable {
             if Engine.explain {
                 // (A note of its own time, not a mark: it is made inside another phase, on one core.)
                 Engine.note("  candidates of '\(world.program.decisions[d].name)' laid out in \(Engine.microseconds(since: started)) µs: "
-                            + "\(made.cutStart.count - 1) plans, \(made.signatureStart.count - 1) signatures, "
+                            + "\(made.planCount) plans in \(made.cutStart.count - 1) shapes, \(made.signatureStart.count - 1) signatures, "
                             + (made.dayRowOf == nil ? "cuts counted" : "\(made.daySpan + 1) days"))
             }
             vectorTableStorage = made
@@ -156,24 +162,98 @@ final class DecisionCode: @unchecked Sendable {
     }
 }
 
+/// A decision's distinct plans, numbered, each jurisdiction's plan by number, and the
+/// plans' shapes: each entry's rules, its arguments where its rules read them, and its
+/// in-force periods. Plans of one shape (a policy enacted in hundreds of counties) answer
+/// alike, so the evaluators of many cases at once lay out each shape once.
+struct NumberedPlans {
+    let plans: [CandidatePlan]
+    /// Per jurisdiction: its plan's number.
+    let planOf: [Int32]
+    /// Per plan: its shape's number.
+    let shapeOf: [Int32]
+    /// Per shape: its first plan's number.
+    let shapes: [Int32]
+
+    init(_ plans: [CandidatePlan], planOf: [Int32], _ world: World) {
+        self.plans = plans
+        self.planOf = planOf
+        // Per policy: whether its rules read its parameters (-1: not looked up yet).
+        var readsParameters = [Int8](repeating: -1, count: world.program.policies.count)
+        func reads(_ policy: Int) -> Bool {
+            if readsParameters[policy] < 0 { readsParameters[policy] = world.readsParameters(policy) ? 1 : 0 }
+            return readsParameters[policy] == 1
+        }
+        var index = HashIndex()
+        var shapes: [Int32] = []
+        shapeOf = plans.enumerated().map { p, plan in
+            let hash = NumberedPlans.shapeHash(plan, reads)
+            if let known = index.find(hash, { NumberedPlans.sameShape(plans[Int(shapes[Int($0)])], plan, reads) }) { return known }
+            shapes.append(Int32(p))
+            return index.add(hash)
+        }
+        self.shapes = shapes
+    }
+
+    /// A hash of a plan's shape (each entry's rules, its arguments where its rules read
+    /// them, its in-force periods), mixed word by word: plans are many and small.
+    private static func shapeHash(_ plan: CandidatePlan, _ reads: (Int) -> Bool) -> UInt64 {
+        var h = HashIndex.start
+        @inline(__always) func mix(_ x: UInt64) { HashIndex.mix(&h, x) }
+        for e in plan.entries {
+            mix(UInt64(e.rules.count))
+            for i in e.rules { mix(UInt64(UInt(bitPattern: ObjectIdentifier(plan.rules[i])))) }
+            if reads(e.policy) {
+                mix(UInt64(e.arguments.count))
+                for i in e.arguments { mix(UInt64(UInt(bitPattern: plan.arguments[i].hashValue))) }
+            }
+            mix(UInt64(e.periods.count))
+            for i in e.periods {
+                mix(UInt64(UInt32(bitPattern: plan.periodStarts[i])) << 32 | UInt64(UInt32(bitPattern: plan.periodEnds[i])))
+            }
+        }
+        return h
+    }
+
+    /// Whether plans `a` and `b` have the same shape: their layouts are then the same.
+    private static func sameShape(_ a: CandidatePlan, _ b: CandidatePlan, _ reads: (Int) -> Bool) -> Bool {
+        guard a.entries.count == b.entries.count else { return false }
+        for (x, y) in zip(a.entries, b.entries) {
+            guard x.rules.count == y.rules.count, x.periods.count == y.periods.count,
+                  reads(x.policy) == reads(y.policy) else { return false }
+            for (i, k) in zip(x.rules, y.rules) where a.rules[i] !== b.rules[k] { return false }
+            if reads(x.policy) {
+                guard x.arguments.count == y.arguments.count else { return false }
+                for (i, k) in zip(x.arguments, y.arguments) where a.arguments[i] != b.arguments[k] { return false }
+            }
+            for (i, k) in zip(x.periods, y.periods)
+            where a.periodStarts[i] != b.periodStarts[k] || a.periodEnds[i] != b.periodEnds[k] { return false }
+        }
+        return true
+    }
+}
+
 extension World {
     /// Every decision's code, with its plans by jurisdiction: one plan per distinct list.
     func buildDecisionCode() {
         let count = program.jurisdictions.count
         decisionCodes = candidateLists.enumerated().map { d, lists in
-            var shared: [[Int]: CandidatePlan] = [:]
-            func plan(_ list: [Int]) -> CandidatePlan {
+            // Plan 0 is the empty one; the others are numbered as they are made.
+            var distinct = [CandidatePlan.empty]
+            var shared: [[Int]: Int32] = [:]
+            func number(_ list: [Int]) -> Int32 {
                 if let known = shared[list] { return known }
-                let made = CandidatePlan(self, d, list)
-                shared[list] = made
-                return made
+                distinct.append(CandidatePlan(self, d, list))
+                shared[list] = Int32(distinct.count - 1)
+                return Int32(distinct.count - 1)
             }
             if lists.count * 4 >= count {
-                var dense = [CandidatePlan](repeating: CandidatePlan.empty, count: count)
-                for (j, list) in lists where Int(j) < count { dense[Int(j)] = plan(list) }
-                return DecisionCode(self, d, plans: .dense(dense))
+                var numbers = [Int32](repeating: 0, count: count)
+                for (j, list) in lists where Int(j) < count { numbers[Int(j)] = number(list) }
+                return DecisionCode(self, d, plans: .dense(numbers.map { distinct[Int($0)] }),
+                                    numbered: NumberedPlans(distinct, planOf: numbers, self))
             }
-            return DecisionCode(self, d, plans: .sparse(lists.mapValues(plan)))
+            return DecisionCode(self, d, plans: .sparse(lists.mapValues { distinct[Int(number($0))] }))
         }
     }
 

@@ -10,7 +10,8 @@ extension QueryRunner {
         let intSum: [Bool]
         let kinds: [AggregateKind]
         let stride: Int
-        var groupOf: [[Value]: Int] = [:]
+        /// The groups met, by key (the keys are the chunk's `groupOrder`).
+        var groupIndex = HashIndex()
         var caseCounts: [Int] = []
         var intTotals: [IntTotal] = []
         var totals: [Double] = []
@@ -31,9 +32,11 @@ extension QueryRunner {
 
         /// The group of `key`, made when it first appears (groups keep that order).
         mutating func group(_ key: [Value], into out: inout GeneralChunk) -> Int {
-            if let found = groupOf[key] { return found }
-            let g = caseCounts.count
-            groupOf[key] = g
+            var hash = HashIndex.start
+            for v in key { HashIndex.mix(&hash, UInt64(UInt(bitPattern: v.hashValue))) }
+            if let found = groupIndex.find(hash, { out.groupOrder[Int($0)] == key }) { return Int(found) }
+            let g = Int(groupIndex.add(hash))
+            assert(g == caseCounts.count && g == out.groupOrder.count)
             out.groupOrder.append(key)
             caseCounts.append(0)
             caseWeights.append(0)

@@ -79,7 +79,11 @@ extension QueryRunner {
         for k in q.keys { if case .expression = k.kind { deps.append(resolver.resolve(k.deps)) } }
         if q.filter != nil { deps.append(resolver.resolve(q.filterDeps)) }
         guard let plan = FastPlan.make(program, data, deps) else {
-            if Engine.explain { Engine.note("general engine: \(deps.map { "fields \($0.fields) opaque \($0.opaque) chance \($0.chance)" })") }
+            if Engine.explain {
+                // Why the memo declined: what each aggregate, key and filter reads.
+                let reads = deps.map { "fields \($0.fields)" + ($0.opaque ? ", opaque" : "") + ($0.chance ? ", chance" : "") }
+                Engine.note("  not by the memo: the query reads " + reads.joined(separator: "; "))
+            }
             return nil
         }
         if Engine.explain { Engine.note("fast engine: \(plan.smallFields.count) small fields, \(plan.combos) combinations, decisions \(plan.decisions)") }

@@ -4,10 +4,12 @@ import PolicySyntax
 /// decision), so a decision asked in several places is resolved once per case.
 final class KernelCompiler {
     let chunk: VectorChunk
-    private var decisions: [VectorChunk.DecisionKey: DecisionKernel] = [:]
-    /// Decisions whose rules are being compiled (a rule that reaches its own decision
-    /// declines).
-    private var compiling: Set<VectorChunk.DecisionKey> = []
+    /// The decisions' kernels made so far, and the decisions whose rules are being compiled
+    /// (a rule that reaches its own decision declines). A query asks few decisions, so
+    /// these are lists: a set or dictionary of a key type of our own would cost the first
+    /// query of a process the runtime's search for its `Hashable` conformance.
+    private var decisions: [(key: VectorChunk.DecisionKey, kernel: DecisionKernel)] = []
+    private var compiling: [VectorChunk.DecisionKey] = []
     /// A decision whose candidates form more groups than this is left to the chunk evaluator.
     static let maximumGroups = 64
 
@@ -86,17 +88,17 @@ final class KernelCompiler {
     /// The kernel of decision `d` in `world`, made once.
     private func decision(_ d: Int, _ world: World) -> DecisionKernel? {
         let key = VectorChunk.DecisionKey(world: ObjectIdentifier(world), decision: d)
-        if let made = decisions[key] { return made }
+        if let made = decisions.first(where: { $0.key == key }) { return made.kernel }
         guard !compiling.contains(key), d < world.program.decisions.count,
               let kind = KernelKind.of(world.program.decisions[d].type) else { return nil }
-        compiling.insert(key)
-        defer { compiling.remove(key) }
+        compiling.append(key)
+        defer { compiling.removeLast() }
         let code = world.decisionCode(d)
         let data = chunk.data
         guard code.version >= 0 else {
             // Not defined in this world: every case's error, as the chunk evaluator gives it.
             let made = DecisionKernel(d, world, kind, code, table: nil, groups: [], defaultKernel: nil)
-            decisions[key] = made
+            decisions.append((key, made))
             return made
         }
         guard code.caseType == data.record, code.caseFields.date == chunk.dateField,
@@ -127,7 +129,7 @@ final class KernelCompiler {
             table = t
         }
         let made = DecisionKernel(d, world, kind, code, table: table, groups: groups, defaultKernel: defaultKernel)
-        decisions[key] = made
+        decisions.append((key, made))
         return made
     }
 }
@@ -358,10 +360,9 @@ final class DecisionKernel: Kernel {
         for rule in rules where open.count > 0 {
             let taken: Selection
             if let condition = rule.condition {
-                try condition.run(open, b)
                 // The positions the rule misses go to whichever buffer `open` is not.
                 let missed = open === missA ? missB : missA
-                Selection.split(open, by: condition.register, into: hit, missed)
+                try condition.split(open, b, into: hit, missed)
                 taken = hit
                 open = missed
             } else {

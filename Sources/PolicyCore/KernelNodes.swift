@@ -59,6 +59,15 @@ final class ColumnKernel: Kernel {
         case .values: throw VectorUnsupported()
         }
     }
+
+    /// A bool column splits a selection as it is read, with no register between.
+    override func split(_ sel: Selection, _ b: KernelBlock, into yes: Selection, _ no: Selection) throws {
+        guard case .bools(let xs) = column else { return try super.split(sel, b, into: yes, no) }
+        let base = b.chunk.lo + b.start
+        xs.withUnsafeBufferPointer { x in
+            Selection.split(sel, into: yes, no, by: ColumnAt(x: x, base: base))
+        }
+    }
 }
 
 final class NotKernel: Kernel {
@@ -77,6 +86,10 @@ final class NotKernel: Kernel {
             out[p] = 1 &- out[p]
         }
     }
+
+    override func split(_ sel: Selection, _ b: KernelBlock, into yes: Selection, _ no: Selection) throws {
+        try x.split(sel, b, into: no, yes)
+    }
 }
 
 /// `x and y`, `x or y`: `y` only where `x` does not settle it.
@@ -84,7 +97,7 @@ final class AndOrKernel: Kernel {
     let x: Kernel, y: Kernel
     /// `y` runs where `x` is this (1 for `and`, 0 for `or`).
     let open: Int64
-    private let rest = Selection()
+    private let holds = Selection(), fails = Selection()
 
     init(isAnd: Bool, _ x: Kernel, _ y: Kernel) {
         self.x = x
@@ -94,17 +107,12 @@ final class AndOrKernel: Kernel {
     }
 
     override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
-        try x.run(sel, b, into: out)
-        let at = sel.at, to = rest.at, open = self.open
-        var n = 0
-        // Without branches: every slot is written, and the count moves on where `y` runs.
-        for m in 0..<sel.count {
-            let p = at[m]
-            to[n] = p
-            n &+= out[Int(p)] == open ? 1 : 0
-        }
-        rest.count = n
-        guard n > 0 else { return }
+        try x.split(sel, b, into: holds, fails)
+        // Where `x` settles it, the answer is `x`; elsewhere it is `y`.
+        let (settled, rest) = open == 1 ? (fails, holds) : (holds, fails)
+        let w = 1 &- open, at = settled.at
+        for m in 0..<settled.count { out[Int(at[m])] = w }
+        guard rest.count > 0 else { return }
         try y.run(rest, b, into: out)
     }
 }
@@ -115,6 +123,8 @@ final class CompareKernel: Kernel {
     let op: BinaryOperator
     let x: Kernel, y: Kernel
     let asNumbers: (x: Bool, y: Bool)?
+    /// `x`'s column, when `x` is one and `y` a constant.
+    let column: Column?
 
     init?(_ op: BinaryOperator, _ x: Kernel, _ y: Kernel) {
         switch (x.kind, y.kind) {
@@ -134,38 +144,165 @@ final class CompareKernel: Kernel {
         self.op = op
         self.x = x
         self.y = y
+        // A column compared with a constant (as words) is read in place.
+        if asNumbers == nil, y.constant != nil, let c = x as? ColumnKernel { column = c.column } else { column = nil }
         super.init(.bool)
     }
 
     override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
+        try compare(sel, b, into: out, nil, nil)
+    }
+
+    override func split(_ sel: Selection, _ b: KernelBlock, into yes: Selection, _ no: Selection) throws {
+        try compare(sel, b, into: nil, yes, no)
+    }
+
+    /// The comparison at the selected positions, into `out`, or else split into `yes` and
+    /// `no`. A column compared with a constant is read in place, with no register between.
+    @inline(__always)
+    private func compare(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>?,
+                         _ yes: Selection?, _ no: Selection?) throws {
+        let op = self.op
+        if let column, let c = y.constant {
+            let base = b.chunk.lo + b.start
+            @inline(__always) func read<E: ColumnWord>(_ xs: [E]) {
+                xs.withUnsafeBufferPointer { x in
+                    CompareKernel.each(op, sel, ColumnAt(x: x, base: base), Constant(word: c), out, yes, no)
+                }
+            }
+            switch column {
+            case .bools(let xs): read(xs)
+            case .ints(let xs): read(xs)
+            case .dates(let xs), .jurisdictions(let xs), .members(let xs, _): read(xs)
+            case .smallMembers(let xs, _): read(xs)
+            case .numbers, .values: throw VectorUnsupported()
+            }
+            return
+        }
         try x.run(sel, b)
         if y.constant == nil { try y.run(sel, b) }
-        let r = out, at = sel.at, n = sel.count
-        @inline(__always) func each<T: Comparable>(_ left: (Int) -> T, _ right: (Int) -> T) {
-            switch op {
-            case .equal: for m in 0..<n { let p = Int(at[m]); r[p] = left(p) == right(p) ? 1 : 0 }
-            case .notEqual: for m in 0..<n { let p = Int(at[m]); r[p] = left(p) != right(p) ? 1 : 0 }
-            case .less: for m in 0..<n { let p = Int(at[m]); r[p] = left(p) < right(p) ? 1 : 0 }
-            case .lessEqual: for m in 0..<n { let p = Int(at[m]); r[p] = !(right(p) < left(p)) ? 1 : 0 }
-            case .greater: for m in 0..<n { let p = Int(at[m]); r[p] = right(p) < left(p) ? 1 : 0 }
-            default: for m in 0..<n { let p = Int(at[m]); r[p] = !(left(p) < right(p)) ? 1 : 0 }
-            }
-        }
         let xr = x.register, yr = y.register
         if let (xInt, yInt) = asNumbers {
-            @inline(__always) func number(_ reg: UnsafeMutablePointer<Int64>, _ isInt: Bool, _ p: Int) -> Double {
-                isInt ? Double(reg[p]) : Double(bitPattern: UInt64(bitPattern: reg[p]))
-            }
+            let left = NumbersAt(register: xr, isInt: xInt)
             if let c = y.constant {
-                let k = yInt ? Double(c) : Double(bitPattern: UInt64(bitPattern: c))
-                each({ number(xr, xInt, $0) }, { _ in k })
+                CompareKernel.each(op, sel, left, Constant(word: yInt ? Double(c) : Double(bitPattern: UInt64(bitPattern: c))), out, yes, no)
             } else {
-                each({ number(xr, xInt, $0) }, { number(yr, yInt, $0) })
+                CompareKernel.each(op, sel, left, NumbersAt(register: yr, isInt: yInt), out, yes, no)
             }
         } else if let c = y.constant {
-            each({ xr[$0] }, { _ in c })
+            CompareKernel.each(op, sel, WordsAt(register: xr), Constant(word: c), out, yes, no)
         } else {
-            each({ xr[$0] }, { yr[$0] })
+            CompareKernel.each(op, sel, WordsAt(register: xr), WordsAt(register: yr), out, yes, no)
+        }
+    }
+
+    /// `left op right` at each selected position: written into `out` (1 or 0), or else the
+    /// positions split into `yes` and `no`.
+    @inline(__always)
+    private static func each<L: Operand, R: Operand>(_ op: BinaryOperator, _ sel: Selection, _ left: L, _ right: R,
+                                                     _ out: UnsafeMutablePointer<Int64>?, _ yes: Selection?, _ no: Selection?)
+    where L.Word == R.Word {
+        switch op {
+        case .equal: emit(sel, Compared(left, right, .equal), out, yes, no)
+        case .notEqual: emit(sel, Compared(left, right, .notEqual), out, yes, no)
+        case .less: emit(sel, Compared(left, right, .less), out, yes, no)
+        case .lessEqual: emit(sel, Compared(left, right, .lessEqual), out, yes, no)
+        case .greater: emit(sel, Compared(left, right, .greater), out, yes, no)
+        default: emit(sel, Compared(left, right, .greaterEqual), out, yes, no)
+        }
+    }
+
+    @inline(__always)
+    private static func emit<T: PositionTest>(_ sel: Selection, _ test: T, _ out: UnsafeMutablePointer<Int64>?,
+                                              _ yes: Selection?, _ no: Selection?) {
+        if let out {
+            let at = sel.at
+            for m in 0..<sel.count {
+                let p = Int(at[m])
+                out[p] = test.holds(p) ? 1 : 0
+            }
+        } else if let yes, let no {
+            Selection.split(sel, into: yes, no, by: test)
+        }
+    }
+}
+
+/// A comparison's operand at a block position: a register's words or numbers, a column
+/// read in place, or a constant.
+protocol Operand {
+    associatedtype Word: Comparable
+    func at(_ p: Int) -> Word
+}
+
+struct WordsAt: Operand {
+    let register: UnsafeMutablePointer<Int64>
+    @inline(__always) func at(_ p: Int) -> Int64 { register[p] }
+}
+
+/// A register of numbers, or of ints read as numbers.
+struct NumbersAt: Operand {
+    let register: UnsafeMutablePointer<Int64>
+    let isInt: Bool
+    @inline(__always) func at(_ p: Int) -> Double {
+        isInt ? Double(register[p]) : Double(bitPattern: UInt64(bitPattern: register[p]))
+    }
+}
+
+struct Constant<Word: Comparable>: Operand {
+    let word: Word
+    @inline(__always) func at(_ p: Int) -> Word { word }
+}
+
+/// A column's elements as the words a register would hold (block position `p` is row
+/// `base + p`, clamped into the column).
+struct ColumnAt<E: ColumnWord>: Operand, PositionTest {
+    let x: UnsafeBufferPointer<E>
+    let base: Int
+    @inline(__always) func at(_ p: Int) -> Int64 { x[Moves.index(base + p, x.count)].word }
+    @inline(__always) func holds(_ p: Int) -> Bool { at(p) != 0 }
+}
+
+/// A column element's register word.
+protocol ColumnWord {
+    var word: Int64 { get }
+}
+
+extension Bool: ColumnWord {
+    @inline(__always) var word: Int64 { self ? 1 : 0 }
+}
+
+extension Int64: ColumnWord {
+    @inline(__always) var word: Int64 { self }
+}
+
+extension Int32: ColumnWord {
+    @inline(__always) var word: Int64 { Int64(self) }
+}
+
+extension UInt8: ColumnWord {
+    @inline(__always) var word: Int64 { Int64(self) }
+}
+
+/// `left op right` at a position, with the order of `ValueOrder` on typed words.
+struct Compared<L: Operand, R: Operand>: PositionTest where L.Word == R.Word {
+    enum Op { case equal, notEqual, less, lessEqual, greater, greaterEqual }
+    let left: L, right: R, op: Op
+
+    @inline(__always) init(_ left: L, _ right: R, _ op: Op) {
+        self.left = left
+        self.right = right
+        self.op = op
+    }
+
+    @inline(__always) func holds(_ p: Int) -> Bool {
+        let l = left.at(p), r = right.at(p)
+        switch op {
+        case .equal: return l == r
+        case .notEqual: return l != r
+        case .less: return l < r
+        case .lessEqual: return !(r < l)
+        case .greater: return r < l
+        case .greaterEqual: return !(l < r)
         }
     }
 }
@@ -283,37 +420,17 @@ final class IfKernel: Kernel {
     }
 
     override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
-        try c.run(sel, b)
-        let cr = c.register, at = sel.at
-        switch (x.constant, y.constant) {
-        case (let wx?, let wy?):
+        if let wx = x.constant, let wy = y.constant {
             // Both sides constant: a choice per position.
+            try c.run(sel, b)
+            let cr = c.register, at = sel.at
             for m in 0..<sel.count {
                 let p = Int(at[m])
                 out[p] = cr[p] != 0 ? wx : wy
             }
             return
-        case (nil, let w?), (let w?, nil):
-            // One side constant: written everywhere in the pass that finds the other side's
-            // positions, which that side then overwrites.
-            // (Without branches: the count moves on where the condition, flipped for the
-            // `else` side, holds.)
-            let other = x.constant == nil ? x : y, flip = x.constant == nil ? 0 : 1
-            let os = yes.at
-            var k = 0
-            for m in 0..<sel.count {
-                let p = at[m]
-                out[Int(p)] = w
-                os[k] = p
-                k &+= (cr[Int(p)] != 0 ? 1 : 0) ^ flip
-            }
-            yes.count = k
-            if k > 0 { try other.run(yes, b, into: out) }
-            return
-        case (nil, nil):
-            break
         }
-        Selection.split(sel, by: cr, into: yes, no)
+        try c.split(sel, b, into: yes, no)
         try side(x, yes, b, out)
         try side(self.y, no, b, out)
     }

@@ -69,23 +69,43 @@ final class Selection {
     deinit { at.deallocate() }
 
     /// Splits `sel` by `register`: its positions where the register is not 0 into `yes`, the
-    /// others into `no`, in order. (Every slot of both is written, and a side's count moves
-    /// on where the position is its: no branches.)
+    /// others into `no`, in order.
     @inline(__always)
     static func split(_ sel: Selection, by register: UnsafeMutablePointer<Int64>, into yes: Selection, _ no: Selection) {
+        split(sel, into: yes, no, by: NonZero(register: register))
+    }
+
+    /// Splits `sel` by `test`: where it holds into `yes`, the others into `no`, in order.
+    /// (Every slot of both is written, and a side's count moves on where the position is
+    /// its: no branches.)
+    @inline(__always)
+    static func split<T: PositionTest>(_ sel: Selection, into yes: Selection, _ no: Selection, by test: T) {
         let at = sel.at, ys = yes.at, ns = no.at
         var y = 0, n = 0
         for m in 0..<sel.count {
             let p = at[m]
             ys[y] = p
             ns[n] = p
-            let f = register[Int(p)] != 0 ? 1 : 0
+            let f = test.holds(Int(p)) ? 1 : 0
             y &+= f
             n &+= 1 &- f
         }
         yes.count = y
         no.count = n
     }
+}
+
+/// A test of a block position. (Tests are structs, so that the loops they are passed to
+/// are specialised to each and the test inlined; a closure there is called per position.)
+protocol PositionTest {
+    func holds(_ p: Int) -> Bool
+}
+
+/// Whether a register is not 0 at the position.
+struct NonZero: PositionTest {
+    let register: UnsafeMutablePointer<Int64>
+
+    @inline(__always) func holds(_ p: Int) -> Bool { register[p] != 0 }
 }
 
 /// What every kernel of a chunk reads while a block runs.
@@ -146,6 +166,14 @@ class Kernel {
     @inline(__always)
     final func run(_ sel: Selection, _ b: KernelBlock) throws {
         try run(sel, b, into: register)
+    }
+
+    /// Splits `sel` by this bool node's value: the positions where it holds into `yes`, the
+    /// others into `no`, in order. A node that can tell without writing its register (a
+    /// bool column, a comparison with a constant, a negation of either) does so in one pass.
+    func split(_ sel: Selection, _ b: KernelBlock, into yes: Selection, _ no: Selection) throws {
+        try run(sel, b)
+        Selection.split(sel, by: register, into: yes, no)
     }
 
     @inline(__always)

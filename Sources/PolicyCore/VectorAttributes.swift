@@ -18,24 +18,60 @@ final class AttributeTable: @unchecked Sendable {
         let count = program.jurisdictions.count
         let attributeCount = max(1, program.attributes.count)
         let timed = a < world.attributeTimed.count && world.attributeTimed[a]
-        var cutStart = [0], cuts: [Int32] = [], valueStart: [Int] = [], values: [Value] = [], undated: [Value] = []
-        for j in 0..<count {
-            var dates = Set<Int32>()
-            if timed {
-                var x = Int32(j)
-                while x >= 0 {
-                    for c in world.attributeChanges[Int(x) * attributeCount + a] ?? [] { dates.insert(c.date) }
-                    x = program.jurisdictions.parents[Int(x)]
+        var cutStart = [0], cuts: [Int32] = [], valueStart: [Int] = [], values: [Value] = []
+        cutStart.reserveCapacity(count + 1)
+        valueStart.reserveCapacity(count)
+        values.reserveCapacity(count)
+        guard timed else {
+            // No value changes over time: one value per jurisdiction, the same read with a
+            // date or without: its own, else its nearest ancestor's, else the default (as
+            // `World.attribute` finds it), each ancestor's found once.
+            let declared = program.jurisdictions.declared, parents = program.jurisdictions.parents
+            // Per jurisdiction: whose declared value it has (-1: the default's; -2: not
+            // found yet).
+            var source = [Int32](repeating: -2, count: count)
+            var chain: [Int] = []
+            let fallback = program.attributes[a].defaultValue
+            for j in 0..<count {
+                var x = j
+                chain.removeAll(keepingCapacity: true)
+                while x >= 0, source[x] == -2, declared[x][a] == nil {
+                    chain.append(x)
+                    x = Int(parents[x])
                 }
+                let from: Int32 = x < 0 ? -1 : source[x] != -2 ? source[x] : Int32(x)
+                if x >= 0 { source[x] = from }
+                for c in chain { source[c] = from }
+                cutStart.append(0)
+                valueStart.append(j)
+                values.append(from < 0 ? fallback : declared[Int(from)][a] ?? fallback)
             }
-            let sorted = dates.sorted()
-            cuts += sorted
-            cutStart.append(cuts.count)
+            self.cutStart = cutStart
+            self.cuts = cuts
+            self.valueStart = valueStart
+            self.values = Vec.from(values)
+            self.undated = self.values
+            return
+        }
+        var undated: [Value] = []
+        undated.reserveCapacity(count)
+        var dates: [Int32] = []
+        for j in 0..<count {
+            dates.removeAll(keepingCapacity: true)
+            var x = Int32(j)
+            while x >= 0 {
+                for c in world.attributeChanges[Int(x) * attributeCount + a] ?? [] { dates.append(c.date) }
+                x = program.jurisdictions.parents[Int(x)]
+            }
+            dates.sort()
             valueStart.append(values.count)
-            // Piece 0 is before every cut; piece i starts at cut i - 1.
-            for piece in 0...sorted.count {
-                values.append(world.attribute(Int32(j), a, on: piece == 0 ? Int32.min : sorted[piece - 1]))
+            // Piece 0 is before every cut; piece i starts at cut i - 1 (each date once).
+            values.append(world.attribute(Int32(j), a, on: Int32.min))
+            for (i, date) in dates.enumerated() where i == 0 || dates[i - 1] != date {
+                cuts.append(date)
+                values.append(world.attribute(Int32(j), a, on: date))
             }
+            cutStart.append(cuts.count)
             undated.append(world.attribute(Int32(j), a, on: nil))
         }
         self.cutStart = cutStart

@@ -234,11 +234,14 @@ extension VectorChunk {
     }
 }
 
-/// Decision `d`'s candidates in one world, laid out once for every chunk of every query:
-/// each jurisdiction's plan by number; per plan the dates where its candidates change
-/// (`cuts[cutStart[p] ..< cutStart[p + 1]]`) and, for each piece of time between them, its
-/// signature (`pieceSignature[pieceStart[p] + piece]`): the groups of the candidates in
-/// force, in order (`signatureGroups[signatureStart[s] ..< signatureStart[s + 1]]`).
+/// Decision `d`'s candidates in one world, laid out once for every chunk of every query.
+/// Plans of the same shape (each entry's rules, its arguments where its rules read them,
+/// and its in-force periods: a policy enacted in hundreds of counties) answer alike, so
+/// the table is laid out per shape: each jurisdiction's shape by number; per shape the
+/// dates where its candidates change (`cuts[cutStart[p] ..< cutStart[p + 1]]`) and, for
+/// each piece of time between them, its signature (`pieceSignature[pieceStart[p] + piece]`):
+/// the groups of the candidates in force, in order
+/// (`signatureGroups[signatureStart[s] ..< signatureStart[s + 1]]`).
 final class VectorPlanTable: @unchecked Sendable {
     /// Candidates that answer alike: the same rules, and the same arguments when the rules
     /// read them (every instance of a policy whose rules read no argument is one group).
@@ -249,23 +252,11 @@ final class VectorPlanTable: @unchecked Sendable {
         var localCount: Int
     }
 
-    private struct GroupKey: Hashable {
-        var rules: [ObjectIdentifier]
-        var arguments: [Value]
-    }
-
-    /// What a plan's layout depends on: each entry's rules, its arguments where its rules
-    /// read them, and its in-force periods. Plans of the same shape (a policy enacted in
-    /// hundreds of counties) share their cuts and signatures, worked out once.
-    private struct PlanShape: Hashable {
-        var rules: [ObjectIdentifier] = []
-        var arguments: [Value] = []
-        /// Per entry: its rules', arguments' and periods' counts, then its periods' bounds.
-        var layout: [Int32] = []
-    }
-
     let groups: [Group]
-    let planOf: [Int32]
+    /// Per jurisdiction: its plan's shape.
+    let shapeOf: [Int32]
+    /// How many distinct plans the shapes were found among.
+    let planCount: Int
     let cutStart: [Int]
     let cuts: [Int32]
     let pieceStart: [Int]
@@ -276,7 +267,7 @@ final class VectorPlanTable: @unchecked Sendable {
     /// group (low 32; 0 with no candidate), so a first round reads one word per case.
     let firstOfSignature: [UInt64]
     /// Per jurisdiction, when the calendars are short enough to lay out day by day: the row
-    /// of `days` its plan's signatures are in. `days[row * (daySpan + 1) + i]` is the
+    /// of `days` its shape's signatures are in. `days[row * (daySpan + 1) + i]` is the
     /// signature on day `firstCut + i - 1` (`i = 0`: any day before the first finite cut;
     /// the last: any day from the last finite cut on).
     let dayRowOf: [Int32]?
@@ -288,71 +279,38 @@ final class VectorPlanTable: @unchecked Sendable {
     static let maximumDayEntries = 1 << 20
 
     init(_ world: World, _ d: Int, _ code: DecisionCode) {
-        var groups: [Group] = []
-        var groupIndex: [GroupKey: Int] = [:]
-        var numberOf: [ObjectIdentifier: Int32] = [:]
-        var planOf: [Int32] = []
-        var cutStart = [0], cuts: [Int32] = [], pieceStart: [Int] = [], pieceSignature: [Int32] = []
-        var signatureStart = [0], signatureGroups: [Int] = []
-        var signatureOf: [[Int]: Int32] = [:]
-        let count = world.program.jurisdictions.count
-        planOf.reserveCapacity(count)
-        // Kept alive while the table is built, so no two plans share an identifier.
-        var plans: [CandidatePlan] = []
+        let numbered = VectorPlanTable.numberedPlans(world, d, code)
         // Per policy: whether its rules read its parameters (-1: not looked up yet).
         var readsParameters = [Int8](repeating: -1, count: world.program.policies.count)
         func reads(_ policy: Int) -> Bool {
-            if readsParameters[policy] < 0 {
-                let version = world.policyVersion[policy]
-                readsParameters[policy] = version < 0 || world.program.policies[policy].versions[version].readsParameters ? 1 : 0
-            }
+            if readsParameters[policy] < 0 { readsParameters[policy] = world.readsParameters(policy) ? 1 : 0 }
             return readsParameters[policy] == 1
         }
+        // Groups, found by their rules and (where the rules read them) arguments.
+        var groups: [Group] = []
+        var groupIndex = HashIndex()
+        var groupArguments: [[Value]] = []
+        var cutStart = [0], cuts: [Int32] = [], pieceStart: [Int] = [], pieceSignature: [Int32] = []
+        var signatureStart = [0], signatureGroups: [Int] = []
+        var signatureIndex = HashIndex()
         var dates: [Int32] = []
-        // Per shape met: its first plan, and where that plan's cuts and piece signatures are;
-        // per plan, the first of its shape (whose row of days it shares).
-        var shapes: [PlanShape: (plan: Int32, cuts: Range<Int>, pieces: Range<Int>)] = [:]
-        var sameAs: [Int32] = []
-        for j in 0..<count {
-            let plan = code.plan(world, d, Int32(j))
-            if let p = numberOf[ObjectIdentifier(plan)] {
-                planOf.append(p)
-                continue
-            }
-            let p = Int32(cutStart.count - 1)
-            plans.append(plan)
-            numberOf[ObjectIdentifier(plan)] = p
-            planOf.append(p)
-            var shape = PlanShape()
-            for e in plan.entries {
-                let read = reads(world.instanceStates[e.state].instance.policy)
-                for r in plan.rules[e.rules] { shape.rules.append(ObjectIdentifier(r)) }
-                if read { shape.arguments += plan.arguments[e.arguments] }
-                shape.layout += [Int32(e.rules.count), read ? Int32(e.arguments.count) : -1, Int32(e.periods.count)]
-                for i in e.periods { shape.layout += [plan.periodStarts[i], plan.periodEnds[i]] }
-            }
-            if let known = shapes[shape] {
-                // (Copied out first: appending a slice of the array itself would copy it all.)
-                let knownCuts = Array(cuts[known.cuts]), knownPieces = Array(pieceSignature[known.pieces])
-                cuts += knownCuts
-                cutStart.append(cuts.count)
-                pieceStart.append(pieceSignature.count)
-                pieceSignature += knownPieces
-                sameAs.append(known.plan)
-                continue
-            }
-            sameAs.append(p)
-            let shapeCuts = cuts.count, shapePieces = pieceSignature.count
+        // Each shape laid out from its first plan.
+        for first in numbered.shapes {
+            let plan = numbered.plans[Int(first)]
             // The group of each entry.
             let ids: [Int] = plan.entries.map { e in
                 let rules = Array(plan.rules[e.rules])
                 let arguments = Array(plan.arguments[e.arguments])
-                let key = GroupKey(rules: rules.map(ObjectIdentifier.init),
-                                   arguments: reads(world.instanceStates[e.state].instance.policy) ? arguments : [])
-                if let g = groupIndex[key] { return g }
+                let keyArguments = reads(e.policy) ? arguments : []
+                var hash = HashIndex.hash(rules.map { UInt(bitPattern: ObjectIdentifier($0)) })
+                for a in keyArguments { HashIndex.mix(&hash, UInt64(UInt(bitPattern: a.hashValue))) }
+                let found = groupIndex.find(hash) { g in
+                    groupArguments[Int(g)] == keyArguments && groups[Int(g)].rules.elementsEqual(rules, by: ===)
+                }
+                if let found { return Int(found) }
                 groups.append(Group(rules: rules, locals: [.bool(false)] + arguments, localCount: max(e.localCount, 1 + arguments.count)))
-                groupIndex[key] = groups.count - 1
-                return groups.count - 1
+                groupArguments.append(keyArguments)
+                return Int(groupIndex.add(hash))
             }
             dates.removeAll(keepingCapacity: true)
             for e in plan.entries {
@@ -363,31 +321,28 @@ final class VectorPlanTable: @unchecked Sendable {
             }
             dates.sort()
             // Each date once.
-            var sorted: [Int32] = []
-            sorted.reserveCapacity(dates.count)
-            for d in dates where sorted.last != d { sorted.append(d) }
-            cuts += sorted
+            let shapeCuts = cuts.count
+            for date in dates where cuts.count == shapeCuts || cuts.last != date { cuts.append(date) }
             cutStart.append(cuts.count)
             pieceStart.append(pieceSignature.count)
             // Piece 0 is before every cut; piece i starts at cut i - 1.
-            for piece in 0...sorted.count {
-                let date = piece == 0 ? Int32.min : sorted[piece - 1]
+            for piece in 0...(cuts.count - shapeCuts) {
+                let date = piece == 0 ? Int32.min : cuts[shapeCuts + piece - 1]
                 var list: [Int] = []
                 for (i, e) in plan.entries.enumerated() where piece > 0 && plan.inForce(e, on: date) { list.append(ids[i]) }
-                if let known = signatureOf[list] {
+                let hash = HashIndex.hash(list)
+                if let known = signatureIndex.find(hash, { signatureGroups[signatureStart[Int($0)]..<signatureStart[Int($0) + 1]].elementsEqual(list) }) {
                     pieceSignature.append(known)
                 } else {
-                    let s = Int32(signatureStart.count - 1)
-                    signatureOf[list] = s
                     signatureGroups += list
                     signatureStart.append(signatureGroups.count)
-                    pieceSignature.append(s)
+                    pieceSignature.append(signatureIndex.add(hash))
                 }
             }
-            shapes[shape] = (plan: p, cuts: shapeCuts..<cuts.count, pieces: shapePieces..<pieceSignature.count)
         }
         self.groups = groups
-        self.planOf = planOf
+        shapeOf = numbered.planOf.map { numbered.shapeOf[Int($0)] }
+        planCount = numbered.plans.count
         self.cutStart = cutStart
         self.cuts = cuts
         self.pieceStart = pieceStart
@@ -398,7 +353,7 @@ final class VectorPlanTable: @unchecked Sendable {
             let first = signatureStart[s], count = signatureStart[s + 1] - first
             return UInt64(count) << 32 | UInt64(count > 0 ? UInt32(signatureGroups[first]) : 0)
         }
-        // Plans with the same calendar of signatures share a row of days.
+        // Shapes with the same calendar of signatures share a row of days.
         // (The open ends of periods, `InForce.minusInfinity` and `plusInfinity`, are cuts
         // no day of a case lies beyond: a day before the first finite cut or after the last
         // has that cut's neighbour's signature.)
@@ -406,29 +361,38 @@ final class VectorPlanTable: @unchecked Sendable {
         let first = finite.min().map(Int.init) ?? 0, last = finite.max().map(Int.init) ?? -1
         firstCut = first
         daySpan = last - first + 1
-        var rowOfCalendar: [[Int32]: Int32] = [:]
-        var rowOfPlan: [Int32] = []
+        // (A shape's calendar: its cuts, then its pieces' signatures.)
+        func calendar(_ p: Int) -> [Int32] {
+            Array(cuts[cutStart[p]..<cutStart[p + 1]]) + [-1]
+                + Array(pieceSignature[pieceStart[p]...(pieceStart[p] + cutStart[p + 1] - cutStart[p])])
+        }
+        var calendarIndex = HashIndex()
+        var calendars: [[Int32]] = []
+        var rowOfShape: [Int32] = []
         var days: [Int32] = []
         for p in 0..<(cutStart.count - 1) {
-            let original = Int(sameAs[p])
-            if original < p {
-                rowOfPlan.append(rowOfPlan[original])
+            let shapeCalendar = calendar(p)
+            let hash = HashIndex.hash(shapeCalendar)
+            if let row = calendarIndex.find(hash, { calendars[Int($0)] == shapeCalendar }) {
+                rowOfShape.append(row)
                 continue
             }
-            let calendar = Array(cuts[cutStart[p]..<cutStart[p + 1]]) + [-1]
-                + Array(pieceSignature[pieceStart[p]...(pieceStart[p] + cutStart[p + 1] - cutStart[p])])
-            if let row = rowOfCalendar[calendar] {
-                rowOfPlan.append(row)
-                continue
+            calendars.append(shapeCalendar)
+            rowOfShape.append(calendarIndex.add(hash))
+            if calendarIndex.count * (daySpan + 1) > VectorPlanTable.maximumDayEntries { break }
+            // Day by day, the piece moving on at each cut (as `countedSignature` counts them).
+            var piece = 0, next = cutStart[p]
+            for i in 0...daySpan {
+                let day = Int32(first + i - 1)
+                while next < cutStart[p + 1] && cuts[next] <= day {
+                    piece += 1
+                    next += 1
+                }
+                days.append(pieceSignature[pieceStart[p] + piece])
             }
-            let row = Int32(rowOfCalendar.count)
-            rowOfCalendar[calendar] = row
-            rowOfPlan.append(row)
-            if (rowOfCalendar.count) * (daySpan + 1) > VectorPlanTable.maximumDayEntries { break }
-            for i in 0...daySpan { days.append(Self.countedSignature(p, Int32(first + i - 1), cutStart, cuts, pieceStart, pieceSignature)) }
         }
-        if rowOfPlan.count == cutStart.count - 1 {
-            dayRowOf = planOf.map { rowOfPlan[Int($0)] }
+        if rowOfShape.count == cutStart.count - 1 {
+            dayRowOf = shapeOf.map { rowOfShape[Int($0)] }
             self.days = days
         } else {
             dayRowOf = nil
@@ -436,7 +400,24 @@ final class VectorPlanTable: @unchecked Sendable {
         }
     }
 
-    /// The signature of plan `p` on `date`: how many of its cuts are on or before the date
+    /// The decision's distinct plans, numbered, with their shapes: as the world laid them
+    /// out when it was frozen, or (sparse plans) found here by identity.
+    private static func numberedPlans(_ world: World, _ d: Int, _ code: DecisionCode) -> NumberedPlans {
+        if let numbered = code.numbered { return numbered }
+        let count = world.program.jurisdictions.count
+        var plans: [CandidatePlan] = []
+        var numberOf: [ObjectIdentifier: Int32] = [:]
+        let planOf = (0..<count).map { j -> Int32 in
+            let plan = code.plan(world, d, Int32(j))
+            if let p = numberOf[ObjectIdentifier(plan)] { return p }
+            plans.append(plan)
+            numberOf[ObjectIdentifier(plan)] = Int32(plans.count - 1)
+            return Int32(plans.count - 1)
+        }
+        return NumberedPlans(plans, planOf: planOf, world)
+    }
+
+    /// The signature of shape `p` on `date`: how many of its cuts are on or before the date
     /// is the piece (counted without branches when there are few, as there usually are).
     @inline(__always)
     static func countedSignature(_ p: Int, _ date: Int32, _ cutStart: [Int], _ cuts: [Int32], _ pieceStart: [Int],
@@ -485,18 +466,18 @@ extension VectorPlanTable {
 
     /// The signature of a case in jurisdiction `j` on `day` (nil: `j` is not in the table):
     /// by the day table, one lookup (the day clamped into the jurisdiction's row), else by
-    /// counting its plan's cuts.
+    /// counting its shape's cuts.
     @inline(__always)
     func signature(place j: Int32, day: Int32) -> Int32? {
-        guard j >= 0, Int(j) < planOf.count else { return nil }
-        guard let dayRowOf, day != InForce.plusInfinity else { return signature(plan: Int(planOf[Int(j)]), on: day) }
+        guard j >= 0, Int(j) < shapeOf.count else { return nil }
+        guard let dayRowOf, day != InForce.plusInfinity else { return signature(shape: Int(shapeOf[Int(j)]), on: day) }
         let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
         return days[Moves.index(Int(dayRowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
     }
 
-    /// The signature of plan `p` on `date`.
+    /// The signature of shape `p` on `date`.
     @inline(__always)
-    func signature(plan p: Int, on date: Int32) -> Int32 {
+    func signature(shape p: Int, on date: Int32) -> Int32 {
         VectorPlanTable.countedSignature(p, date, cutStart, cuts, pieceStart, pieceSignature)
     }
 }

@@ -72,7 +72,12 @@ public final class World: @unchecked Sendable {
     func attributeTable(_ a: Int) -> AttributeTable {
         attributeTablesLock.withLock {
             if let made = attributeTables[a] { return made }
+            let started = Engine.explain ? Engine.clock() : 0
             let made = AttributeTable(self, a)
+            if Engine.explain {
+                Engine.note("  attribute '\(program.attributes[a].name)' laid out in \(Engine.microseconds(since: started)) µs: "
+                            + "\(made.valueStart.count) jurisdictions, \(made.cuts.count) changes")
+            }
             attributeTables[a] = made
             return made
         }
@@ -183,6 +188,13 @@ public final class World: @unchecked Sendable {
         let changes = paramChanges[p]
         if let date, !changes.isEmpty, let v = World.last(changes, onOrBefore: date) { return v }
         return paramInitial[p]
+    }
+
+    /// Whether policy `policy`'s rules, in this world's version, read its parameters (a
+    /// policy with no version counts as reading them).
+    func readsParameters(_ policy: Int) -> Bool {
+        let version = policyVersion[policy]
+        return version < 0 || program.policies[policy].versions[version].readsParameters
     }
 
     /// A jurisdiction's attribute on `date`, with inheritance over time (§4.2).
