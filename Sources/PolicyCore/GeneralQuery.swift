@@ -45,12 +45,21 @@ extension QueryRunner {
         let slots = Slots<GeneralChunk>(chunkCount)
         let counter = ChunkCounter()
         let runner = self
-        runParallel(workers: workers) { _ in
+        let started = Engine.explain ? Engine.clock() : 0
+        runParallel(workers: workers) { worker in
             // Each worker compiles the query's kernels once, for all its chunks.
             let kernels = KernelCache()
+            var taken = 0
+            defer {
+                if Engine.explain {
+                    // (When a worker is done: the last to finish sets the phase's time.)
+                    Engine.note("  worker \(worker): \(taken) chunks, done at \(Engine.microseconds(since: started)) µs")
+                }
+            }
             while true {
                 let chunk = counter.take()
                 guard chunk < chunkCount else { break }
+                taken += 1
                 let lo = chunk * QueryRunner.chunkSize
                 let result = runner.generalChunk(q, data, worlds, cols, lo: lo, n: Swift.min(QueryRunner.chunkSize, data.count - lo),
                                                  calendar: calendar, kernels: kernels, vector: !Engine.scalarOnly)

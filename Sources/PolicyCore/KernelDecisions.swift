@@ -88,7 +88,10 @@ final class KernelCompiler {
     /// The kernel of decision `d` in `world`, made once.
     private func decision(_ d: Int, _ world: World) -> DecisionKernel? {
         let key = VectorChunk.DecisionKey(world: ObjectIdentifier(world), decision: d)
-        if let made = decisions.first(where: { $0.key == key }) { return made.kernel }
+        if let made = decisions.first(where: { $0.key == key }) {
+            made.kernel.askers += 1
+            return made.kernel
+        }
         guard !compiling.contains(key), d < world.program.decisions.count,
               let kind = KernelKind.of(world.program.decisions[d].type) else { return nil }
         compiling.append(key)
@@ -150,7 +153,11 @@ final class DecisionKernel: Kernel {
     let table: VectorPlanTable?
     let groups: [[Rule]]
     let defaultKernel: Kernel?
-    /// The block each position was last resolved in.
+    /// How many nodes ask this decision. Asked by one, a block asks it once (or, from a
+    /// rule in several rounds, again at other positions), so it need not track which
+    /// positions it has resolved: at worst a position is resolved again, to the same answer.
+    var askers = 1
+    /// The block each position was last resolved in (asked by several nodes).
     private let resolved: UnsafeMutablePointer<UInt32>
     /// The last block the decision was asked in, and the last it was asked for as a whole.
     private var firstAsked: UInt32 = 0, wholeBlock: UInt32 = 0
@@ -212,6 +219,8 @@ final class DecisionKernel: Kernel {
             // Asked first for the whole block: every position is to do, and none again.
             wholeBlock = stamp
             todo = sel
+        } else if askers == 1 {
+            todo = sel
         } else {
             // The positions not resolved in this block yet.
             let at = sel.at, to = self.todo.at
@@ -264,17 +273,32 @@ final class DecisionKernel: Kernel {
         let more = self.more.at
         var moreCount = 0
         groupCount.update(repeating: 0, count: ofGroup.count)
+        // The table's day rows, read through locals (the loop then keeps them in registers).
+        let rowOf = table.dayRowOf ?? [], days = table.days
+        let firstCut = table.firstCut, daySpan = table.daySpan
         table.firstOfSignature.withUnsafeBufferPointer { firstOf in
             groupAt.withUnsafeBufferPointer { groupAt in
                 places.withUnsafeBufferPointer { ps in
                     dates.withUnsafeBufferPointer { ds in
+                        rowOf.withUnsafeBufferPointer { rowOf in
+                        days.withUnsafeBufferPointer { days in
                         let rows = Swift.min(ps.count, ds.count), signatures = firstOf.count
                         for m in 0..<n {
                             let p = to[m]
                             let row = Moves.index(base + Int(p), rows)
-                            let found = table.signature(place: ps[row], day: ds[row])
-                            outside = outside || found == nil
-                            let s = Moves.index(Int(found ?? 0), signatures)
+                            let j = ps[row], day = ds[row]
+                            var found: Int32
+                            if j >= 0 && Int(j) < rowOf.count && day != InForce.plusInfinity {
+                                // By the day table (as `VectorPlanTable.signature` finds it).
+                                let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
+                                found = days[Moves.index(Int(rowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
+                            } else if let counted = table.signature(place: j, day: day) {
+                                found = counted
+                            } else {
+                                outside = true
+                                found = 0
+                            }
+                            let s = Moves.index(Int(found), signatures)
                             signature[Int(p)] = Int32(s)
                             answers[Int(p)] = 0
                             let first = firstOf[s]
@@ -288,6 +312,8 @@ final class DecisionKernel: Kernel {
                             // (Every slot is written; the count moves on where there are more.)
                             more[moreCount] = p
                             moreCount &+= count > 1 ? 1 : 0
+                        }
+                        }
                         }
                     }
                 }

@@ -233,6 +233,8 @@ final class QueryKernels {
     /// Per world and aggregate (`w * aggregates + a`): its kernel.
     let aggregates: [Kernel]
     private let selection = Selection()
+    /// Whether `selection.at` holds every position of a block, in order.
+    private var selectionIsEveryPosition = false
 
     /// Nil when some aggregate has a node the kernels do not take.
     init?(_ q: Query, _ worlds: [World], _ chunk: VectorChunk) {
@@ -268,11 +270,16 @@ final class QueryKernels {
             var count = 0
             let at = selection.at
             if k + (end - start) <= rows.count, rows[k + (end - start) - 1] == Int32(end - 1) {
-                // Every row of the block (rows are distinct and in order): its positions.
+                // Every row of the block (rows are distinct and in order): its positions,
+                // written once for all such blocks (no kernel writes into this selection).
                 count = end - start
-                for p in 0..<count { at[p] = Int32(p) }
+                if !selectionIsEveryPosition {
+                    for p in 0..<Kernel.blockSize { at[p] = Int32(p) }
+                    selectionIsEveryPosition = true
+                }
                 k += count
             } else {
+                selectionIsEveryPosition = false
                 while k < rows.count, Int(rows[k]) < end {
                     at[count] = rows[k] &- Int32(start)
                     count &+= 1
