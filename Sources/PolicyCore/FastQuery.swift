@@ -69,7 +69,10 @@ extension QueryRunner {
         return (differing, order)
     }
 
-    static let chunkSize = 1 << 16
+    /// Cases per chunk, the same for every engine and thread count (number totals are
+    /// merged chunk by chunk). Small enough that when one core runs slower than the other
+    /// (a busy machine), the last chunks still even out the work.
+    static let chunkSize = 1 << 15
 
     func fastAccumulate(_ q: Query, _ data: PopulationData, _ worlds: [World], _ cols: [Column],
                         _ source: SourceRef) throws -> FastResult? {

@@ -50,10 +50,11 @@ extension QueryRunner {
             // Each worker compiles the query's kernels once, for all its chunks.
             let kernels = KernelCache()
             var taken = 0
+            let began = Engine.explain ? Engine.microseconds(since: started) : 0
             defer {
                 if Engine.explain {
-                    // (When a worker is done: the last to finish sets the phase's time.)
-                    Engine.note("  worker \(worker): \(taken) chunks, done at \(Engine.microseconds(since: started)) µs")
+                    // (When a worker began and was done: the last to finish sets the phase's time.)
+                    Engine.note("  worker \(worker): \(taken) chunks, from \(began) to \(Engine.microseconds(since: started)) µs")
                 }
             }
             while true {

@@ -7,7 +7,7 @@ extension SemanticProgramGenerator {
         var pops: [String] = []
         var csv: String?
         emit("population pop0 of rec {")
-        // Now and then more cases than one chunk (65,536) holds, so the threads share the work.
+        // Now and then more cases than one chunk (32,768) holds, so the threads share the work.
         big = rng.chance(2)
         emit("  size \(big ? rng.range(65_537, 90_000) : rng.range(200, 3_000))")
         if rng.chance(80) { emit("  seed \(rng.range(0, 99_999))") }
