@@ -41,6 +41,9 @@ extension QueryRunner {
         }()
         let workers = opaque ? 1 : min(workerCount(), chunkCount)
         let calendar = CalendarDays(q, data, program, calendarKey)
+        // The tables the kernels read, laid out by the workers side by side before they compile.
+        let tables = Engine.kernels && !Engine.scalarOnly ? KernelTable.reached(by: q, in: worlds) : []
+        let tableCounter = ChunkCounter()
         Engine.mark("general engine: set up")
         let slots = Slots<GeneralChunk>(chunkCount)
         let counter = ChunkCounter()
@@ -56,6 +59,11 @@ extension QueryRunner {
                     // (When a worker began and was done: the last to finish sets the phase's time.)
                     Engine.note("  worker \(worker): \(taken) chunks, from \(began) to \(Engine.microseconds(since: started)) µs")
                 }
+            }
+            while true {
+                let t = tableCounter.take()
+                guard t < tables.count else { break }
+                tables[t].layOut()
             }
             while true {
                 let chunk = counter.take()
