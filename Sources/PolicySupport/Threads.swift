@@ -14,6 +14,23 @@ public func runParallel(workers: Int, stackBytes: Int = 256 << 20, _ body: @esca
         body(0)
         return
     }
+    #if canImport(Glibc)
+    if stackBytes <= _ThreadPool.largestKeptStack {
+        // Threads of the pool, kept between runs.
+        var helpers: [_PooledThread] = []
+        for w in 1..<workers {
+            if let thread = _PooledThread.take(stackBytes: stackBytes) {
+                thread.start { body(w) }
+                helpers.append(thread)
+            } else {
+                body(w) // no thread: do that worker's share here
+            }
+        }
+        body(0)
+        for t in helpers { t.finish() }
+        return
+    }
+    #endif
     var threads: [pthread_t] = []
     for w in 1..<workers {
         if let thread = _startThread(stackBytes: stackBytes, { body(w) }) {
