@@ -12,8 +12,9 @@ final class CandidatePlan: @unchecked Sendable {
     struct Entry {
         /// The instance state (for traces, overrides and tie-breaks).
         var state: Int
-        /// The instance's policy.
-        var policy: Int
+        /// Whether the instance's rules read its arguments (then instances with other
+        /// arguments answer differently).
+        var readsArguments: Bool
         /// `periodStarts/periodEnds[periods]`: the in-force pieces.
         var periods: Range<Int>
         /// `rules[rules]`: the instance's rules for the decision, in order.
@@ -66,7 +67,8 @@ final class CandidatePlan: @unchecked Sendable {
             }
             let argumentsStart = arguments.count
             arguments += state.instance.arguments
-            entries.append(Entry(state: s, policy: policy, periods: periodsStart..<starts.count, rules: rulesStart..<rules.count,
+            entries.append(Entry(state: s, readsArguments: program.policies[policy].versions[version].readsParameters,
+                                 periods: periodsStart..<starts.count, rules: rulesStart..<rules.count,
                                  arguments: argumentsStart..<arguments.count, localCount: localCount, depth: state.depth))
         }
         self.init(entries: entries, periodStarts: starts, periodEnds: ends, rules: rules, arguments: arguments)
@@ -175,20 +177,14 @@ struct NumberedPlans {
     /// Per shape: its first plan's number.
     let shapes: [Int32]
 
-    init(_ plans: [CandidatePlan], planOf: [Int32], _ world: World) {
+    init(_ plans: [CandidatePlan], planOf: [Int32]) {
         self.plans = plans
         self.planOf = planOf
-        // Per policy: whether its rules read its parameters (-1: not looked up yet).
-        var readsParameters = [Int8](repeating: -1, count: world.program.policies.count)
-        func reads(_ policy: Int) -> Bool {
-            if readsParameters[policy] < 0 { readsParameters[policy] = world.readsParameters(policy) ? 1 : 0 }
-            return readsParameters[policy] == 1
-        }
         var index = HashIndex()
         var shapes: [Int32] = []
         shapeOf = plans.enumerated().map { p, plan in
-            let hash = NumberedPlans.shapeHash(plan, reads)
-            if let known = index.find(hash, { NumberedPlans.sameShape(plans[Int(shapes[Int($0)])], plan, reads) }) { return known }
+            let hash = NumberedPlans.shapeHash(plan)
+            if let known = index.find(hash, { NumberedPlans.sameShape(plans[Int(shapes[Int($0)])], plan) }) { return known }
             shapes.append(Int32(p))
             return index.add(hash)
         }
@@ -197,13 +193,13 @@ struct NumberedPlans {
 
     /// A hash of a plan's shape (each entry's rules, its arguments where its rules read
     /// them, its in-force periods), mixed word by word: plans are many and small.
-    private static func shapeHash(_ plan: CandidatePlan, _ reads: (Int) -> Bool) -> UInt64 {
+    private static func shapeHash(_ plan: CandidatePlan) -> UInt64 {
         var h = HashIndex.start
         @inline(__always) func mix(_ x: UInt64) { HashIndex.mix(&h, x) }
         for e in plan.entries {
             mix(UInt64(e.rules.count))
             for i in e.rules { mix(UInt64(UInt(bitPattern: ObjectIdentifier(plan.rules[i])))) }
-            if reads(e.policy) {
+            if e.readsArguments {
                 mix(UInt64(e.arguments.count))
                 for i in e.arguments { mix(UInt64(UInt(bitPattern: plan.arguments[i].hashValue))) }
             }
@@ -216,13 +212,13 @@ struct NumberedPlans {
     }
 
     /// Whether plans `a` and `b` have the same shape: their layouts are then the same.
-    private static func sameShape(_ a: CandidatePlan, _ b: CandidatePlan, _ reads: (Int) -> Bool) -> Bool {
+    private static func sameShape(_ a: CandidatePlan, _ b: CandidatePlan) -> Bool {
         guard a.entries.count == b.entries.count else { return false }
         for (x, y) in zip(a.entries, b.entries) {
             guard x.rules.count == y.rules.count, x.periods.count == y.periods.count,
-                  reads(x.policy) == reads(y.policy) else { return false }
+                  x.readsArguments == y.readsArguments else { return false }
             for (i, k) in zip(x.rules, y.rules) where a.rules[i] !== b.rules[k] { return false }
-            if reads(x.policy) {
+            if x.readsArguments {
                 guard x.arguments.count == y.arguments.count else { return false }
                 for (i, k) in zip(x.arguments, y.arguments) where a.arguments[i] != b.arguments[k] { return false }
             }
@@ -251,7 +247,7 @@ extension World {
                 var numbers = [Int32](repeating: 0, count: count)
                 for (j, list) in lists where Int(j) < count { numbers[Int(j)] = number(list) }
                 return DecisionCode(self, d, plans: .dense(numbers.map { distinct[Int($0)] }),
-                                    numbered: NumberedPlans(distinct, planOf: numbers, self))
+                                    numbered: NumberedPlans(distinct, planOf: numbers))
             }
             return DecisionCode(self, d, plans: .sparse(lists.mapValues { distinct[Int(number($0))] }))
         }

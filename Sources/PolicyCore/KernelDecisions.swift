@@ -273,47 +273,32 @@ final class DecisionKernel: Kernel {
         let more = self.more.at
         var moreCount = 0
         groupCount.update(repeating: 0, count: ofGroup.count)
-        // The table's day rows, read through locals (the loop then keeps them in registers).
-        let rowOf = table.dayRowOf ?? [], days = table.days
-        let firstCut = table.firstCut, daySpan = table.daySpan
         table.firstOfSignature.withUnsafeBufferPointer { firstOf in
             groupAt.withUnsafeBufferPointer { groupAt in
                 places.withUnsafeBufferPointer { ps in
                     dates.withUnsafeBufferPointer { ds in
-                        rowOf.withUnsafeBufferPointer { rowOf in
-                        days.withUnsafeBufferPointer { days in
-                        let rows = Swift.min(ps.count, ds.count), signatures = firstOf.count
-                        for m in 0..<n {
-                            let p = to[m]
-                            let row = Moves.index(base + Int(p), rows)
-                            let j = ps[row], day = ds[row]
-                            var found: Int32
-                            if j >= 0 && Int(j) < rowOf.count && day != InForce.plusInfinity {
-                                // By the day table (as `VectorPlanTable.signature` finds it).
-                                let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
-                                found = days[Moves.index(Int(rowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
-                            } else if let counted = table.signature(place: j, day: day) {
-                                found = counted
-                            } else {
-                                outside = true
-                                found = 0
+                        table.withSignatures { lookup in
+                            let rows = Swift.min(ps.count, ds.count), signatures = firstOf.count
+                            for m in 0..<n {
+                                let p = to[m]
+                                let row = Moves.index(base + Int(p), rows)
+                                let found = lookup.signature(place: ps[row], day: ds[row])
+                                outside = outside || found == nil
+                                let s = Moves.index(Int(found ?? 0), signatures)
+                                signature[Int(p)] = Int32(s)
+                                answers[Int(p)] = 0
+                                let first = firstOf[s]
+                                let count = Int(first >> 32)
+                                rounds = Swift.max(rounds, count)
+                                if count > 0 {
+                                    let g = Int(UInt32(truncatingIfNeeded: first))
+                                    groupAt[g][groupCount[g]] = p
+                                    groupCount[g] &+= 1
+                                }
+                                // (Every slot is written; the count moves on where there are more.)
+                                more[moreCount] = p
+                                moreCount &+= count > 1 ? 1 : 0
                             }
-                            let s = Moves.index(Int(found), signatures)
-                            signature[Int(p)] = Int32(s)
-                            answers[Int(p)] = 0
-                            let first = firstOf[s]
-                            let count = Int(first >> 32)
-                            rounds = Swift.max(rounds, count)
-                            if count > 0 {
-                                let g = Int(UInt32(truncatingIfNeeded: first))
-                                groupAt[g][groupCount[g]] = p
-                                groupCount[g] &+= 1
-                            }
-                            // (Every slot is written; the count moves on where there are more.)
-                            more[moreCount] = p
-                            moreCount &+= count > 1 ? 1 : 0
-                        }
-                        }
                         }
                     }
                 }

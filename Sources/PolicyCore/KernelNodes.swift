@@ -41,21 +41,21 @@ final class ColumnKernel: Kernel {
 
     override func run(_ sel: Selection, _ b: KernelBlock, into out: UnsafeMutablePointer<Int64>) throws {
         let base = b.chunk.lo + b.start
-        @inline(__always) func copy<T>(_ xs: [T], _ word: (T) -> Int64) {
+        @inline(__always) func copy<E: ColumnWord>(_ xs: [E]) {
             xs.withUnsafeBufferPointer { x in
-                let at = sel.at
+                let column = ColumnAt(x: x, base: base), at = sel.at
                 for m in 0..<sel.count {
                     let p = Int(at[m])
-                    out[p] = word(x[Moves.index(base + p, x.count)])
+                    out[p] = column.at(p)
                 }
             }
         }
         switch column {
-        case .bools(let xs): copy(xs) { $0 ? 1 : 0 }
-        case .ints(let xs): copy(xs) { $0 }
-        case .numbers(let xs): copy(xs) { Int64(bitPattern: $0.bitPattern) }
-        case .dates(let xs), .jurisdictions(let xs), .members(let xs, _): copy(xs) { Int64($0) }
-        case .smallMembers(let xs, _): copy(xs) { Int64($0) }
+        case .bools(let xs): copy(xs)
+        case .ints(let xs): copy(xs)
+        case .numbers(let xs): copy(xs)
+        case .dates(let xs), .jurisdictions(let xs), .members(let xs, _): copy(xs)
+        case .smallMembers(let xs, _): copy(xs)
         case .values: throw VectorUnsupported()
         }
     }
@@ -197,7 +197,8 @@ final class CompareKernel: Kernel {
     }
 
     /// `left op right` at each selected position: written into `out` (1 or 0), or else the
-    /// positions split into `yes` and `no`.
+    /// positions split into `yes` and `no`. (One call per operator, so each loop is
+    /// specialised to its operator rather than switching on it per position.)
     @inline(__always)
     private static func each<L: Operand, R: Operand>(_ op: BinaryOperator, _ sel: Selection, _ left: L, _ right: R,
                                                      _ out: UnsafeMutablePointer<Int64>?, _ yes: Selection?, _ no: Selection?)
@@ -262,9 +263,13 @@ struct ColumnAt<E: ColumnWord>: Operand, PositionTest {
     @inline(__always) func holds(_ p: Int) -> Bool { at(p) != 0 }
 }
 
-/// A column element's register word.
+/// A column element's register word (see `KernelKind`).
 protocol ColumnWord {
     var word: Int64 { get }
+}
+
+extension Double: ColumnWord {
+    @inline(__always) var word: Int64 { Int64(bitPattern: bitPattern) }
 }
 
 extension Bool: ColumnWord {

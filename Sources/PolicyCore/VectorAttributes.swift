@@ -24,27 +24,11 @@ final class AttributeTable: @unchecked Sendable {
         values.reserveCapacity(count)
         guard timed else {
             // No value changes over time: one value per jurisdiction, the same read with a
-            // date or without: its own, else its nearest ancestor's, else the default (as
-            // `World.attribute` finds it), each ancestor's found once.
-            let declared = program.jurisdictions.declared, parents = program.jurisdictions.parents
-            // Per jurisdiction: whose declared value it has (-1: the default's; -2: not
-            // found yet).
-            var source = [Int32](repeating: -2, count: count)
-            var chain: [Int] = []
-            let fallback = program.attributes[a].defaultValue
+            // date or without (`World.attribute` then reads no changes).
             for j in 0..<count {
-                var x = j
-                chain.removeAll(keepingCapacity: true)
-                while x >= 0, source[x] == -2, declared[x][a] == nil {
-                    chain.append(x)
-                    x = Int(parents[x])
-                }
-                let from: Int32 = x < 0 ? -1 : source[x] != -2 ? source[x] : Int32(x)
-                if x >= 0 { source[x] = from }
-                for c in chain { source[c] = from }
                 cutStart.append(0)
                 valueStart.append(j)
-                values.append(from < 0 ? fallback : declared[Int(from)][a] ?? fallback)
+                values.append(world.attribute(Int32(j), a, on: nil))
             }
             self.cutStart = cutStart
             self.cuts = cuts

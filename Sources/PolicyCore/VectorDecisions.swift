@@ -280,12 +280,6 @@ final class VectorPlanTable: @unchecked Sendable {
 
     init(_ world: World, _ d: Int, _ code: DecisionCode) {
         let numbered = VectorPlanTable.numberedPlans(world, d, code)
-        // Per policy: whether its rules read its parameters (-1: not looked up yet).
-        var readsParameters = [Int8](repeating: -1, count: world.program.policies.count)
-        func reads(_ policy: Int) -> Bool {
-            if readsParameters[policy] < 0 { readsParameters[policy] = world.readsParameters(policy) ? 1 : 0 }
-            return readsParameters[policy] == 1
-        }
         // Groups, found by their rules and (where the rules read them) arguments.
         var groups: [Group] = []
         var groupIndex = HashIndex()
@@ -301,7 +295,7 @@ final class VectorPlanTable: @unchecked Sendable {
             let ids: [Int] = plan.entries.map { e in
                 let rules = Array(plan.rules[e.rules])
                 let arguments = Array(plan.arguments[e.arguments])
-                let keyArguments = reads(e.policy) ? arguments : []
+                let keyArguments = e.readsArguments ? arguments : []
                 var hash = HashIndex.hash(rules.map { UInt(bitPattern: ObjectIdentifier($0)) })
                 for a in keyArguments { HashIndex.mix(&hash, UInt64(UInt(bitPattern: a.hashValue))) }
                 let found = groupIndex.find(hash) { g in
@@ -414,7 +408,7 @@ final class VectorPlanTable: @unchecked Sendable {
             numberOf[ObjectIdentifier(plan)] = Int32(plans.count - 1)
             return Int32(plans.count - 1)
         }
-        return NumberedPlans(plans, planOf: planOf, world)
+        return NumberedPlans(plans, planOf: planOf)
     }
 
     /// The signature of shape `p` on `date`: how many of its cuts are on or before the date
@@ -448,12 +442,14 @@ extension VectorPlanTable {
             places.withUnsafeBufferPointer { ps in
                 dates.withUnsafeBufferPointer { ds in
                     rows.withUnsafeBufferPointer { rs in
-                        let n = Swift.min(ps.count, ds.count)
-                        for k in 0..<count {
-                            let row = Moves.index(lo + Int(rs[k]), n)
-                            let s = signature(place: ps[row], day: ds[row])
-                            bad = bad || s == nil
-                            out[k] = s ?? 0
+                        withSignatures { lookup in
+                            let n = Swift.min(ps.count, ds.count)
+                            for k in 0..<count {
+                                let row = Moves.index(lo + Int(rs[k]), n)
+                                let s = lookup.signature(place: ps[row], day: ds[row])
+                                bad = bad || s == nil
+                                out[k] = s ?? 0
+                            }
                         }
                     }
                 }
@@ -464,20 +460,49 @@ extension VectorPlanTable {
         return out
     }
 
-    /// The signature of a case in jurisdiction `j` on `day` (nil: `j` is not in the table):
-    /// by the day table, one lookup (the day clamped into the jurisdiction's row), else by
-    /// counting its shape's cuts.
+    /// Calls `body` with the table's lookup of a case's signature, its rows read in place
+    /// (valid only inside `body`): loops over many cases keep them in registers instead of
+    /// reading the table's fields for each case.
     @inline(__always)
+    func withSignatures<R>(_ body: (SignatureLookup) throws -> R) rethrows -> R {
+        try (dayRowOf ?? []).withUnsafeBufferPointer { rowOf in
+            try days.withUnsafeBufferPointer { days in
+                try body(SignatureLookup(table: self, rowOf: rowOf, days: days, firstCut: firstCut, daySpan: daySpan))
+            }
+        }
+    }
+
+    /// The signature of a case in jurisdiction `j` on `day` (nil: `j` is not in the table).
     func signature(place j: Int32, day: Int32) -> Int32? {
-        guard j >= 0, Int(j) < shapeOf.count else { return nil }
-        guard let dayRowOf, day != InForce.plusInfinity else { return signature(shape: Int(shapeOf[Int(j)]), on: day) }
-        let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
-        return days[Moves.index(Int(dayRowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
+        withSignatures { $0.signature(place: j, day: day) }
     }
 
     /// The signature of shape `p` on `date`.
     @inline(__always)
     func signature(shape p: Int, on date: Int32) -> Int32 {
         VectorPlanTable.countedSignature(p, date, cutStart, cuts, pieceStart, pieceSignature)
+    }
+}
+
+/// A case's signature from a `VectorPlanTable` (`withSignatures`): by the day table, one
+/// lookup (the day clamped into the jurisdiction's row), else by counting its shape's cuts;
+/// nil where the jurisdiction is not in the table.
+struct SignatureLookup {
+    let table: VectorPlanTable
+    /// Per jurisdiction, its row of days (empty: signatures are found by counting cuts).
+    let rowOf: UnsafeBufferPointer<Int32>
+    let days: UnsafeBufferPointer<Int32>
+    let firstCut: Int
+    let daySpan: Int
+
+    @inline(__always)
+    func signature(place j: Int32, day: Int32) -> Int32? {
+        guard j >= 0 else { return nil }
+        if Int(j) < rowOf.count && day != InForce.plusInfinity {
+            let i = Swift.max(0, Swift.min(Int(day) - firstCut + 1, daySpan))
+            return days[Moves.index(Int(rowOf[Int(j)]) * (daySpan + 1) + i, days.count)]
+        }
+        guard Int(j) < table.shapeOf.count else { return nil }
+        return table.signature(shape: Int(table.shapeOf[Int(j)]), on: day)
     }
 }

@@ -105,8 +105,8 @@ final class VectorChunk {
         everyRowStorage = everyRow.withUnsafeBufferPointer { $0.baseAddress }
     }
 
-    /// 0, 1, 2, … for a chunk of the usual size, made once and shared by every chunk (a
-    /// quarter of a megabyte each would otherwise write).
+    /// 0, 1, 2, … for a chunk of the usual size, made once and shared by every chunk (each
+    /// would otherwise write its own).
     private static let everyRowOfAChunk: [Int32] = (0..<QueryRunner.chunkSize).map { Int32($0) }
 
     /// 0 ..< n as rows.

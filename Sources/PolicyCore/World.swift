@@ -190,13 +190,6 @@ public final class World: @unchecked Sendable {
         return paramInitial[p]
     }
 
-    /// Whether policy `policy`'s rules, in this world's version, read its parameters (a
-    /// policy with no version counts as reading them).
-    func readsParameters(_ policy: Int) -> Bool {
-        let version = policyVersion[policy]
-        return version < 0 || program.policies[policy].versions[version].readsParameters
-    }
-
     /// A jurisdiction's attribute on `date`, with inheritance over time (§4.2).
     public func attribute(_ j: Int32, _ a: Int, on date: Int32?) -> Value {
         // The program's tables are read in place: a local copy of the jurisdiction table
